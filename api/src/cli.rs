@@ -1,0 +1,156 @@
+//! The `treeherd` command line: `serve`, `migrate`, `token issue`, `schema`. Flags fall back
+//! to `TREEHERD_*` environment variables; this is the only place that reads them.
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+use treeherd_store::{DatabaseUrl, Store, StoreOptions};
+
+use crate::auth::{self, TokenKeys};
+use crate::telemetry::{self, LogFormat};
+use crate::{Application, Config};
+
+#[derive(Parser)]
+#[command(name = "treeherd", version, about = "What happened to every CI job: a GraphQL API over a job dependency graph")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Log filter (tracing's EnvFilter syntax).
+    #[arg(long, global = true, env = "TREEHERD_LOG", default_value = "info")]
+    log: String,
+    #[arg(long, global = true, env = "TREEHERD_LOG_FORMAT", value_enum, default_value = "text")]
+    log_format: LogFormat,
+}
+
+#[derive(Args, Clone)]
+struct DatabaseArgs {
+    /// sqlite://PATH (created when missing) or postgres://USER@HOST:PORT/DB.
+    #[arg(long = "database", env = "TREEHERD_DATABASE_URL", default_value = "sqlite://treeherd.db")]
+    url: String,
+}
+
+impl DatabaseArgs {
+    fn parse(&self) -> anyhow::Result<DatabaseUrl> {
+        DatabaseUrl::parse(&self.url).map_err(|e| anyhow::anyhow!("{e}"))
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the server (migrating the database first).
+    Serve {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// Address to listen on.
+        #[arg(long, env = "TREEHERD_BIND", default_value = "127.0.0.1:8000")]
+        bind: String,
+        /// Secret that signs write tokens (HS256). Default: one generated and kept in the database.
+        #[arg(long, env = "TREEHERD_JWT_SECRET", hide_env_values = true)]
+        jwt_secret: Option<String>,
+        /// Database connections in the pool.
+        #[arg(long, env = "TREEHERD_POOL_SIZE", default_value_t = 8)]
+        pool_size: u32,
+        /// HTTP worker threads (default: one per core).
+        #[arg(long, env = "TREEHERD_WORKERS")]
+        workers: Option<usize>,
+        /// Largest request body in bytes.
+        #[arg(long, env = "TREEHERD_MAX_BODY_BYTES", default_value_t = 64 * 1024 * 1024)]
+        max_body_bytes: usize,
+    },
+    /// Applies pending database migrations and exits.
+    Migrate {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Write tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Prints the GraphQL schema (SDL).
+    Schema,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Prints a token the server on the same database (or with the same secret) accepts.
+    Issue {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// Who the token is for (the `sub` claim).
+        #[arg(long)]
+        subject: String,
+        /// write:<repository>, write:* or admin; repeat for several.
+        #[arg(long = "scope", required = true, num_args = 1..)]
+        scopes: Vec<String>,
+        /// How long the token is valid: 30d, 12h, 15m, 3600s.
+        #[arg(long, default_value = "30d", value_parser = auth::parse_ttl)]
+        ttl: std::time::Duration,
+        #[arg(long, env = "TREEHERD_JWT_SECRET", hide_env_values = true)]
+        jwt_secret: Option<String>,
+    },
+}
+
+impl Cli {
+    pub async fn run(self) -> anyhow::Result<()> {
+        telemetry::init(&self.log, self.log_format);
+        match self.command {
+            Command::Serve {
+                database,
+                bind,
+                jwt_secret,
+                pool_size,
+                workers,
+                max_body_bytes,
+            } => {
+                let config = Config {
+                    database_url: database.parse()?,
+                    bind,
+                    jwt_secret,
+                    pool_size,
+                    workers,
+                    max_body_bytes,
+                };
+                let app = Application::build(&config).await?;
+                let host = config.bind.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h);
+                tracing::info!(
+                    "treeherd is serving on http://{host}:{port}/graphql (GraphiQL: http://{host}:{port}/graphiql)",
+                    port = app.port()
+                );
+                app.run_until_stopped().await?;
+            }
+            Command::Migrate { database } => {
+                let store = open(&database)?;
+                let applied = tokio::task::spawn_blocking(move || store.migrate()).await??;
+                println!("applied {} migration(s)", applied.len());
+            }
+            Command::Token {
+                command:
+                    TokenCommand::Issue {
+                        database,
+                        subject,
+                        scopes,
+                        ttl,
+                        jwt_secret,
+                    },
+            } => {
+                let secret = match jwt_secret {
+                    Some(secret) => secret.into_bytes(),
+                    None => {
+                        let store = open(&database)?;
+                        let migrating = store.clone();
+                        tokio::task::spawn_blocking(move || migrating.migrate()).await??;
+                        auth::signing_secret(None, &store).await?
+                    }
+                };
+                let token = TokenKeys::from_secret(&secret).issue(&subject, &scopes, ttl)?;
+                println!("{token}");
+            }
+            Command::Schema => print!("{}", treeherd_schema::sdl()),
+        }
+        Ok(())
+    }
+}
+
+fn open(database: &DatabaseArgs) -> anyhow::Result<Store> {
+    Store::open(&database.parse()?, &StoreOptions::default()).context("cannot open the database")
+}

@@ -1,0 +1,41 @@
+//! The server's typed configuration, read once in `main` (from flags and `TREEHERD_*`
+//! environment variables, see the README) and passed down; nothing else reads the environment.
+
+use std::time::Duration;
+use treeherd_store::{DatabaseUrl, StoreOptions};
+
+/// Everything `serve` needs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: DatabaseUrl,
+    /// Address to listen on; port 0 picks a free port (tests).
+    pub bind: String,
+    /// Secret for HS256 write tokens; when `None` the database keeps a generated one.
+    pub jwt_secret: Option<String>,
+    pub pool_size: u32,
+    /// HTTP worker threads; `None` is one per core.
+    pub workers: Option<usize>,
+    /// The largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Config {
+    /// Defaults for `database_url` (what a test or a bench would want besides the URL).
+    pub fn for_database(database_url: DatabaseUrl) -> Config {
+        Config {
+            database_url,
+            bind: "127.0.0.1:0".into(),
+            jwt_secret: None,
+            pool_size: 8,
+            workers: None,
+            max_body_bytes: 64 * 1024 * 1024,
+        }
+    }
+
+    pub fn store_options(&self) -> StoreOptions {
+        StoreOptions {
+            pool_size: self.pool_size,
+            connection_timeout: Duration::from_secs(10),
+        }
+    }
+}

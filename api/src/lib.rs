@@ -1,0 +1,12 @@
+//! The treeherd server: configuration, authentication, the actix-web application and the
+//! command line. `main.rs` only parses arguments and calls into here.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+mod routes;
+pub mod startup;
+pub mod telemetry;
+
+pub use config::Config;
+pub use startup::Application;

@@ -1,0 +1,110 @@
+//! HTTP routes: GraphQL over HTTP (POST `/graphql`), subscriptions over WebSocket (GET
+//! `/graphql` with an upgrade), GraphiQL (GET `/graphiql`), and the health probes.
+
+use actix_web::http::header::ContentType;
+use actix_web::{HttpRequest, HttpResponse, guard, web};
+use async_graphql::http::GraphiQLSource;
+use async_graphql_actix_web::GraphQLSubscription;
+use treeherd_schema::TreeherdSchema;
+use treeherd_store::Store;
+
+use crate::auth::{self, TokenKeys};
+
+/// What every handler shares.
+pub(crate) struct State {
+    pub schema: TreeherdSchema,
+    pub keys: TokenKeys,
+    pub store: Store,
+}
+
+pub(crate) fn configure(config: &mut web::ServiceConfig) {
+    config
+        .service(
+            web::resource("/graphql")
+                .route(web::post().to(graphql))
+                .route(
+                    web::get()
+                        .guard(guard::Header("upgrade", "websocket"))
+                        .to(subscription),
+                )
+                .route(web::get().to(graphiql)),
+        )
+        .route("/graphiql", web::get().to(graphiql))
+        .route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz))
+        .route(
+            "/",
+            web::get().to(|| async {
+                HttpResponse::Found()
+                    .insert_header(("location", "/graphiql"))
+                    .finish()
+            }),
+        );
+}
+
+/// Errors async-graphql raises before any resolver runs (syntax, validation, limits) are the
+/// client's: give them the code every other error carries.
+const REQUEST_ERROR_CODE: &str = "BAD_USER_INPUT";
+
+async fn graphql(state: web::Data<State>, request: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let query: async_graphql::Request = match serde_json::from_slice(&body) {
+        Ok(query) => query,
+        Err(e) => {
+            return HttpResponse::BadRequest().json(serde_json::json!({
+                "errors": [{
+                    "message": format!("the body is not a GraphQL request: {e}"),
+                    "extensions": {"code": REQUEST_ERROR_CODE},
+                }]
+            }));
+        }
+    };
+    let caller = auth::caller_of(&request, &state.keys);
+    let mut response = state.schema.execute(query.data(caller)).await;
+    for error in &mut response.errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", REQUEST_ERROR_CODE);
+        }
+    }
+    match serde_json::to_vec(&response) {
+        Ok(body) => HttpResponse::Ok()
+            .content_type(ContentType::json())
+            .body(body),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot serialize a GraphQL response");
+            HttpResponse::InternalServerError().finish()
+        }
+    }
+}
+
+async fn subscription(
+    state: web::Data<State>,
+    request: HttpRequest,
+    payload: web::Payload,
+) -> actix_web::Result<HttpResponse> {
+    GraphQLSubscription::new(state.schema.clone()).start(&request, payload)
+}
+
+async fn graphiql() -> HttpResponse {
+    HttpResponse::Ok().content_type(ContentType::html()).body(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql")
+            .title("treeherd")
+            .finish(),
+    )
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().body("ok")
+}
+
+async fn readyz(state: web::Data<State>) -> HttpResponse {
+    match state.store.ping().await {
+        Ok(()) => HttpResponse::Ok().body("ready"),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            HttpResponse::ServiceUnavailable().body("database unreachable")
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! Building the application apart from running it: [`Application::build`] opens and migrates
+//! the store, binds the port (port 0 picks a free one) and reports the port it got; tests,
+//! benches and `serve` all start the server this way.
+
+use actix_web::{App, HttpServer, web};
+use anyhow::Context as _;
+use std::net::TcpListener;
+use tracing_actix_web::TracingLogger;
+use treeherd_schema::JobEvents;
+use treeherd_store::Store;
+
+use crate::Config;
+use crate::auth::{self, TokenKeys};
+use crate::routes::{self, State};
+
+/// A bound, not yet running server.
+pub struct Application {
+    server: actix_web::dev::Server,
+    port: u16,
+    store: Store,
+}
+
+impl Application {
+    pub async fn build(config: &Config) -> anyhow::Result<Application> {
+        let store = Store::open(&config.database_url, &config.store_options())
+            .context("cannot open the database")?;
+        let migrating = store.clone();
+        let applied = tokio::task::spawn_blocking(move || migrating.migrate())
+            .await
+            .context("migration task")?
+            .context("cannot migrate the database")?;
+        if !applied.is_empty() {
+            tracing::info!(migrations = ?applied, "applied migrations");
+        }
+        let secret = auth::signing_secret(config.jwt_secret.as_deref(), &store)
+            .await
+            .context("cannot load the token secret")?;
+        let state = web::Data::new(State {
+            schema: treeherd_schema::build(store.clone(), JobEvents::default()),
+            keys: TokenKeys::from_secret(&secret),
+            store: store.clone(),
+        });
+
+        let listener = TcpListener::bind(&config.bind)
+            .with_context(|| format!("cannot listen on {}", config.bind))?;
+        let port = listener.local_addr()?.port();
+        let max_body = config.max_body_bytes;
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(TracingLogger::default())
+                .app_data(state.clone())
+                .app_data(web::PayloadConfig::new(max_body))
+                .configure(routes::configure)
+        })
+        .listen(listener)?;
+        if let Some(workers) = config.workers {
+            server = server.workers(workers);
+        }
+        Ok(Application {
+            server: server.run(),
+            port,
+            store,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Serves until the process is told to stop (SIGINT/SIGTERM stop it gracefully).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,7 @@
+DROP TABLE settings;
+DROP TABLE job_dependencies;
+DROP TABLE job_attributes;
+DROP TABLE jobs;
+DROP TABLE commits;
+DROP TABLE pushes;
+DROP TABLE repositories;

@@ -1,0 +1,83 @@
+-- Core tables: repositories, pushes with their commits, jobs with indexed attributes, typed
+-- dependency edges, and the server's own settings. Times are unix microseconds (UTC).
+
+CREATE TABLE repositories (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    vcs TEXT NOT NULL,
+    url TEXT NOT NULL,
+    -- JSON array of the attribute keys whose values are indexed in job_attributes.
+    indexed_attributes TEXT NOT NULL
+);
+
+CREATE TABLE pushes (
+    id INTEGER PRIMARY KEY,
+    repository_id BIGINT NOT NULL REFERENCES repositories (id),
+    push_id BIGINT NOT NULL,
+    revision TEXT NOT NULL,
+    author TEXT NOT NULL,
+    pushed_at BIGINT NOT NULL,
+    UNIQUE (repository_id, push_id),
+    UNIQUE (repository_id, revision)
+);
+
+CREATE TABLE commits (
+    push_row_id BIGINT NOT NULL REFERENCES pushes (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    revision TEXT NOT NULL,
+    author TEXT NOT NULL,
+    message TEXT NOT NULL,
+    PRIMARY KEY (push_row_id, position)
+);
+CREATE INDEX commits_by_revision ON commits (revision);
+
+CREATE TABLE jobs (
+    id INTEGER PRIMARY KEY,
+    guid TEXT NOT NULL UNIQUE,
+    repository_id BIGINT NOT NULL REFERENCES repositories (id),
+    push_row_id BIGINT REFERENCES pushes (id),
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    symbol TEXT,
+    group_symbol TEXT,
+    group_name TEXT,
+    platform TEXT,
+    build_system TEXT,
+    state TEXT NOT NULL,
+    result TEXT NOT NULL,
+    tier INTEGER NOT NULL,
+    machine TEXT,
+    submitted_at BIGINT,
+    started_at BIGINT,
+    finished_at BIGINT,
+    -- The whole free-form attribute object, as JSON text.
+    attributes TEXT NOT NULL
+);
+CREATE INDEX jobs_by_push ON jobs (push_row_id, id);
+CREATE INDEX jobs_by_repository ON jobs (repository_id, id);
+
+-- Values of the attribute keys a repository declares indexed (one row per scalar value; an
+-- array contributes one row per scalar element), so that filters on them use an index.
+CREATE TABLE job_attributes (
+    job_id BIGINT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (job_id, key, value)
+);
+CREATE INDEX job_attributes_by_value ON job_attributes (key, value, job_id);
+
+-- dependent waits on dependency. The dependent is a stored job; the dependency is named by
+-- guid and may not have arrived yet: the edge binds (joins) when a job with that guid arrives.
+CREATE TABLE job_dependencies (
+    dependent_id BIGINT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    dependency_guid TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    PRIMARY KEY (dependent_id, dependency_guid)
+);
+CREATE INDEX job_dependencies_by_dependency ON job_dependencies (dependency_guid);
+
+-- Server-wide settings shared by every process on this database (e.g. the token secret).
+CREATE TABLE settings (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);

@@ -1,0 +1,157 @@
+//! Closed sets of values: job kinds, states, results, dependency kinds and version control
+//! systems. Each has one spelling (`as_str`), used in GraphQL and stored as text.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A text that names no variant of the enum it was parsed as.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{value:?} is not a {kind} (expected one of {expected})")]
+pub struct UnknownVariant {
+    pub kind: &'static str,
+    pub value: String,
+    pub expected: &'static str,
+}
+
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident, $label:literal { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            /// Every variant, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The one spelling of this value (GraphQL name and stored text).
+            pub const fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownVariant;
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
+                match value {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(UnknownVariant {
+                        kind: $label,
+                        value: value.to_owned(),
+                        expected: concat!($($text, " "),+),
+                    }),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+text_enum! {
+    /// What a job is. Builds, tests, release jobs and l10n repacks hang off a push;
+    /// scheduled jobs (valgrind, QA update tests, nightlies) hang off none.
+    JobKind, "job kind" {
+        Build = "BUILD",
+        Test = "TEST",
+        Release = "RELEASE",
+        L10nRepack = "L10N_REPACK",
+        Scheduled = "SCHEDULED",
+        Other = "OTHER",
+    }
+}
+
+text_enum! {
+    /// Where a job is in its life. Ordered: a job only ever moves forward.
+    JobState, "job state" {
+        Unscheduled = "UNSCHEDULED",
+        Pending = "PENDING",
+        Running = "RUNNING",
+        Completed = "COMPLETED",
+    }
+}
+
+text_enum! {
+    /// How a job ended (Treeherder's results). `Unknown` until it completes.
+    JobResult, "job result" {
+        Success = "SUCCESS",
+        TestFailed = "TESTFAILED",
+        Busted = "BUSTED",
+        Exception = "EXCEPTION",
+        Retry = "RETRY",
+        UserCancel = "USERCANCEL",
+        Superseded = "SUPERSEDED",
+        Unknown = "UNKNOWN",
+    }
+}
+
+text_enum! {
+    /// Why a dependent job waits on its dependency.
+    DependencyKind, "dependency kind" {
+        /// A test job depends on the build it tests (fan-out).
+        Test = "TEST",
+        /// A release job depends on every job it waits for (fan-in).
+        Release = "RELEASE",
+        /// A repack depends on the English build it repacks.
+        L10nRepack = "L10N_REPACK",
+        /// Any other ordering.
+        Generic = "GENERIC",
+    }
+}
+
+text_enum! {
+    /// The version control system of a repository.
+    Vcs, "version control system" {
+        Hg = "HG",
+        Git = "GIT",
+    }
+}
+
+impl JobResult {
+    /// Whether a job that ended this way satisfies the jobs that depend on it.
+    pub const fn is_success(self) -> bool {
+        matches!(self, JobResult::Success)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_round_trips_through_its_text() {
+        for kind in JobKind::ALL {
+            assert_eq!(kind.as_str().parse::<JobKind>(), Ok(*kind));
+        }
+        for state in JobState::ALL {
+            assert_eq!(state.as_str().parse::<JobState>(), Ok(*state));
+        }
+        for result in JobResult::ALL {
+            assert_eq!(result.as_str().parse::<JobResult>(), Ok(*result));
+        }
+        for kind in DependencyKind::ALL {
+            assert_eq!(kind.as_str().parse::<DependencyKind>(), Ok(*kind));
+        }
+    }
+
+    #[test]
+    fn unknown_text_names_the_choices() {
+        let err = "DONE".parse::<JobState>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#""DONE" is not a job state (expected one of UNSCHEDULED PENDING RUNNING COMPLETED )"#
+        );
+    }
+
+    #[test]
+    fn states_are_ordered_by_lifecycle() {
+        assert!(JobState::Unscheduled < JobState::Pending);
+        assert!(JobState::Pending < JobState::Running);
+        assert!(JobState::Running < JobState::Completed);
+    }
+}

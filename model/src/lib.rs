@@ -1,0 +1,14 @@
+//! treeherd's domain vocabulary: the enums and validated values every other crate speaks.
+//!
+//! Kept apart so that the pure graph engine, the store and the GraphQL schema share one
+//! definition of a job kind, state, result and dependency kind, with one spelling each
+//! (the upper-case GraphQL names, also used as the stored text).
+
+mod enums;
+mod revision;
+
+pub use enums::{DependencyKind, JobKind, JobResult, JobState, UnknownVariant, Vcs};
+pub use revision::{InvalidRevision, Revision};
+
+/// The lowest and highest tier a job may have (Treeherder: 1 is shown by default, 3 hidden).
+pub const TIERS: std::ops::RangeInclusive<i32> = 1..=3;

@@ -1,0 +1,58 @@
+//! The GraphQL API: types, resolvers and limits, built once into a [`TreeherdSchema`] that
+//! the server shares between requests.
+//!
+//! GraphQL types live here and only here; they wrap the store's types and never expose
+//! database rows. Resolvers call the store and map its errors at one boundary
+//! ([`ApiError`]), so clients see a stable `extensions.code` and never internal detail.
+
+mod caller;
+mod error;
+mod events;
+mod loaders;
+mod mutation;
+mod query;
+mod subscription;
+mod types;
+
+pub use caller::{Caller, Scopes};
+pub use error::ApiError;
+pub use events::JobEvents;
+
+use async_graphql::Schema;
+use treeherd_store::Store;
+
+pub type TreeherdSchema = Schema<query::Query, mutation::Mutation, subscription::Subscription>;
+
+/// The most items one page of any connection returns (`first` is required and capped here).
+pub const MAX_PAGE_SIZE: i32 = 1000;
+/// How deeply a query may nest (the introspection query GraphiQL sends needs about 13).
+pub const MAX_DEPTH: usize = 16;
+/// The most work one query may ask for: each field counts 1, and a connection's fields count
+/// once per requested item (`first`). 50 pushes × 500 jobs × 20 fields fits.
+pub const MAX_COMPLEXITY: usize = 600_000;
+
+/// Builds the schema over a store. `events` carries job changes to subscribers.
+pub fn build(store: Store, events: JobEvents) -> TreeherdSchema {
+    Schema::build(
+        query::Query,
+        mutation::Mutation,
+        subscription::Subscription,
+    )
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+    .data(loaders::Loaders::new(store.clone()))
+    .data(store)
+    .data(events)
+    .finish()
+}
+
+/// The schema in SDL, as checked in at `schema/schema.graphql`.
+pub fn sdl() -> String {
+    Schema::build(
+        query::Query,
+        mutation::Mutation,
+        subscription::Subscription,
+    )
+    .finish()
+    .sdl()
+}

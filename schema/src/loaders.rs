@@ -1,0 +1,125 @@
+//! Batch loading of what lists of objects ask for (a job's push, a push's commits, a job's
+//! edges), so a page of 100 jobs costs one query per field, not 100 (no N+1).
+//!
+//! One loader is shared by the schema and caches nothing: every request sees current data,
+//! and concurrent requests share batches.
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use treeherd_store::{Commit, DanglingDependency, Dependency, Push, Repository, Store, StoreError};
+
+pub(crate) struct StoreLoader(Store);
+
+/// The loader shared by every request.
+pub(crate) struct Loaders(pub DataLoader<StoreLoader>);
+
+impl Loaders {
+    pub fn new(store: Store) -> Loaders {
+        Loaders(DataLoader::new(StoreLoader(store), tokio::spawn).delay(Duration::from_micros(200)))
+    }
+}
+
+type Loaded<K, V> = Result<HashMap<K, V>, Arc<StoreError>>;
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct PushById(pub i64);
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct RepositoryById(pub i64);
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct CommitsOfPush(pub i64);
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct DependenciesOfJob(pub i64);
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct DanglingOfJob(pub i64);
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub(crate) struct DependentsOfJob(pub String);
+
+/// Re-keys a store answer by the loader's key type.
+fn keyed<K: Copy + Eq + std::hash::Hash, V>(
+    answer: Result<HashMap<i64, V>, StoreError>,
+    key: impl Fn(i64) -> K,
+) -> Loaded<K, V> {
+    Ok(answer
+        .map_err(Arc::new)?
+        .into_iter()
+        .map(|(id, v)| (key(id), v))
+        .collect())
+}
+
+impl Loader<PushById> for StoreLoader {
+    type Value = Push;
+    type Error = Arc<StoreError>;
+    async fn load(&self, keys: &[PushById]) -> Loaded<PushById, Push> {
+        keyed(
+            self.0.pushes_by_id(keys.iter().map(|k| k.0).collect()).await,
+            PushById,
+        )
+    }
+}
+
+impl Loader<RepositoryById> for StoreLoader {
+    type Value = Repository;
+    type Error = Arc<StoreError>;
+    async fn load(&self, keys: &[RepositoryById]) -> Loaded<RepositoryById, Repository> {
+        keyed(
+            self.0
+                .repositories_by_id(keys.iter().map(|k| k.0).collect())
+                .await,
+            RepositoryById,
+        )
+    }
+}
+
+impl Loader<CommitsOfPush> for StoreLoader {
+    type Value = Vec<Commit>;
+    type Error = Arc<StoreError>;
+    async fn load(&self, keys: &[CommitsOfPush]) -> Loaded<CommitsOfPush, Vec<Commit>> {
+        keyed(
+            self.0.commits(keys.iter().map(|k| k.0).collect()).await,
+            CommitsOfPush,
+        )
+    }
+}
+
+impl Loader<DependenciesOfJob> for StoreLoader {
+    type Value = Vec<Dependency>;
+    type Error = Arc<StoreError>;
+    async fn load(&self, keys: &[DependenciesOfJob]) -> Loaded<DependenciesOfJob, Vec<Dependency>> {
+        keyed(
+            self.0
+                .dependencies_of(keys.iter().map(|k| k.0).collect())
+                .await,
+            DependenciesOfJob,
+        )
+    }
+}
+
+impl Loader<DanglingOfJob> for StoreLoader {
+    type Value = Vec<DanglingDependency>;
+    type Error = Arc<StoreError>;
+    async fn load(&self, keys: &[DanglingOfJob]) -> Loaded<DanglingOfJob, Vec<DanglingDependency>> {
+        keyed(
+            self.0
+                .dangling_dependencies_of(keys.iter().map(|k| k.0).collect())
+                .await,
+            DanglingOfJob,
+        )
+    }
+}
+
+impl Loader<DependentsOfJob> for StoreLoader {
+    type Value = Vec<Dependency>;
+    type Error = Arc<StoreError>;
+    async fn load(&self, keys: &[DependentsOfJob]) -> Loaded<DependentsOfJob, Vec<Dependency>> {
+        Ok(self
+            .0
+            .dependents_of(keys.iter().map(|k| k.0.clone()).collect())
+            .await
+            .map_err(Arc::new)?
+            .into_iter()
+            .map(|(guid, v)| (DependentsOfJob(guid), v))
+            .collect())
+    }
+}

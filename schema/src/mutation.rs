@@ -1,0 +1,110 @@
+//! `Mutation`: the write entry points. Each needs a token scope (see [`crate::Caller`]) and
+//! is one transaction: all or nothing.
+
+use async_graphql::{Context, Object, SimpleObject};
+use treeherd_store::{NewDependency, NewPush, Store};
+
+use crate::events::{JobEvent, JobEvents};
+use crate::types::{DependencyInput, Job, JobInput, Push, PushInput, Repository, RepositoryInput};
+use crate::{ApiError, Caller};
+
+pub struct Mutation;
+
+#[derive(SimpleObject)]
+struct SubmitJobsPayload {
+    /// The jobs as stored, one per distinct guid, in the order first submitted.
+    jobs: Vec<Job>,
+}
+
+#[derive(SimpleObject)]
+struct AddDependenciesPayload {
+    /// How many distinct edges were written.
+    added: i32,
+}
+
+fn caller<'a>(ctx: &'a Context<'_>) -> &'a Caller {
+    ctx.data_opt::<Caller>().unwrap_or(&Caller::Anonymous)
+}
+
+#[Object]
+impl Mutation {
+    /// Creates a repository. Needs the `admin` scope.
+    async fn create_repository(
+        &self,
+        ctx: &Context<'_>,
+        input: RepositoryInput,
+    ) -> Result<Repository, ApiError> {
+        caller(ctx).require_admin()?;
+        let repository = ctx.data::<Store>()?.create_repository(input.into()).await?;
+        Ok(Repository(repository))
+    }
+
+    /// Stores a push and its commits (idempotent on the revision). Needs `write:<repository>`.
+    async fn submit_push(&self, ctx: &Context<'_>, input: PushInput) -> Result<Push, ApiError> {
+        caller(ctx).require_write(&input.repository)?;
+        let push = ctx
+            .data::<Store>()?
+            .submit_push(NewPush::try_from(input)?)
+            .await?;
+        Ok(Push(push))
+    }
+
+    /// Upserts jobs by guid, all in one transaction. Needs `write:<repository>` for each.
+    async fn submit_jobs(
+        &self,
+        ctx: &Context<'_>,
+        input: Vec<JobInput>,
+    ) -> Result<SubmitJobsPayload, ApiError> {
+        let caller = caller(ctx);
+        for job in &input {
+            caller.require_write(&job.repository)?;
+        }
+        let jobs = input
+            .into_iter()
+            .enumerate()
+            .map(|(i, job)| job.into_store(i))
+            .collect::<Result<Vec<_>, _>>()?;
+        let names: std::collections::HashMap<String, String> = jobs
+            .iter()
+            .map(|j| (j.guid.clone(), j.repository.clone()))
+            .collect();
+        let stored = ctx.data::<Store>()?.submit_jobs(jobs).await?;
+        let events = ctx.data::<JobEvents>()?;
+        for job in &stored {
+            if let Some(repository) = names.get(&job.guid) {
+                events.publish(JobEvent {
+                    repository: repository.clone(),
+                    job: job.clone(),
+                });
+            }
+        }
+        Ok(SubmitJobsPayload {
+            jobs: stored.into_iter().map(Job).collect(),
+        })
+    }
+
+    /// Adds typed edges (dependent waits on dependency), all in one transaction. Each
+    /// dependent must be a stored job; needs `write:<its repository>`.
+    async fn add_dependencies(
+        &self,
+        ctx: &Context<'_>,
+        input: Vec<DependencyInput>,
+    ) -> Result<AddDependenciesPayload, ApiError> {
+        let store = ctx.data::<Store>()?;
+        let caller = caller(ctx);
+        // A job never changes repository, so checking before the write is as good as during.
+        caller.require_authenticated()?;
+        let mut dependents: Vec<String> = input.iter().map(|d| d.dependent.clone()).collect();
+        dependents.sort_unstable();
+        dependents.dedup();
+        let repositories = store.job_repositories(dependents).await?;
+        for repository in repositories.values() {
+            caller.require_write(repository)?;
+        }
+        let edges: Vec<NewDependency> = input.into_iter().map(Into::into).collect();
+        let added = store.add_dependencies(edges).await?;
+        Ok(AddDependenciesPayload {
+            added: i32::try_from(added).unwrap_or(i32::MAX),
+        })
+    }
+}

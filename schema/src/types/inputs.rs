@@ -1,0 +1,205 @@
+//! Input types of the mutations and filters, and their checked conversion to the store's
+//! types. Field names are part of the API contract.
+
+use async_graphql::{InputObject, Json};
+use chrono::{DateTime, Utc};
+use treeherd_model::Revision;
+use treeherd_store::{JobFilter, NewCommit, NewDependency, NewJob, NewPush, NewRepository};
+
+use super::time::to_micros;
+use super::{DependencyKind, JobKind, JobResult, JobState, Vcs};
+use crate::ApiError;
+
+#[derive(InputObject)]
+pub(crate) struct RepositoryInput {
+    name: String,
+    vcs: Vcs,
+    url: String,
+    /// Attribute keys whose values are indexed for filtering.
+    #[graphql(default)]
+    indexed_attributes: Vec<String>,
+}
+
+impl From<RepositoryInput> for NewRepository {
+    fn from(input: RepositoryInput) -> NewRepository {
+        NewRepository {
+            name: input.name,
+            vcs: input.vcs.into(),
+            url: input.url,
+            indexed_attributes: input.indexed_attributes,
+        }
+    }
+}
+
+#[derive(InputObject)]
+pub(crate) struct CommitInput {
+    revision: String,
+    author: String,
+    message: String,
+}
+
+#[derive(InputObject)]
+pub(crate) struct PushInput {
+    pub repository: String,
+    /// The push's number; the next in order when absent.
+    push_id: Option<i64>,
+    /// The revision of the push's last commit (40 hex digits).
+    revision: String,
+    author: String,
+    pushed_at: DateTime<Utc>,
+    #[graphql(default)]
+    commits: Vec<CommitInput>,
+}
+
+fn revision(value: &str, what: &str) -> Result<Revision, ApiError> {
+    value
+        .parse()
+        .map_err(|e| ApiError::BadUserInput(format!("{what}: {e}")))
+}
+
+impl TryFrom<PushInput> for NewPush {
+    type Error = ApiError;
+    fn try_from(input: PushInput) -> Result<NewPush, ApiError> {
+        let commits = input
+            .commits
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| {
+                Ok(NewCommit {
+                    revision: revision(&c.revision, &format!("commit {i}"))?,
+                    author: c.author,
+                    message: c.message,
+                })
+            })
+            .collect::<Result<_, ApiError>>()?;
+        Ok(NewPush {
+            revision: revision(&input.revision, "push")?,
+            repository: input.repository,
+            push_id: input.push_id,
+            author: input.author,
+            pushed_at: to_micros(input.pushed_at),
+            commits,
+        })
+    }
+}
+
+#[derive(InputObject)]
+pub(crate) struct JobInput {
+    /// Unique id given by the submitter; a known guid is updated.
+    guid: String,
+    pub repository: String,
+    /// The push's revision; absent for jobs that hang off no push.
+    revision: Option<String>,
+    kind: JobKind,
+    name: String,
+    symbol: Option<String>,
+    group_symbol: Option<String>,
+    group_name: Option<String>,
+    platform: Option<String>,
+    build_system: Option<String>,
+    state: JobState,
+    #[graphql(default_with = "JobResult::Unknown")]
+    result: JobResult,
+    #[graphql(default = 1)]
+    tier: i32,
+    machine: Option<String>,
+    submitted_at: Option<DateTime<Utc>>,
+    started_at: Option<DateTime<Utc>>,
+    finished_at: Option<DateTime<Utc>>,
+    /// Any JSON object.
+    attributes: Option<Json<serde_json::Value>>,
+}
+
+impl JobInput {
+    pub(crate) fn into_store(self, index: usize) -> Result<NewJob, ApiError> {
+        let attributes = match self.attributes.map(|j| j.0) {
+            None | Some(serde_json::Value::Null) => serde_json::Map::new(),
+            Some(serde_json::Value::Object(map)) => map,
+            Some(_) => {
+                return Err(ApiError::BadUserInput(format!(
+                    "job {index}: attributes must be a JSON object"
+                )));
+            }
+        };
+        Ok(NewJob {
+            revision: self
+                .revision
+                .map(|r| revision(&r, &format!("job {index}")))
+                .transpose()?,
+            guid: self.guid,
+            repository: self.repository,
+            kind: self.kind.into(),
+            name: self.name,
+            symbol: self.symbol,
+            group_symbol: self.group_symbol,
+            group_name: self.group_name,
+            platform: self.platform,
+            build_system: self.build_system,
+            state: self.state.into(),
+            result: self.result.into(),
+            tier: self.tier,
+            machine: self.machine,
+            submitted_at: self.submitted_at.map(to_micros),
+            started_at: self.started_at.map(to_micros),
+            finished_at: self.finished_at.map(to_micros),
+            attributes,
+        })
+    }
+}
+
+#[derive(InputObject)]
+pub(crate) struct DependencyInput {
+    /// The guid of the job that waits.
+    pub dependent: String,
+    /// The guid of the job it waits on (it may not have arrived yet).
+    dependency: String,
+    #[graphql(default_with = "DependencyKind::Generic")]
+    kind: DependencyKind,
+}
+
+impl From<DependencyInput> for NewDependency {
+    fn from(input: DependencyInput) -> NewDependency {
+        NewDependency {
+            dependent: input.dependent,
+            dependency: input.dependency,
+            kind: input.kind.into(),
+        }
+    }
+}
+
+/// One indexed attribute condition: the attribute `key` has `value` (for arrays: contains it).
+#[derive(InputObject)]
+pub(crate) struct AttributeFilter {
+    key: String,
+    value: String,
+}
+
+/// Conditions on jobs, all of which must hold.
+#[derive(InputObject, Default)]
+pub(crate) struct JobFilterInput {
+    kind: Option<JobKind>,
+    state: Option<JobState>,
+    result: Option<JobResult>,
+    tier: Option<i32>,
+    platform: Option<String>,
+    /// Conditions on the repository's indexed attribute keys; another key is refused.
+    #[graphql(default)]
+    attributes: Vec<AttributeFilter>,
+}
+
+impl JobFilterInput {
+    pub(crate) fn into_store(self) -> JobFilter {
+        JobFilter {
+            kind: self.kind.map(Into::into),
+            state: self.state.map(Into::into),
+            result: self.result.map(Into::into),
+            tier: self.tier,
+            platform: self.platform,
+            attributes: self
+                .attributes
+                .into_iter()
+                .map(|a| (a.key, a.value))
+                .collect(),
+        }
+    }
+}

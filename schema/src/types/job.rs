@@ -1,0 +1,191 @@
+//! `Job`: a job of any kind, its attributes and its dependency edges.
+
+use async_graphql::{Context, Json, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use super::time::to_datetime;
+use super::{DependencyKind, JobKind, JobResult, JobState, Push, Repository};
+use crate::ApiError;
+use crate::loaders::{
+    DanglingOfJob, DependenciesOfJob, DependentsOfJob, Loaders, PushById, RepositoryById,
+};
+
+pub(crate) struct Job(pub treeherd_store::Job);
+
+/// One end of a dependency edge, seen from the other.
+pub(crate) struct Dependency(treeherd_store::Dependency);
+
+#[Object]
+impl Dependency {
+    async fn kind(&self) -> DependencyKind {
+        self.0.kind.into()
+    }
+
+    async fn job(&self) -> Job {
+        Job(self.0.job.clone())
+    }
+}
+
+/// An edge whose dependency has not arrived yet: it binds when a job with `guid` arrives.
+#[derive(SimpleObject)]
+pub(crate) struct DanglingDependency {
+    kind: DependencyKind,
+    guid: String,
+}
+
+fn kept(kinds: &Option<Vec<DependencyKind>>, kind: treeherd_model::DependencyKind) -> bool {
+    kinds
+        .as_ref()
+        .is_none_or(|kinds| kinds.iter().any(|k| treeherd_model::DependencyKind::from(*k) == kind))
+}
+
+#[Object]
+impl Job {
+    /// The caller-given unique id.
+    async fn guid(&self) -> &str {
+        &self.0.guid
+    }
+
+    async fn kind(&self) -> JobKind {
+        self.0.kind.into()
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn symbol(&self) -> Option<&str> {
+        self.0.symbol.as_deref()
+    }
+
+    async fn group_symbol(&self) -> Option<&str> {
+        self.0.group_symbol.as_deref()
+    }
+
+    async fn group_name(&self) -> Option<&str> {
+        self.0.group_name.as_deref()
+    }
+
+    async fn platform(&self) -> Option<&str> {
+        self.0.platform.as_deref()
+    }
+
+    async fn build_system(&self) -> Option<&str> {
+        self.0.build_system.as_deref()
+    }
+
+    async fn state(&self) -> JobState {
+        self.0.state.into()
+    }
+
+    async fn result(&self) -> JobResult {
+        self.0.result.into()
+    }
+
+    /// 1 (shown by default) to 3 (hidden by default).
+    async fn tier(&self) -> i32 {
+        self.0.tier
+    }
+
+    /// The name of the machine the job ran on.
+    async fn machine(&self) -> Option<&str> {
+        self.0.machine.as_deref()
+    }
+
+    async fn submitted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.submitted_at.map(to_datetime)
+    }
+
+    async fn started_at(&self) -> Option<DateTime<Utc>> {
+        self.0.started_at.map(to_datetime)
+    }
+
+    async fn finished_at(&self) -> Option<DateTime<Utc>> {
+        self.0.finished_at.map(to_datetime)
+    }
+
+    /// Every free-form attribute, as submitted.
+    async fn attributes(&self) -> Json<&serde_json::Map<String, serde_json::Value>> {
+        Json(&self.0.attributes)
+    }
+
+    /// The push the job belongs to; none for jobs that hang off no push (scheduled jobs).
+    async fn push(&self, ctx: &Context<'_>) -> Result<Option<Push>, ApiError> {
+        let Some(id) = self.0.push_row_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .data::<Loaders>()?
+            .0
+            .load_one(PushById(id))
+            .await?
+            .map(Push))
+    }
+
+    async fn repository(&self, ctx: &Context<'_>) -> Result<Repository, ApiError> {
+        ctx.data::<Loaders>()?
+            .0
+            .load_one(RepositoryById(self.0.repository_id))
+            .await?
+            .map(Repository)
+            .ok_or_else(|| ApiError::Internal("job without repository".into()))
+    }
+
+    /// The jobs this job waits on (that have arrived), optionally of some kinds only.
+    async fn dependencies(
+        &self,
+        ctx: &Context<'_>,
+        kinds: Option<Vec<DependencyKind>>,
+    ) -> Result<Vec<Dependency>, ApiError> {
+        let all = ctx
+            .data::<Loaders>()?
+            .0
+            .load_one(DependenciesOfJob(self.0.id))
+            .await?;
+        Ok(all
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|d| kept(&kinds, d.kind))
+            .map(Dependency)
+            .collect())
+    }
+
+    /// The jobs that wait on this job, optionally of some kinds only.
+    async fn dependents(
+        &self,
+        ctx: &Context<'_>,
+        kinds: Option<Vec<DependencyKind>>,
+    ) -> Result<Vec<Dependency>, ApiError> {
+        let all = ctx
+            .data::<Loaders>()?
+            .0
+            .load_one(DependentsOfJob(self.0.guid.clone()))
+            .await?;
+        Ok(all
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|d| kept(&kinds, d.kind))
+            .map(Dependency)
+            .collect())
+    }
+
+    /// Edges to guids that have not arrived yet.
+    async fn dangling_dependencies(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<DanglingDependency>, ApiError> {
+        let all = ctx
+            .data::<Loaders>()?
+            .0
+            .load_one(DanglingOfJob(self.0.id))
+            .await?;
+        Ok(all
+            .unwrap_or_default()
+            .into_iter()
+            .map(|d| DanglingDependency {
+                kind: d.kind.into(),
+                guid: d.guid,
+            })
+            .collect())
+    }
+}

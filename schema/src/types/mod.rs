@@ -1,0 +1,16 @@
+//! The GraphQL object, input and enum types.
+
+mod connection;
+mod enums;
+mod inputs;
+mod job;
+mod push;
+mod repository;
+mod time;
+
+pub(crate) use connection::{KeyCursor, connection, page_request};
+pub(crate) use enums::{DependencyKind, JobKind, JobResult, JobState, Vcs};
+pub(crate) use inputs::{DependencyInput, JobFilterInput, JobInput, PushInput, RepositoryInput};
+pub(crate) use job::Job;
+pub(crate) use push::Push;
+pub(crate) use repository::Repository;

@@ -1,0 +1,48 @@
+//! `Repository`: a source repository and its pushlog.
+
+use async_graphql::connection::Connection;
+use async_graphql::{Context, Object};
+use treeherd_store::Store;
+
+use super::{KeyCursor, Push, Vcs, connection, page_request};
+use crate::ApiError;
+
+pub(crate) struct Repository(pub treeherd_store::Repository);
+
+#[Object]
+impl Repository {
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn vcs(&self) -> Vcs {
+        self.0.vcs.into()
+    }
+
+    async fn url(&self) -> &str {
+        &self.0.url
+    }
+
+    /// The attribute keys whose values jobs of this repository can be filtered by.
+    async fn indexed_attributes(&self) -> &[String] {
+        &self.0.indexed_attributes
+    }
+
+    /// Pushes, newest first (by push id).
+    #[graphql(complexity = "(first.clamp(0, 1000) as usize) * child_complexity + 1")]
+    async fn pushes(
+        &self,
+        ctx: &Context<'_>,
+        first: i32,
+        after: Option<String>,
+    ) -> Result<Connection<KeyCursor, Push>, ApiError> {
+        let request = page_request(first, after)?;
+        let page = ctx.data::<Store>()?.pushes(self.0.id, request).await?;
+        Ok(connection(
+            page,
+            request.after.is_some(),
+            |p| p.push_id,
+            Push,
+        ))
+    }
+}

@@ -1,0 +1,210 @@
+//! Connections: which backend a URL selects, the pool, per-connection settings, migrations,
+//! write transactions, and the [`per_backend!`] macro for backend-specific statements.
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::R2D2Connection;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use std::time::Duration;
+
+use crate::StoreError;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
+
+/// One connection to either backend. Queries written against it compile once and run on both.
+#[derive(diesel::MultiConnection)]
+pub(crate) enum DbConnection {
+    Sqlite(diesel::SqliteConnection),
+    Pg(diesel::PgConnection),
+}
+
+pub(crate) type Pool = r2d2::Pool<Manager>;
+
+/// Runs the same diesel code against the concrete connection of the current backend: for the
+/// statements `MultiConnection` cannot express (upserts, batch inserts, `RETURNING`). The body
+/// is type-checked once per backend.
+macro_rules! per_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Sqlite($c) => $body,
+            $crate::db::DbConnection::Pg($c) => $body,
+        }
+    };
+}
+
+/// Which database engine a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database URL, checked: `sqlite://PATH` (or a bare path) or `postgres://...`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<DatabaseUrl, StoreError> {
+        let url = url.trim();
+        if url.is_empty() {
+            return Err(StoreError::Invalid("the database URL is empty".into()));
+        }
+        if url.contains("://") && !Self::is_postgres(url) && !url.starts_with("sqlite://") {
+            return Err(StoreError::Invalid(format!(
+                "unsupported database URL {url:?}: use sqlite://PATH or postgres://..."
+            )));
+        }
+        Ok(DatabaseUrl(url.to_owned()))
+    }
+
+    fn is_postgres(url: &str) -> bool {
+        url.starts_with("postgres://") || url.starts_with("postgresql://")
+    }
+
+    pub fn backend(&self) -> Backend {
+        if Self::is_postgres(&self.0) {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn sqlite_path(&self) -> &str {
+        self.0.strip_prefix("sqlite://").unwrap_or(&self.0)
+    }
+}
+
+/// Pool tuning.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Connections in the pool.
+    pub pool_size: u32,
+    /// How long a request waits for a free connection before failing.
+    pub connection_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            pool_size: 8,
+            connection_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+pub(crate) fn pool(url: &DatabaseUrl, options: &StoreOptions) -> Result<Pool, StoreError> {
+    let manager = Manager { url: url.clone() };
+    r2d2::Pool::builder()
+        .max_size(options.pool_size.max(1))
+        .connection_timeout(options.connection_timeout)
+        .build(manager)
+        .map_err(|e| StoreError::internal(format!("cannot connect to the database: {e}")))
+}
+
+/// Establishes connections for the pool, choosing the backend from the URL scheme (diesel's
+/// own `MultiConnection::establish` tries each backend in turn and hides the real error).
+pub(crate) struct Manager {
+    url: DatabaseUrl,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ConnectError {
+    #[error(transparent)]
+    Connect(#[from] diesel::ConnectionError),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+}
+
+/// Per-connection SQLite settings. WAL lets readers run beside the one writer; `synchronous =
+/// NORMAL` in WAL mode keeps every committed transaction across a process crash (`kill -9`);
+/// the busy timeout makes a second writer wait instead of failing.
+const SQLITE_SETUP: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<DbConnection, ConnectError> {
+        match self.url.backend() {
+            Backend::Sqlite => {
+                let mut conn = diesel::SqliteConnection::establish(self.url.sqlite_path())?;
+                conn.batch_execute(SQLITE_SETUP)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+            Backend::Postgres => Ok(DbConnection::Pg(diesel::PgConnection::establish(
+                self.url.as_str(),
+            )?)),
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
+        Ok(conn.ping()?)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+pub(crate) fn ping(conn: &mut DbConnection) -> Result<(), StoreError> {
+    Ok(conn.ping()?)
+}
+
+/// Any fixed number shared by every treeherd process: the advisory lock held while migrating.
+const MIGRATION_LOCK: i64 = 0x7472_6565_6865_7264; // "treeherd"
+
+pub(crate) fn migrate(conn: &mut DbConnection) -> Result<Vec<String>, StoreError> {
+    let applied = match conn {
+        DbConnection::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|versions| versions.iter().map(ToString::to_string).collect()),
+        DbConnection::Pg(c) => {
+            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
+            let applied = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|versions| versions.iter().map(ToString::to_string).collect());
+            c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
+            applied
+        }
+    };
+    applied.map_err(|e| StoreError::internal(format!("migration failed: {e}")))
+}
+
+/// Runs `work` in one write transaction: all or nothing. On SQLite the transaction takes the
+/// write lock when it begins (`BEGIN IMMEDIATE`), so two writers queue on the busy timeout
+/// instead of one failing when it upgrades a read lock.
+pub(crate) fn write<T>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    match conn {
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+        }
+        DbConnection::Pg(_) => <DbConnection as Connection>::TransactionManager::begin_transaction(conn)?,
+    }
+    match work(conn) {
+        Ok(value) => {
+            <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            if let Err(rollback) =
+                <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)
+            {
+                tracing::error!(error = %rollback, "rollback failed");
+            }
+            Err(e)
+        }
+    }
+}
+
+/// The largest number of rows one batch statement carries (well under both backends' limits
+/// on bind parameters: SQLite 32,766, PostgreSQL 65,535).
+pub(crate) const BATCH_ROWS: usize = 1000;

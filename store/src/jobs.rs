@@ -1,0 +1,526 @@
+//! Jobs: upserted by guid in batches, listed by repository or push with filters, and the
+//! index of the attribute values each repository declares (datazilla-style: the whole
+//! attribute object is kept as JSON; only declared keys get rows in `job_attributes`).
+
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+use serde_json::{Map, Value};
+use std::collections::{HashMap, HashSet};
+
+use crate::db::{self, BATCH_ROWS, DbConnection};
+use crate::schema::{job_attributes, jobs, pushes};
+use crate::{
+    Job, JobFilter, JobScope, NewJob, Page, PageRequest, Repository, Store, StoreError,
+    repositories,
+};
+use treeherd_model::TIERS;
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = jobs)]
+pub(crate) struct JobRow {
+    id: i64,
+    guid: String,
+    repository_id: i64,
+    push_row_id: Option<i64>,
+    kind: String,
+    name: String,
+    symbol: Option<String>,
+    group_symbol: Option<String>,
+    group_name: Option<String>,
+    platform: Option<String>,
+    build_system: Option<String>,
+    state: String,
+    result: String,
+    tier: i32,
+    machine: Option<String>,
+    submitted_at: Option<i64>,
+    started_at: Option<i64>,
+    finished_at: Option<i64>,
+    attributes: String,
+}
+
+impl TryFrom<JobRow> for Job {
+    type Error = StoreError;
+    fn try_from(row: JobRow) -> Result<Job, StoreError> {
+        Ok(Job {
+            id: row.id,
+            guid: row.guid,
+            repository_id: row.repository_id,
+            push_row_id: row.push_row_id,
+            kind: row.kind.parse()?,
+            name: row.name,
+            symbol: row.symbol,
+            group_symbol: row.group_symbol,
+            group_name: row.group_name,
+            platform: row.platform,
+            build_system: row.build_system,
+            state: row.state.parse()?,
+            result: row.result.parse()?,
+            tier: row.tier,
+            machine: row.machine,
+            submitted_at: row.submitted_at,
+            started_at: row.started_at,
+            finished_at: row.finished_at,
+            attributes: serde_json::from_str(&row.attributes)?,
+        })
+    }
+}
+
+pub(crate) fn into_jobs(rows: Vec<JobRow>) -> Result<Vec<Job>, StoreError> {
+    rows.into_iter().map(Job::try_from).collect()
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = jobs, treat_none_as_default_value = false)]
+struct JobValues<'a> {
+    guid: &'a str,
+    repository_id: i64,
+    push_row_id: Option<i64>,
+    kind: &'static str,
+    name: &'a str,
+    symbol: Option<&'a str>,
+    group_symbol: Option<&'a str>,
+    group_name: Option<&'a str>,
+    platform: Option<&'a str>,
+    build_system: Option<&'a str>,
+    state: &'static str,
+    result: &'static str,
+    tier: i32,
+    machine: Option<&'a str>,
+    submitted_at: Option<i64>,
+    started_at: Option<i64>,
+    finished_at: Option<i64>,
+    attributes: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = job_attributes, treat_none_as_default_value = false)]
+struct AttributeValues<'a> {
+    job_id: i64,
+    key: &'a str,
+    value: String,
+}
+
+/// Checks what the database cannot: guid, name and tier.
+fn check(index: usize, job: &NewJob) -> Result<(), StoreError> {
+    let invalid = |rule: String| Err(StoreError::Invalid(format!("job {index}: {rule}")));
+    if job.guid.is_empty() || job.guid.len() > 200 {
+        return invalid(format!("guid {:?} must be 1 to 200 characters", job.guid));
+    }
+    if job.name.is_empty() {
+        return invalid(format!("job {:?} needs a name", job.guid));
+    }
+    if !TIERS.contains(&job.tier) {
+        return invalid(format!(
+            "tier {} of job {:?} is not within {}..={}",
+            job.tier,
+            job.guid,
+            TIERS.start(),
+            TIERS.end()
+        ));
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Upserts jobs by guid in one transaction. A guid seen twice in the batch keeps its last
+    /// version. A guid that belongs to another repository is a conflict, an unknown
+    /// repository or revision is not found; either way nothing is written.
+    pub async fn submit_jobs(&self, new: Vec<NewJob>) -> Result<Vec<Job>, StoreError> {
+        for (index, job) in new.iter().enumerate() {
+            check(index, job)?;
+        }
+        self.run(move |conn| db::write(conn, |conn| upsert(conn, new)))
+            .await
+    }
+
+    pub async fn job(&self, guid: String) -> Result<Option<Job>, StoreError> {
+        self.run(move |conn| {
+            jobs::table
+                .filter(jobs::guid.eq(&guid))
+                .select(JobRow::as_select())
+                .first(conn)
+                .optional()?
+                .map(Job::try_from)
+                .transpose()
+        })
+        .await
+    }
+
+    pub async fn jobs_by_id(&self, ids: Vec<i64>) -> Result<HashMap<i64, Job>, StoreError> {
+        self.run(move |conn| {
+            let rows = jobs::table
+                .filter(jobs::id.eq_any(&ids))
+                .select(JobRow::as_select())
+                .load(conn)?;
+            Ok(into_jobs(rows)?.into_iter().map(|j| (j.id, j)).collect())
+        })
+        .await
+    }
+
+    /// The repository name of each known guid (unknown guids are left out).
+    pub async fn job_repositories(
+        &self,
+        guids: Vec<String>,
+    ) -> Result<HashMap<String, String>, StoreError> {
+        use crate::schema::repositories;
+        self.run(move |conn| {
+            let mut found = HashMap::with_capacity(guids.len());
+            for chunk in guids.chunks(BATCH_ROWS) {
+                let rows: Vec<(String, String)> = jobs::table
+                    .inner_join(repositories::table)
+                    .filter(jobs::guid.eq_any(chunk))
+                    .select((jobs::guid, repositories::name))
+                    .load(conn)?;
+                found.extend(rows);
+            }
+            Ok(found)
+        })
+        .await
+    }
+
+    /// Jobs of a repository or push, newest first; `after` is a job id (exclusive). Filtering
+    /// on an attribute key the repository does not index is invalid.
+    pub async fn jobs(
+        &self,
+        scope: JobScope,
+        filter: JobFilter,
+        page: PageRequest,
+    ) -> Result<Page<Job>, StoreError> {
+        self.run(move |conn| {
+            if !filter.attributes.is_empty() {
+                let repository = match scope {
+                    JobScope::Repository(id) => repositories::by_id(conn, id)?,
+                    JobScope::Push(id) => {
+                        let repository_id = pushes::table
+                            .find(id)
+                            .select(pushes::repository_id)
+                            .first(conn)?;
+                        repositories::by_id(conn, repository_id)?
+                    }
+                };
+                check_filter_keys(&repository, &filter)?;
+            }
+            let mut query = jobs::table
+                .select(JobRow::as_select())
+                .order(jobs::id.desc())
+                .limit(page.limit as i64 + 1)
+                .into_boxed();
+            query = match scope {
+                JobScope::Repository(id) => query.filter(jobs::repository_id.eq(id)),
+                JobScope::Push(id) => query.filter(jobs::push_row_id.eq(id)),
+            };
+            if let Some(after) = page.after {
+                query = query.filter(jobs::id.lt(after));
+            }
+            if let Some(kind) = filter.kind {
+                query = query.filter(jobs::kind.eq(kind.as_str()));
+            }
+            if let Some(state) = filter.state {
+                query = query.filter(jobs::state.eq(state.as_str()));
+            }
+            if let Some(result) = filter.result {
+                query = query.filter(jobs::result.eq(result.as_str()));
+            }
+            if let Some(tier) = filter.tier {
+                query = query.filter(jobs::tier.eq(tier));
+            }
+            if let Some(platform) = filter.platform {
+                query = query.filter(jobs::platform.eq(platform));
+            }
+            for (key, value) in filter.attributes {
+                query = query.filter(
+                    jobs::id.eq_any(
+                        job_attributes::table
+                            .filter(job_attributes::key.eq(key))
+                            .filter(job_attributes::value.eq(value))
+                            .select(job_attributes::job_id),
+                    ),
+                );
+            }
+            let rows = query.load(conn)?;
+            Ok(Page::from_overfetch(into_jobs(rows)?, page.limit))
+        })
+        .await
+    }
+}
+
+fn check_filter_keys(repository: &Repository, filter: &JobFilter) -> Result<(), StoreError> {
+    for (key, _) in &filter.attributes {
+        if !repository.indexed_attributes.contains(key) {
+            return Err(StoreError::Invalid(format!(
+                "attribute {key:?} is not indexed for repository {:?} (indexed: {})",
+                repository.name,
+                repository.indexed_attributes.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The values of `keys` in `attributes` as index rows: scalars as their text (strings bare,
+/// numbers and booleans as JSON), each scalar element of an array; null and objects are not
+/// indexed.
+pub(crate) fn indexed_values<'k>(
+    attributes: &Map<String, Value>,
+    keys: &'k [String],
+) -> Vec<(&'k str, String)> {
+    fn scalar(value: &Value) -> Option<String> {
+        match value {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Null | Value::Array(_) | Value::Object(_) => None,
+        }
+    }
+    let mut values = Vec::new();
+    for key in keys {
+        match attributes.get(key) {
+            Some(Value::Array(items)) => {
+                let mut seen = HashSet::new();
+                for item in items.iter().filter_map(scalar) {
+                    if seen.insert(item.clone()) {
+                        values.push((key.as_str(), item));
+                    }
+                }
+            }
+            Some(value) => values.extend(scalar(value).map(|v| (key.as_str(), v))),
+            None => {}
+        }
+    }
+    values
+}
+
+fn upsert(conn: &mut DbConnection, new: Vec<NewJob>) -> Result<Vec<Job>, StoreError> {
+    // Last version of each guid wins; keep first-seen order for the answer.
+    let mut position: HashMap<&str, usize> = HashMap::with_capacity(new.len());
+    let mut batch: Vec<&NewJob> = Vec::with_capacity(new.len());
+    for job in &new {
+        match position.get(job.guid.as_str()) {
+            Some(&at) => batch[at] = job,
+            None => {
+                position.insert(&job.guid, batch.len());
+                batch.push(job);
+            }
+        }
+    }
+
+    let names: Vec<&str> = {
+        let mut names: Vec<&str> = batch.iter().map(|j| j.repository.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    };
+    let repos = repositories::existing_by_name(conn, &names)?;
+    let push_ids = resolve_pushes(conn, &repos, &batch)?;
+
+    let mut values = Vec::with_capacity(batch.len());
+    for job in &batch {
+        let repository = &repos[job.repository.as_str()];
+        values.push(JobValues {
+            guid: &job.guid,
+            repository_id: repository.id,
+            push_row_id: job
+                .revision
+                .as_ref()
+                .map(|r| push_ids[&(repository.id, r.as_str())]),
+            kind: job.kind.as_str(),
+            name: &job.name,
+            symbol: job.symbol.as_deref(),
+            group_symbol: job.group_symbol.as_deref(),
+            group_name: job.group_name.as_deref(),
+            platform: job.platform.as_deref(),
+            build_system: job.build_system.as_deref(),
+            state: job.state.as_str(),
+            result: job.result.as_str(),
+            tier: job.tier,
+            machine: job.machine.as_deref(),
+            submitted_at: job.submitted_at,
+            started_at: job.started_at,
+            finished_at: job.finished_at,
+            attributes: Value::Object(job.attributes.clone()).to_string(),
+        });
+    }
+
+    let mut ids: HashMap<String, i64> = HashMap::with_capacity(batch.len());
+    for chunk in values.chunks(BATCH_ROWS) {
+        let written: Vec<(i64, String, i64)> = per_backend!(conn, |c| {
+            diesel::insert_into(jobs::table)
+                .values(chunk)
+                .on_conflict(jobs::guid)
+                .do_update()
+                .set((
+                    jobs::push_row_id.eq(excluded(jobs::push_row_id)),
+                    jobs::kind.eq(excluded(jobs::kind)),
+                    jobs::name.eq(excluded(jobs::name)),
+                    jobs::symbol.eq(excluded(jobs::symbol)),
+                    jobs::group_symbol.eq(excluded(jobs::group_symbol)),
+                    jobs::group_name.eq(excluded(jobs::group_name)),
+                    jobs::platform.eq(excluded(jobs::platform)),
+                    jobs::build_system.eq(excluded(jobs::build_system)),
+                    jobs::state.eq(excluded(jobs::state)),
+                    jobs::result.eq(excluded(jobs::result)),
+                    jobs::tier.eq(excluded(jobs::tier)),
+                    jobs::machine.eq(excluded(jobs::machine)),
+                    jobs::submitted_at.eq(excluded(jobs::submitted_at)),
+                    jobs::started_at.eq(excluded(jobs::started_at)),
+                    jobs::finished_at.eq(excluded(jobs::finished_at)),
+                    jobs::attributes.eq(excluded(jobs::attributes)),
+                ))
+                .returning((jobs::id, jobs::guid, jobs::repository_id))
+                .get_results(c)?
+        });
+        for (id, guid, repository_id) in written {
+            let job = batch[position[guid.as_str()]];
+            let wanted = repos[job.repository.as_str()].id;
+            if repository_id != wanted {
+                return Err(StoreError::Conflict(format!(
+                    "job {guid:?} belongs to another repository than {:?}",
+                    job.repository
+                )));
+            }
+            ids.insert(guid, id);
+        }
+    }
+
+    reindex_attributes(conn, &repos, &batch, &ids)?;
+
+    batch
+        .into_iter()
+        .zip(values)
+        .map(|(job, row)| {
+            Ok(Job {
+                id: *ids
+                    .get(&job.guid)
+                    .ok_or_else(|| StoreError::internal("upsert returned no id"))?,
+                guid: job.guid.clone(),
+                repository_id: row.repository_id,
+                push_row_id: row.push_row_id,
+                kind: job.kind,
+                name: job.name.clone(),
+                symbol: job.symbol.clone(),
+                group_symbol: job.group_symbol.clone(),
+                group_name: job.group_name.clone(),
+                platform: job.platform.clone(),
+                build_system: job.build_system.clone(),
+                state: job.state,
+                result: job.result,
+                tier: job.tier,
+                machine: job.machine.clone(),
+                submitted_at: job.submitted_at,
+                started_at: job.started_at,
+                finished_at: job.finished_at,
+                attributes: job.attributes.clone(),
+            })
+        })
+        .collect()
+}
+
+/// The store id of every (repository, revision) the batch names; `NotFound` for the first
+/// revision that is no push of its repository.
+fn resolve_pushes<'a>(
+    conn: &mut DbConnection,
+    repos: &HashMap<String, Repository>,
+    batch: &[&'a NewJob],
+) -> Result<HashMap<(i64, &'a str), i64>, StoreError> {
+    let mut wanted: HashMap<i64, Vec<&'a str>> = HashMap::new();
+    for job in batch {
+        if let Some(revision) = &job.revision {
+            wanted
+                .entry(repos[job.repository.as_str()].id)
+                .or_default()
+                .push(revision.as_str());
+        }
+    }
+    let mut found = HashMap::new();
+    for (repository_id, mut revisions) in wanted {
+        revisions.sort_unstable();
+        revisions.dedup();
+        for chunk in revisions.chunks(BATCH_ROWS) {
+            let rows: Vec<(i64, String)> = pushes::table
+                .filter(pushes::repository_id.eq(repository_id))
+                .filter(pushes::revision.eq_any(chunk))
+                .select((pushes::id, pushes::revision))
+                .load(conn)?;
+            let rows: HashMap<String, i64> = rows.into_iter().map(|(id, r)| (r, id)).collect();
+            for revision in chunk {
+                let Some(id) = rows.get(*revision) else {
+                    let name = repos
+                        .values()
+                        .find(|r| r.id == repository_id)
+                        .map_or("?", |r| r.name.as_str());
+                    return Err(StoreError::NotFound(format!(
+                        "no push with revision {revision} in repository {name:?}"
+                    )));
+                };
+                found.insert((repository_id, *revision), *id);
+            }
+        }
+    }
+    Ok(found)
+}
+
+fn reindex_attributes(
+    conn: &mut DbConnection,
+    repos: &HashMap<String, Repository>,
+    batch: &[&NewJob],
+    ids: &HashMap<String, i64>,
+) -> Result<(), StoreError> {
+    let mut stale = Vec::new();
+    let mut rows = Vec::new();
+    for job in batch {
+        let keys = &repos[job.repository.as_str()].indexed_attributes;
+        if keys.is_empty() {
+            continue;
+        }
+        let id = ids[&job.guid];
+        stale.push(id);
+        rows.extend(
+            indexed_values(&job.attributes, keys)
+                .into_iter()
+                .map(|(key, value)| AttributeValues {
+                    job_id: id,
+                    key,
+                    value,
+                }),
+        );
+    }
+    for chunk in stale.chunks(BATCH_ROWS) {
+        diesel::delete(job_attributes::table.filter(job_attributes::job_id.eq_any(chunk)))
+            .execute(conn)?;
+    }
+    for chunk in rows.chunks(BATCH_ROWS) {
+        per_backend!(conn, |c| diesel::insert_into(job_attributes::table)
+            .values(chunk)
+            .execute(c)?);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn check(attributes: Value, keys: &[&str], expected: &[(&str, &str)]) {
+        let Value::Object(attributes) = attributes else {
+            panic!("not an object")
+        };
+        let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+        let got = indexed_values(&attributes, &keys);
+        let got: Vec<(&str, &str)> = got.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn indexes_scalars_and_array_elements_of_declared_keys_only() {
+        check(json!({"a": "x", "b": "y"}), &["a"], &[("a", "x")]);
+        check(json!({"n": 3, "t": true}), &["n", "t"], &[("n", "3"), ("t", "true")]);
+        check(
+            json!({"labels": ["x", 2, "x", null, {"o": 1}]}),
+            &["labels"],
+            &[("labels", "x"), ("labels", "2")],
+        );
+        check(json!({"a": null, "o": {"k": 1}}), &["a", "o", "missing"], &[]);
+    }
+}

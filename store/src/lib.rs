@@ -1,0 +1,74 @@
+//! The store: treeherd's source of truth, on SQLite (embedded default) or PostgreSQL.
+//!
+//! One API over both backends. Reads are written once against diesel's `MultiConnection`;
+//! the few statements it cannot express (batch upserts, `RETURNING`) are written once in
+//! [`per_backend!`] and compiled for each concrete connection. Every public method is async
+//! and runs its diesel work on the blocking pool, so resolvers never block a server thread.
+//! Every write method is one transaction: all or nothing.
+
+#[macro_use]
+mod db;
+mod dependencies;
+mod error;
+mod jobs;
+mod pushes;
+mod repositories;
+mod schema;
+mod settings;
+pub mod testing;
+mod types;
+
+pub use db::{Backend, DatabaseUrl, StoreOptions};
+pub use error::StoreError;
+pub use types::*;
+
+use db::{DbConnection, Pool};
+
+/// A handle on the database: cheap to clone, shared by every request.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Connects (creating a SQLite file when needed). Does not migrate: call [`Store::migrate`].
+    pub fn open(url: &DatabaseUrl, options: &StoreOptions) -> Result<Store, StoreError> {
+        let pool = db::pool(url, options)?;
+        Ok(Store {
+            pool,
+            backend: url.backend(),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies the pending migrations of this backend; safe with several processes starting
+    /// at once (PostgreSQL migrations run under an advisory lock).
+    pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
+        let mut conn = self.pool.get()?;
+        db::migrate(&mut conn)
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.run(db::ping).await
+    }
+
+    /// Runs `work` on a pooled connection on the blocking thread pool.
+    async fn run<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| StoreError::internal(format!("database task failed: {e}")))?
+    }
+}

@@ -1,0 +1,96 @@
+//! diesel's view of the tables (see `migrations/`). Times are unix microseconds; enums are
+//! stored as their `as_str` text; attributes as JSON text.
+
+diesel::table! {
+    repositories (id) {
+        id -> BigInt,
+        name -> Text,
+        vcs -> Text,
+        url -> Text,
+        indexed_attributes -> Text,
+    }
+}
+
+diesel::table! {
+    pushes (id) {
+        id -> BigInt,
+        repository_id -> BigInt,
+        push_id -> BigInt,
+        revision -> Text,
+        author -> Text,
+        pushed_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    commits (push_row_id, position) {
+        push_row_id -> BigInt,
+        position -> Integer,
+        revision -> Text,
+        author -> Text,
+        message -> Text,
+    }
+}
+
+diesel::table! {
+    jobs (id) {
+        id -> BigInt,
+        guid -> Text,
+        repository_id -> BigInt,
+        push_row_id -> Nullable<BigInt>,
+        kind -> Text,
+        name -> Text,
+        symbol -> Nullable<Text>,
+        group_symbol -> Nullable<Text>,
+        group_name -> Nullable<Text>,
+        platform -> Nullable<Text>,
+        build_system -> Nullable<Text>,
+        state -> Text,
+        result -> Text,
+        tier -> Integer,
+        machine -> Nullable<Text>,
+        submitted_at -> Nullable<BigInt>,
+        started_at -> Nullable<BigInt>,
+        finished_at -> Nullable<BigInt>,
+        attributes -> Text,
+    }
+}
+
+diesel::table! {
+    job_attributes (job_id, key, value) {
+        job_id -> BigInt,
+        key -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    job_dependencies (dependent_id, dependency_guid) {
+        dependent_id -> BigInt,
+        dependency_guid -> Text,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    settings (name) {
+        name -> Text,
+        value -> Text,
+    }
+}
+
+diesel::joinable!(pushes -> repositories (repository_id));
+diesel::joinable!(commits -> pushes (push_row_id));
+diesel::joinable!(jobs -> repositories (repository_id));
+diesel::joinable!(jobs -> pushes (push_row_id));
+diesel::joinable!(job_attributes -> jobs (job_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    repositories,
+    pushes,
+    commits,
+    jobs,
+    job_attributes,
+    job_dependencies,
+    settings,
+);

@@ -1,0 +1,170 @@
+//! What the store takes in and gives back. Times are unix microseconds (UTC).
+
+use serde_json::{Map, Value};
+use treeherd_model::{DependencyKind, JobKind, JobResult, JobState, Revision, Vcs};
+
+/// A source repository and the attribute keys its jobs are indexed by.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Repository {
+    pub id: i64,
+    pub name: String,
+    pub vcs: Vcs,
+    pub url: String,
+    pub indexed_attributes: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewRepository {
+    pub name: String,
+    pub vcs: Vcs,
+    pub url: String,
+    pub indexed_attributes: Vec<String>,
+}
+
+/// One push to a repository: `push_id` orders pushes within the repository.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Push {
+    /// The store's own id (row id), unique across repositories.
+    pub id: i64,
+    pub repository_id: i64,
+    pub push_id: i64,
+    pub revision: String,
+    pub author: String,
+    pub pushed_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Commit {
+    pub revision: String,
+    pub author: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCommit {
+    pub revision: Revision,
+    pub author: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewPush {
+    pub repository: String,
+    /// The push's number in its repository; `None` takes the next one.
+    pub push_id: Option<i64>,
+    pub revision: Revision,
+    pub author: String,
+    pub pushed_at: i64,
+    pub commits: Vec<NewCommit>,
+}
+
+/// A job of any kind. `push_row_id` is `None` for jobs that hang off no push.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub id: i64,
+    pub guid: String,
+    pub repository_id: i64,
+    pub push_row_id: Option<i64>,
+    pub kind: JobKind,
+    pub name: String,
+    pub symbol: Option<String>,
+    pub group_symbol: Option<String>,
+    pub group_name: Option<String>,
+    pub platform: Option<String>,
+    pub build_system: Option<String>,
+    pub state: JobState,
+    pub result: JobResult,
+    pub tier: i32,
+    pub machine: Option<String>,
+    pub submitted_at: Option<i64>,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    pub attributes: Map<String, Value>,
+}
+
+/// A job as submitted: upserted by guid.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub guid: String,
+    pub repository: String,
+    /// The push the job belongs to, by its revision; `None` for jobs of no push.
+    pub revision: Option<Revision>,
+    pub kind: JobKind,
+    pub name: String,
+    pub symbol: Option<String>,
+    pub group_symbol: Option<String>,
+    pub group_name: Option<String>,
+    pub platform: Option<String>,
+    pub build_system: Option<String>,
+    pub state: JobState,
+    pub result: JobResult,
+    pub tier: i32,
+    pub machine: Option<String>,
+    pub submitted_at: Option<i64>,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    pub attributes: Map<String, Value>,
+}
+
+/// `dependent` waits on `dependency` (both guids).
+#[derive(Debug, Clone)]
+pub struct NewDependency {
+    pub dependent: String,
+    pub dependency: String,
+    pub kind: DependencyKind,
+}
+
+/// One end of an edge, seen from the other: the kind and the job at that end.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dependency {
+    pub kind: DependencyKind,
+    pub job: Job,
+}
+
+/// An edge whose dependency has not arrived yet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DanglingDependency {
+    pub kind: DependencyKind,
+    pub guid: String,
+}
+
+/// Which jobs to list.
+#[derive(Debug, Clone, Copy)]
+pub enum JobScope {
+    Repository(i64),
+    Push(i64),
+}
+
+/// Conditions on listed jobs, all of which must hold.
+#[derive(Debug, Clone, Default)]
+pub struct JobFilter {
+    pub kind: Option<JobKind>,
+    pub state: Option<JobState>,
+    pub result: Option<JobResult>,
+    pub tier: Option<i32>,
+    pub platform: Option<String>,
+    /// (key, value) pairs on the repository's indexed attribute keys.
+    pub attributes: Vec<(String, String)>,
+}
+
+/// A keyset page: items after `after` (exclusive), at most `limit`, plus whether more follow.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    pub after: Option<i64>,
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub has_next: bool,
+}
+
+impl<T> Page<T> {
+    /// Splits `limit + 1` fetched rows into a page and whether more follow.
+    pub(crate) fn from_overfetch(mut items: Vec<T>, limit: usize) -> Page<T> {
+        let has_next = items.len() > limit;
+        items.truncate(limit);
+        Page { items, has_next }
+    }
+}
