@@ -176,6 +176,7 @@ pub(crate) struct AttributeFilter {
 
 /// Conditions on jobs, all of which must hold.
 #[derive(InputObject, Default)]
+#[graphql(name = "JobFilter")]
 pub(crate) struct JobFilterInput {
     kind: Option<JobKind>,
     state: Option<JobState>,

@@ -1,0 +1,265 @@
+//! Jobs: batch upsert by guid, attributes and their index, filters and pagination, and
+//! all-or-nothing batches.
+
+use serde_json::{Value, json};
+use treeherd_tests::{TestApp, error_code, revision};
+
+pub const SUBMIT: &str = "mutation($jobs: [JobInput!]!) { submitJobs(input: $jobs) { jobs { guid state result tier attributes push { pushId } } } }";
+
+/// A repository `try` (indexing `owner` and `labels`) with one push (revision 1).
+pub async fn app_with_push() -> TestApp {
+    let app = TestApp::spawn().await;
+    app.create_repository("try", &["owner", "labels"]).await;
+    app.data(
+        "mutation($input: PushInput!) { submitPush(input: $input) { pushId } }",
+        json!({"input": {"repository": "try", "revision": revision(1), "author": "a",
+                         "pushedAt": "2026-11-25T10:00:00Z"}}),
+    )
+    .await;
+    app
+}
+
+pub fn job(guid: &str, kind: &str, state: &str) -> Value {
+    json!({"guid": guid, "repository": "try", "revision": revision(1), "kind": kind,
+           "name": format!("{guid} job"), "state": state, "platform": "linux64"})
+}
+
+async fn push_jobs(app: &TestApp, filter: Value) -> Value {
+    let data = app
+        .data(
+            "query($f: JobFilter) { push(repository: \"try\", revision: \"0000000000000000000000000000000000000001\") {
+                jobs(first: 100, filter: $f) { nodes { guid } } } }",
+            json!({"f": filter}),
+        )
+        .await;
+    let guids: Vec<&str> = data["push"]["jobs"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["guid"].as_str().unwrap())
+        .collect();
+    json!(guids)
+}
+
+#[tokio::test]
+async fn submitted_jobs_come_back_with_every_field() {
+    let app = app_with_push().await;
+    let input = json!([{
+        "guid": "b1", "repository": "try", "revision": revision(1), "kind": "BUILD",
+        "name": "build-linux64/opt", "symbol": "B", "groupSymbol": "Bld", "groupName": "Builds",
+        "platform": "linux64", "buildSystem": "taskcluster", "state": "COMPLETED",
+        "result": "SUCCESS", "tier": 2, "machine": "m-1",
+        "submittedAt": "2026-11-25T10:00:00Z", "startedAt": "2026-11-25T10:01:00Z",
+        "finishedAt": "2026-11-25T10:31:00.5Z",
+        "attributes": {"owner": "bob@example.com", "labels": ["a", "b"], "nested": {"x": 1}}
+    }]);
+    app.data(SUBMIT, json!({"jobs": input})).await;
+    let data = app
+        .data(
+            "{ job(guid: \"b1\") { guid kind name symbol groupSymbol groupName platform buildSystem
+               state result tier machine submittedAt startedAt finishedAt attributes
+               push { pushId revision } repository { name } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        data["job"],
+        json!({"guid": "b1", "kind": "BUILD", "name": "build-linux64/opt", "symbol": "B",
+               "groupSymbol": "Bld", "groupName": "Builds", "platform": "linux64",
+               "buildSystem": "taskcluster", "state": "COMPLETED", "result": "SUCCESS", "tier": 2,
+               "machine": "m-1", "submittedAt": "2026-11-25T10:00:00+00:00",
+               "startedAt": "2026-11-25T10:01:00+00:00",
+               "finishedAt": "2026-11-25T10:31:00.500+00:00",
+               "attributes": {"owner": "bob@example.com", "labels": ["a", "b"], "nested": {"x": 1}},
+               "push": {"pushId": 1, "revision": revision(1)}, "repository": {"name": "try"}})
+    );
+}
+
+#[tokio::test]
+async fn defaults_apply_and_scheduled_jobs_hang_off_no_push() {
+    let app = app_with_push().await;
+    let data = app
+        .data(
+            SUBMIT,
+            json!({"jobs": [{"guid": "valgrind-1", "repository": "try", "kind": "SCHEDULED",
+                             "name": "valgrind", "state": "PENDING"}]}),
+        )
+        .await;
+    assert_eq!(
+        data["submitJobs"]["jobs"][0],
+        json!({"guid": "valgrind-1", "state": "PENDING", "result": "UNKNOWN", "tier": 1,
+               "attributes": {}, "push": null})
+    );
+}
+
+#[tokio::test]
+async fn pages_walk_every_job_newest_first_without_repeats() {
+    let app = app_with_push().await;
+    let jobs: Vec<Value> = (0..25)
+        .map(|i| job(&format!("j{i:02}"), "TEST", "PENDING"))
+        .collect();
+    app.data(SUBMIT, json!({"jobs": jobs})).await;
+
+    let query = "query($after: String) { push(repository: \"try\", revision: \"0000000000000000000000000000000000000001\") {
+        jobs(first: 10, after: $after) { edges { cursor node { guid } } nodes { guid }
+                                         pageInfo { hasNextPage endCursor } } } }";
+    let mut seen = Vec::new();
+    let mut after = Value::Null;
+    let mut pages = 0;
+    loop {
+        let data = app.data(query, json!({"after": after})).await;
+        let page = &data["push"]["jobs"];
+        assert_eq!(page["edges"].as_array().unwrap().len(), page["nodes"].as_array().unwrap().len());
+        seen.extend(
+            page["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n["guid"].as_str().unwrap().to_owned()),
+        );
+        pages += 1;
+        if !page["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+    let expected: Vec<String> = (0..25).rev().map(|i| format!("j{i:02}")).collect();
+    assert_eq!(seen, expected);
+    assert_eq!(pages, 3);
+}
+
+#[tokio::test]
+async fn filters_narrow_by_core_fields_and_indexed_attributes() {
+    let app = app_with_push().await;
+    let mut build = job("b1", "BUILD", "COMPLETED");
+    build["result"] = json!("SUCCESS");
+    build["attributes"] = json!({"owner": "alice", "labels": ["nightly", "l10n"]});
+    let mut failed = job("t1", "TEST", "COMPLETED");
+    failed["result"] = json!("TESTFAILED");
+    failed["attributes"] = json!({"owner": "bob", "labels": "nightly"});
+    let mut mac = job("t2", "TEST", "RUNNING");
+    mac["platform"] = json!("macosx");
+    mac["tier"] = json!(3);
+    mac["attributes"] = json!({"owner": "alice", "unindexed": "x"});
+    app.data(SUBMIT, json!({"jobs": [build, failed, mac]})).await;
+
+    assert_eq!(push_jobs(&app, json!({"kind": "TEST"})).await, json!(["t2", "t1"]));
+    assert_eq!(push_jobs(&app, json!({"state": "RUNNING"})).await, json!(["t2"]));
+    assert_eq!(push_jobs(&app, json!({"result": "TESTFAILED"})).await, json!(["t1"]));
+    assert_eq!(push_jobs(&app, json!({"platform": "linux64"})).await, json!(["t1", "b1"]));
+    assert_eq!(push_jobs(&app, json!({"tier": 3})).await, json!(["t2"]));
+    assert_eq!(
+        push_jobs(&app, json!({"attributes": [{"key": "owner", "value": "alice"}]})).await,
+        json!(["t2", "b1"])
+    );
+    assert_eq!(
+        push_jobs(&app, json!({"attributes": [{"key": "labels", "value": "nightly"}]})).await,
+        json!(["t1", "b1"])
+    );
+    assert_eq!(
+        push_jobs(
+            &app,
+            json!({"kind": "BUILD", "attributes": [{"key": "owner", "value": "alice"},
+                                                   {"key": "labels", "value": "l10n"}]})
+        )
+        .await,
+        json!(["b1"])
+    );
+
+    let refused = app
+        .graphql(
+            "{ jobs(repository: \"try\", first: 10, filter: {attributes: [{key: \"unindexed\", value: \"x\"}]}) { nodes { guid } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&refused), "BAD_USER_INPUT");
+    assert!(refused["errors"][0]["message"].as_str().unwrap().contains("unindexed"));
+
+    let all = app
+        .data("{ jobs(repository: \"try\", first: 10, filter: {kind: TEST}) { nodes { guid } } }", json!({}))
+        .await;
+    assert_eq!(all["jobs"]["nodes"], json!([{"guid": "t2"}, {"guid": "t1"}]));
+}
+
+#[tokio::test]
+async fn a_known_guid_is_updated_not_duplicated() {
+    let app = app_with_push().await;
+    let mut pending = job("t1", "TEST", "PENDING");
+    pending["attributes"] = json!({"owner": "alice"});
+    app.data(SUBMIT, json!({"jobs": [pending]})).await;
+    let mut done = job("t1", "TEST", "COMPLETED");
+    done["result"] = json!("SUCCESS");
+    done["attributes"] = json!({"owner": "bob"});
+    app.data(SUBMIT, json!({"jobs": [done.clone(), done]})).await;
+
+    let data = app
+        .data("{ jobs(repository: \"try\", first: 10) { nodes { guid state result attributes } } }", json!({}))
+        .await;
+    assert_eq!(
+        data["jobs"]["nodes"],
+        json!([{"guid": "t1", "state": "COMPLETED", "result": "SUCCESS", "attributes": {"owner": "bob"}}])
+    );
+    assert_eq!(push_jobs(&app, json!({"attributes": [{"key": "owner", "value": "alice"}]})).await, json!([]));
+    assert_eq!(push_jobs(&app, json!({"attributes": [{"key": "owner", "value": "bob"}]})).await, json!(["t1"]));
+}
+
+#[tokio::test]
+async fn a_batch_that_fails_halfway_leaves_nothing() {
+    let app = app_with_push().await;
+    app.create_repository("other", &[]).await;
+    app.data(
+        SUBMIT,
+        json!({"jobs": [{"guid": "theirs", "repository": "other", "kind": "BUILD", "name": "b", "state": "PENDING"}]}),
+    )
+    .await;
+
+    let unknown_revision = {
+        let mut bad = job("x3", "TEST", "PENDING");
+        bad["revision"] = json!(revision(99));
+        bad
+    };
+    let stolen_guid = job("theirs", "TEST", "PENDING");
+    let cases = [
+        (unknown_revision, "NOT_FOUND"),
+        (stolen_guid, "CONFLICT"),
+        (json!({"guid": "x", "repository": "nope", "kind": "TEST", "name": "n", "state": "PENDING"}), "NOT_FOUND"),
+        ({ let mut j = job("x4", "TEST", "PENDING"); j["tier"] = json!(4); j }, "BAD_USER_INPUT"),
+        ({ let mut j = job("x5", "TEST", "PENDING"); j["attributes"] = json!([1]); j }, "BAD_USER_INPUT"),
+        ({ let mut j = job("x6", "TEST", "PENDING"); j["revision"] = json!("short"); j }, "BAD_USER_INPUT"),
+    ];
+    for (bad, code) in cases {
+        let mut batch: Vec<Value> = (0..1500).map(|i| job(&format!("ok{i}"), "TEST", "PENDING")).collect();
+        batch.insert(1200, bad.clone());
+        let response = app.graphql(SUBMIT, json!({"jobs": batch})).await;
+        assert_eq!(error_code(&response), code, "{bad}");
+        let data = app
+            .data("{ jobs(repository: \"try\", first: 10) { nodes { guid } } }", json!({}))
+            .await;
+        assert_eq!(data["jobs"]["nodes"], json!([]), "after {bad}");
+    }
+    let theirs = app.data("{ job(guid: \"theirs\") { name kind } }", json!({})).await;
+    assert_eq!(theirs["job"], json!({"name": "b", "kind": "BUILD"}));
+}
+
+#[tokio::test]
+async fn page_size_is_required_and_capped() {
+    let app = app_with_push().await;
+    for first in [0, 1001, -1] {
+        let response = app
+            .graphql(&format!("{{ jobs(repository: \"try\", first: {first}) {{ nodes {{ guid }} }} }}"), json!({}))
+            .await;
+        assert_eq!(error_code(&response), "BAD_USER_INPUT", "first: {first}");
+    }
+    let missing = app
+        .graphql("{ jobs(repository: \"try\") { nodes { guid } } }", json!({}))
+        .await;
+    assert_eq!(error_code(&missing), "BAD_USER_INPUT");
+    let bad_cursor = app
+        .graphql("{ jobs(repository: \"try\", first: 5, after: \"nope\") { nodes { guid } } }", json!({}))
+        .await;
+    assert_eq!(error_code(&bad_cursor), "BAD_USER_INPUT");
+    let unknown = app
+        .graphql("{ jobs(repository: \"nope\", first: 5) { nodes { guid } } }", json!({}))
+        .await;
+    assert_eq!(error_code(&unknown), "NOT_FOUND");
+}

@@ -1,0 +1,12 @@
+//! The end-to-end suite: each test starts the real server on a random port against its own
+//! fresh database (SQLite, or PostgreSQL when `TREEHERD_TEST_POSTGRES_URL` is set) and speaks
+//! GraphQL to it over HTTP and WebSocket.
+
+mod auth;
+mod dependencies;
+mod health;
+mod jobs;
+mod limits;
+mod pushes;
+mod repositories;
+mod subscriptions;
