@@ -56,3 +56,22 @@ pub fn sdl() -> String {
     .finish()
     .sdl()
 }
+
+#[cfg(test)]
+mod tests {
+    /// The checked-in SDL is what clients and reviewers read: it must match the code.
+    /// `TREEHERD_BLESS=1 cargo test -p treeherd-schema` rewrites it after a deliberate change.
+    #[test]
+    fn checked_in_sdl_matches_the_schema() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema.graphql");
+        let sdl = super::sdl();
+        if std::env::var("TREEHERD_BLESS").is_ok_and(|v| v == "1") {
+            std::fs::write(&path, &sdl).unwrap();
+        }
+        let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            checked_in == sdl,
+            "schema/schema.graphql is out of date: run `TREEHERD_BLESS=1 cargo test -p treeherd-schema` and review the diff"
+        );
+    }
+}
