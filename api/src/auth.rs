@@ -57,7 +57,12 @@ impl TokenKeys {
         }
     }
 
-    pub fn issue(&self, subject: &str, scopes: &[String], ttl: Duration) -> Result<String, TokenError> {
+    pub fn issue(
+        &self,
+        subject: &str,
+        scopes: &[String],
+        ttl: Duration,
+    ) -> Result<String, TokenError> {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_err(|_| TokenError::Clock)?
@@ -69,7 +74,11 @@ impl TokenKeys {
             exp: now.saturating_add(ttl.as_secs()),
             scope: scopes.join(" "),
         };
-        Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )?)
     }
 
     /// The caller a bearer token stands for; a bad token is `Rejected` with the reason.
@@ -98,21 +107,26 @@ fn describe(e: &jsonwebtoken::errors::Error) -> String {
 
 /// The caller of an HTTP request, from its `Authorization` header.
 pub fn caller_of(request: &HttpRequest, keys: &TokenKeys) -> Caller {
-    let Some(header) = request.headers().get(actix_web::http::header::AUTHORIZATION) else {
+    let Some(header) = request
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+    else {
         return Caller::Anonymous;
     };
-    let Some(token) = header
-        .to_str()
-        .ok()
-        .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
-    else {
+    let Some(token) = header.to_str().ok().and_then(|h| {
+        h.strip_prefix("Bearer ")
+            .or_else(|| h.strip_prefix("bearer "))
+    }) else {
         return Caller::Rejected("the Authorization header is not \"Bearer <JWT>\"".into());
     };
     keys.caller(token.trim())
 }
 
 /// The signing secret: the configured one, else the database's (generated on first use).
-pub async fn signing_secret(configured: Option<&str>, store: &Store) -> Result<Vec<u8>, StoreError> {
+pub async fn signing_secret(
+    configured: Option<&str>,
+    store: &Store,
+) -> Result<Vec<u8>, StoreError> {
     if let Some(secret) = configured {
         return Ok(secret.as_bytes().to_vec());
     }
@@ -141,7 +155,11 @@ pub fn parse_ttl(text: &str) -> Result<Duration, String> {
         "m" => 60,
         "h" => 3600,
         "d" => 86_400,
-        _ => return Err(format!("{text:?}: unknown unit {unit:?} (use s, m, h or d)")),
+        _ => {
+            return Err(format!(
+                "{text:?}: unknown unit {unit:?} (use s, m, h or d)"
+            ));
+        }
     };
     Ok(Duration::from_secs(number.saturating_mul(seconds)))
 }
@@ -178,7 +196,9 @@ mod tests {
         let mut validation_keys = keys.clone();
         validation_keys.validation.leeway = 0;
         std::thread::sleep(Duration::from_secs(1));
-        assert!(matches!(validation_keys.caller(&expired), Caller::Rejected(r) if r.contains("expired")));
+        assert!(
+            matches!(validation_keys.caller(&expired), Caller::Rejected(r) if r.contains("expired"))
+        );
         assert!(matches!(keys.caller("garbage"), Caller::Rejected(_)));
     }
 

@@ -10,21 +10,35 @@ use crate::telemetry::{self, LogFormat};
 use crate::{Application, Config};
 
 #[derive(Parser)]
-#[command(name = "treeherd", version, about = "What happened to every CI job: a GraphQL API over a job dependency graph")]
+#[command(
+    name = "treeherd",
+    version,
+    about = "What happened to every CI job: a GraphQL API over a job dependency graph"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
     /// Log filter (tracing's EnvFilter syntax).
     #[arg(long, global = true, env = "TREEHERD_LOG", default_value = "info")]
     log: String,
-    #[arg(long, global = true, env = "TREEHERD_LOG_FORMAT", value_enum, default_value = "text")]
+    #[arg(
+        long,
+        global = true,
+        env = "TREEHERD_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
     log_format: LogFormat,
 }
 
 #[derive(Args, Clone)]
 struct DatabaseArgs {
     /// sqlite://PATH (created when missing) or postgres://USER@HOST:PORT/DB.
-    #[arg(long = "database", env = "TREEHERD_DATABASE_URL", default_value = "sqlite://treeherd.db")]
+    #[arg(
+        long = "database",
+        env = "TREEHERD_DATABASE_URL",
+        default_value = "sqlite://treeherd.db"
+    )]
     url: String,
 }
 

@@ -13,7 +13,12 @@ pub struct LoadResult {
 }
 
 /// POSTs `body` (or GETs when `None`) to `url` from `clients` concurrent clients for `duration`.
-pub async fn run(url: &str, body: Option<String>, clients: usize, duration: Duration) -> LoadResult {
+pub async fn run(
+    url: &str,
+    body: Option<String>,
+    clients: usize,
+    duration: Duration,
+) -> LoadResult {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(clients)
         .build()
@@ -31,7 +36,10 @@ pub async fn run(url: &str, body: Option<String>, clients: usize, duration: Dura
                 while Instant::now() < deadline {
                     let sent = Instant::now();
                     let request = match &body {
-                        Some(body) => client.post(&url).header("content-type", "application/json").body(body.clone()),
+                        Some(body) => client
+                            .post(&url)
+                            .header("content-type", "application/json")
+                            .body(body.clone()),
                         None => client.get(&url),
                     };
                     match request.send().await {

@@ -40,7 +40,7 @@ fn job(i: usize, push: u64) -> Value {
         "guid": format!("job-{push}-{i}"), "repository": "bench", "revision": revision(push),
         "kind": "TEST", "name": format!("test-{}/opt-mochitest-browser-chrome-{}", platforms[i % 4], i % 16),
         "symbol": format!("bc{}", i % 16), "groupSymbol": "M", "platform": platforms[i % 4],
-        "buildSystem": "taskcluster", "state": "COMPLETED", "result": if i % 50 == 0 { "TESTFAILED" } else { "SUCCESS" },
+        "buildSystem": "taskcluster", "state": "COMPLETED", "result": if i.is_multiple_of(50) { "TESTFAILED" } else { "SUCCESS" },
         "tier": 1, "machine": format!("t-linux-{:04}", i % 500),
         "submittedAt": "2026-11-25T10:00:00Z", "startedAt": "2026-11-25T10:01:00Z", "finishedAt": "2026-11-25T10:20:00Z",
         "attributes": {"owner": "ffxbld", "reason": "scheduled", "labels": ["nightly", "e10s"], "chunk": i % 16},
@@ -64,7 +64,9 @@ async fn submit_over_http(app: &TestApp, jobs: usize) -> f64 {
     let token = app.token(&["admin"]);
     let bodies: Vec<String> = (0..jobs.div_ceil(BATCH))
         .map(|b| {
-            let batch: Vec<Value> = (b * BATCH..((b + 1) * BATCH).min(jobs)).map(|i| job(i, 1)).collect();
+            let batch: Vec<Value> = (b * BATCH..((b + 1) * BATCH).min(jobs))
+                .map(|i| job(i, 1))
+                .collect();
             json!({"query": SUBMIT, "variables": {"jobs": batch}}).to_string()
         })
         .collect();
@@ -93,12 +95,27 @@ fn row(what: &str, value: String, reference: &str, reference_value: String, rati
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let backend = if treeherd_tests::postgres_url().is_some() { "PostgreSQL" } else { "SQLite" };
-    println!("treeherd-bench on {backend}, {} cores; {} jobs, {} clients, {} s per load",
-        std::thread::available_parallelism().map_or(0, |n| n.get()), args.jobs, args.clients, args.seconds);
+    let backend = if treeherd_tests::postgres_url().is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    println!(
+        "treeherd-bench on {backend}, {} cores; {} jobs, {} clients, {} s per load",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        args.jobs,
+        args.clients,
+        args.seconds
+    );
     println!();
-    println!("| {:<44} | {:>16} | {:<34} | {:>16} | {:>8} |", "measure", "treeherd", "reference", "reference", "ratio");
-    println!("|{:-<46}|{:-<18}|{:-<36}|{:-<18}|{:-<10}|", "", "", "", "", "");
+    println!(
+        "| {:<44} | {:>16} | {:<34} | {:>16} | {:>8} |",
+        "measure", "treeherd", "reference", "reference", "ratio"
+    );
+    println!(
+        "|{:-<46}|{:-<18}|{:-<36}|{:-<18}|{:-<10}|",
+        "", "", "", "", ""
+    );
 
     // 1. Ingestion.
     let app = TestApp::spawn().await;
@@ -106,27 +123,72 @@ async fn main() -> anyhow::Result<()> {
     let http = submit_over_http(&app, args.jobs).await;
     let raw = raw::insert_rate(&app, args.jobs, |i| job(i, 2)).await?;
     match raw {
-        Some(raw) => row("submitJobs over HTTP, batches of 1,000 (jobs/s)", format!("{http:.0}"),
-            &format!("same rows, {} in one transaction", raw.tool), format!("{:.0}", raw.rows_per_second),
-            format!("{:.2}x", http / raw.rows_per_second)),
-        None => row("submitJobs over HTTP, batches of 1,000 (jobs/s)", format!("{http:.0}"),
-            "(database client not installed)", "-".into(), "-".into()),
+        Some(raw) => row(
+            "submitJobs over HTTP, batches of 1,000 (jobs/s)",
+            format!("{http:.0}"),
+            &format!("same rows, {} in one transaction", raw.tool),
+            format!("{:.0}", raw.rows_per_second),
+            format!("{:.2}x", http / raw.rows_per_second),
+        ),
+        None => row(
+            "submitJobs over HTTP, batches of 1,000 (jobs/s)",
+            format!("{http:.0}"),
+            "(database client not installed)",
+            "-".into(),
+            "-".into(),
+        ),
     }
 
     // 2. Queries: a push with 1,000 jobs, first 100 of them.
     let query = json!({"query": format!("{{ push(repository: \"bench\", revision: \"{}\") {{ jobs(first: 100) {{ nodes {{ guid name symbol platform state result tier }} }} }} }}", revision(1))}).to_string();
     let url = format!("{}/graphql", app.address);
-    let check: Value = app.client.post(&url).header("content-type", "application/json").body(query.clone()).send().await?.json().await?;
-    assert_eq!(check["data"]["push"]["jobs"]["nodes"].as_array().map(Vec::len), Some(100), "{check}");
+    let check: Value = app
+        .client
+        .post(&url)
+        .header("content-type", "application/json")
+        .body(query.clone())
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(
+        check["data"]["push"]["jobs"]["nodes"]
+            .as_array()
+            .map(Vec::len),
+        Some(100),
+        "{check}"
+    );
     let duration = Duration::from_secs(args.seconds);
     let empty = load::empty_server()?;
-    let reference = load::run(&format!("http://127.0.0.1:{}/", empty.port), None, args.clients, duration).await;
+    let reference = load::run(
+        &format!("http://127.0.0.1:{}/", empty.port),
+        None,
+        args.clients,
+        duration,
+    )
+    .await;
     let ours = load::run(&url, Some(query), args.clients, duration).await;
-    row("push { jobs(first: 100) }, 32 clients (req/s)", format!("{:.0}", ours.per_second),
-        "empty actix handler, same clients", format!("{:.0}", reference.per_second),
-        format!("{:.2}x", ours.per_second / reference.per_second));
-    row("  latency p50 (ms)", format!("{:.2}", ours.p50_ms), "", format!("{:.2}", reference.p50_ms), "".into());
-    row("  latency p99 (ms)", format!("{:.2}", ours.p99_ms), "", format!("{:.2}", reference.p99_ms), "".into());
+    row(
+        "push { jobs(first: 100) }, 32 clients (req/s)",
+        format!("{:.0}", ours.per_second),
+        "empty actix handler, same clients",
+        format!("{:.0}", reference.per_second),
+        format!("{:.2}x", ours.per_second / reference.per_second),
+    );
+    row(
+        "  latency p50 (ms)",
+        format!("{:.2}", ours.p50_ms),
+        "",
+        format!("{:.2}", reference.p50_ms),
+        "".into(),
+    );
+    row(
+        "  latency p99 (ms)",
+        format!("{:.2}", ours.p99_ms),
+        "",
+        format!("{:.2}", reference.p99_ms),
+        "".into(),
+    );
     anyhow::ensure!(ours.errors == 0, "{} query requests failed", ours.errors);
     Ok(())
 }

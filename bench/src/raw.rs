@@ -24,15 +24,26 @@ fn opt(value: &Value) -> String {
 
 fn micros(value: &Value) -> String {
     // The generated jobs all carry the same fixed times.
-    if value.is_string() { "1795600800000000".into() } else { "NULL".into() }
+    if value.is_string() {
+        "1795600800000000".into()
+    } else {
+        "NULL".into()
+    }
 }
 
 /// Inserts `count` jobs made by `job` into the app's database through its command-line client
 /// and returns jobs per second, or `None` when the client is not installed.
-pub async fn insert_rate(app: &TestApp, count: usize, job: impl Fn(usize) -> Value) -> anyhow::Result<Option<RawRate>> {
+pub async fn insert_rate(
+    app: &TestApp,
+    count: usize,
+    job: impl Fn(usize) -> Value,
+) -> anyhow::Result<Option<RawRate>> {
     let (tool, mut command) = match app.store().backend() {
         Backend::Sqlite => {
-            let path = app.database_url().trim_start_matches("sqlite://").to_owned();
+            let path = app
+                .database_url()
+                .trim_start_matches("sqlite://")
+                .to_owned();
             let mut c = Command::new("sqlite3");
             c.arg(path);
             ("sqlite3", c)
@@ -48,7 +59,7 @@ pub async fn insert_rate(app: &TestApp, count: usize, job: impl Fn(usize) -> Val
     let first_id = 10_000_000i64;
     let mut sql = String::from("BEGIN;\n");
     let mut attributes = Vec::new();
-    for (n, chunk) in (0..count).collect::<Vec<_>>().chunks(500).enumerate() {
+    for chunk in (0..count).collect::<Vec<_>>().chunks(500) {
         sql.push_str("INSERT INTO jobs (id, guid, repository_id, push_row_id, kind, name, symbol, group_symbol, group_name, platform, build_system, state, result, tier, machine, submitted_at, started_at, finished_at, attributes) VALUES\n");
         let rows: Vec<String> = chunk
             .iter()
@@ -69,7 +80,6 @@ pub async fn insert_rate(app: &TestApp, count: usize, job: impl Fn(usize) -> Val
             .collect();
         sql.push_str(&rows.join(",\n"));
         sql.push_str(";\n");
-        let _ = n;
     }
     for chunk in attributes.chunks(1500) {
         sql.push_str("INSERT INTO job_attributes (job_id, key, value) VALUES ");
@@ -89,5 +99,8 @@ pub async fn insert_rate(app: &TestApp, count: usize, job: impl Fn(usize) -> Val
     let status = child.wait()?;
     let elapsed = started.elapsed().as_secs_f64();
     anyhow::ensure!(status.success(), "{tool} failed inserting the raw rows");
-    Ok(Some(RawRate { tool, rows_per_second: count as f64 / elapsed }))
+    Ok(Some(RawRate {
+        tool,
+        rows_per_second: count as f64 / elapsed,
+    }))
 }

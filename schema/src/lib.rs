@@ -33,28 +33,20 @@ pub const MAX_COMPLEXITY: usize = 600_000;
 
 /// Builds the schema over a store. `events` carries job changes to subscribers.
 pub fn build(store: Store, events: JobEvents) -> TreeherdSchema {
-    Schema::build(
-        query::Query,
-        mutation::Mutation,
-        subscription::Subscription,
-    )
-    .limit_depth(MAX_DEPTH)
-    .limit_complexity(MAX_COMPLEXITY)
-    .data(loaders::Loaders::new(store.clone()))
-    .data(store)
-    .data(events)
-    .finish()
+    Schema::build(query::Query, mutation::Mutation, subscription::Subscription)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .data(loaders::Loaders::new(store.clone()))
+        .data(store)
+        .data(events)
+        .finish()
 }
 
 /// The schema in SDL, as checked in at `schema/schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(
-        query::Query,
-        mutation::Mutation,
-        subscription::Subscription,
-    )
-    .finish()
-    .sdl()
+    Schema::build(query::Query, mutation::Mutation, subscription::Subscription)
+        .finish()
+        .sdl()
 }
 
 #[cfg(test)]

@@ -53,7 +53,9 @@ impl Loader<PushById> for StoreLoader {
     type Error = Arc<StoreError>;
     async fn load(&self, keys: &[PushById]) -> Loaded<PushById, Push> {
         keyed(
-            self.0.pushes_by_id(keys.iter().map(|k| k.0).collect()).await,
+            self.0
+                .pushes_by_id(keys.iter().map(|k| k.0).collect())
+                .await,
             PushById,
         )
     }

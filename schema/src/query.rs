@@ -5,9 +5,7 @@ use async_graphql::{Context, Object};
 use treeherd_store::{JobScope, Store};
 
 use crate::ApiError;
-use crate::types::{
-    Job, JobFilterInput, KeyCursor, Push, Repository, connection, page_request,
-};
+use crate::types::{Job, JobFilterInput, KeyCursor, Push, Repository, connection, page_request};
 
 pub struct Query;
 

@@ -128,8 +128,10 @@ fn collect<K: std::hash::Hash + Eq>(
     by_job: &mut HashMap<K, Vec<Dependency>>,
     rows: Vec<(K, String, JobRow)>,
 ) -> Result<(), StoreError> {
-    let (keys, rest): (Vec<K>, Vec<(String, JobRow)>) =
-        rows.into_iter().map(|(k, kind, row)| (k, (kind, row))).unzip();
+    let (keys, rest): (Vec<K>, Vec<(String, JobRow)>) = rows
+        .into_iter()
+        .map(|(k, kind, row)| (k, (kind, row)))
+        .unzip();
     let (kinds, rows): (Vec<String>, Vec<JobRow>) = rest.into_iter().unzip();
     for ((key, kind), job) in keys.into_iter().zip(kinds).zip(into_jobs(rows)?) {
         by_job.entry(key).or_default().push(Dependency {

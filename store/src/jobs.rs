@@ -515,12 +515,20 @@ mod tests {
     #[test]
     fn indexes_scalars_and_array_elements_of_declared_keys_only() {
         check(json!({"a": "x", "b": "y"}), &["a"], &[("a", "x")]);
-        check(json!({"n": 3, "t": true}), &["n", "t"], &[("n", "3"), ("t", "true")]);
+        check(
+            json!({"n": 3, "t": true}),
+            &["n", "t"],
+            &[("n", "3"), ("t", "true")],
+        );
         check(
             json!({"labels": ["x", 2, "x", null, {"o": 1}]}),
             &["labels"],
             &[("labels", "x"), ("labels", "2")],
         );
-        check(json!({"a": null, "o": {"k": 1}}), &["a", "o", "missing"], &[]);
+        check(
+            json!({"a": null, "o": {"k": 1}}),
+            &["a", "o", "missing"],
+            &[],
+        );
     }
 }

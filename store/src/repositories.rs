@@ -193,7 +193,13 @@ mod tests {
 
     #[test]
     fn repository_names_are_url_and_scope_safe() {
-        for good in ["mozilla-central", "try", "mozilla-esr115", "a", "comm_central.2"] {
+        for good in [
+            "mozilla-central",
+            "try",
+            "mozilla-esr115",
+            "a",
+            "comm_central.2",
+        ] {
             assert!(check_name(good).is_ok(), "{good}");
         }
         for bad in ["", "-x", "has space", "a/b", "write:*", &"x".repeat(101)] {

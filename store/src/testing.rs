@@ -46,9 +46,12 @@ impl Drop for PostgresTestDatabase {
         let dropped = PgConnection::establish(&self.admin_url)
             .map_err(|e| e.to_string())
             .and_then(|mut conn| {
-                diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
-                    .execute(&mut conn)
-                    .map_err(|e| e.to_string())
+                diesel::sql_query(format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    self.name
+                ))
+                .execute(&mut conn)
+                .map_err(|e| e.to_string())
             });
         if let Err(e) = dropped {
             eprintln!("could not drop test database {}: {e}", self.name);

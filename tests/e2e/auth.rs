@@ -5,13 +5,14 @@ use treeherd_tests::{TestApp, error_code};
 
 use crate::jobs::{SUBMIT, app_with_push, job};
 
-const CREATE: &str =
-    "mutation { createRepository(input: {name: \"new\", vcs: GIT, url: \"https://github.com/x/new\"}) { name } }";
+const CREATE: &str = "mutation { createRepository(input: {name: \"new\", vcs: GIT, url: \"https://github.com/x/new\"}) { name } }";
 
 #[tokio::test]
 async fn reads_need_no_token() {
     let app = app_with_push().await;
-    let response = app.graphql_as(None, "{ repositories { name } }", json!({})).await;
+    let response = app
+        .graphql_as(None, "{ repositories { name } }", json!({}))
+        .await;
     assert_eq!(response["data"]["repositories"], json!([{"name": "try"}]));
     // A refused token does not stop a read.
     let response = app
@@ -27,7 +28,11 @@ async fn writes_without_a_usable_token_are_unauthenticated() {
     let foreign = other_server.token(&["admin"]);
     for token in [None, Some("not-a-jwt"), Some(foreign.as_str())] {
         let response = app
-            .graphql_as(token, SUBMIT, json!({"jobs": [job("j", "TEST", "PENDING")]}))
+            .graphql_as(
+                token,
+                SUBMIT,
+                json!({"jobs": [job("j", "TEST", "PENDING")]}),
+            )
             .await;
         assert_eq!(error_code(&response), "UNAUTHENTICATED", "{token:?}");
         let response = app.graphql_as(token, CREATE, json!({})).await;
@@ -45,7 +50,12 @@ async fn writes_without_a_usable_token_are_unauthenticated() {
         .await
         .unwrap();
     assert_eq!(error_code(&header), "UNAUTHENTICATED");
-    let data = app.data("{ job(guid: \"j\") { guid } repository(name: \"new\") { name } }", json!({})).await;
+    let data = app
+        .data(
+            "{ job(guid: \"j\") { guid } repository(name: \"new\") { name } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(data, json!({"job": null, "repository": null}));
 }
 
@@ -57,22 +67,31 @@ async fn a_token_writes_only_where_its_scopes_allow() {
     let every_repo = app.token(&["write:*"]);
 
     let ok = app
-        .graphql_as(Some(&try_only), SUBMIT, json!({"jobs": [job("mine", "TEST", "PENDING")]}))
+        .graphql_as(
+            Some(&try_only),
+            SUBMIT,
+            json!({"jobs": [job("mine", "TEST", "PENDING")]}),
+        )
         .await;
     assert!(ok.get("errors").is_none(), "{ok}");
 
     let elsewhere = json!({"jobs": [{"guid": "theirs", "repository": "autoland", "kind": "BUILD",
                                      "name": "b", "state": "PENDING"}]});
-    let response = app.graphql_as(Some(&try_only), SUBMIT, elsewhere.clone()).await;
+    let response = app
+        .graphql_as(Some(&try_only), SUBMIT, elsewhere.clone())
+        .await;
     assert_eq!(error_code(&response), "FORBIDDEN");
     // One job of a batch outside the scope refuses the whole batch.
     let mixed = json!({"jobs": [job("mine-2", "TEST", "PENDING"), elsewhere["jobs"][0].clone()]});
     let response = app.graphql_as(Some(&try_only), SUBMIT, mixed).await;
     assert_eq!(error_code(&response), "FORBIDDEN");
     let response = app
-        .graphql_as(Some(&try_only), "mutation($p: PushInput!) { submitPush(input: $p) { pushId } }",
+        .graphql_as(
+            Some(&try_only),
+            "mutation($p: PushInput!) { submitPush(input: $p) { pushId } }",
             json!({"p": {"repository": "autoland", "revision": "a".repeat(40), "author": "x",
-                         "pushedAt": "2026-11-25T00:00:00Z"}}))
+                         "pushedAt": "2026-11-25T00:00:00Z"}}),
+        )
         .await;
     assert_eq!(error_code(&response), "FORBIDDEN");
 
@@ -81,12 +100,28 @@ async fn a_token_writes_only_where_its_scopes_allow() {
     // Edges are written with the dependent's repository's scope.
     let edge = json!({"edges": [{"dependent": "theirs", "dependency": "mine"}]});
     let add = "mutation($edges: [DependencyInput!]!) { addDependencies(input: $edges) { added } }";
-    assert_eq!(error_code(&app.graphql_as(Some(&try_only), add, edge.clone()).await), "FORBIDDEN");
-    assert!(app.graphql_as(Some(&every_repo), add, edge).await.get("errors").is_none());
+    assert_eq!(
+        error_code(&app.graphql_as(Some(&try_only), add, edge.clone()).await),
+        "FORBIDDEN"
+    );
+    assert!(
+        app.graphql_as(Some(&every_repo), add, edge)
+            .await
+            .get("errors")
+            .is_none()
+    );
 
     for token in [&try_only, &every_repo] {
-        assert_eq!(error_code(&app.graphql_as(Some(token), CREATE, json!({})).await), "FORBIDDEN");
+        assert_eq!(
+            error_code(&app.graphql_as(Some(token), CREATE, json!({})).await),
+            "FORBIDDEN"
+        );
     }
-    let data = app.data("{ job(guid: \"mine-2\") { guid } repository(name: \"new\") { name } }", json!({})).await;
+    let data = app
+        .data(
+            "{ job(guid: \"mine-2\") { guid } repository(name: \"new\") { name } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(data, json!({"job": null, "repository": null}));
 }

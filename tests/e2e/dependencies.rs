@@ -6,7 +6,8 @@ use treeherd_tests::error_code;
 
 use crate::jobs::{SUBMIT, app_with_push, job};
 
-const ADD: &str = "mutation($edges: [DependencyInput!]!) { addDependencies(input: $edges) { added } }";
+const ADD: &str =
+    "mutation($edges: [DependencyInput!]!) { addDependencies(input: $edges) { added } }";
 
 #[tokio::test]
 async fn edges_are_read_from_both_ends_with_kind_filters() {
@@ -68,13 +69,22 @@ async fn edges_are_read_from_both_ends_with_kind_filters() {
             {"kind": "RELEASE", "job": {"guid": "repack-de"}},
         ])
     );
-    assert_eq!(data["release"]["generic"], json!([{"job": {"guid": "build"}}]));
+    assert_eq!(
+        data["release"]["generic"],
+        json!([{"job": {"guid": "build"}}])
+    );
 
     // The same edge again only changes its kind.
-    app.data(ADD, json!({"edges": [{"dependent": "release", "dependency": "build", "kind": "RELEASE"}]}))
-        .await;
+    app.data(
+        ADD,
+        json!({"edges": [{"dependent": "release", "dependency": "build", "kind": "RELEASE"}]}),
+    )
+    .await;
     let data = app
-        .data("{ job(guid: \"release\") { dependencies(kinds: [RELEASE]) { job { guid } } } }", json!({}))
+        .data(
+            "{ job(guid: \"release\") { dependencies(kinds: [RELEASE]) { job { guid } } } }",
+            json!({}),
+        )
         .await;
     assert_eq!(data["job"]["dependencies"].as_array().unwrap().len(), 4);
 }
@@ -82,9 +92,13 @@ async fn edges_are_read_from_both_ends_with_kind_filters() {
 #[tokio::test]
 async fn a_dangling_edge_binds_when_its_job_arrives() {
     let app = app_with_push().await;
-    app.data(SUBMIT, json!({"jobs": [job("test", "TEST", "PENDING")]})).await;
-    app.data(ADD, json!({"edges": [{"dependent": "test", "dependency": "late-build", "kind": "TEST"}]}))
+    app.data(SUBMIT, json!({"jobs": [job("test", "TEST", "PENDING")]}))
         .await;
+    app.data(
+        ADD,
+        json!({"edges": [{"dependent": "test", "dependency": "late-build", "kind": "TEST"}]}),
+    )
+    .await;
     let query = "{ job(guid: \"test\") { dependencies { kind job { guid } } danglingDependencies { kind guid } } }";
     let before = app.data(query, json!({})).await;
     assert_eq!(
@@ -92,7 +106,11 @@ async fn a_dangling_edge_binds_when_its_job_arrives() {
         json!({"dependencies": [], "danglingDependencies": [{"kind": "TEST", "guid": "late-build"}]})
     );
 
-    app.data(SUBMIT, json!({"jobs": [job("late-build", "BUILD", "RUNNING")]})).await;
+    app.data(
+        SUBMIT,
+        json!({"jobs": [job("late-build", "BUILD", "RUNNING")]}),
+    )
+    .await;
     let after = app.data(query, json!({})).await;
     assert_eq!(
         after["job"],
@@ -103,8 +121,11 @@ async fn a_dangling_edge_binds_when_its_job_arrives() {
 #[tokio::test]
 async fn refused_edges_leave_nothing_behind() {
     let app = app_with_push().await;
-    app.data(SUBMIT, json!({"jobs": [job("a", "TEST", "PENDING"), job("b", "BUILD", "PENDING")]}))
-        .await;
+    app.data(
+        SUBMIT,
+        json!({"jobs": [job("a", "TEST", "PENDING"), job("b", "BUILD", "PENDING")]}),
+    )
+    .await;
     let self_edge = app
         .graphql(ADD, json!({"edges": [{"dependent": "a", "dependency": "b"}, {"dependent": "a", "dependency": "a"}]}))
         .await;
@@ -114,7 +135,13 @@ async fn refused_edges_leave_nothing_behind() {
         .await;
     assert_eq!(error_code(&unknown_dependent), "NOT_FOUND");
     let data = app
-        .data("{ job(guid: \"a\") { dependencies { job { guid } } danglingDependencies { guid } } }", json!({}))
+        .data(
+            "{ job(guid: \"a\") { dependencies { job { guid } } danglingDependencies { guid } } }",
+            json!({}),
+        )
         .await;
-    assert_eq!(data["job"], json!({"dependencies": [], "danglingDependencies": []}));
+    assert_eq!(
+        data["job"],
+        json!({"dependencies": [], "danglingDependencies": []})
+    );
 }

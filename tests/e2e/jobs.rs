@@ -109,7 +109,10 @@ async fn pages_walk_every_job_newest_first_without_repeats() {
     loop {
         let data = app.data(query, json!({"after": after})).await;
         let page = &data["push"]["jobs"];
-        assert_eq!(page["edges"].as_array().unwrap().len(), page["nodes"].as_array().unwrap().len());
+        assert_eq!(
+            page["edges"].as_array().unwrap().len(),
+            page["nodes"].as_array().unwrap().len()
+        );
         seen.extend(
             page["nodes"]
                 .as_array()
@@ -141,19 +144,40 @@ async fn filters_narrow_by_core_fields_and_indexed_attributes() {
     mac["platform"] = json!("macosx");
     mac["tier"] = json!(3);
     mac["attributes"] = json!({"owner": "alice", "unindexed": "x"});
-    app.data(SUBMIT, json!({"jobs": [build, failed, mac]})).await;
+    app.data(SUBMIT, json!({"jobs": [build, failed, mac]}))
+        .await;
 
-    assert_eq!(push_jobs(&app, json!({"kind": "TEST"})).await, json!(["t2", "t1"]));
-    assert_eq!(push_jobs(&app, json!({"state": "RUNNING"})).await, json!(["t2"]));
-    assert_eq!(push_jobs(&app, json!({"result": "TESTFAILED"})).await, json!(["t1"]));
-    assert_eq!(push_jobs(&app, json!({"platform": "linux64"})).await, json!(["t1", "b1"]));
+    assert_eq!(
+        push_jobs(&app, json!({"kind": "TEST"})).await,
+        json!(["t2", "t1"])
+    );
+    assert_eq!(
+        push_jobs(&app, json!({"state": "RUNNING"})).await,
+        json!(["t2"])
+    );
+    assert_eq!(
+        push_jobs(&app, json!({"result": "TESTFAILED"})).await,
+        json!(["t1"])
+    );
+    assert_eq!(
+        push_jobs(&app, json!({"platform": "linux64"})).await,
+        json!(["t1", "b1"])
+    );
     assert_eq!(push_jobs(&app, json!({"tier": 3})).await, json!(["t2"]));
     assert_eq!(
-        push_jobs(&app, json!({"attributes": [{"key": "owner", "value": "alice"}]})).await,
+        push_jobs(
+            &app,
+            json!({"attributes": [{"key": "owner", "value": "alice"}]})
+        )
+        .await,
         json!(["t2", "b1"])
     );
     assert_eq!(
-        push_jobs(&app, json!({"attributes": [{"key": "labels", "value": "nightly"}]})).await,
+        push_jobs(
+            &app,
+            json!({"attributes": [{"key": "labels", "value": "nightly"}]})
+        )
+        .await,
         json!(["t1", "b1"])
     );
     assert_eq!(
@@ -173,12 +197,23 @@ async fn filters_narrow_by_core_fields_and_indexed_attributes() {
         )
         .await;
     assert_eq!(error_code(&refused), "BAD_USER_INPUT");
-    assert!(refused["errors"][0]["message"].as_str().unwrap().contains("unindexed"));
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unindexed")
+    );
 
     let all = app
-        .data("{ jobs(repository: \"try\", first: 10, filter: {kind: TEST}) { nodes { guid } } }", json!({}))
+        .data(
+            "{ jobs(repository: \"try\", first: 10, filter: {kind: TEST}) { nodes { guid } } }",
+            json!({}),
+        )
         .await;
-    assert_eq!(all["jobs"]["nodes"], json!([{"guid": "t2"}, {"guid": "t1"}]));
+    assert_eq!(
+        all["jobs"]["nodes"],
+        json!([{"guid": "t2"}, {"guid": "t1"}])
+    );
 }
 
 #[tokio::test]
@@ -190,17 +225,35 @@ async fn a_known_guid_is_updated_not_duplicated() {
     let mut done = job("t1", "TEST", "COMPLETED");
     done["result"] = json!("SUCCESS");
     done["attributes"] = json!({"owner": "bob"});
-    app.data(SUBMIT, json!({"jobs": [done.clone(), done]})).await;
+    app.data(SUBMIT, json!({"jobs": [done.clone(), done]}))
+        .await;
 
     let data = app
-        .data("{ jobs(repository: \"try\", first: 10) { nodes { guid state result attributes } } }", json!({}))
+        .data(
+            "{ jobs(repository: \"try\", first: 10) { nodes { guid state result attributes } } }",
+            json!({}),
+        )
         .await;
     assert_eq!(
         data["jobs"]["nodes"],
         json!([{"guid": "t1", "state": "COMPLETED", "result": "SUCCESS", "attributes": {"owner": "bob"}}])
     );
-    assert_eq!(push_jobs(&app, json!({"attributes": [{"key": "owner", "value": "alice"}]})).await, json!([]));
-    assert_eq!(push_jobs(&app, json!({"attributes": [{"key": "owner", "value": "bob"}]})).await, json!(["t1"]));
+    assert_eq!(
+        push_jobs(
+            &app,
+            json!({"attributes": [{"key": "owner", "value": "alice"}]})
+        )
+        .await,
+        json!([])
+    );
+    assert_eq!(
+        push_jobs(
+            &app,
+            json!({"attributes": [{"key": "owner", "value": "bob"}]})
+        )
+        .await,
+        json!(["t1"])
+    );
 }
 
 #[tokio::test]
@@ -222,22 +275,53 @@ async fn a_batch_that_fails_halfway_leaves_nothing() {
     let cases = [
         (unknown_revision, "NOT_FOUND"),
         (stolen_guid, "CONFLICT"),
-        (json!({"guid": "x", "repository": "nope", "kind": "TEST", "name": "n", "state": "PENDING"}), "NOT_FOUND"),
-        ({ let mut j = job("x4", "TEST", "PENDING"); j["tier"] = json!(4); j }, "BAD_USER_INPUT"),
-        ({ let mut j = job("x5", "TEST", "PENDING"); j["attributes"] = json!([1]); j }, "BAD_USER_INPUT"),
-        ({ let mut j = job("x6", "TEST", "PENDING"); j["revision"] = json!("short"); j }, "BAD_USER_INPUT"),
+        (
+            json!({"guid": "x", "repository": "nope", "kind": "TEST", "name": "n", "state": "PENDING"}),
+            "NOT_FOUND",
+        ),
+        (
+            {
+                let mut j = job("x4", "TEST", "PENDING");
+                j["tier"] = json!(4);
+                j
+            },
+            "BAD_USER_INPUT",
+        ),
+        (
+            {
+                let mut j = job("x5", "TEST", "PENDING");
+                j["attributes"] = json!([1]);
+                j
+            },
+            "BAD_USER_INPUT",
+        ),
+        (
+            {
+                let mut j = job("x6", "TEST", "PENDING");
+                j["revision"] = json!("short");
+                j
+            },
+            "BAD_USER_INPUT",
+        ),
     ];
     for (bad, code) in cases {
-        let mut batch: Vec<Value> = (0..1500).map(|i| job(&format!("ok{i}"), "TEST", "PENDING")).collect();
+        let mut batch: Vec<Value> = (0..1500)
+            .map(|i| job(&format!("ok{i}"), "TEST", "PENDING"))
+            .collect();
         batch.insert(1200, bad.clone());
         let response = app.graphql(SUBMIT, json!({"jobs": batch})).await;
         assert_eq!(error_code(&response), code, "{bad}");
         let data = app
-            .data("{ jobs(repository: \"try\", first: 10) { nodes { guid } } }", json!({}))
+            .data(
+                "{ jobs(repository: \"try\", first: 10) { nodes { guid } } }",
+                json!({}),
+            )
             .await;
         assert_eq!(data["jobs"]["nodes"], json!([]), "after {bad}");
     }
-    let theirs = app.data("{ job(guid: \"theirs\") { name kind } }", json!({})).await;
+    let theirs = app
+        .data("{ job(guid: \"theirs\") { name kind } }", json!({}))
+        .await;
     assert_eq!(theirs["job"], json!({"name": "b", "kind": "BUILD"}));
 }
 
@@ -246,20 +330,32 @@ async fn page_size_is_required_and_capped() {
     let app = app_with_push().await;
     for first in [0, 1001, -1] {
         let response = app
-            .graphql(&format!("{{ jobs(repository: \"try\", first: {first}) {{ nodes {{ guid }} }} }}"), json!({}))
+            .graphql(
+                &format!("{{ jobs(repository: \"try\", first: {first}) {{ nodes {{ guid }} }} }}"),
+                json!({}),
+            )
             .await;
         assert_eq!(error_code(&response), "BAD_USER_INPUT", "first: {first}");
     }
     let missing = app
-        .graphql("{ jobs(repository: \"try\") { nodes { guid } } }", json!({}))
+        .graphql(
+            "{ jobs(repository: \"try\") { nodes { guid } } }",
+            json!({}),
+        )
         .await;
     assert_eq!(error_code(&missing), "BAD_USER_INPUT");
     let bad_cursor = app
-        .graphql("{ jobs(repository: \"try\", first: 5, after: \"nope\") { nodes { guid } } }", json!({}))
+        .graphql(
+            "{ jobs(repository: \"try\", first: 5, after: \"nope\") { nodes { guid } } }",
+            json!({}),
+        )
         .await;
     assert_eq!(error_code(&bad_cursor), "BAD_USER_INPUT");
     let unknown = app
-        .graphql("{ jobs(repository: \"nope\", first: 5) { nodes { guid } } }", json!({}))
+        .graphql(
+            "{ jobs(repository: \"nope\", first: 5) { nodes { guid } } }",
+            json!({}),
+        )
         .await;
     assert_eq!(error_code(&unknown), "NOT_FOUND");
 }

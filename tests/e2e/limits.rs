@@ -15,7 +15,10 @@ async fn queries_nested_too_deeply_are_refused() {
     let response = app.graphql(&query, json!({})).await;
     assert_eq!(error_code(&response), "BAD_USER_INPUT");
     assert!(
-        response["errors"][0]["message"].as_str().unwrap().contains("nested too deep"),
+        response["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nested too deep"),
         "{response}"
     );
 }
@@ -28,7 +31,10 @@ async fn queries_asking_for_too_much_are_refused() {
     let response = app.graphql(query, json!({})).await;
     assert_eq!(error_code(&response), "BAD_USER_INPUT");
     assert!(
-        response["errors"][0]["message"].as_str().unwrap().contains("complex"),
+        response["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("complex"),
         "{response}"
     );
 }

@@ -2,6 +2,8 @@
 //! fresh database (SQLite, or PostgreSQL when `TREEHERD_TEST_POSTGRES_URL` is set) and speaks
 //! GraphQL to it over HTTP and WebSocket.
 
+#![allow(clippy::unwrap_used)] // Test code: a panic is the failure report.
+
 mod auth;
 mod dependencies;
 mod health;

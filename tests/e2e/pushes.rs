@@ -34,7 +34,8 @@ async fn pushes_are_numbered_in_order_and_listed_newest_first() {
     app.data(SUBMIT, push(Some(10), 6, &[6])).await;
     app.data(SUBMIT, push(None, 7, &[7])).await;
 
-    let query = "query($after: String) { repository(name: \"try\") { pushes(first: 3, after: $after) {
+    let query =
+        "query($after: String) { repository(name: \"try\") { pushes(first: 3, after: $after) {
         nodes { pushId } pageInfo { hasNextPage endCursor } } } }";
     let mut seen = Vec::new();
     let mut after = Value::Null;
@@ -67,8 +68,14 @@ async fn a_push_is_found_by_its_revision_or_any_commit() {
         assert_eq!(data["push"]["pushId"], 1, "revision {rev}");
     }
     let upper = revision(7).to_uppercase();
-    assert_eq!(app.data(query, json!({"r": upper})).await["push"]["pushId"], 1);
-    assert_eq!(app.data(query, json!({"r": revision(9)})).await["push"], Value::Null);
+    assert_eq!(
+        app.data(query, json!({"r": upper})).await["push"]["pushId"],
+        1
+    );
+    assert_eq!(
+        app.data(query, json!({"r": revision(9)})).await["push"],
+        Value::Null
+    );
 
     let short = app.graphql(query, json!({"r": "abc"})).await;
     assert_eq!(error_code(&short), "BAD_USER_INPUT");
@@ -98,10 +105,16 @@ async fn resubmitting_a_push_is_idempotent_and_contradictions_conflict() {
     assert!(bad.get("errors").is_none());
     let mut invalid = push(None, 4, &[]);
     invalid["input"]["commits"] = json!([{"revision": "xyz", "author": "a", "message": "m"}]);
-    assert_eq!(error_code(&app.graphql(SUBMIT, invalid).await), "BAD_USER_INPUT");
+    assert_eq!(
+        error_code(&app.graphql(SUBMIT, invalid).await),
+        "BAD_USER_INPUT"
+    );
 
     let data = app
-        .data("{ repository(name: \"try\") { pushes(first: 10) { nodes { pushId } } } }", json!({}))
+        .data(
+            "{ repository(name: \"try\") { pushes(first: 10) { nodes { pushId } } } }",
+            json!({}),
+        )
         .await;
     assert_eq!(
         data["repository"]["pushes"]["nodes"],

@@ -3,8 +3,7 @@
 use serde_json::json;
 use treeherd_tests::{TestApp, error_code};
 
-const CREATE: &str =
-    "mutation($input: RepositoryInput!) { createRepository(input: $input) { name vcs url indexedAttributes } }";
+const CREATE: &str = "mutation($input: RepositoryInput!) { createRepository(input: $input) { name vcs url indexedAttributes } }";
 
 #[tokio::test]
 async fn created_repositories_are_listed_by_name() {
@@ -38,7 +37,10 @@ async fn a_second_repository_of_the_same_name_is_a_conflict() {
     let app = TestApp::spawn().await;
     app.create_repository("try", &[]).await;
     let response = app
-        .graphql(CREATE, json!({"input": {"name": "try", "vcs": "GIT", "url": "u"}}))
+        .graphql(
+            CREATE,
+            json!({"input": {"name": "try", "vcs": "GIT", "url": "u"}}),
+        )
         .await;
     assert_eq!(error_code(&response), "CONFLICT");
 }

@@ -1,8 +1,8 @@
 //! Relay connections over the store's keyset pages: `first` is required and capped at
 //! [`crate::MAX_PAGE_SIZE`], cursors are opaque.
 
-use async_graphql::connection::{Connection, CursorType, Edge};
 use async_graphql::OutputType;
+use async_graphql::connection::{Connection, CursorType, Edge};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use treeherd_store::{Page, PageRequest};

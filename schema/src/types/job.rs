@@ -34,9 +34,11 @@ pub(crate) struct DanglingDependency {
 }
 
 fn kept(kinds: &Option<Vec<DependencyKind>>, kind: treeherd_model::DependencyKind) -> bool {
-    kinds
-        .as_ref()
-        .is_none_or(|kinds| kinds.iter().any(|k| treeherd_model::DependencyKind::from(*k) == kind))
+    kinds.as_ref().is_none_or(|kinds| {
+        kinds
+            .iter()
+            .any(|k| treeherd_model::DependencyKind::from(*k) == kind)
+    })
 }
 
 #[Object]
