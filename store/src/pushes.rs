@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use crate::db::{self, BATCH_ROWS, DbConnection};
 use crate::repositories;
-use crate::schema::{commits, pushes};
+use crate::schema::{self, commits, pushes};
 use crate::{Commit, NewPush, Page, PageRequest, Push, Store, StoreError};
 
 #[derive(Queryable, Selectable)]
@@ -98,9 +98,10 @@ impl Store {
     ) -> Result<Option<Push>, StoreError> {
         let revision = revision.to_ascii_lowercase();
         self.run(move |conn| {
-            let repository = repositories::existing(conn, &repository)?;
+            // The common case in one round trip: the push's own revision.
             let own = pushes::table
-                .filter(pushes::repository_id.eq(repository.id))
+                .inner_join(schema::repositories::table)
+                .filter(schema::repositories::name.eq(&repository))
                 .filter(pushes::revision.eq(&revision))
                 .select(PushRow::as_select())
                 .first(conn)
@@ -108,6 +109,7 @@ impl Store {
             if let Some(push) = own {
                 return Ok(Some(push.into()));
             }
+            let repository = repositories::existing(conn, &repository)?;
             let by_commit = pushes::table
                 .inner_join(commits::table)
                 .filter(pushes::repository_id.eq(repository.id))

@@ -79,7 +79,16 @@ pub struct Job {
     pub submitted_at: Option<i64>,
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,
-    pub attributes: Map<String, Value>,
+    /// The free-form attribute object as JSON text: most readers never look inside, so it is
+    /// parsed only by those that do ([`Job::attributes`]).
+    pub attributes_json: String,
+}
+
+impl Job {
+    /// The free-form attributes.
+    pub fn attributes(&self) -> Result<Map<String, Value>, serde_json::Error> {
+        serde_json::from_str(&self.attributes_json)
+    }
 }
 
 /// A job as submitted: upserted by guid.

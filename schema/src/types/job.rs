@@ -107,8 +107,13 @@ impl Job {
     }
 
     /// Every free-form attribute, as submitted.
-    async fn attributes(&self) -> Json<&serde_json::Map<String, serde_json::Value>> {
-        Json(&self.0.attributes)
+    async fn attributes(
+        &self,
+    ) -> Result<Json<serde_json::Map<String, serde_json::Value>>, ApiError> {
+        self.0
+            .attributes()
+            .map(Json)
+            .map_err(|e| ApiError::Internal(format!("stored attributes of {}: {e}", self.0.guid)))
     }
 
     /// The push the job belongs to; none for jobs that hang off no push (scheduled jobs).
