@@ -13,6 +13,7 @@ mod graph;
 mod hash;
 mod job;
 mod node_map;
+pub mod render;
 mod traverse;
 mod visited;
 

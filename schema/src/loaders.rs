@@ -33,8 +33,8 @@ pub(crate) struct CommitsOfPush(pub i64);
 pub(crate) struct DependenciesOfJob(pub i64);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct DanglingOfJob(pub i64);
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub(crate) struct DependentsOfJob(pub String);
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct DependentsOfJob(pub i64);
 
 /// Re-keys a store answer by the loader's key type.
 fn keyed<K: Copy + Eq + std::hash::Hash, V>(
@@ -115,13 +115,11 @@ impl Loader<DependentsOfJob> for StoreLoader {
     type Value = Vec<Dependency>;
     type Error = Arc<StoreError>;
     async fn load(&self, keys: &[DependentsOfJob]) -> Loaded<DependentsOfJob, Vec<Dependency>> {
-        Ok(self
-            .0
-            .dependents_of(keys.iter().map(|k| k.0.clone()).collect())
-            .await
-            .map_err(Arc::new)?
-            .into_iter()
-            .map(|(guid, v)| (DependentsOfJob(guid), v))
-            .collect())
+        keyed(
+            self.0
+                .dependents_of(keys.iter().map(|k| k.0).collect())
+                .await,
+            DependentsOfJob,
+        )
     }
 }

@@ -5,7 +5,10 @@ use async_graphql::{Context, Object};
 use treeherd_store::{JobScope, Store};
 
 use crate::ApiError;
-use crate::types::{Job, JobFilterInput, KeyCursor, Push, Repository, connection, page_request};
+use crate::types::{
+    DependencyGraph, DependencyKind, GraphDirection, Job, JobFilterInput, KeyCursor, Push,
+    Repository, connection, dependency_graph, dependency_path, page_request, ready_jobs,
+};
 
 pub struct Query;
 
@@ -66,5 +69,41 @@ impl Query {
             .jobs(JobScope::Repository(repository.id), filter, request)
             .await?;
         Ok(connection(page, request.after.is_some(), |j| j.id, Job))
+    }
+
+    /// Pending jobs of a repository whose dependencies have all arrived and succeeded, newest
+    /// first.
+    #[graphql(complexity = "(first.clamp(0, 1000) as usize) * child_complexity + 1")]
+    async fn ready_jobs(
+        &self,
+        ctx: &Context<'_>,
+        repository: String,
+        first: i32,
+        after: Option<String>,
+    ) -> Result<Connection<KeyCursor, Job>, ApiError> {
+        ready_jobs(ctx, repository, first, after).await
+    }
+
+    /// The shortest chain of dependency edges from one job to another (guids), following what
+    /// `from` depends on, or else what depends on it; null when they are not connected.
+    async fn dependency_path(
+        &self,
+        ctx: &Context<'_>,
+        from: String,
+        to: String,
+    ) -> Result<Option<Vec<Job>>, ApiError> {
+        dependency_path(ctx, from, to).await
+    }
+
+    /// A job's neighbourhood in the dependency graph (at most 2,000 jobs), with pictures.
+    async fn dependency_graph(
+        &self,
+        ctx: &Context<'_>,
+        guid: String,
+        #[graphql(default_with = "GraphDirection::Both")] direction: GraphDirection,
+        kinds: Option<Vec<DependencyKind>>,
+        max_depth: Option<i32>,
+    ) -> Result<DependencyGraph, ApiError> {
+        dependency_graph(ctx, guid, direction, kinds, max_depth).await
     }
 }

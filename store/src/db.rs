@@ -207,6 +207,20 @@ pub(crate) fn write<T>(
     }
 }
 
+/// Serializes the writers of the graph change log across processes until the transaction
+/// ends, so sequence numbers commit in order. SQLite needs nothing: `BEGIN IMMEDIATE` already
+/// admits one writer at a time.
+pub(crate) fn lock_graph_writers(conn: &mut DbConnection) -> Result<(), StoreError> {
+    if let DbConnection::Pg(c) = conn {
+        c.batch_execute(&format!(
+            "SELECT pg_advisory_xact_lock({GRAPH_WRITERS_LOCK})"
+        ))?;
+    }
+    Ok(())
+}
+
+const GRAPH_WRITERS_LOCK: i64 = MIGRATION_LOCK + 1;
+
 /// The largest number of rows one batch statement carries (well under both backends' limits
 /// on bind parameters: SQLite 32,766, PostgreSQL 65,535).
 pub(crate) const BATCH_ROWS: usize = 1000;

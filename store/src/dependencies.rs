@@ -1,12 +1,16 @@
 //! Typed dependency edges. An edge belongs to its dependent job (a job declares what it waits
 //! on, as a Taskcluster task does); the dependency is named by guid and may not have arrived:
-//! such an edge is dangling until a job with that guid is stored, and binds by joining on guid.
+//! such an edge is dangling (`dependency_id` NULL) until a job with that guid is stored, which
+//! binds it. Every bound edge is checked against the live graph inside the write transaction,
+//! so no cycle is ever committed.
 
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 use std::collections::HashMap;
+use treeherd_graph::{GraphError, JobId};
 
 use crate::db::{self, BATCH_ROWS, DbConnection};
+use crate::graph::{self, GraphErrorOrStore, LiveGraph, Undo};
 use crate::jobs::{JobRow, into_jobs};
 use crate::schema::{job_dependencies, jobs};
 use crate::{DanglingDependency, Dependency, NewDependency, Store, StoreError};
@@ -16,19 +20,21 @@ use crate::{DanglingDependency, Dependency, NewDependency, Store, StoreError};
 struct EdgeValues<'a> {
     dependent_id: i64,
     dependency_guid: &'a str,
+    dependency_id: Option<i64>,
     kind: &'static str,
 }
 
 impl Store {
     /// Adds edges in one transaction; adding an existing edge again sets its kind. Every
-    /// dependent must be a stored job; a dependency need not be. Returns how many edges were
-    /// written.
+    /// dependent must be a stored job; a dependency need not be. An edge that would close a
+    /// cycle is a conflict naming the jobs on it, and nothing is written. Returns how many
+    /// distinct edges were written.
     pub async fn add_dependencies(&self, edges: Vec<NewDependency>) -> Result<usize, StoreError> {
         for edge in &edges {
             if edge.dependent == edge.dependency {
                 return Err(StoreError::Conflict(format!(
-                    "dependency cycle: {} -> {}",
-                    edge.dependent, edge.dependency
+                    "dependency cycle: {0} -> {0} (a job cannot depend on itself)",
+                    edge.dependent
                 )));
             }
             if edge.dependency.is_empty() {
@@ -38,8 +44,28 @@ impl Store {
                 )));
             }
         }
-        self.run(move |conn| db::write(conn, |conn| add(conn, &edges)))
-            .await
+        let live = self.graph.clone();
+        self.run(move |conn| {
+            let _sync = live.lock_sync()?;
+            let mut undo = Vec::new();
+            let written = db::write(conn, |conn| {
+                db::lock_graph_writers(conn)?;
+                live.catch_up_locked(conn)?;
+                let added = add(conn, &live, &edges, &mut undo)?;
+                Ok((added, graph::last_change(conn)?))
+            });
+            match written {
+                Ok((added, seq)) => {
+                    live.advance_to(seq);
+                    Ok(added)
+                }
+                Err(e) => {
+                    live.undo(undo);
+                    Err(e)
+                }
+            }
+        })
+        .await
     }
 
     /// The bound dependencies of each job (what it waits on), by job id.
@@ -51,7 +77,9 @@ impl Store {
             let mut by_job: HashMap<i64, Vec<Dependency>> = HashMap::new();
             for chunk in job_ids.chunks(BATCH_ROWS) {
                 let rows: Vec<(i64, String, JobRow)> = job_dependencies::table
-                    .inner_join(jobs::table.on(jobs::guid.eq(job_dependencies::dependency_guid)))
+                    .inner_join(
+                        jobs::table.on(jobs::id.nullable().eq(job_dependencies::dependency_id)),
+                    )
                     .filter(job_dependencies::dependent_id.eq_any(chunk))
                     .order(jobs::id)
                     .select((
@@ -67,24 +95,28 @@ impl Store {
         .await
     }
 
-    /// The jobs that wait on each job, by the waited-on job's guid.
+    /// The jobs that wait on each job, by the waited-on job's id.
     pub async fn dependents_of(
         &self,
-        guids: Vec<String>,
-    ) -> Result<HashMap<String, Vec<Dependency>>, StoreError> {
+        job_ids: Vec<i64>,
+    ) -> Result<HashMap<i64, Vec<Dependency>>, StoreError> {
         self.run(move |conn| {
-            let mut by_job: HashMap<String, Vec<Dependency>> = HashMap::new();
-            for chunk in guids.chunks(BATCH_ROWS) {
-                let rows: Vec<(String, String, JobRow)> = job_dependencies::table
+            let mut by_job: HashMap<i64, Vec<Dependency>> = HashMap::new();
+            for chunk in job_ids.chunks(BATCH_ROWS) {
+                let rows: Vec<(Option<i64>, String, JobRow)> = job_dependencies::table
                     .inner_join(jobs::table.on(jobs::id.eq(job_dependencies::dependent_id)))
-                    .filter(job_dependencies::dependency_guid.eq_any(chunk))
+                    .filter(job_dependencies::dependency_id.eq_any(chunk))
                     .order(jobs::id)
                     .select((
-                        job_dependencies::dependency_guid,
+                        job_dependencies::dependency_id,
                         job_dependencies::kind,
                         JobRow::as_select(),
                     ))
                     .load(conn)?;
+                let rows = rows
+                    .into_iter()
+                    .filter_map(|(id, kind, row)| id.map(|id| (id, kind, row)))
+                    .collect();
                 collect(&mut by_job, rows)?;
             }
             Ok(by_job)
@@ -101,9 +133,8 @@ impl Store {
             let mut by_job: HashMap<i64, Vec<DanglingDependency>> = HashMap::new();
             for chunk in job_ids.chunks(BATCH_ROWS) {
                 let rows: Vec<(i64, String, String)> = job_dependencies::table
-                    .left_join(jobs::table.on(jobs::guid.eq(job_dependencies::dependency_guid)))
                     .filter(job_dependencies::dependent_id.eq_any(chunk))
-                    .filter(jobs::id.is_null())
+                    .filter(job_dependencies::dependency_id.is_null())
                     .order(job_dependencies::dependency_guid)
                     .select((
                         job_dependencies::dependent_id,
@@ -124,11 +155,11 @@ impl Store {
     }
 }
 
-fn collect<K: std::hash::Hash + Eq>(
-    by_job: &mut HashMap<K, Vec<Dependency>>,
-    rows: Vec<(K, String, JobRow)>,
+fn collect(
+    by_job: &mut HashMap<i64, Vec<Dependency>>,
+    rows: Vec<(i64, String, JobRow)>,
 ) -> Result<(), StoreError> {
-    let (keys, rest): (Vec<K>, Vec<(String, JobRow)>) = rows
+    let (keys, rest): (Vec<i64>, Vec<(String, JobRow)>) = rows
         .into_iter()
         .map(|(k, kind, row)| (k, (kind, row)))
         .unzip();
@@ -142,39 +173,98 @@ fn collect<K: std::hash::Hash + Eq>(
     Ok(())
 }
 
-fn add(conn: &mut DbConnection, edges: &[NewDependency]) -> Result<usize, StoreError> {
-    let mut dependents: Vec<&str> = edges.iter().map(|e| e.dependent.as_str()).collect();
-    dependents.sort_unstable();
-    dependents.dedup();
-    let mut ids: HashMap<String, i64> = HashMap::with_capacity(dependents.len());
-    for chunk in dependents.chunks(BATCH_ROWS) {
+/// The ids of the given guids that are stored jobs.
+pub(crate) fn ids_of(
+    conn: &mut DbConnection,
+    guids: &[&str],
+) -> Result<HashMap<String, i64>, StoreError> {
+    let mut ids = HashMap::with_capacity(guids.len());
+    for chunk in guids.chunks(BATCH_ROWS) {
         let rows: Vec<(String, i64)> = jobs::table
             .filter(jobs::guid.eq_any(chunk))
             .select((jobs::guid, jobs::id))
             .load(conn)?;
         ids.extend(rows);
     }
-    if let Some(missing) = dependents.iter().find(|g| !ids.contains_key(**g)) {
+    Ok(ids)
+}
+
+/// "a -> b -> c -> a" for a cycle the graph refused.
+fn describe_cycle(conn: &mut DbConnection, cycle: &[JobId]) -> Result<String, StoreError> {
+    let ids: Vec<i64> = cycle.iter().map(|j| j.0).collect();
+    let guids: HashMap<i64, String> = jobs::table
+        .filter(jobs::id.eq_any(&ids))
+        .select((jobs::id, jobs::guid))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    let name = |id: &i64| guids.get(id).cloned().unwrap_or_else(|| format!("#{id}"));
+    let mut names: Vec<String> = ids.iter().map(name).collect();
+    if let Some(first) = ids.first() {
+        names.push(name(first));
+    }
+    Ok(names.join(" -> "))
+}
+
+fn add(
+    conn: &mut DbConnection,
+    live: &LiveGraph,
+    edges: &[NewDependency],
+    undo: &mut Vec<Undo>,
+) -> Result<usize, StoreError> {
+    let mut guids: Vec<&str> = edges
+        .iter()
+        .flat_map(|e| [e.dependent.as_str(), e.dependency.as_str()])
+        .collect();
+    guids.sort_unstable();
+    guids.dedup();
+    let ids = ids_of(conn, &guids)?;
+    if let Some(missing) = edges.iter().find(|e| !ids.contains_key(&e.dependent)) {
         return Err(StoreError::NotFound(format!(
-            "no job with guid {missing:?} (a dependent must be submitted before its edges)"
+            "no job with guid {:?} (a dependent must be submitted before its edges)",
+            missing.dependent
         )));
     }
-    // The last kind given for a pair wins, as it would over two calls.
-    let mut unique: HashMap<(i64, &str), &'static str> = HashMap::with_capacity(edges.len());
+    // The last kind given for a pair wins, as it would over two calls; keep input order.
+    let mut position: HashMap<(i64, &str), usize> = HashMap::with_capacity(edges.len());
+    let mut values: Vec<EdgeValues<'_>> = Vec::with_capacity(edges.len());
     for edge in edges {
-        unique.insert(
-            (ids[&edge.dependent], edge.dependency.as_str()),
-            edge.kind.as_str(),
-        );
+        let value = EdgeValues {
+            dependent_id: ids[&edge.dependent],
+            dependency_guid: &edge.dependency,
+            dependency_id: ids.get(&edge.dependency).copied(),
+            kind: edge.kind.as_str(),
+        };
+        match position.get(&(value.dependent_id, value.dependency_guid)) {
+            Some(&at) => values[at] = value,
+            None => {
+                position.insert((value.dependent_id, value.dependency_guid), values.len());
+                values.push(value);
+            }
+        }
     }
-    let values: Vec<EdgeValues<'_>> = unique
-        .into_iter()
-        .map(|((dependent_id, dependency_guid), kind)| EdgeValues {
-            dependent_id,
-            dependency_guid,
-            kind,
-        })
-        .collect();
+    for edge in &values {
+        let Some(dependency) = edge.dependency_id else {
+            continue;
+        };
+        let kind = edge
+            .kind
+            .parse()
+            .map_err(|e| StoreError::internal(format!("{e}")))?;
+        match live.add_edge(JobId(edge.dependent_id), JobId(dependency), kind) {
+            Ok(record) => undo.push(record),
+            Err(GraphErrorOrStore::Graph(GraphError::Cycle { jobs })) => {
+                return Err(StoreError::Conflict(format!(
+                    "dependency cycle: {}",
+                    describe_cycle(conn, &jobs)?
+                )));
+            }
+            Err(GraphErrorOrStore::Graph(e)) => {
+                return Err(StoreError::internal(format!("graph out of step: {e}")));
+            }
+            Err(GraphErrorOrStore::Store(e)) => return Err(e),
+        }
+    }
     for chunk in values.chunks(BATCH_ROWS) {
         per_backend!(conn, |c| diesel::insert_into(job_dependencies::table)
             .values(chunk)
@@ -183,8 +273,15 @@ fn add(conn: &mut DbConnection, edges: &[NewDependency]) -> Result<usize, StoreE
                 job_dependencies::dependency_guid
             ))
             .do_update()
-            .set(job_dependencies::kind.eq(excluded(job_dependencies::kind)))
+            .set((
+                job_dependencies::kind.eq(excluded(job_dependencies::kind)),
+                job_dependencies::dependency_id.eq(excluded(job_dependencies::dependency_id)),
+            ))
             .execute(c)?);
     }
+    let mut dependents: Vec<i64> = values.iter().map(|v| v.dependent_id).collect();
+    dependents.sort_unstable();
+    dependents.dedup();
+    graph::log_changes(conn, &dependents)?;
     Ok(values.len())
 }

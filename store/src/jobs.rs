@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 
 use crate::db::{self, BATCH_ROWS, DbConnection};
+use crate::graph;
 use crate::schema::{job_attributes, jobs, pushes};
 use crate::{
     Job, JobFilter, JobScope, NewJob, Page, PageRequest, Repository, Store, StoreError,
@@ -296,6 +297,7 @@ pub(crate) fn indexed_values<'k>(
 }
 
 fn upsert(conn: &mut DbConnection, new: Vec<NewJob>) -> Result<Vec<Job>, StoreError> {
+    db::lock_graph_writers(conn)?;
     // Last version of each guid wins; keep first-seen order for the answer.
     let mut position: HashMap<&str, usize> = HashMap::with_capacity(new.len());
     let mut batch: Vec<&NewJob> = Vec::with_capacity(new.len());
@@ -388,6 +390,10 @@ fn upsert(conn: &mut DbConnection, new: Vec<NewJob>) -> Result<Vec<Job>, StoreEr
     }
 
     reindex_attributes(conn, &repos, &batch, &ids)?;
+    bind_dangling_edges(conn, &batch, &ids)?;
+    let mut changed: Vec<i64> = ids.values().copied().collect();
+    changed.sort_unstable();
+    graph::log_changes(conn, &changed)?;
 
     batch
         .into_iter()
@@ -462,6 +468,40 @@ fn resolve_pushes<'a>(
         }
     }
     Ok(found)
+}
+
+/// Binds the edges that named any of these guids before the job arrived.
+fn bind_dangling_edges(
+    conn: &mut DbConnection,
+    batch: &[&NewJob],
+    ids: &HashMap<String, i64>,
+) -> Result<(), StoreError> {
+    use crate::schema::job_dependencies;
+    let waiting: Vec<String> = {
+        let guids: Vec<&str> = batch.iter().map(|j| j.guid.as_str()).collect();
+        let mut waiting = Vec::new();
+        for chunk in guids.chunks(BATCH_ROWS) {
+            let found: Vec<String> = job_dependencies::table
+                .filter(job_dependencies::dependency_guid.eq_any(chunk))
+                .filter(job_dependencies::dependency_id.is_null())
+                .select(job_dependencies::dependency_guid)
+                .distinct()
+                .load(conn)?;
+            waiting.extend(found);
+        }
+        waiting
+    };
+    for guid in waiting {
+        let id = ids.get(&guid).copied();
+        diesel::update(
+            job_dependencies::table
+                .filter(job_dependencies::dependency_guid.eq(&guid))
+                .filter(job_dependencies::dependency_id.is_null()),
+        )
+        .set(job_dependencies::dependency_id.eq(id))
+        .execute(conn)?;
+    }
+    Ok(())
 }
 
 fn reindex_attributes(

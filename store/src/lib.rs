@@ -10,6 +10,7 @@
 mod db;
 mod dependencies;
 mod error;
+mod graph;
 mod jobs;
 mod pushes;
 mod repositories;
@@ -23,12 +24,15 @@ pub use error::StoreError;
 pub use types::*;
 
 use db::{DbConnection, Pool};
+use std::sync::Arc;
 
-/// A handle on the database: cheap to clone, shared by every request.
+/// A handle on the database and this process's copy of its dependency graph: cheap to clone,
+/// shared by every request.
 #[derive(Clone)]
 pub struct Store {
     pool: Pool,
     backend: Backend,
+    graph: Arc<graph::LiveGraph>,
 }
 
 impl Store {
@@ -38,6 +42,7 @@ impl Store {
         Ok(Store {
             pool,
             backend: url.backend(),
+            graph: Arc::new(graph::LiveGraph::new()),
         })
     }
 
@@ -50,6 +55,21 @@ impl Store {
     pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
         let mut conn = self.pool.get()?;
         db::migrate(&mut conn)
+    }
+
+    /// Answers `question` from the dependency graph, first brought up to what the database
+    /// has committed (so writes through other processes are seen). The first call loads it.
+    pub async fn with_graph<T, F>(&self, question: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&treeherd_graph::JobGraph) -> T + Send + 'static,
+    {
+        let live = self.graph.clone();
+        self.run(move |conn| {
+            live.catch_up(conn)?;
+            live.read(question)
+        })
+        .await
     }
 
     /// Whether the database answers (for `/readyz`).

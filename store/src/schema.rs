@@ -68,7 +68,15 @@ diesel::table! {
     job_dependencies (dependent_id, dependency_guid) {
         dependent_id -> BigInt,
         dependency_guid -> Text,
+        dependency_id -> Nullable<BigInt>,
         kind -> Text,
+    }
+}
+
+diesel::table! {
+    graph_changes (seq) {
+        seq -> BigInt,
+        job_id -> BigInt,
     }
 }
 
@@ -92,5 +100,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     jobs,
     job_attributes,
     job_dependencies,
+    graph_changes,
     settings,
 );

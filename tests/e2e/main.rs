@@ -6,6 +6,7 @@
 
 mod auth;
 mod dependencies;
+mod graph;
 mod health;
 mod jobs;
 mod limits;

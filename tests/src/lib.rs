@@ -17,6 +17,8 @@ use treeherd_store::{DatabaseUrl, Store};
 enum TestDatabase {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
     Postgres(#[allow(dead_code)] PostgresTestDatabase),
+    /// Another app's database: that app removes it.
+    Shared,
 }
 
 /// A running server and a client for it.
@@ -56,6 +58,11 @@ impl TestApp {
         TestApp::spawn_with(|_| {}).await
     }
 
+    /// Starts a second server on the same database as `other`, as a second process would.
+    pub async fn spawn_beside(other: &TestApp) -> TestApp {
+        TestApp::start(TestDatabase::Shared, other.database_url.clone(), |_| {}).await
+    }
+
     /// Starts a server on a fresh database after `adjust` has changed its configuration.
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         let (database, url) = match postgres_url() {
@@ -71,6 +78,14 @@ impl TestApp {
                 (TestDatabase::Sqlite(dir), url)
             }
         };
+        TestApp::start(database, url, adjust).await
+    }
+
+    async fn start(
+        database: TestDatabase,
+        url: String,
+        adjust: impl FnOnce(&mut Config),
+    ) -> TestApp {
         let mut config = Config::for_database(DatabaseUrl::parse(&url).expect("database url"));
         config.workers = Some(2);
         adjust(&mut config);

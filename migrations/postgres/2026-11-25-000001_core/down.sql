@@ -1,3 +1,4 @@
+DROP TABLE graph_changes;
 DROP TABLE settings;
 DROP TABLE job_dependencies;
 DROP TABLE job_attributes;

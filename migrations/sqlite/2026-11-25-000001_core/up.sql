@@ -67,14 +67,25 @@ CREATE TABLE job_attributes (
 CREATE INDEX job_attributes_by_value ON job_attributes (key, value, job_id);
 
 -- dependent waits on dependency. The dependent is a stored job; the dependency is named by
--- guid and may not have arrived yet: the edge binds (joins) when a job with that guid arrives.
+-- guid and may not have arrived yet (dependency_id NULL): the edge binds, and dependency_id is
+-- set, when a job with that guid arrives.
 CREATE TABLE job_dependencies (
     dependent_id BIGINT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
     dependency_guid TEXT NOT NULL,
+    dependency_id BIGINT REFERENCES jobs (id) ON DELETE CASCADE,
     kind TEXT NOT NULL,
     PRIMARY KEY (dependent_id, dependency_guid)
 );
-CREATE INDEX job_dependencies_by_dependency ON job_dependencies (dependency_guid);
+CREATE INDEX job_dependencies_by_dependency_guid ON job_dependencies (dependency_guid);
+CREATE INDEX job_dependencies_by_dependency_id ON job_dependencies (dependency_id);
+
+-- Append-only log of the jobs whose status or edges changed, in commit order (writers that
+-- append are serialized). Every server process keeps its in-memory dependency graph current by
+-- reading what follows the last sequence number it applied.
+CREATE TABLE graph_changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    job_id BIGINT NOT NULL
+);
 
 -- Server-wide settings shared by every process on this database (e.g. the token secret).
 CREATE TABLE settings (

@@ -3,8 +3,13 @@
 use async_graphql::{Context, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
+use async_graphql::connection::Connection;
+
 use super::time::to_datetime;
-use super::{DependencyKind, JobKind, JobResult, JobState, Push, Repository};
+use super::{
+    CriticalPath, DependencyKind, JobKind, JobResult, JobState, KeyCursor, Push, Repository, Walk,
+    critical_path, walk,
+};
 use crate::ApiError;
 use crate::loaders::{
     DanglingOfJob, DependenciesOfJob, DependentsOfJob, Loaders, PushById, RepositoryById,
@@ -166,7 +171,7 @@ impl Job {
         let all = ctx
             .data::<Loaders>()?
             .0
-            .load_one(DependentsOfJob(self.0.guid.clone()))
+            .load_one(DependentsOfJob(self.0.id))
             .await?;
         Ok(all
             .unwrap_or_default()
@@ -174,6 +179,96 @@ impl Job {
             .filter(|d| kept(&kinds, d.kind))
             .map(Dependency)
             .collect())
+    }
+
+    /// Everything this job transitively depends on, nearest first.
+    #[graphql(complexity = "(first.clamp(0, 1000) as usize) * child_complexity + 1")]
+    async fn ancestors(
+        &self,
+        ctx: &Context<'_>,
+        kinds: Option<Vec<DependencyKind>>,
+        max_depth: Option<i32>,
+        first: i32,
+        after: Option<String>,
+    ) -> Result<Connection<KeyCursor, Job>, ApiError> {
+        walk(
+            ctx,
+            self.0.id,
+            Walk::Ancestors,
+            kinds,
+            max_depth,
+            first,
+            after,
+        )
+        .await
+    }
+
+    /// Everything that transitively depends on this job, nearest first.
+    #[graphql(complexity = "(first.clamp(0, 1000) as usize) * child_complexity + 1")]
+    async fn descendants(
+        &self,
+        ctx: &Context<'_>,
+        kinds: Option<Vec<DependencyKind>>,
+        max_depth: Option<i32>,
+        first: i32,
+        after: Option<String>,
+    ) -> Result<Connection<KeyCursor, Job>, ApiError> {
+        walk(
+            ctx,
+            self.0.id,
+            Walk::Descendants,
+            kinds,
+            max_depth,
+            first,
+            after,
+        )
+        .await
+    }
+
+    /// The unfinished or failed ancestors that stand between this job and running: the
+    /// frontier between done and not done (a failed job, a running job, a pending job whose
+    /// own dependencies all succeeded), not the whole ancestry.
+    #[graphql(complexity = "(first.clamp(0, 1000) as usize) * child_complexity + 1")]
+    async fn blockers(
+        &self,
+        ctx: &Context<'_>,
+        kinds: Option<Vec<DependencyKind>>,
+        max_depth: Option<i32>,
+        first: i32,
+        after: Option<String>,
+    ) -> Result<Connection<KeyCursor, Job>, ApiError> {
+        walk(
+            ctx,
+            self.0.id,
+            Walk::Blockers,
+            kinds,
+            max_depth,
+            first,
+            after,
+        )
+        .await
+    }
+
+    /// The descendants that cannot run if this job fails (those not yet completed).
+    #[graphql(complexity = "(first.clamp(0, 1000) as usize) * child_complexity + 1")]
+    async fn impact(
+        &self,
+        ctx: &Context<'_>,
+        kinds: Option<Vec<DependencyKind>>,
+        max_depth: Option<i32>,
+        first: i32,
+        after: Option<String>,
+    ) -> Result<Connection<KeyCursor, Job>, ApiError> {
+        walk(ctx, self.0.id, Walk::Impact, kinds, max_depth, first, after).await
+    }
+
+    /// The chain of ancestors ending at this job with the longest total duration.
+    async fn critical_path(
+        &self,
+        ctx: &Context<'_>,
+        kinds: Option<Vec<DependencyKind>>,
+    ) -> Result<CriticalPath, ApiError> {
+        critical_path(ctx, self.0.id, kinds).await
     }
 
     /// Edges to guids that have not arrived yet.

@@ -1,6 +1,7 @@
 //! The GraphQL object, input and enum types.
 
 mod connection;
+mod dependency_graph;
 mod enums;
 mod inputs;
 mod job;
@@ -9,6 +10,11 @@ mod repository;
 mod time;
 
 pub(crate) use connection::{KeyCursor, connection, page_request};
+pub(crate) use dependency_graph::CriticalPath;
+pub(crate) use dependency_graph::{
+    DependencyGraph, GraphDirection, Walk, critical_path, dependency_graph, dependency_path,
+    ready_jobs, walk,
+};
 pub(crate) use enums::{DependencyKind, JobKind, JobResult, JobState, Vcs};
 pub(crate) use inputs::{DependencyInput, JobFilterInput, JobInput, PushInput, RepositoryInput};
 pub(crate) use job::Job;
