@@ -32,6 +32,12 @@ impl Application {
         if !applied.is_empty() {
             tracing::info!(migrations = ?applied, "applied migrations");
         }
+        // Load the dependency graph now rather than on the first question.
+        let (jobs, edges) = store
+            .with_graph(|graph| (graph.len(), graph.edge_count()))
+            .await
+            .context("cannot load the dependency graph")?;
+        tracing::info!(jobs, edges, "dependency graph ready");
         let secret = auth::signing_secret(config.jwt_secret.as_deref(), &store)
             .await
             .context("cannot load the token secret")?;

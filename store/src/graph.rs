@@ -101,8 +101,8 @@ impl LiveGraph {
         let mut statuses = Vec::with_capacity(ids.len());
         let mut edges = Vec::new();
         for chunk in ids.chunks(BATCH_ROWS) {
-            statuses.extend(load_statuses(conn, Some(chunk))?);
-            edges.extend(load_edges(conn, Some(chunk))?);
+            statuses.extend(load_statuses(conn, chunk)?);
+            edges.extend(load_edges(conn, chunk)?);
         }
         let mut state = self.write_state()?;
         for (id, status) in statuses {
@@ -122,21 +122,55 @@ impl LiveGraph {
     }
 
     /// Loads the whole graph. The log position is read first: whatever commits during the
-    /// load is applied again by the next catch-up, which is harmless.
+    /// load is applied again by the next catch-up, which is harmless. Rows stream straight
+    /// into the builder, so the load needs little more memory than the graph itself.
     fn load(&self, conn: &mut DbConnection) -> Result<(), StoreError> {
         let started = std::time::Instant::now();
         let seq: Option<i64> = graph_changes::table
             .select(diesel::dsl::max(graph_changes::seq))
             .first(conn)?;
-        let statuses = load_statuses(conn, None)?;
-        let edges = load_edges(conn, None)?;
-        let mut builder = JobGraphBuilder::with_capacity(statuses.len(), edges.len());
-        for (id, status) in statuses {
-            builder.upsert_job(id, status);
-        }
-        builder
-            .extend_edges(edges)
-            .map_err(|e| StoreError::internal(format!("stored edges: {e}")))?;
+        let job_count: i64 = jobs::table.count().get_result(conn)?;
+        let edge_count: i64 = job_dependencies::table
+            .filter(job_dependencies::dependency_id.is_not_null())
+            .count()
+            .get_result(conn)?;
+        let mut builder = JobGraphBuilder::with_capacity(
+            usize::try_from(job_count).unwrap_or(0),
+            usize::try_from(edge_count).unwrap_or(0),
+        );
+        per_backend!(conn, |c| {
+            let rows = jobs::table
+                .select((
+                    jobs::id,
+                    jobs::state,
+                    jobs::result,
+                    jobs::started_at,
+                    jobs::finished_at,
+                ))
+                .load_iter::<StatusRow, diesel::connection::DefaultLoadingMode>(c)?;
+            for row in rows {
+                let (id, status) = status(row?)?;
+                builder.upsert_job(id, status);
+            }
+        });
+        per_backend!(conn, |c| {
+            let rows = job_dependencies::table
+                .filter(job_dependencies::dependency_id.is_not_null())
+                .select((
+                    job_dependencies::dependent_id,
+                    job_dependencies::dependency_id,
+                    job_dependencies::kind,
+                ))
+                .load_iter::<EdgeRow, diesel::connection::DefaultLoadingMode>(c)?;
+            for row in rows {
+                let (dependent, dependency, kind) = row?;
+                if let Some(dependency) = dependency {
+                    builder
+                        .add_edge(JobId(dependent), JobId(dependency), kind.parse()?)
+                        .map_err(|e| StoreError::internal(format!("stored edges: {e}")))?;
+                }
+            }
+        });
         let graph = builder
             .build()
             .map_err(|e| StoreError::internal(format!("stored edges: {e}")))?;
@@ -236,54 +270,42 @@ fn status(row: StatusRow) -> Result<(JobId, JobStatus), StoreError> {
     ))
 }
 
-/// Status of the given jobs, or of every job.
+/// Status of the given jobs.
 fn load_statuses(
     conn: &mut DbConnection,
-    ids: Option<&[i64]>,
+    ids: &[i64],
 ) -> Result<Vec<(JobId, JobStatus)>, StoreError> {
-    let rows: Vec<StatusRow> = per_backend!(conn, |c| {
-        let query = jobs::table
-            .select((
-                jobs::id,
-                jobs::state,
-                jobs::result,
-                jobs::started_at,
-                jobs::finished_at,
-            ))
-            .into_boxed();
-        match ids {
-            Some(ids) => query.filter(jobs::id.eq_any(ids)).load(c)?,
-            None => query.load(c)?,
-        }
-    });
+    let rows: Vec<StatusRow> = per_backend!(conn, |c| jobs::table
+        .filter(jobs::id.eq_any(ids))
+        .select((
+            jobs::id,
+            jobs::state,
+            jobs::result,
+            jobs::started_at,
+            jobs::finished_at,
+        ))
+        .load(c)?);
     rows.into_iter().map(status).collect()
 }
 
-/// Bound edges touching the given jobs (either end), or every bound edge.
+/// Bound edges touching the given jobs (either end).
 fn load_edges(
     conn: &mut DbConnection,
-    ids: Option<&[i64]>,
+    ids: &[i64],
 ) -> Result<Vec<(JobId, JobId, DependencyKind)>, StoreError> {
-    let rows: Vec<EdgeRow> = per_backend!(conn, |c| {
-        let query = job_dependencies::table
-            .filter(job_dependencies::dependency_id.is_not_null())
-            .select((
-                job_dependencies::dependent_id,
-                job_dependencies::dependency_id,
-                job_dependencies::kind,
-            ))
-            .into_boxed();
-        match ids {
-            Some(ids) => query
-                .filter(
-                    job_dependencies::dependent_id
-                        .eq_any(ids)
-                        .or(job_dependencies::dependency_id.eq_any(ids)),
-                )
-                .load(c)?,
-            None => query.load(c)?,
-        }
-    });
+    let rows: Vec<EdgeRow> = per_backend!(conn, |c| job_dependencies::table
+        .filter(job_dependencies::dependency_id.is_not_null())
+        .filter(
+            job_dependencies::dependent_id
+                .eq_any(ids)
+                .or(job_dependencies::dependency_id.eq_any(ids)),
+        )
+        .select((
+            job_dependencies::dependent_id,
+            job_dependencies::dependency_id,
+            job_dependencies::kind,
+        ))
+        .load(c)?);
     let mut kinds: HashMap<String, DependencyKind> = HashMap::new();
     rows.into_iter()
         .filter_map(|(dependent, dependency, kind)| dependency.map(|d| (dependent, d, kind)))
