@@ -186,8 +186,10 @@ pub fn svg(drawing: &Drawing<'_>) -> String {
     let widest = rows.iter().map(Vec::len).max().unwrap_or(0);
     let width = MARGIN * 2 + widest.max(1) * (BOX_WIDTH + GAP_X);
     let height = MARGIN * 2 + depth.max(1) * (BOX_HEIGHT + GAP_Y);
+    // Each layer is centred under the widest one.
     let position = |node: usize| {
-        let x = MARGIN + column[node] as usize * (BOX_WIDTH + GAP_X);
+        let indent = (widest - rows[layer[node]].len()) * (BOX_WIDTH + GAP_X) / 2;
+        let x = MARGIN + indent + column[node] as usize * (BOX_WIDTH + GAP_X);
         let y = MARGIN + layer[node] * (BOX_HEIGHT + GAP_Y);
         (x, y)
     };
