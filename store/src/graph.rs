@@ -16,6 +16,29 @@ use crate::StoreError;
 use crate::db::{BATCH_ROWS, DbConnection};
 use crate::schema::{graph_changes, job_dependencies, jobs};
 
+/// What the graph needs of a job, and of an edge.
+const STATUS_COLUMNS: (
+    jobs::id,
+    jobs::state,
+    jobs::result,
+    jobs::started_at,
+    jobs::finished_at,
+) = (
+    jobs::id,
+    jobs::state,
+    jobs::result,
+    jobs::started_at,
+    jobs::finished_at,
+);
+const EDGE_COLUMNS: (
+    job_dependencies::dependent_id,
+    job_dependencies::dependency_id,
+    job_dependencies::kind,
+) = (
+    job_dependencies::dependent_id,
+    job_dependencies::dependency_id,
+    job_dependencies::kind,
+);
 type StatusRow = (i64, String, String, Option<i64>, Option<i64>);
 type EdgeRow = (i64, Option<i64>, String);
 
@@ -140,13 +163,7 @@ impl LiveGraph {
         );
         per_backend!(conn, |c| {
             let rows = jobs::table
-                .select((
-                    jobs::id,
-                    jobs::state,
-                    jobs::result,
-                    jobs::started_at,
-                    jobs::finished_at,
-                ))
+                .select(STATUS_COLUMNS)
                 .load_iter::<StatusRow, diesel::connection::DefaultLoadingMode>(c)?;
             for row in rows {
                 let (id, status) = status(row?)?;
@@ -156,11 +173,7 @@ impl LiveGraph {
         per_backend!(conn, |c| {
             let rows = job_dependencies::table
                 .filter(job_dependencies::dependency_id.is_not_null())
-                .select((
-                    job_dependencies::dependent_id,
-                    job_dependencies::dependency_id,
-                    job_dependencies::kind,
-                ))
+                .select(EDGE_COLUMNS)
                 .load_iter::<EdgeRow, diesel::connection::DefaultLoadingMode>(c)?;
             for row in rows {
                 let (dependent, dependency, kind) = row?;
@@ -277,13 +290,7 @@ fn load_statuses(
 ) -> Result<Vec<(JobId, JobStatus)>, StoreError> {
     let rows: Vec<StatusRow> = per_backend!(conn, |c| jobs::table
         .filter(jobs::id.eq_any(ids))
-        .select((
-            jobs::id,
-            jobs::state,
-            jobs::result,
-            jobs::started_at,
-            jobs::finished_at,
-        ))
+        .select(STATUS_COLUMNS)
         .load(c)?);
     rows.into_iter().map(status).collect()
 }
@@ -300,11 +307,7 @@ fn load_edges(
                 .eq_any(ids)
                 .or(job_dependencies::dependency_id.eq_any(ids)),
         )
-        .select((
-            job_dependencies::dependent_id,
-            job_dependencies::dependency_id,
-            job_dependencies::kind,
-        ))
+        .select(EDGE_COLUMNS)
         .load(c)?);
     let mut kinds: HashMap<String, DependencyKind> = HashMap::new();
     rows.into_iter()
