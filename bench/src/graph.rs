@@ -226,12 +226,11 @@ async fn main() -> anyhow::Result<()> {
             sizes.push(size?);
         }
         let mut theirs = Vec::with_capacity(args.cte_samples);
-        for i in 0..args.cte_samples {
+        for (i, expected) in sizes.iter().enumerate().take(args.cte_samples) {
             let (size, time) = cte(&mut conn, sql, pick(from, i))?;
             anyhow::ensure!(
-                size == sizes[i],
-                "{name}: CTE found {size}, the graph {}",
-                sizes[i]
+                size == *expected,
+                "{name}: CTE found {size}, the graph {expected}"
             );
             theirs.push(time);
         }
