@@ -5,6 +5,7 @@
 //! (the upper-case GraphQL names, also used as the stored text).
 
 mod enums;
+pub mod lifecycle;
 mod revision;
 
 pub use enums::{DependencyKind, JobKind, JobResult, JobState, UnknownVariant, Vcs};

@@ -28,6 +28,8 @@ pub(crate) struct PushById(pub i64);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct RepositoryById(pub i64);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct RevisionOfPush(pub i64);
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct CommitsOfPush(pub i64);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct DependenciesOfJob(pub i64);
@@ -57,6 +59,19 @@ impl Loader<PushById> for StoreLoader {
                 .pushes_by_id(keys.iter().map(|k| k.0).collect())
                 .await,
             PushById,
+        )
+    }
+}
+
+impl Loader<RevisionOfPush> for StoreLoader {
+    type Value = String;
+    type Error = Arc<StoreError>;
+    async fn load(&self, keys: &[RevisionOfPush]) -> Loaded<RevisionOfPush, String> {
+        keyed(
+            self.0
+                .push_revisions(keys.iter().map(|k| k.0).collect())
+                .await,
+            RevisionOfPush,
         )
     }
 }

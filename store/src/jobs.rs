@@ -14,7 +14,7 @@ use crate::{
     Job, JobFilter, JobScope, NewJob, Page, PageRequest, Repository, Store, StoreError,
     repositories,
 };
-use treeherd_model::TIERS;
+use treeherd_model::{JobResult, JobState, TIERS, lifecycle};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = jobs)]
@@ -298,19 +298,23 @@ pub(crate) fn indexed_values<'k>(
 
 fn upsert(conn: &mut DbConnection, new: Vec<NewJob>) -> Result<Vec<Job>, StoreError> {
     db::lock_graph_writers(conn)?;
-    // Last version of each guid wins; keep first-seen order for the answer.
+    // Within the batch, a later version of a guid wins where the lifecycle allows it; keep
+    // first-seen order for the answer.
     let mut position: HashMap<&str, usize> = HashMap::with_capacity(new.len());
     let mut batch: Vec<&NewJob> = Vec::with_capacity(new.len());
     for job in &new {
         match position.get(job.guid.as_str()) {
-            Some(&at) => batch[at] = job,
+            Some(&at) => {
+                if lifecycle::accepts(status(batch[at]), status(job)) {
+                    batch[at] = job;
+                }
+            }
             None => {
                 position.insert(&job.guid, batch.len());
                 batch.push(job);
             }
         }
     }
-
     let names: Vec<&str> = {
         let mut names: Vec<&str> = batch.iter().map(|j| j.repository.as_str()).collect();
         names.sort_unstable();
@@ -318,6 +322,34 @@ fn upsert(conn: &mut DbConnection, new: Vec<NewJob>) -> Result<Vec<Job>, StoreEr
         names
     };
     let repos = repositories::existing_by_name(conn, &names)?;
+    let order: Vec<&str> = batch.iter().map(|j| j.guid.as_str()).collect();
+    // Against what is stored: a job whose change the lifecycle refuses is left as it is.
+    let stored = stored_statuses(conn, &order)?;
+    for job in &batch {
+        if let Some((repository_id, _)) = stored.get(&job.guid)
+            && *repository_id != repos[job.repository.as_str()].id
+        {
+            return Err(StoreError::Conflict(format!(
+                "job {:?} belongs to another repository than {:?}",
+                job.guid, job.repository
+            )));
+        }
+    }
+    let stored: HashMap<String, (JobState, JobResult)> = stored
+        .into_iter()
+        .map(|(guid, (_, status))| (guid, status))
+        .collect();
+    let (batch, unchanged): (Vec<&NewJob>, Vec<&NewJob>) = batch.into_iter().partition(|job| {
+        stored
+            .get(&job.guid)
+            .is_none_or(|now| lifecycle::accepts(*now, status(job)))
+    });
+    let position: HashMap<&str, usize> = batch
+        .iter()
+        .enumerate()
+        .map(|(i, j)| (j.guid.as_str(), i))
+        .collect();
+
     let push_ids = resolve_pushes(conn, &repos, &batch)?;
 
     let mut values = Vec::with_capacity(batch.len());
@@ -395,7 +427,7 @@ fn upsert(conn: &mut DbConnection, new: Vec<NewJob>) -> Result<Vec<Job>, StoreEr
     changed.sort_unstable();
     graph::log_changes(conn, &changed)?;
 
-    batch
+    let mut written: HashMap<String, Job> = batch
         .into_iter()
         .zip(values)
         .map(|(job, row)| {
@@ -422,12 +454,51 @@ fn upsert(conn: &mut DbConnection, new: Vec<NewJob>) -> Result<Vec<Job>, StoreEr
                 finished_at: job.finished_at,
                 attributes_json: row.attributes,
             })
+            .map(|stored| (stored.guid.clone(), stored))
         })
-        .collect()
+        .collect::<Result<_, StoreError>>()?;
+    if !unchanged.is_empty() {
+        let guids: Vec<&str> = unchanged.iter().map(|j| j.guid.as_str()).collect();
+        for chunk in guids.chunks(BATCH_ROWS) {
+            let rows = jobs::table
+                .filter(jobs::guid.eq_any(chunk))
+                .select(JobRow::as_select())
+                .load(conn)?;
+            written.extend(into_jobs(rows)?.into_iter().map(|j| (j.guid.clone(), j)));
+        }
+    }
+    Ok(order
+        .into_iter()
+        .filter_map(|guid| written.remove(guid))
+        .collect())
 }
 
-/// The store id of every (repository, revision) the batch names; `NotFound` for the first
-/// revision that is no push of its repository.
+fn status(job: &NewJob) -> (JobState, JobResult) {
+    (job.state, job.result)
+}
+
+/// The repository, state and result of the stored jobs among `guids`.
+type StoredStatus = (i64, (JobState, JobResult));
+
+fn stored_statuses(
+    conn: &mut DbConnection,
+    guids: &[&str],
+) -> Result<HashMap<String, StoredStatus>, StoreError> {
+    let mut found = HashMap::with_capacity(guids.len());
+    for chunk in guids.chunks(BATCH_ROWS) {
+        let rows: Vec<(String, i64, String, String)> = jobs::table
+            .filter(jobs::guid.eq_any(chunk))
+            .select((jobs::guid, jobs::repository_id, jobs::state, jobs::result))
+            .load(conn)?;
+        for (guid, repository_id, state, result) in rows {
+            found.insert(guid, (repository_id, (state.parse()?, result.parse()?)));
+        }
+    }
+    Ok(found)
+}
+
+/// The push row of every (repository, revision) the batch names; a revision the pushlog has
+/// not brought yet gets a placeholder push, which the pushlog fills in later.
 fn resolve_pushes<'a>(
     conn: &mut DbConnection,
     repos: &HashMap<String, Repository>,
@@ -446,25 +517,12 @@ fn resolve_pushes<'a>(
     for (repository_id, mut revisions) in wanted {
         revisions.sort_unstable();
         revisions.dedup();
-        for chunk in revisions.chunks(BATCH_ROWS) {
-            let rows: Vec<(i64, String)> = pushes::table
-                .filter(pushes::repository_id.eq(repository_id))
-                .filter(pushes::revision.eq_any(chunk))
-                .select((pushes::id, pushes::revision))
-                .load(conn)?;
-            let rows: HashMap<String, i64> = rows.into_iter().map(|(id, r)| (r, id)).collect();
-            for revision in chunk {
-                let Some(id) = rows.get(*revision) else {
-                    let name = repos
-                        .values()
-                        .find(|r| r.id == repository_id)
-                        .map_or("?", |r| r.name.as_str());
-                    return Err(StoreError::NotFound(format!(
-                        "no push with revision {revision} in repository {name:?}"
-                    )));
-                };
-                found.insert((repository_id, *revision), *id);
-            }
+        let rows = crate::pushes::rows_for_revisions(conn, repository_id, &revisions)?;
+        for revision in revisions {
+            let id = rows
+                .get(revision)
+                .ok_or_else(|| StoreError::internal("push row missing after insert"))?;
+            found.insert((repository_id, revision), *id);
         }
     }
     Ok(found)

@@ -1,4 +1,8 @@
 //! Pushes and their commits: one ordered pushlog per repository.
+//!
+//! A push row without a push id is a placeholder: a job named its revision before the pushlog
+//! brought the push. Placeholders hold jobs but are no push to readers; the pushlog fills the
+//! same row in when the push arrives, so nothing is duplicated.
 
 use diesel::prelude::*;
 use std::collections::HashMap;
@@ -13,22 +17,23 @@ use crate::{Commit, NewPush, Page, PageRequest, Push, Store, StoreError};
 struct PushRow {
     id: i64,
     repository_id: i64,
-    push_id: i64,
+    push_id: Option<i64>,
     revision: String,
     author: String,
     pushed_at: i64,
 }
 
-impl From<PushRow> for Push {
-    fn from(row: PushRow) -> Push {
-        Push {
-            id: row.id,
-            repository_id: row.repository_id,
-            push_id: row.push_id,
-            revision: row.revision,
-            author: row.author,
-            pushed_at: row.pushed_at,
-        }
+impl PushRow {
+    /// The push, unless the row is a placeholder.
+    fn known(self) -> Option<Push> {
+        Some(Push {
+            id: self.id,
+            repository_id: self.repository_id,
+            push_id: self.push_id?,
+            revision: self.revision,
+            author: self.author,
+            pushed_at: self.pushed_at,
+        })
     }
 }
 
@@ -36,7 +41,7 @@ impl From<PushRow> for Push {
 #[diesel(table_name = pushes, treat_none_as_default_value = false)]
 struct PushValues<'a> {
     repository_id: i64,
-    push_id: i64,
+    push_id: Option<i64>,
     revision: &'a str,
     author: &'a str,
     pushed_at: i64,
@@ -73,6 +78,7 @@ impl Store {
         self.run(move |conn| {
             let mut query = pushes::table
                 .filter(pushes::repository_id.eq(repository_id))
+                .filter(pushes::push_id.is_not_null())
                 .select(PushRow::as_select())
                 .order(pushes::push_id.desc())
                 .limit(page.limit as i64 + 1)
@@ -82,7 +88,7 @@ impl Store {
             }
             let rows = query.load(conn)?;
             Ok(Page::from_overfetch(
-                rows.into_iter().map(Push::from).collect(),
+                rows.into_iter().filter_map(PushRow::known).collect(),
                 page.limit,
             ))
         })
@@ -103,26 +109,28 @@ impl Store {
                 .inner_join(schema::repositories::table)
                 .filter(schema::repositories::name.eq(&repository))
                 .filter(pushes::revision.eq(&revision))
+                .filter(pushes::push_id.is_not_null())
                 .select(PushRow::as_select())
                 .first(conn)
                 .optional()?;
             if let Some(push) = own {
-                return Ok(Some(push.into()));
+                return Ok(push.known());
             }
             let repository = repositories::existing(conn, &repository)?;
             let by_commit = pushes::table
                 .inner_join(commits::table)
                 .filter(pushes::repository_id.eq(repository.id))
                 .filter(commits::revision.eq(&revision))
+                .filter(pushes::push_id.is_not_null())
                 .select(PushRow::as_select())
                 .first(conn)
                 .optional()?;
-            Ok(by_commit.map(Push::from))
+            Ok(by_commit.and_then(PushRow::known))
         })
         .await
     }
 
-    /// Pushes by the store's ids.
+    /// Pushes by the store's ids (placeholders are left out).
     pub async fn pushes_by_id(&self, ids: Vec<i64>) -> Result<HashMap<i64, Push>, StoreError> {
         self.run(move |conn| {
             Ok(pushes::table
@@ -130,7 +138,21 @@ impl Store {
                 .select(PushRow::as_select())
                 .load(conn)?
                 .into_iter()
-                .map(|row| (row.id, Push::from(row)))
+                .filter_map(PushRow::known)
+                .map(|push| (push.id, push))
+                .collect())
+        })
+        .await
+    }
+
+    /// The revision of each push row, placeholders included (what a job was submitted for).
+    pub async fn push_revisions(&self, ids: Vec<i64>) -> Result<HashMap<i64, String>, StoreError> {
+        self.run(move |conn| {
+            Ok(pushes::table
+                .filter(pushes::id.eq_any(&ids))
+                .select((pushes::id, pushes::revision))
+                .load::<(i64, String)>(conn)?
+                .into_iter()
                 .collect())
         })
         .await
@@ -190,16 +212,48 @@ enum PushKey<'a> {
 fn submit(conn: &mut DbConnection, new: &NewPush) -> Result<Push, StoreError> {
     let repository = repositories::existing(conn, &new.repository)?;
     let revision = new.revision.as_str();
+    // The push id the pushlog gives, or the next one.
+    let next_push_id = |conn: &mut DbConnection| -> Result<i64, StoreError> {
+        if let Some(push_id) = new.push_id {
+            return Ok(push_id);
+        }
+        let last: Option<i64> = pushes::table
+            .filter(pushes::repository_id.eq(repository.id))
+            .select(diesel::dsl::max(pushes::push_id))
+            .first(conn)?;
+        Ok(last.unwrap_or(0) + 1)
+    };
+    let free = |conn: &mut DbConnection, push_id: i64| -> Result<(), StoreError> {
+        match find(conn, repository.id, PushKey::PushId(push_id))? {
+            Some(holder) => Err(StoreError::Conflict(format!(
+                "push {push_id} of {:?} is revision {} already",
+                repository.name, holder.revision
+            ))),
+            None => Ok(()),
+        }
+    };
     let row = match find(conn, repository.id, PushKey::Revision(revision))? {
         Some(known) => {
-            if let Some(push_id) = new.push_id.filter(|id| *id != known.push_id) {
-                return Err(StoreError::Conflict(format!(
-                    "revision {revision} is push {} of {:?}, not push {push_id}",
-                    known.push_id, repository.name
-                )));
-            }
+            let push_id = match known.push_id {
+                Some(push_id) => {
+                    if let Some(asked) = new.push_id.filter(|id| *id != push_id) {
+                        return Err(StoreError::Conflict(format!(
+                            "revision {revision} is push {push_id} of {:?}, not push {asked}",
+                            repository.name
+                        )));
+                    }
+                    push_id
+                }
+                // A placeholder: the pushlog fills it in.
+                None => {
+                    let push_id = next_push_id(conn)?;
+                    free(conn, push_id)?;
+                    push_id
+                }
+            };
             diesel::update(pushes::table.find(known.id))
                 .set((
+                    pushes::push_id.eq(push_id),
                     pushes::author.eq(&new.author),
                     pushes::pushed_at.eq(new.pushed_at),
                 ))
@@ -209,26 +263,12 @@ fn submit(conn: &mut DbConnection, new: &NewPush) -> Result<Push, StoreError> {
             known.id
         }
         None => {
-            let push_id = match new.push_id {
-                Some(push_id) => push_id,
-                None => {
-                    let last: Option<i64> = pushes::table
-                        .filter(pushes::repository_id.eq(repository.id))
-                        .select(diesel::dsl::max(pushes::push_id))
-                        .first(conn)?;
-                    last.unwrap_or(0) + 1
-                }
-            };
-            if let Some(holder) = find(conn, repository.id, PushKey::PushId(push_id))? {
-                return Err(StoreError::Conflict(format!(
-                    "push {push_id} of {:?} is revision {} already",
-                    repository.name, holder.revision
-                )));
-            }
+            let push_id = next_push_id(conn)?;
+            free(conn, push_id)?;
             diesel::insert_into(pushes::table)
                 .values(PushValues {
                     repository_id: repository.id,
-                    push_id,
+                    push_id: Some(push_id),
                     revision,
                     author: &new.author,
                     pushed_at: new.pushed_at,
@@ -256,9 +296,56 @@ fn submit(conn: &mut DbConnection, new: &NewPush) -> Result<Push, StoreError> {
             .values(chunk)
             .execute(c)?);
     }
-    Ok(pushes::table
+    pushes::table
         .find(row)
         .select(PushRow::as_select())
         .first(conn)?
-        .into())
+        .known()
+        .ok_or_else(|| StoreError::internal("a submitted push has no push id"))
+}
+
+/// The row of each revision's push, creating placeholders for revisions the pushlog has not
+/// brought yet. `revisions` must be sorted and free of duplicates.
+pub(crate) fn rows_for_revisions(
+    conn: &mut DbConnection,
+    repository_id: i64,
+    revisions: &[&str],
+) -> Result<HashMap<String, i64>, StoreError> {
+    let mut found: HashMap<String, i64> = HashMap::with_capacity(revisions.len());
+    for chunk in revisions.chunks(BATCH_ROWS) {
+        let rows: Vec<(i64, String)> = pushes::table
+            .filter(pushes::repository_id.eq(repository_id))
+            .filter(pushes::revision.eq_any(chunk))
+            .select((pushes::id, pushes::revision))
+            .load(conn)?;
+        found.extend(rows.into_iter().map(|(id, revision)| (revision, id)));
+    }
+    let missing: Vec<PushValues<'_>> = revisions
+        .iter()
+        .filter(|r| !found.contains_key(**r))
+        .map(|revision| PushValues {
+            repository_id,
+            push_id: None,
+            revision,
+            author: "",
+            pushed_at: 0,
+        })
+        .collect();
+    if !missing.is_empty() {
+        for chunk in missing.chunks(BATCH_ROWS) {
+            per_backend!(conn, |c| diesel::insert_into(pushes::table)
+                .values(chunk)
+                .execute(c)?);
+        }
+        let wanted: Vec<&str> = missing.iter().map(|p| p.revision).collect();
+        for chunk in wanted.chunks(BATCH_ROWS) {
+            let rows: Vec<(i64, String)> = pushes::table
+                .filter(pushes::repository_id.eq(repository_id))
+                .filter(pushes::revision.eq_any(chunk))
+                .select((pushes::id, pushes::revision))
+                .load(conn)?;
+            found.extend(rows.into_iter().map(|(id, revision)| (revision, id)));
+        }
+    }
+    Ok(found)
 }

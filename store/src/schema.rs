@@ -15,7 +15,7 @@ diesel::table! {
     pushes (id) {
         id -> BigInt,
         repository_id -> BigInt,
-        push_id -> BigInt,
+        push_id -> Nullable<BigInt>,
         revision -> Text,
         author -> Text,
         pushed_at -> BigInt,

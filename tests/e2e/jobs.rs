@@ -266,14 +266,8 @@ async fn a_batch_that_fails_halfway_leaves_nothing() {
     )
     .await;
 
-    let unknown_revision = {
-        let mut bad = job("x3", "TEST", "PENDING");
-        bad["revision"] = json!(revision(99));
-        bad
-    };
     let stolen_guid = job("theirs", "TEST", "PENDING");
     let cases = [
-        (unknown_revision, "NOT_FOUND"),
         (stolen_guid, "CONFLICT"),
         (
             json!({"guid": "x", "repository": "nope", "kind": "TEST", "name": "n", "state": "PENDING"}),
@@ -358,4 +352,51 @@ async fn page_size_is_required_and_capped() {
         )
         .await;
     assert_eq!(error_code(&unknown), "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn state_never_moves_backwards_and_completed_jobs_only_get_marked() {
+    let app = app_with_push().await;
+    let state = |guid: &str, state: &str, result: &str| {
+        let mut j = job(guid, "TEST", state);
+        j["result"] = json!(result);
+        j
+    };
+    app.data(SUBMIT, json!({"jobs": [state("j", "RUNNING", "UNKNOWN")]}))
+        .await;
+    // Late or repeated messages, in one batch or several.
+    let answer = app
+        .data(SUBMIT, json!({"jobs": [state("j", "PENDING", "UNKNOWN")]}))
+        .await;
+    assert_eq!(answer["submitJobs"]["jobs"][0]["state"], "RUNNING");
+    app.data(
+        SUBMIT,
+        json!({"jobs": [state("j", "COMPLETED", "SUCCESS"), state("j", "RUNNING", "UNKNOWN")]}),
+    )
+    .await;
+    for late in [
+        state("j", "RUNNING", "UNKNOWN"),
+        state("j", "COMPLETED", "BUSTED"),
+    ] {
+        let answer = app.data(SUBMIT, json!({"jobs": [late]})).await;
+        assert_eq!(
+            (
+                answer["submitJobs"]["jobs"][0]["state"].clone(),
+                answer["submitJobs"]["jobs"][0]["result"].clone()
+            ),
+            (json!("COMPLETED"), json!("SUCCESS"))
+        );
+    }
+    app.data(
+        SUBMIT,
+        json!({"jobs": [state("j", "COMPLETED", "SUPERSEDED")]}),
+    )
+    .await;
+    let data = app
+        .data("{ job(guid: \"j\") { state result } }", json!({}))
+        .await;
+    assert_eq!(
+        data["job"],
+        json!({"state": "COMPLETED", "result": "SUPERSEDED"})
+    );
 }

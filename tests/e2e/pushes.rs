@@ -121,3 +121,47 @@ async fn resubmitting_a_push_is_idempotent_and_contradictions_conflict() {
         json!([{"pushId": 2}, {"pushId": 1}])
     );
 }
+
+#[tokio::test]
+async fn a_job_on_an_unknown_revision_waits_on_a_placeholder_the_pushlog_fills() {
+    let app = TestApp::spawn().await;
+    app.create_repository("try", &[]).await;
+    app.data(SUBMIT, push(None, 1, &[1])).await;
+    let early = json!({"jobs": [{"guid": "early", "repository": "try", "revision": revision(2),
+                                  "kind": "BUILD", "name": "b", "state": "PENDING"}]});
+    app.data(
+        "mutation($jobs: [JobInput!]!) { submitJobs(input: $jobs) { jobs { guid } } }",
+        early,
+    )
+    .await;
+    let query =
+        "{ job(guid: \"early\") { revision push { pushId jobs(first: 5) { nodes { guid } } } }
+                   repository(name: \"try\") { pushes(first: 10) { nodes { pushId revision } } } }";
+    let before = app.data(query, json!({})).await;
+    assert_eq!(
+        before["job"],
+        json!({"revision": revision(2), "push": null})
+    );
+    assert_eq!(
+        before["repository"]["pushes"]["nodes"],
+        json!([{"pushId": 1, "revision": revision(1)}])
+    );
+    let lookup = format!(
+        "{{ push(repository: \"try\", revision: \"{}\") {{ pushId }} }}",
+        revision(2)
+    );
+    assert_eq!(app.data(&lookup, json!({})).await["push"], Value::Null);
+
+    // The pushlog brings the push: the same row is filled in, next in order.
+    let filled = app.data(SUBMIT, push(None, 2, &[2])).await;
+    assert_eq!(filled["submitPush"]["pushId"], 2);
+    let after = app.data(query, json!({})).await;
+    assert_eq!(
+        after["job"],
+        json!({"revision": revision(2), "push": {"pushId": 2, "jobs": {"nodes": [{"guid": "early"}]}}})
+    );
+    assert_eq!(
+        after["repository"]["pushes"]["nodes"],
+        json!([{"pushId": 2, "revision": revision(2)}, {"pushId": 1, "revision": revision(1)}])
+    );
+}

@@ -13,7 +13,9 @@ CREATE TABLE repositories (
 CREATE TABLE pushes (
     id INTEGER PRIMARY KEY,
     repository_id BIGINT NOT NULL REFERENCES repositories (id),
-    push_id BIGINT NOT NULL,
+    -- NULL while the push is a placeholder: a job named its revision before the pushlog
+    -- brought the push. The pushlog fills the row in (push id, author, time) when it does.
+    push_id BIGINT,
     revision TEXT NOT NULL,
     author TEXT NOT NULL,
     pushed_at BIGINT NOT NULL,

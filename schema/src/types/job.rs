@@ -13,6 +13,7 @@ use super::{
 use crate::ApiError;
 use crate::loaders::{
     DanglingOfJob, DependenciesOfJob, DependentsOfJob, Loaders, PushById, RepositoryById,
+    RevisionOfPush,
 };
 
 pub(crate) struct Job(pub treeherd_store::Job);
@@ -121,7 +122,20 @@ impl Job {
             .map_err(|e| ApiError::Internal(format!("stored attributes of {}: {e}", self.0.guid)))
     }
 
-    /// The push the job belongs to; none for jobs that hang off no push (scheduled jobs).
+    /// The revision of the push the job was submitted for; none for jobs of no push.
+    async fn revision(&self, ctx: &Context<'_>) -> Result<Option<String>, ApiError> {
+        let Some(id) = self.0.push_row_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .data::<Loaders>()?
+            .0
+            .load_one(RevisionOfPush(id))
+            .await?)
+    }
+
+    /// The push the job belongs to; none for jobs that hang off no push (scheduled jobs), and
+    /// none yet when the pushlog has not brought the job's revision.
     async fn push(&self, ctx: &Context<'_>) -> Result<Option<Push>, ApiError> {
         let Some(id) = self.0.push_row_id else {
             return Ok(None);
