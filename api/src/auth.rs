@@ -1,16 +1,27 @@
-//! Write tokens: HS256 JWTs with `sub`, `exp`, `aud = "treeherd"` and a space-separated
-//! `scope` (`write:<repository>`, `write:*`, `admin`). Reads need no token.
+//! Who a request comes from. Reads need nobody; writes need one of:
 //!
-//! The signing secret is `TREEHERD_JWT_SECRET` when set; otherwise one generated secret is
-//! kept in the database, so `treeherd token issue` beside a server with default settings (and
-//! every server process on one database) signs and accepts the same tokens with no setup.
+//! - an HS256 JWT signed with the server's secret (`sub`, `exp`, `aud = "treeherd"`, and a
+//!   space-separated `scope`: `write:<repository>`, `write:*`, `admin`). The secret is
+//!   `TREEHERD_JWT_SECRET` when set; otherwise one generated secret is kept in the database,
+//!   so `treeherd token issue` beside a server with default settings (and every server process
+//!   on one database) signs and accepts the same tokens with no setup;
+//! - an RS256/ES256 JWT from an external OAuth provider, verified against its JWKS, with
+//!   `iss`, `aud`, `exp` and `nbf` checked. The algorithm is pinned per key: a token is tried
+//!   only with the key its `kid` names and only in that key's algorithm, and an HS256 token only
+//!   ever meets the server's secret, so no `none`, no HS/RS confusion;
+//! - a request from a trusted build network (the design notes' proxy idea): configured CIDR
+//!   ranges, judged on the direct peer address, and on `X-Forwarded-For` only when the peer is
+//!   a configured proxy.
 
 use actix_web::HttpRequest;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use ipnet::IpNet;
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, JwkSet, KeyAlgorithm};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use treeherd_schema::{Caller, Scopes};
 use treeherd_store::{Store, StoreError};
@@ -19,6 +30,7 @@ use treeherd_store::{Store, StoreError};
 pub const AUDIENCE: &str = "treeherd";
 const SECRET_SETTING: &str = "jwt_secret";
 
+/// The claims treeherd issues.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Claims {
     pub sub: String,
@@ -28,12 +40,30 @@ pub struct Claims {
     pub scope: String,
 }
 
-/// Signs and verifies tokens with one secret.
+/// The claims treeherd reads (an external provider's `aud` may be a list).
+#[derive(Debug, Deserialize)]
+struct Granted {
+    sub: String,
+    #[serde(default)]
+    scope: String,
+}
+
+/// A verification key of an external provider, pinned to one algorithm.
+#[derive(Clone)]
+struct ExternalKey {
+    kid: String,
+    algorithm: Algorithm,
+    key: DecodingKey,
+    validation: Validation,
+}
+
+/// Signs treeherd's own tokens and verifies every token a request may carry.
 #[derive(Clone)]
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    external: Vec<ExternalKey>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -42,19 +72,97 @@ pub enum TokenError {
     Sign(#[from] jsonwebtoken::errors::Error),
     #[error("the system clock is before 1970")]
     Clock,
+    #[error("JWKS key {kid:?}: {reason}")]
+    Key { kid: String, reason: String },
+    #[error("a JWKS needs an issuer to check tokens against (set TREEHERD_JWT_ISSUER)")]
+    NoIssuer,
+}
+
+/// The algorithm a JWKS key is used with: its `alg`, or the one its type implies. Only
+/// asymmetric signature algorithms are accepted from outside.
+fn pinned_algorithm(kid: &str, jwk: &jsonwebtoken::jwk::Jwk) -> Result<Algorithm, TokenError> {
+    let refuse = |reason: &str| TokenError::Key {
+        kid: kid.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let algorithm = match (jwk.common.key_algorithm, &jwk.algorithm) {
+        (Some(KeyAlgorithm::RS256), AlgorithmParameters::RSA(_))
+        | (None, AlgorithmParameters::RSA(_)) => Algorithm::RS256,
+        (Some(KeyAlgorithm::RS384), AlgorithmParameters::RSA(_)) => Algorithm::RS384,
+        (Some(KeyAlgorithm::RS512), AlgorithmParameters::RSA(_)) => Algorithm::RS512,
+        (Some(KeyAlgorithm::ES256), AlgorithmParameters::EllipticCurve(ec))
+        | (None, AlgorithmParameters::EllipticCurve(ec))
+            if ec.curve == EllipticCurve::P256 =>
+        {
+            Algorithm::ES256
+        }
+        (Some(KeyAlgorithm::ES384), AlgorithmParameters::EllipticCurve(ec))
+            if ec.curve == EllipticCurve::P384 =>
+        {
+            Algorithm::ES384
+        }
+        (_, AlgorithmParameters::OctetKey(_)) => {
+            return Err(refuse("symmetric keys are not accepted from a JWKS"));
+        }
+        _ => {
+            return Err(refuse(
+                "only RS256/RS384/RS512 RSA keys and ES256/ES384 EC keys are supported",
+            ));
+        }
+    };
+    Ok(algorithm)
 }
 
 impl TokenKeys {
+    /// Keys for the server's own secret only.
     pub fn from_secret(secret: &[u8]) -> TokenKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "aud", "sub"]);
+        validation.validate_nbf = true;
         validation.leeway = 30;
         TokenKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            external: Vec::new(),
         }
+    }
+
+    /// Also accepts tokens signed by the keys of `jwks`, issued by `issuer`.
+    pub fn with_jwks(
+        mut self,
+        jwks: &JwkSet,
+        issuer: Option<&str>,
+    ) -> Result<TokenKeys, TokenError> {
+        if jwks.keys.is_empty() {
+            return Ok(self);
+        }
+        let issuer = issuer.ok_or(TokenError::NoIssuer)?;
+        for jwk in &jwks.keys {
+            let kid = jwk.common.key_id.clone().ok_or_else(|| TokenError::Key {
+                kid: String::new(),
+                reason: "every key needs a kid".into(),
+            })?;
+            let algorithm = pinned_algorithm(&kid, jwk)?;
+            let key = DecodingKey::from_jwk(jwk).map_err(|e| TokenError::Key {
+                kid: kid.clone(),
+                reason: e.to_string(),
+            })?;
+            let mut validation = Validation::new(algorithm);
+            validation.set_audience(&[AUDIENCE]);
+            validation.set_issuer(&[issuer]);
+            validation.set_required_spec_claims(&["exp", "aud", "sub", "iss"]);
+            validation.validate_nbf = true;
+            validation.leeway = 30;
+            self.external.push(ExternalKey {
+                kid,
+                algorithm,
+                key,
+                validation,
+            });
+        }
+        Ok(self)
     }
 
     pub fn issue(
@@ -83,7 +191,34 @@ impl TokenKeys {
 
     /// The caller a bearer token stands for; a bad token is `Rejected` with the reason.
     pub fn caller(&self, token: &str) -> Caller {
-        match jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation) {
+        let header = match jsonwebtoken::decode_header(token) {
+            Ok(header) => header,
+            Err(_) => return Caller::Rejected("it is not a valid JWT".into()),
+        };
+        let decoded = match &header.kid {
+            None if header.alg == Algorithm::HS256 => {
+                jsonwebtoken::decode::<Granted>(token, &self.decoding, &self.validation)
+            }
+            None => {
+                return Caller::Rejected(format!(
+                    "a {:?} token must name its key (kid)",
+                    header.alg
+                ));
+            }
+            Some(kid) => {
+                let Some(key) = self.external.iter().find(|k| &k.kid == kid) else {
+                    return Caller::Rejected(format!("no key {kid:?} is trusted"));
+                };
+                if header.alg != key.algorithm {
+                    return Caller::Rejected(format!(
+                        "key {kid:?} is used with {:?}, not {:?}",
+                        key.algorithm, header.alg
+                    ));
+                }
+                jsonwebtoken::decode::<Granted>(token, &key.key, &key.validation)
+            }
+        };
+        match decoded {
             Ok(data) => Caller::Token {
                 scopes: Scopes::parse(&data.claims.scope),
                 subject: data.claims.sub,
@@ -97,16 +232,67 @@ fn describe(e: &jsonwebtoken::errors::Error) -> String {
     use jsonwebtoken::errors::ErrorKind;
     match e.kind() {
         ErrorKind::ExpiredSignature => "it has expired".into(),
+        ErrorKind::ImmatureSignature => "it is not valid yet (nbf)".into(),
         ErrorKind::InvalidSignature => "its signature does not match".into(),
         ErrorKind::InvalidAudience => format!("its audience is not {AUDIENCE:?}"),
-        ErrorKind::InvalidAlgorithm => "it is not signed with HS256".into(),
+        ErrorKind::InvalidIssuer => "its issuer is not trusted".into(),
+        ErrorKind::InvalidAlgorithm => "its algorithm is not the one its key is used with".into(),
         ErrorKind::MissingRequiredClaim(claim) => format!("it has no {claim:?} claim"),
         _ => "it is not a valid JWT".into(),
     }
 }
 
-/// The caller of an HTTP request, from its `Authorization` header.
-pub fn caller_of(request: &HttpRequest, keys: &TokenKeys) -> Caller {
+/// Networks whose requests may write without a token.
+#[derive(Clone, Debug, Default)]
+pub struct TrustedNetworks {
+    pub networks: Vec<IpNet>,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub proxies: Vec<IpNet>,
+}
+
+impl TrustedNetworks {
+    fn contains(nets: &[IpNet], ip: IpAddr) -> bool {
+        nets.iter().any(|net| net.contains(&ip))
+    }
+
+    /// The address a request comes from: the peer, or, when the peer is a trusted proxy, the
+    /// right-most `X-Forwarded-For` entry that is not itself a trusted proxy.
+    fn client(&self, request: &HttpRequest) -> Option<IpAddr> {
+        let peer = request.peer_addr()?.ip();
+        if !Self::contains(&self.proxies, peer) {
+            return Some(peer);
+        }
+        let forwarded: Vec<IpAddr> = request
+            .headers()
+            .get_all("x-forwarded-for")
+            .filter_map(|h| h.to_str().ok())
+            .flat_map(|h| h.split(','))
+            .map(str::trim)
+            .map(|entry| entry.parse::<IpAddr>())
+            .collect::<Result<_, _>>()
+            .ok()?;
+        Some(
+            forwarded
+                .into_iter()
+                .rev()
+                .find(|ip| !Self::contains(&self.proxies, *ip))
+                .unwrap_or(peer),
+        )
+    }
+
+    fn trusts(&self, request: &HttpRequest) -> bool {
+        !self.networks.is_empty()
+            && self
+                .client(request)
+                .is_some_and(|ip| Self::contains(&self.networks, ip))
+    }
+}
+
+/// The caller of an HTTP request: trusted network, else its `Authorization` header.
+pub fn caller_of(request: &HttpRequest, keys: &TokenKeys, trusted: &TrustedNetworks) -> Caller {
+    if trusted.trusts(request) {
+        return Caller::Trusted;
+    }
     let Some(header) = request
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)

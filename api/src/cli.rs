@@ -60,6 +60,26 @@ enum Command {
         /// Secret that signs write tokens (HS256). Default: one generated and kept in the database.
         #[arg(long, env = "TREEHERD_JWT_SECRET", hide_env_values = true)]
         jwt_secret: Option<String>,
+        /// A JWKS file (an external OAuth provider's keys) whose RS256/ES256 tokens are accepted.
+        #[arg(long, env = "TREEHERD_JWKS_FILE")]
+        jwks_file: Option<std::path::PathBuf>,
+        /// The issuer (`iss`) tokens verified by the JWKS must name.
+        #[arg(long, env = "TREEHERD_JWT_ISSUER")]
+        jwt_issuer: Option<String>,
+        /// CIDR ranges (the build network) that may write without a token; comma-separated.
+        #[arg(
+            long = "trusted-network",
+            env = "TREEHERD_TRUSTED_NETWORKS",
+            value_delimiter = ','
+        )]
+        trusted_networks: Vec<ipnet::IpNet>,
+        /// Proxies (CIDR) whose X-Forwarded-For is believed; comma-separated.
+        #[arg(
+            long = "trusted-proxy",
+            env = "TREEHERD_TRUSTED_PROXIES",
+            value_delimiter = ','
+        )]
+        trusted_proxies: Vec<ipnet::IpNet>,
         /// Database connections in the pool.
         #[arg(long, env = "TREEHERD_POOL_SIZE", default_value_t = 8)]
         pool_size: u32,
@@ -112,14 +132,32 @@ impl Cli {
                 database,
                 bind,
                 jwt_secret,
+                jwks_file,
+                jwt_issuer,
+                trusted_networks,
+                trusted_proxies,
                 pool_size,
                 workers,
                 max_body_bytes,
             } => {
+                let jwks = jwks_file
+                    .map(|path| {
+                        let text = std::fs::read(&path)
+                            .with_context(|| format!("cannot read {}", path.display()))?;
+                        serde_json::from_slice(&text)
+                            .with_context(|| format!("{} is not a JWKS", path.display()))
+                    })
+                    .transpose()?;
                 let config = Config {
                     database_url: database.parse()?,
                     bind,
                     jwt_secret,
+                    jwks,
+                    jwt_issuer,
+                    trusted: crate::auth::TrustedNetworks {
+                        networks: trusted_networks,
+                        proxies: trusted_proxies,
+                    },
                     pool_size,
                     workers,
                     max_body_bytes,

@@ -1,8 +1,11 @@
 //! The server's typed configuration, read once in `main` (from flags and `TREEHERD_*`
 //! environment variables, see the README) and passed down; nothing else reads the environment.
 
+use jsonwebtoken::jwk::JwkSet;
 use std::time::Duration;
 use treeherd_store::{DatabaseUrl, StoreOptions};
+
+use crate::auth::TrustedNetworks;
 
 /// Everything `serve` needs.
 #[derive(Debug, Clone)]
@@ -12,6 +15,12 @@ pub struct Config {
     pub bind: String,
     /// Secret for HS256 write tokens; when `None` the database keeps a generated one.
     pub jwt_secret: Option<String>,
+    /// Keys of an external OAuth provider whose RS256/ES256 tokens are accepted too.
+    pub jwks: Option<JwkSet>,
+    /// The `iss` those tokens must carry.
+    pub jwt_issuer: Option<String>,
+    /// Networks that may write without a token.
+    pub trusted: TrustedNetworks,
     pub pool_size: u32,
     /// HTTP worker threads; `None` is one per core.
     pub workers: Option<usize>,
@@ -26,6 +35,9 @@ impl Config {
             database_url,
             bind: "127.0.0.1:0".into(),
             jwt_secret: None,
+            jwks: None,
+            jwt_issuer: None,
+            trusted: TrustedNetworks::default(),
             pool_size: 8,
             workers: None,
             max_body_bytes: 64 * 1024 * 1024,

@@ -8,12 +8,13 @@ use async_graphql_actix_web::GraphQLSubscription;
 use treeherd_schema::TreeherdSchema;
 use treeherd_store::Store;
 
-use crate::auth::{self, TokenKeys};
+use crate::auth::{self, TokenKeys, TrustedNetworks};
 
 /// What every handler shares.
 pub(crate) struct State {
     pub schema: TreeherdSchema,
     pub keys: TokenKeys,
+    pub trusted: TrustedNetworks,
     pub store: Store,
 }
 
@@ -58,7 +59,7 @@ async fn graphql(state: web::Data<State>, request: HttpRequest, body: web::Bytes
             }));
         }
     };
-    let caller = auth::caller_of(&request, &state.keys);
+    let caller = auth::caller_of(&request, &state.keys, &state.trusted);
     let mut response = state.schema.execute(query.data(caller)).await;
     for error in &mut response.errors {
         let extensions = error.extensions.get_or_insert_with(Default::default);

@@ -43,7 +43,13 @@ impl Application {
             .context("cannot load the token secret")?;
         let state = web::Data::new(State {
             schema: treeherd_schema::build(store.clone(), JobEvents::default()),
-            keys: TokenKeys::from_secret(&secret),
+            keys: match &config.jwks {
+                Some(jwks) => TokenKeys::from_secret(&secret)
+                    .with_jwks(jwks, config.jwt_issuer.as_deref())
+                    .context("cannot use the JWKS")?,
+                None => TokenKeys::from_secret(&secret),
+            },
+            trusted: config.trusted.clone(),
             store: store.clone(),
         });
 

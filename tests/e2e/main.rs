@@ -6,6 +6,7 @@
 
 mod auth;
 mod dependencies;
+mod external_auth;
 mod graph;
 mod health;
 mod jobs;
