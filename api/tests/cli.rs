@@ -3,66 +3,16 @@
 
 #![allow(clippy::unwrap_used)] // Test code: a panic is the failure report.
 
+mod support;
+
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-fn treeherd(dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_treeherd"));
-    command.current_dir(dir);
-    for (name, _) in std::env::vars() {
-        if name.starts_with("TREEHERD_") {
-            command.env_remove(name);
-        }
-    }
-    command
-}
-
-/// A `treeherd serve` child process, killed when dropped.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `treeherd serve` on a free port and waits for the line that gives its address.
-fn serve(dir: &Path) -> Server {
-    let mut child = treeherd(dir)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut lines = BufReader::new(stderr).lines();
-    let port = loop {
-        assert!(
-            Instant::now() < deadline,
-            "the server did not say where it serves"
-        );
-        let line = lines.next().expect("the server exited").unwrap();
-        if let Some(rest) = line.split("serving on http://127.0.0.1:").nth(1) {
-            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-            break digits.parse().unwrap();
-        }
-    };
-    // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, port }
-}
+use support::{serve, treeherd};
 
 #[tokio::test]
 async fn serve_with_defaults_accepts_a_token_issued_beside_it() {
     let dir = tempfile::tempdir().unwrap();
-    let server = serve(dir.path());
+    let server = serve(dir.path(), &[]);
     assert!(
         dir.path().join("treeherd.db").exists(),
         "the default database is ./treeherd.db"
@@ -89,7 +39,7 @@ async fn serve_with_defaults_accepts_a_token_issued_beside_it() {
     let token = String::from_utf8(output.stdout).unwrap().trim().to_owned();
 
     let client = reqwest::Client::new();
-    let url = format!("http://127.0.0.1:{}/graphql", server.port);
+    let url = server.url();
     let create = json!({"query": "mutation { createRepository(input: {name: \"try\", vcs: HG, url: \"https://hg.mozilla.org/try\"}) { name } }"});
     let response: Value = client
         .post(&url)

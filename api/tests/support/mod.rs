@@ -1,0 +1,72 @@
+//! Running the real `treeherd` binary in tests: a clean environment, and `serve` on a free
+//! port whose address is read from its log.
+
+#![allow(dead_code)] // Each test binary uses part of it.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// `treeherd` run in `dir`, with no `TREEHERD_*` variable inherited.
+pub fn treeherd(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_treeherd"));
+    command.current_dir(dir);
+    for (name, _) in std::env::vars() {
+        if name.starts_with("TREEHERD_") {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
+/// A `treeherd serve` child process, killed when dropped.
+pub struct Server {
+    pub child: Child,
+    pub port: u16,
+}
+
+impl Server {
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/graphql", self.port)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `treeherd serve` on a free port and waits for the line that gives its address.
+pub fn serve(dir: &Path, env: &[(&str, &str)]) -> Server {
+    let mut command = treeherd(dir);
+    command
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .stderr(Stdio::piped());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().expect("start treeherd serve");
+    let stderr = child.stderr.take().expect("stderr");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut lines = BufReader::new(stderr).lines();
+    let port = loop {
+        assert!(
+            Instant::now() < deadline,
+            "the server did not say where it serves"
+        );
+        let line = lines
+            .next()
+            .expect("the server exited")
+            .expect("a log line");
+        if let Some(rest) = line.split("serving on http://127.0.0.1:").nth(1) {
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            break digits.parse().expect("a port");
+        }
+    };
+    // Keep draining stderr so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, port }
+}
