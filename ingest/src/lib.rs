@@ -1,1 +1,33 @@
-//! placeholder
+#![doc = include_str!("../README.md")]
+//!
+//! # Code map
+//!
+//! - `pulse`: pulse job messages mapped to [`IngestedJob`]s, rejections per message;
+//! - `pulse_schema`: Treeherder's `pulse-job.yml` v1 as Rust data, and its validator;
+//! - `artifact`: the kind of a job link, guessed from its text and URL;
+//! - `body`: a request body split into messages (JSON array, NDJSON or one object);
+//! - `taskgraph`: task graphs (taskgraph files or queue definitions) to tasks and edges;
+//! - `edge_rules`: the one table that gives edges their kind, and its rule-file format;
+//! - `glob`: the `*`/`?`/`|` patterns the rules are written in.
+//!
+//! Everything here is pure: JSON in, structures out. Nothing opens a file or a socket, and
+//! nothing depends on the store; the caller maps these types onto its own.
+
+mod artifact;
+mod body;
+mod edge_rules;
+mod glob;
+mod pulse;
+mod pulse_schema;
+mod taskgraph;
+
+pub use artifact::ArtifactKind;
+pub use body::{BodyError, parse_pulse_body, read_pulse_body};
+pub use edge_rules::{EdgeFacts, EdgeRules, Rule, RuleError, RuleProblem};
+pub use glob::Glob;
+pub use pulse::{
+    Artifact, IngestedJob, JobLog, PulseBatch, Rejection, parse_pulse_job, parse_pulse_jobs,
+};
+pub use taskgraph::{
+    GraphFormatError, Task, TaskEdge, TaskGraph, parse_task_graph, parse_task_graph_with,
+};

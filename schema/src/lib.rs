@@ -8,6 +8,7 @@
 mod caller;
 mod error;
 mod events;
+pub mod ingest;
 mod loaders;
 mod mutation;
 mod query;

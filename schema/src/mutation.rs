@@ -17,6 +17,17 @@ struct SubmitJobsPayload {
 }
 
 #[derive(SimpleObject)]
+struct IngestPayload {
+    /// The jobs as stored, in message order (a message the lifecycle made a no-op still
+    /// returns the job as it is).
+    jobs: Vec<Job>,
+    /// The messages not taken, each with its reason.
+    rejected: Vec<crate::ingest::RejectedMessage>,
+    /// Earlier runs marked SUPERSEDED (coalesced) or RETRY (retried).
+    marked: i32,
+}
+
+#[derive(SimpleObject)]
 struct AddDependenciesPayload {
     /// How many distinct edges were written.
     added: i32,
@@ -80,6 +91,29 @@ impl Mutation {
         }
         Ok(SubmitJobsPayload {
             jobs: stored.into_iter().map(Job).collect(),
+        })
+    }
+
+    /// Ingests Treeherder pulse job messages (`pulse-job.yml` v1) as build systems send them.
+    /// Invalid messages are rejected one by one while the valid ones are stored together.
+    /// Needs `write:<repository>` for each message's `origin.project`.
+    async fn ingest_pulse_jobs(
+        &self,
+        ctx: &Context<'_>,
+        messages: Vec<async_graphql::Json<serde_json::Value>>,
+    ) -> Result<IngestPayload, ApiError> {
+        let messages: Vec<serde_json::Value> = messages.into_iter().map(|m| m.0).collect();
+        let outcome = crate::ingest::ingest_pulse(
+            ctx.data::<Store>()?,
+            ctx.data::<JobEvents>()?,
+            caller(ctx),
+            &messages,
+        )
+        .await?;
+        Ok(IngestPayload {
+            jobs: outcome.jobs.into_iter().map(Job).collect(),
+            rejected: outcome.rejected,
+            marked: i32::try_from(outcome.marked).unwrap_or(i32::MAX),
         })
     }
 

@@ -11,7 +11,7 @@ use crate::db::{self, BATCH_ROWS, DbConnection};
 use crate::graph;
 use crate::schema::{job_attributes, jobs, pushes};
 use crate::{
-    Job, JobFilter, JobScope, NewJob, Page, PageRequest, Repository, Store, StoreError,
+    Job, JobFilter, JobMark, JobScope, NewJob, Page, PageRequest, Repository, Store, StoreError,
     repositories,
 };
 use treeherd_model::{JobResult, JobState, TIERS, lifecycle};
@@ -128,11 +128,30 @@ impl Store {
     /// version. A guid that belongs to another repository is a conflict, an unknown
     /// repository or revision is not found; either way nothing is written.
     pub async fn submit_jobs(&self, new: Vec<NewJob>) -> Result<Vec<Job>, StoreError> {
+        self.ingest_jobs(new, Vec::new())
+            .await
+            .map(|(jobs, _)| jobs)
+    }
+
+    /// [`Store::submit_jobs`] and, in the same transaction, marks stored jobs as ended
+    /// another way (SUPERSEDED, RETRY) where the lifecycle allows. Marks naming unknown jobs,
+    /// or jobs of another repository, are skipped. Returns the jobs and how many were marked.
+    pub async fn ingest_jobs(
+        &self,
+        new: Vec<NewJob>,
+        marks: Vec<JobMark>,
+    ) -> Result<(Vec<Job>, usize), StoreError> {
         for (index, job) in new.iter().enumerate() {
             check(index, job)?;
         }
-        self.run(move |conn| db::write(conn, |conn| upsert(conn, new)))
-            .await
+        self.run(move |conn| {
+            db::write(conn, |conn| {
+                let jobs = upsert(conn, new)?;
+                let marked = mark(conn, &marks)?;
+                Ok((jobs, marked))
+            })
+        })
+        .await
     }
 
     pub async fn job(&self, guid: String) -> Result<Option<Job>, StoreError> {
@@ -471,6 +490,46 @@ fn upsert(conn: &mut DbConnection, new: Vec<NewJob>) -> Result<Vec<Job>, StoreEr
         .into_iter()
         .filter_map(|guid| written.remove(guid))
         .collect())
+}
+
+fn mark(conn: &mut DbConnection, marks: &[JobMark]) -> Result<usize, StoreError> {
+    if marks.is_empty() {
+        return Ok(0);
+    }
+    db::lock_graph_writers(conn)?;
+    let guids: Vec<&str> = marks.iter().map(|m| m.guid.as_str()).collect();
+    let stored = stored_statuses(conn, &guids)?;
+    let mut names: Vec<&str> = marks.iter().map(|m| m.repository.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let repos = repositories::existing_by_name(conn, &names)?;
+    let mut changed = Vec::new();
+    for m in marks {
+        let Some((repository_id, now)) = stored.get(&m.guid) else {
+            continue;
+        };
+        let marking = (JobState::Completed, m.result);
+        if *repository_id != repos[m.repository.as_str()].id
+            || !lifecycle::accepts(*now, marking)
+            || *now == marking
+        {
+            continue;
+        }
+        diesel::update(jobs::table.filter(jobs::guid.eq(&m.guid)))
+            .set((
+                jobs::state.eq(JobState::Completed.as_str()),
+                jobs::result.eq(m.result.as_str()),
+            ))
+            .execute(conn)?;
+        changed.push(
+            jobs::table
+                .filter(jobs::guid.eq(&m.guid))
+                .select(jobs::id)
+                .first(conn)?,
+        );
+    }
+    graph::log_changes(conn, &changed)?;
+    Ok(changed.len())
 }
 
 fn status(job: &NewJob) -> (JobState, JobResult) {

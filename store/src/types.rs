@@ -115,6 +115,15 @@ pub struct NewJob {
     pub attributes: Map<String, Value>,
 }
 
+/// A stored job to mark as ended another way (a run superseded by a coalesced one, or retried),
+/// on behalf of a job of `repository`; jobs of other repositories are never marked.
+#[derive(Debug, Clone)]
+pub struct JobMark {
+    pub guid: String,
+    pub repository: String,
+    pub result: JobResult,
+}
+
 /// `dependent` waits on `dependency` (both guids).
 #[derive(Debug, Clone)]
 pub struct NewDependency {

@@ -1,0 +1,179 @@
+//! The framing of a batch of pulse messages: a JSON array, NDJSON, or a single object.
+//!
+//! Senders differ (a test posts one object, a replay tool an array, a pulse consumer's dump is
+//! one message per line), and telling them apart needs no flag: read a stream of JSON values
+//! separated by whitespace. One array alone is the batch; otherwise every value is a message.
+//! Only JSON syntax and framing are judged here; whether a value is a valid message is
+//! [`crate::parse_pulse_jobs`]'s business, per message.
+
+use std::io::Read;
+
+use serde_json::Value;
+
+/// A body that is not a batch of JSON messages.
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    #[error("malformed JSON at line {line}, column {column}: {message}")]
+    Malformed {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error(
+        "an array at line {line}, column {column} must be the whole body \
+         (send one array, or one message per line)"
+    )]
+    ArrayNotAlone { line: usize, column: usize },
+    #[error("reading the body: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Splits a body into messages: a JSON array, NDJSON (blank lines ignored), or one object.
+/// An empty body is an empty batch.
+pub fn parse_pulse_body(body: &[u8]) -> Result<Vec<Value>, BodyError> {
+    // A UTF-8 byte order mark is not JSON, but editors and some HTTP clients add one.
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let mut stream = serde_json::Deserializer::from_slice(body).into_iter::<Value>();
+    let mut values = Vec::new();
+    let mut first_array_at = None;
+    loop {
+        let start = stream.byte_offset();
+        match stream.next() {
+            None => break,
+            Some(Err(err)) => {
+                return Err(BodyError::Malformed {
+                    line: err.line(),
+                    column: err.column(),
+                    message: without_position(&err),
+                });
+            }
+            Some(Ok(value)) => {
+                if value.is_array() && first_array_at.is_none() {
+                    first_array_at = Some(start);
+                }
+                values.push(value);
+            }
+        }
+    }
+    match (first_array_at, values.len()) {
+        (None, _) => Ok(values),
+        (Some(_), 1) => match values.pop() {
+            Some(Value::Array(messages)) => Ok(messages),
+            Some(other) => Ok(vec![other]),
+            None => Ok(Vec::new()),
+        },
+        (Some(offset), _) => {
+            let (line, column) = position(body, offset);
+            Err(BodyError::ArrayNotAlone { line, column })
+        }
+    }
+}
+
+/// [`parse_pulse_body`] on everything a reader gives.
+pub fn read_pulse_body(mut reader: impl Read) -> Result<Vec<Value>, BodyError> {
+    let mut body = Vec::new();
+    reader.read_to_end(&mut body)?;
+    parse_pulse_body(&body)
+}
+
+/// serde_json's message without its own " at line L column C" tail (we report those fields).
+fn without_position(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    match text.rfind(" at line ") {
+        Some(cut) => text[..cut].to_owned(),
+        None => text,
+    }
+}
+
+/// The 1-based line and column of the first non-whitespace byte at or after `offset` (the
+/// stream's offset is where the previous value ended, before the separating whitespace).
+fn position(body: &[u8], offset: usize) -> (usize, usize) {
+    let rest = body.get(offset..).unwrap_or_default();
+    let skip = rest
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(rest.len());
+    let at = offset + skip;
+    let before = body.get(..at).unwrap_or_default();
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1);
+    (line, at - line_start + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ok(body: &str) -> Vec<Value> {
+        match parse_pulse_body(body.as_bytes()) {
+            Ok(values) => values,
+            Err(err) => panic!("{body:?}: {err}"),
+        }
+    }
+
+    fn err(body: &str) -> String {
+        match parse_pulse_body(body.as_bytes()) {
+            Ok(values) => panic!("{body:?} parsed as {values:?}"),
+            Err(err) => err.to_string(),
+        }
+    }
+
+    #[test]
+    fn accepts_array_ndjson_and_single_object() {
+        assert_eq!(
+            ok(r#"[{"a":1},{"a":2}]"#),
+            vec![json!({"a":1}), json!({"a":2})]
+        );
+        assert_eq!(
+            ok("{\"a\":1}\n\n{\"a\":2}\r\n  \n{\"a\":3}\n"),
+            vec![json!({"a":1}), json!({"a":2}), json!({"a":3})]
+        );
+        assert_eq!(ok("{\n  \"a\": 1\n}\n"), vec![json!({"a":1})]);
+        assert_eq!(ok("\u{feff}[{\"a\":1}]"), vec![json!({"a":1})]);
+        assert_eq!(ok(""), Vec::<Value>::new());
+        assert_eq!(ok("  \n \n"), Vec::<Value>::new());
+        assert_eq!(ok("[]"), Vec::<Value>::new());
+    }
+
+    #[test]
+    fn values_that_are_not_objects_are_left_for_per_message_rejection() {
+        assert_eq!(ok("[1, \"x\"]"), vec![json!(1), json!("x")]);
+        assert_eq!(ok("{\"a\":1}\n7\n"), vec![json!({"a":1}), json!(7)]);
+    }
+
+    #[test]
+    fn malformed_input_names_line_and_column() {
+        assert_eq!(
+            err("{\"a\":1}\n{\"a\":2,}\n"),
+            "malformed JSON at line 2, column 8: trailing comma"
+        );
+        assert_eq!(
+            err("[{\"a\":1}"),
+            "malformed JSON at line 1, column 8: EOF while parsing a list"
+        );
+        assert_eq!(
+            err("{\"a\": tru}"),
+            "malformed JSON at line 1, column 10: expected ident"
+        );
+    }
+
+    #[test]
+    fn an_array_must_be_alone() {
+        assert_eq!(
+            err("{\"a\":1}\n  [{\"a\":2}]\n"),
+            "an array at line 2, column 3 must be the whole body \
+             (send one array, or one message per line)"
+        );
+        assert!(err("[]\n[]").contains("line 1, column 1"));
+    }
+
+    #[test]
+    fn reads_from_a_reader() {
+        let values = read_pulse_body(&b"{\"a\":1}\n{\"a\":2}"[..]).unwrap();
+        assert_eq!(values.len(), 2);
+    }
+}
