@@ -102,6 +102,33 @@ enum Command {
     },
     /// Prints the GraphQL schema (SDL).
     Schema,
+    /// Imports what build systems produce.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// A Taskcluster task graph (full-task-graph.json, task-graph.json, or queue task
+    /// definitions keyed by taskId): UNSCHEDULED jobs of one push, and typed edges.
+    Taskgraph {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The task graph file.
+        file: std::path::PathBuf,
+        #[arg(long)]
+        repository: String,
+        /// The revision of the push the tasks belong to (40 hexadecimal digits).
+        #[arg(long)]
+        revision: String,
+        /// Edge-kind rules replacing the default table (`treeherd import rules` prints it).
+        #[arg(long)]
+        rules: Option<std::path::PathBuf>,
+    },
+    /// Prints the default edge-kind rules, in the format `--rules` reads.
+    Rules,
 }
 
 #[derive(Subcommand)]
@@ -198,6 +225,43 @@ impl Cli {
                 println!("{token}");
             }
             Command::Schema => print!("{}", treeherd_schema::sdl()),
+            Command::Import {
+                command: ImportCommand::Rules,
+            } => print!("{}", treeherd_ingest::EdgeRules::default()),
+            Command::Import {
+                command:
+                    ImportCommand::Taskgraph {
+                        database,
+                        file,
+                        repository,
+                        revision,
+                        rules,
+                    },
+            } => {
+                let revision: treeherd_model::Revision = revision.parse()?;
+                let rules = rules
+                    .map(|path| -> anyhow::Result<treeherd_ingest::EdgeRules> {
+                        let text = std::fs::read_to_string(&path)
+                            .with_context(|| format!("cannot read {}", path.display()))?;
+                        treeherd_ingest::EdgeRules::parse(&text)
+                            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+                    })
+                    .transpose()?;
+                let text = std::fs::read(&file)
+                    .with_context(|| format!("cannot read {}", file.display()))?;
+                let json: serde_json::Value = serde_json::from_slice(&text)
+                    .with_context(|| format!("{} is not JSON", file.display()))?;
+                let graph = crate::import::parse(&json, rules.as_ref())?;
+                let store = open(&database)?;
+                let migrating = store.clone();
+                tokio::task::spawn_blocking(move || migrating.migrate()).await??;
+                let imported =
+                    crate::import::task_graph(&store, graph, &repository, &revision).await?;
+                println!(
+                    "imported {} jobs and {} edges into {repository}",
+                    imported.jobs, imported.edges
+                );
+            }
         }
         Ok(())
     }

@@ -5,7 +5,7 @@ use actix_web::http::header::ContentType;
 use actix_web::{HttpRequest, HttpResponse, guard, web};
 use async_graphql::http::GraphiQLSource;
 use async_graphql_actix_web::GraphQLSubscription;
-use treeherd_schema::TreeherdSchema;
+use treeherd_schema::{ApiError, JobEvents, TreeherdSchema};
 use treeherd_store::Store;
 
 use crate::auth::{self, TokenKeys, TrustedNetworks};
@@ -16,6 +16,7 @@ pub(crate) struct State {
     pub keys: TokenKeys,
     pub trusted: TrustedNetworks,
     pub store: Store,
+    pub events: JobEvents,
 }
 
 pub(crate) fn configure(config: &mut web::ServiceConfig) {
@@ -30,6 +31,7 @@ pub(crate) fn configure(config: &mut web::ServiceConfig) {
                 )
                 .route(web::get().to(graphiql)),
         )
+        .route("/api/jobs", web::post().to(post_jobs))
         .route("/graphiql", web::get().to(graphiql))
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
@@ -75,6 +77,52 @@ async fn graphql(state: web::Data<State>, request: HttpRequest, body: web::Bytes
             tracing::error!(error = %e, "cannot serialize a GraphQL response");
             HttpResponse::InternalServerError().finish()
         }
+    }
+}
+
+/// An error as a JSON body with the HTTP status its code calls for.
+fn error_response(error: ApiError) -> HttpResponse {
+    let (code, message) = error.into_client();
+    let mut response = match code {
+        "BAD_USER_INPUT" => HttpResponse::BadRequest(),
+        "UNAUTHENTICATED" => HttpResponse::Unauthorized(),
+        "FORBIDDEN" => HttpResponse::Forbidden(),
+        "NOT_FOUND" => HttpResponse::NotFound(),
+        "CONFLICT" => HttpResponse::Conflict(),
+        _ => HttpResponse::InternalServerError(),
+    };
+    response.json(serde_json::json!({"error": {"code": code, "message": message}}))
+}
+
+/// Treeherder pulse job messages as a JSON array, NDJSON or one object. Answers 200 with the
+/// stored guids and each rejected message (index, field, rule), or 422 when none was taken.
+async fn post_jobs(
+    state: web::Data<State>,
+    request: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    let messages = match treeherd_ingest::parse_pulse_body(&body) {
+        Ok(messages) => messages,
+        Err(e) => return error_response(ApiError::BadUserInput(e.to_string())),
+    };
+    let caller = auth::caller_of(&request, &state.keys, &state.trusted);
+    match treeherd_schema::ingest::ingest_pulse(&state.store, &state.events, &caller, &messages)
+        .await
+    {
+        Ok(outcome) => {
+            let status = if outcome.jobs.is_empty() && !outcome.rejected.is_empty() {
+                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                actix_web::http::StatusCode::OK
+            };
+            HttpResponse::build(status).json(serde_json::json!({
+                "accepted": outcome.jobs.len(),
+                "jobs": outcome.jobs.iter().map(|j| &j.guid).collect::<Vec<_>>(),
+                "rejected": outcome.rejected,
+                "marked": outcome.marked,
+            }))
+        }
+        Err(e) => error_response(e),
     }
 }
 

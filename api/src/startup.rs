@@ -41,8 +41,10 @@ impl Application {
         let secret = auth::signing_secret(config.jwt_secret.as_deref(), &store)
             .await
             .context("cannot load the token secret")?;
+        let events = JobEvents::default();
         let state = web::Data::new(State {
-            schema: treeherd_schema::build(store.clone(), JobEvents::default()),
+            schema: treeherd_schema::build(store.clone(), events.clone()),
+            events,
             keys: match &config.jwks {
                 Some(jwks) => TokenKeys::from_secret(&secret)
                     .with_jwks(jwks, config.jwt_issuer.as_deref())

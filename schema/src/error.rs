@@ -43,10 +43,11 @@ impl From<StoreError> for ApiError {
     }
 }
 
-impl From<ApiError> for async_graphql::Error {
-    fn from(e: ApiError) -> Self {
-        let code = e.code();
-        let message = match e {
+impl ApiError {
+    /// The code and the message a client may see; internal detail is logged here instead.
+    pub fn into_client(self) -> (&'static str, String) {
+        let code = self.code();
+        let message = match self {
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 "internal error".to_owned()
@@ -57,6 +58,13 @@ impl From<ApiError> for async_graphql::Error {
             | ApiError::Forbidden(m)
             | ApiError::Conflict(m) => m,
         };
+        (code, message)
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(e: ApiError) -> Self {
+        let (code, message) = e.into_client();
         async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code))
     }
 }

@@ -9,6 +9,7 @@ mod dependencies;
 mod external_auth;
 mod graph;
 mod health;
+mod ingest;
 mod jobs;
 mod limits;
 mod pushes;
