@@ -102,6 +102,26 @@ enum Command {
     },
     /// Prints the GraphQL schema (SDL).
     Schema,
+    /// Consumes Treeherder pulse job messages from an AMQP (RabbitMQ/Pulse) exchange.
+    Consume {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// amqp://user:pass@host:5672/vhost or amqps://...
+        #[arg(long, env = "TREEHERD_AMQP_URL")]
+        amqp_url: String,
+        /// The topic exchange to bind to.
+        #[arg(long)]
+        exchange: String,
+        /// The durable queue to consume from.
+        #[arg(long)]
+        queue: String,
+        /// The routing key pattern of the binding.
+        #[arg(long, default_value = "#")]
+        routing_key: String,
+        /// Unacknowledged messages at once (and the largest batch written together).
+        #[arg(long, default_value_t = 200)]
+        prefetch: u16,
+    },
     /// Imports what build systems produce.
     Import {
         #[command(subcommand)]
@@ -225,6 +245,26 @@ impl Cli {
                 println!("{token}");
             }
             Command::Schema => print!("{}", treeherd_schema::sdl()),
+            Command::Consume {
+                database,
+                amqp_url,
+                exchange,
+                queue,
+                routing_key,
+                prefetch,
+            } => {
+                let store = open(&database)?;
+                let migrating = store.clone();
+                tokio::task::spawn_blocking(move || migrating.migrate()).await??;
+                let config = crate::consume::ConsumeConfig {
+                    amqp_url,
+                    exchange,
+                    queue,
+                    routing_key,
+                    prefetch,
+                };
+                crate::consume::run(store, &config).await?;
+            }
             Command::Import {
                 command: ImportCommand::Rules,
             } => print!("{}", treeherd_ingest::EdgeRules::default()),

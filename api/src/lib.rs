@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod consume;
 pub mod import;
 mod routes;
 pub mod startup;

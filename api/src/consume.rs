@@ -1,0 +1,134 @@
+//! The AMQP consumer (`treeherd consume`): Treeherder pulse job messages from a RabbitMQ/Pulse
+//! exchange, ingested exactly as `POST /api/jobs` ingests them.
+//!
+//! Deliveries that are ready together (up to the prefetch) are ingested in one transaction
+//! and acknowledged only after it commits, so a crash loses nothing: unacknowledged messages
+//! are delivered again, and ingestion is idempotent. A message that can never be taken
+//! (malformed, invalid, unknown repository) is acknowledged and logged with its reasons, as a
+//! dead letter would be; a store failure puts the batch back on the queue.
+
+use anyhow::Context as _;
+use futures_util::StreamExt;
+use lapin::options::{
+    BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions,
+    ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
+};
+use lapin::types::FieldTable;
+use lapin::{Connection, ConnectionProperties, ExchangeKind};
+use std::time::Duration;
+use treeherd_schema::{Caller, JobEvents};
+use treeherd_store::Store;
+
+/// Where to consume from.
+#[derive(Debug, Clone)]
+pub struct ConsumeConfig {
+    /// `amqp://user:pass@host:port/vhost` or `amqps://...`.
+    pub amqp_url: String,
+    /// A topic exchange (declared durable if missing).
+    pub exchange: String,
+    /// A durable queue, bound to the exchange.
+    pub queue: String,
+    /// The binding's routing key pattern.
+    pub routing_key: String,
+    /// How many unacknowledged messages the broker may send at once (also the largest batch).
+    pub prefetch: u16,
+}
+
+/// Consumes until the connection closes or fails.
+pub async fn run(store: Store, config: &ConsumeConfig) -> anyhow::Result<()> {
+    let connection = Connection::connect(&config.amqp_url, ConnectionProperties::default())
+        .await
+        .context("cannot connect to the AMQP broker")?;
+    let channel = connection.create_channel().await?;
+    channel
+        .basic_qos(config.prefetch, BasicQosOptions::default())
+        .await?;
+    channel
+        .exchange_declare(
+            config.exchange.as_str().into(),
+            ExchangeKind::Topic,
+            ExchangeDeclareOptions {
+                durable: true,
+                ..ExchangeDeclareOptions::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .with_context(|| format!("cannot declare exchange {}", config.exchange))?;
+    channel
+        .queue_declare(
+            config.queue.as_str().into(),
+            QueueDeclareOptions {
+                durable: true,
+                ..QueueDeclareOptions::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .with_context(|| format!("cannot declare queue {}", config.queue))?;
+    channel
+        .queue_bind(
+            config.queue.as_str().into(),
+            config.exchange.as_str().into(),
+            config.routing_key.as_str().into(),
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
+        .await?;
+    let consumer = channel
+        .basic_consume(
+            config.queue.as_str().into(),
+            "treeherd".into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await?;
+    tracing::info!(exchange = %config.exchange, queue = %config.queue, "consuming pulse job messages");
+
+    let events = JobEvents::default();
+    let mut batches = consumer.ready_chunks(usize::from(config.prefetch.max(1)));
+    while let Some(batch) = batches.next().await {
+        let mut deliveries = Vec::with_capacity(batch.len());
+        for delivery in batch {
+            deliveries.push(delivery.context("the AMQP consumer failed")?);
+        }
+        let mut messages = Vec::with_capacity(deliveries.len());
+        for delivery in &deliveries {
+            match treeherd_ingest::parse_pulse_body(&delivery.data) {
+                Ok(body) => messages.extend(body),
+                Err(e) => tracing::warn!(error = %e, "dropping a message that is not JSON"),
+            }
+        }
+        match treeherd_schema::ingest::ingest_pulse(&store, &events, &Caller::Trusted, &messages)
+            .await
+        {
+            Ok(outcome) => {
+                for rejected in &outcome.rejected {
+                    tracing::warn!(field = %rejected.field, rule = %rejected.rule, "{}", rejected.message);
+                }
+                tracing::debug!(
+                    jobs = outcome.jobs.len(),
+                    rejected = outcome.rejected.len(),
+                    "ingested"
+                );
+                for delivery in &deliveries {
+                    delivery.ack(BasicAckOptions::default()).await?;
+                }
+            }
+            Err(e) => {
+                let (code, message) = e.into_client();
+                tracing::error!(%code, %message, "ingestion failed; the messages go back on the queue");
+                for delivery in &deliveries {
+                    delivery
+                        .nack(BasicNackOptions {
+                            requeue: true,
+                            ..BasicNackOptions::default()
+                        })
+                        .await?;
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+    Ok(())
+}

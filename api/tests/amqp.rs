@@ -1,0 +1,190 @@
+//! The AMQP consumer against a real RabbitMQ: `treeherd consume` beside `treeherd serve` on
+//! one database takes every valid sample message, and acknowledges the invalid ones too, so
+//! the queue drains. Skipped with a note when no broker answers, unless
+//! `TREEHERD_REQUIRE_AMQP=1` (CI), where that fails.
+
+#![allow(clippy::unwrap_used)] // Test code: a panic is the failure report.
+
+mod support;
+
+use futures_util::FutureExt;
+use lapin::options::{
+    BasicPublishOptions, ExchangeDeclareOptions, ExchangeDeleteOptions, QueueBindOptions,
+    QueueDeclareOptions, QueueDeleteOptions,
+};
+use lapin::types::FieldTable;
+use lapin::{BasicProperties, Connection, ConnectionProperties, ExchangeKind};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+use support::{serve, treeherd};
+use treeherd_api::auth::TokenKeys;
+
+const SECRET: &str = "amqp-test-secret";
+
+async fn broker() -> Option<(String, Connection)> {
+    let url = std::env::var("TREEHERD_TEST_AMQP_URL")
+        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned());
+    match Connection::connect(&url, ConnectionProperties::default()).await {
+        Ok(connection) => Some((url, connection)),
+        Err(e) => {
+            let required = std::env::var("TREEHERD_REQUIRE_AMQP").is_ok_and(|v| v == "1");
+            assert!(!required, "no AMQP broker at {url}: {e}");
+            eprintln!("skipping: no AMQP broker at {url}: {e}");
+            None
+        }
+    }
+}
+
+async fn graphql(url: &str, token: &str, query: &str) -> Value {
+    reqwest::Client::new()
+        .post(url)
+        .bearer_auth(token)
+        .json(&json!({"query": query}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_consumer_takes_every_valid_message_and_acknowledges_the_rest() {
+    let Some(path) = treeherd_testkit::fixture("treeherder/pulse/job_data.json") else {
+        return;
+    };
+    let Some((amqp_url, connection)) = broker().await else {
+        return;
+    };
+    let mut messages: Vec<Value> = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    for m in &mut messages {
+        m["origin"]["project"] = json!("try");
+    }
+    let name = format!("treeherd-test-{}", std::process::id());
+
+    // The exchange and the bound queue exist before anything is published, so nothing is lost
+    // whenever the consumer starts.
+    let channel = connection.create_channel().await.unwrap();
+    channel
+        .exchange_declare(
+            name.as_str().into(),
+            ExchangeKind::Topic,
+            ExchangeDeclareOptions {
+                durable: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+    channel
+        .queue_declare(
+            name.as_str().into(),
+            QueueDeclareOptions {
+                durable: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+    channel
+        .queue_bind(
+            name.as_str().into(),
+            name.as_str().into(),
+            "#".into(),
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("TREEHERD_JWT_SECRET", SECRET)];
+    let server = serve(dir.path(), &env);
+    let token = TokenKeys::from_secret(SECRET.as_bytes())
+        .issue("test", &["admin".into()], Duration::from_secs(600))
+        .unwrap();
+    let created = graphql(
+        &server.url(),
+        &token,
+        "mutation { createRepository(input: {name: \"try\", vcs: HG, url: \"u\"}) { name } }",
+    )
+    .await;
+    assert!(created.get("errors").is_none(), "{created}");
+
+    let mut invalid = messages[0].clone();
+    invalid["state"] = json!("finished");
+    let mut bodies: Vec<Vec<u8>> = messages
+        .iter()
+        .map(|m| m.to_string().into_bytes())
+        .collect();
+    bodies.push(invalid.to_string().into_bytes());
+    bodies.push(b"{not json".to_vec());
+    for body in &bodies {
+        channel
+            .basic_publish(
+                name.as_str().into(),
+                "treeherder.v1.try".into(),
+                BasicPublishOptions::default(),
+                body,
+                BasicProperties::default(),
+            )
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+    }
+
+    let mut consumer = treeherd(dir.path())
+        .args([
+            "consume",
+            "--amqp-url",
+            &amqp_url,
+            "--exchange",
+            &name,
+            "--queue",
+            &name,
+        ])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut stored = 0;
+    while Instant::now() < deadline && stored < 30 {
+        let data = graphql(
+            &server.url(),
+            &token,
+            "{ jobs(repository: \"try\", first: 100) { nodes { guid } } }",
+        )
+        .await;
+        stored = data["data"]["jobs"]["nodes"].as_array().map_or(0, Vec::len);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Give the consumer time to acknowledge, then stop it: whatever it had not acknowledged
+    // goes back to the queue, where the count below would see it.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let _ = consumer.kill();
+    let _ = consumer.wait();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let queue = channel
+        .queue_declare(
+            name.as_str().into(),
+            QueueDeclareOptions {
+                passive: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+    let left = queue.message_count();
+    let _ = channel
+        .queue_delete(name.as_str().into(), QueueDeleteOptions::default())
+        .now_or_never();
+    let _ = channel
+        .exchange_delete(name.as_str().into(), ExchangeDeleteOptions::default())
+        .await;
+    assert_eq!(left, 0, "every message, valid or not, is acknowledged");
+    assert_eq!(stored, 30, "every valid message is stored");
+}
