@@ -88,6 +88,8 @@ pub async fn task_graph(
             started_at: None,
             finished_at: None,
             attributes: task.attributes,
+            logs: Vec::new(),
+            artifacts: Vec::new(),
         })
         .collect();
     let job_count = jobs.len();

@@ -11,7 +11,7 @@ use serde_json::Value;
 use std::collections::HashSet;
 use treeherd_ingest::{IngestedJob, Rejection, parse_pulse_job};
 use treeherd_model::JobResult;
-use treeherd_store::{Job, JobMark, NewJob, Store};
+use treeherd_store::{Job, JobMark, NewArtifact, NewJob, NewLog, Store};
 
 use crate::events::{JobEvent, JobEvents};
 use crate::{ApiError, Caller};
@@ -84,6 +84,26 @@ fn into_new_job(job: IngestedJob) -> (NewJob, Vec<JobMark>) {
         started_at: job.started_at,
         finished_at: job.finished_at,
         attributes: job.attributes,
+        logs: job
+            .logs
+            .into_iter()
+            .map(|log| NewLog {
+                name: log.name,
+                url: log.url,
+            })
+            .collect(),
+        artifacts: job
+            .artifacts
+            .into_iter()
+            .map(|a| NewArtifact {
+                name: a.name,
+                kind: a.kind.as_str().to_owned(),
+                url: a.url,
+                content_type: None,
+                size: None,
+                sha256: None,
+            })
+            .collect(),
     };
     (new, marks)
 }

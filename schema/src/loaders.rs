@@ -30,6 +30,10 @@ pub(crate) struct RepositoryById(pub i64);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct RevisionOfPush(pub i64);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct LogsOfJob(pub i64);
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct ArtifactsOfJob(pub i64);
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct CommitsOfPush(pub i64);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct DependenciesOfJob(pub i64);
@@ -72,6 +76,33 @@ impl Loader<RevisionOfPush> for StoreLoader {
                 .push_revisions(keys.iter().map(|k| k.0).collect())
                 .await,
             RevisionOfPush,
+        )
+    }
+}
+
+impl Loader<LogsOfJob> for StoreLoader {
+    type Value = Vec<treeherd_store::JobLog>;
+    type Error = Arc<StoreError>;
+    async fn load(&self, keys: &[LogsOfJob]) -> Loaded<LogsOfJob, Vec<treeherd_store::JobLog>> {
+        keyed(
+            self.0.logs_of(keys.iter().map(|k| k.0).collect()).await,
+            LogsOfJob,
+        )
+    }
+}
+
+impl Loader<ArtifactsOfJob> for StoreLoader {
+    type Value = Vec<treeherd_store::Artifact>;
+    type Error = Arc<StoreError>;
+    async fn load(
+        &self,
+        keys: &[ArtifactsOfJob],
+    ) -> Loaded<ArtifactsOfJob, Vec<treeherd_store::Artifact>> {
+        keyed(
+            self.0
+                .artifacts_of(keys.iter().map(|k| k.0).collect())
+                .await,
+            ArtifactsOfJob,
         )
     }
 }

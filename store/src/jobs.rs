@@ -442,6 +442,7 @@ fn upsert(conn: &mut DbConnection, new: Vec<NewJob>) -> Result<Vec<Job>, StoreEr
 
     reindex_attributes(conn, &repos, &batch, &ids)?;
     bind_dangling_edges(conn, &batch, &ids)?;
+    crate::artifacts::record(conn, &batch, &ids)?;
     let mut changed: Vec<i64> = ids.values().copied().collect();
     changed.sort_unstable();
     graph::log_changes(conn, &changed)?;

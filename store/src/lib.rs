@@ -8,6 +8,7 @@
 
 #[macro_use]
 mod db;
+mod artifacts;
 mod dependencies;
 mod error;
 mod graph;

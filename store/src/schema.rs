@@ -81,6 +81,29 @@ diesel::table! {
 }
 
 diesel::table! {
+    job_logs (id) {
+        id -> BigInt,
+        job_id -> BigInt,
+        name -> Text,
+        url -> Text,
+        status -> Text,
+    }
+}
+
+diesel::table! {
+    artifacts (id) {
+        id -> BigInt,
+        job_id -> BigInt,
+        name -> Text,
+        kind -> Text,
+        url -> Text,
+        content_type -> Nullable<Text>,
+        size -> Nullable<BigInt>,
+        sha256 -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     settings (name) {
         name -> Text,
         value -> Text,
@@ -92,6 +115,8 @@ diesel::joinable!(commits -> pushes (push_row_id));
 diesel::joinable!(jobs -> repositories (repository_id));
 diesel::joinable!(jobs -> pushes (push_row_id));
 diesel::joinable!(job_attributes -> jobs (job_id));
+diesel::joinable!(job_logs -> jobs (job_id));
+diesel::joinable!(artifacts -> jobs (job_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     repositories,
@@ -101,5 +126,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     job_attributes,
     job_dependencies,
     graph_changes,
+    job_logs,
+    artifacts,
     settings,
 );

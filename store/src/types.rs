@@ -113,7 +113,41 @@ pub struct NewJob {
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,
     pub attributes: Map<String, Value>,
+    /// Logs to keep as pointers and parse later.
+    pub logs: Vec<NewLog>,
+    /// Entries of the job's results dictionary.
+    pub artifacts: Vec<NewArtifact>,
 }
+
+/// A job's log: where it is, by name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewLog {
+    pub name: String,
+    pub url: String,
+}
+
+/// A stored log pointer and how far its parsing went (`PENDING PARSED FAILED SKIPPED`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobLog {
+    pub name: String,
+    pub url: String,
+    pub status: String,
+}
+
+/// An entry of a job's results dictionary. `kind` is one of `RAW_LOG PARSED_LOG ERRORSUMMARY
+/// SCREENSHOT RECORDING BINARY OTHER`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewArtifact {
+    pub name: String,
+    pub kind: String,
+    pub url: String,
+    pub content_type: Option<String>,
+    pub size: Option<i64>,
+    pub sha256: Option<String>,
+}
+
+/// A stored artifact.
+pub type Artifact = NewArtifact;
 
 /// A stored job to mark as ended another way (a run superseded by a coalesced one, or retried),
 /// on behalf of a job of `repository`; jobs of other repositories are never marked.

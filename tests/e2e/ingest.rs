@@ -77,6 +77,44 @@ async fn the_thirty_sample_messages_land_as_expected_and_twice_changes_nothing()
         assert_eq!(attributes["reason"], m["reason"]);
         assert_eq!(attributes["productName"], m["productName"]);
         assert_eq!(attributes["labels"], m["labels"]);
+
+        let stored = app
+            .data("query($g: String!) { job(guid: $g) { logs { name url status } artifacts { name url kind } } }",
+                json!({"g": m["taskId"]}))
+            .await;
+        let logs: Vec<Value> = m["logs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| json!({"name": l["name"], "url": l["url"], "status": "PENDING"}))
+            .collect();
+        assert_eq!(
+            stored["job"]["logs"],
+            json!(logs),
+            "logs of {}",
+            m["taskId"]
+        );
+        let links = m["jobInfo"]["links"]
+            .as_array()
+            .map_or(&[][..], Vec::as_slice);
+        let artifacts = stored["job"]["artifacts"].as_array().unwrap();
+        assert_eq!(artifacts.len(), links.len(), "artifacts of {}", m["taskId"]);
+        for (artifact, link) in artifacts.iter().zip(links) {
+            assert_eq!(
+                (&artifact["name"], &artifact["url"]),
+                (&link["label"], &link["url"])
+            );
+            let kinds = [
+                "RAW_LOG",
+                "PARSED_LOG",
+                "ERRORSUMMARY",
+                "SCREENSHOT",
+                "RECORDING",
+                "BINARY",
+                "OTHER",
+            ];
+            assert!(kinds.contains(&artifact["kind"].as_str().unwrap()));
+        }
     }
     let owned = app
         .data(

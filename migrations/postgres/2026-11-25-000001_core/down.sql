@@ -1,4 +1,6 @@
 DROP TABLE graph_changes;
+DROP TABLE artifacts;
+DROP TABLE job_logs;
 DROP TABLE settings;
 DROP TABLE job_dependencies;
 DROP TABLE job_attributes;

@@ -89,6 +89,31 @@ CREATE TABLE graph_changes (
     job_id BIGINT NOT NULL
 );
 
+-- Logs of a job, kept as pointers (URLs) and queued for parsing: status PENDING until the
+-- parser has read them (PARSED, FAILED, SKIPPED).
+CREATE TABLE job_logs (
+    id INTEGER PRIMARY KEY,
+    job_id BIGINT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    url TEXT NOT NULL,
+    status TEXT NOT NULL,
+    UNIQUE (job_id, name)
+);
+CREATE INDEX job_logs_by_status ON job_logs (status, id);
+
+-- The results dictionary of a job: raw and parsed logs, screenshots, recordings, binaries.
+CREATE TABLE artifacts (
+    id INTEGER PRIMARY KEY,
+    job_id BIGINT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    url TEXT NOT NULL,
+    content_type TEXT,
+    size BIGINT,
+    sha256 TEXT,
+    UNIQUE (job_id, name, url)
+);
+
 -- Server-wide settings shared by every process on this database (e.g. the token secret).
 CREATE TABLE settings (
     name TEXT PRIMARY KEY,

@@ -143,6 +143,8 @@ impl JobInput {
             started_at: self.started_at.map(to_micros),
             finished_at: self.finished_at.map(to_micros),
             attributes,
+            logs: Vec::new(),
+            artifacts: Vec::new(),
         })
     }
 }

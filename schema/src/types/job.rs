@@ -12,8 +12,8 @@ use super::{
 };
 use crate::ApiError;
 use crate::loaders::{
-    DanglingOfJob, DependenciesOfJob, DependentsOfJob, Loaders, PushById, RepositoryById,
-    RevisionOfPush,
+    ArtifactsOfJob, DanglingOfJob, DependenciesOfJob, DependentsOfJob, Loaders, LogsOfJob,
+    PushById, RepositoryById, RevisionOfPush,
 };
 
 pub(crate) struct Job(pub treeherd_store::Job);
@@ -30,6 +30,27 @@ impl Dependency {
     async fn job(&self) -> Job {
         Job(self.0.job.clone())
     }
+}
+
+/// A log of the job, kept as a pointer and queued for parsing.
+#[derive(SimpleObject)]
+pub(crate) struct JobLog {
+    name: String,
+    url: String,
+    /// `PENDING` until parsed, then `PARSED`, `FAILED` or `SKIPPED`.
+    status: String,
+}
+
+/// An entry of the job's results dictionary.
+#[derive(SimpleObject)]
+pub(crate) struct Artifact {
+    name: String,
+    /// `RAW_LOG PARSED_LOG ERRORSUMMARY SCREENSHOT RECORDING BINARY OTHER`.
+    kind: String,
+    url: String,
+    content_type: Option<String>,
+    size: Option<i64>,
+    sha256: Option<String>,
 }
 
 /// An edge whose dependency has not arrived yet: it binds when a job with `guid` arrives.
@@ -283,6 +304,45 @@ impl Job {
         kinds: Option<Vec<DependencyKind>>,
     ) -> Result<CriticalPath, ApiError> {
         critical_path(ctx, self.0.id, kinds).await
+    }
+
+    /// The job's logs (pointers to fetch and parse).
+    async fn logs(&self, ctx: &Context<'_>) -> Result<Vec<JobLog>, ApiError> {
+        let logs = ctx
+            .data::<Loaders>()?
+            .0
+            .load_one(LogsOfJob(self.0.id))
+            .await?;
+        Ok(logs
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| JobLog {
+                name: l.name,
+                url: l.url,
+                status: l.status,
+            })
+            .collect())
+    }
+
+    /// The job's results dictionary: logs, screenshots, recordings, binaries.
+    async fn artifacts(&self, ctx: &Context<'_>) -> Result<Vec<Artifact>, ApiError> {
+        let artifacts = ctx
+            .data::<Loaders>()?
+            .0
+            .load_one(ArtifactsOfJob(self.0.id))
+            .await?;
+        Ok(artifacts
+            .unwrap_or_default()
+            .into_iter()
+            .map(|a| Artifact {
+                name: a.name,
+                kind: a.kind,
+                url: a.url,
+                content_type: a.content_type,
+                size: a.size,
+                sha256: a.sha256,
+            })
+            .collect())
     }
 
     /// Edges to guids that have not arrived yet.
