@@ -111,20 +111,20 @@ pub async fn run(store: Store, config: &ConsumeConfig) -> anyhow::Result<()> {
                     rejected = outcome.rejected.len(),
                     "ingested"
                 );
-                for delivery in &deliveries {
-                    delivery.ack(BasicAckOptions::default()).await?;
+                // One acknowledgement covers the whole batch (every earlier delivery tag).
+                if let Some(last) = deliveries.last() {
+                    last.ack(BasicAckOptions { multiple: true }).await?;
                 }
             }
             Err(e) => {
                 let (code, message) = e.into_client();
                 tracing::error!(%code, %message, "ingestion failed; the messages go back on the queue");
-                for delivery in &deliveries {
-                    delivery
-                        .nack(BasicNackOptions {
-                            requeue: true,
-                            ..BasicNackOptions::default()
-                        })
-                        .await?;
+                if let Some(last) = deliveries.last() {
+                    last.nack(BasicNackOptions {
+                        multiple: true,
+                        requeue: true,
+                    })
+                    .await?;
                 }
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }

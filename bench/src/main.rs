@@ -14,6 +14,7 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod load;
+mod pulse;
 mod raw;
 
 use clap::Parser;
@@ -143,7 +144,48 @@ async fn main() -> anyhow::Result<()> {
         ),
     }
 
-    // 2. Queries: a push with 1,000 jobs, first 100 of them.
+    // 2. Pulse job messages, over HTTP and through RabbitMQ, beside the same raw rows.
+    let pulse_jobs = args.jobs / 2;
+    let pulse_app = TestApp::spawn().await;
+    setup(&pulse_app, 3).await;
+    let repository = pulse_app
+        .store()
+        .existing_repository("bench".into())
+        .await?;
+    let http_rate = pulse::over_http(&pulse_app, pulse_jobs, 1).await;
+    let amqp_rate = pulse::through_amqp(&pulse_app, repository.id, pulse_jobs, 2).await?;
+    let raw = raw::insert_rate(&pulse_app, pulse_jobs, |i| job(i, 3)).await?;
+    let raw_rate = raw.as_ref().map_or(f64::NAN, |r| r.rows_per_second);
+    let raw_name = raw
+        .as_ref()
+        .map_or("(database client not installed)".to_owned(), |r| {
+            format!("same rows, {} in one transaction", r.tool)
+        });
+    row(
+        "pulse jobs, POST /api/jobs NDJSON x1,000 (jobs/s)",
+        format!("{http_rate:.0}"),
+        &raw_name,
+        format!("{raw_rate:.0}"),
+        format!("{:.2}x", http_rate / raw_rate),
+    );
+    match amqp_rate {
+        Some(rate) => row(
+            "pulse jobs through RabbitMQ, prefetch 1,000 (jobs/s)",
+            format!("{rate:.0}"),
+            &raw_name,
+            format!("{raw_rate:.0}"),
+            format!("{:.2}x", rate / raw_rate),
+        ),
+        None => row(
+            "pulse jobs through RabbitMQ (jobs/s)",
+            "-".into(),
+            "(no broker at 127.0.0.1:5672)",
+            "-".into(),
+            "-".into(),
+        ),
+    }
+
+    // 3. Queries: a push with 1,000 jobs, first 100 of them.
     let query = json!({"query": format!("{{ push(repository: \"bench\", revision: \"{}\") {{ jobs(first: 100) {{ nodes {{ guid name symbol platform state result tier }} }} }} }}", revision(1))}).to_string();
     let url = format!("{}/graphql", app.address);
     let check: Value = app

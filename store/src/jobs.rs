@@ -167,6 +167,17 @@ impl Store {
         .await
     }
 
+    /// How many jobs a repository has.
+    pub async fn count_jobs(&self, repository_id: i64) -> Result<i64, StoreError> {
+        self.run(move |conn| {
+            Ok(jobs::table
+                .filter(jobs::repository_id.eq(repository_id))
+                .count()
+                .get_result(conn)?)
+        })
+        .await
+    }
+
     pub async fn jobs_by_id(&self, ids: Vec<i64>) -> Result<HashMap<i64, Job>, StoreError> {
         self.run(move |conn| {
             let rows = jobs::table

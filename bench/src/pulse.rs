@@ -1,0 +1,144 @@
+//! Sustained ingestion of Treeherder pulse job messages: over HTTP (`POST /api/jobs`) and
+//! through RabbitMQ (`treeherd consume`'s loop, in process), each measured from the first
+//! message to the last job committed.
+
+use lapin::options::{
+    BasicPublishOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
+    QueueDeleteOptions,
+};
+use lapin::types::FieldTable;
+use lapin::{BasicProperties, Connection, ConnectionProperties, ExchangeKind};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+use treeherd_tests::{TestApp, revision};
+
+const BATCH: usize = 1000;
+
+/// A pulse job message shaped like the samples Treeherder ships (a completed test).
+pub fn message(i: usize, push: u64) -> Value {
+    let platforms = ["linux64", "windows11-64", "macosx1400-64", "android-hw-a55"];
+    let platform = platforms[i % 4];
+    let machine = json!({"platform": platform, "os": "linux", "architecture": "x86_64", "name": format!("t-linux-{:04}", i % 500)});
+    json!({
+        "taskId": format!("{:08x}-{:04x}-4000-8000-{:012x}/0", i, push, i),
+        "origin": {"project": "bench", "revision": revision(push)},
+        "buildSystem": "taskcluster",
+        "display": {"jobSymbol": format!("bc{}", i % 16), "jobName": format!("test-{platform}/opt-mochitest-browser-chrome-{}", i % 16),
+                    "groupSymbol": "M", "groupName": "Mochitests"},
+        "state": "completed", "result": if i.is_multiple_of(50) { "fail" } else { "success" }, "jobKind": "test",
+        "runMachine": machine, "buildMachine": machine,
+        "owner": "ffxbld@example.com", "reason": "scheduled", "productName": "Firefox", "labels": ["nightly", "e10s"],
+        "version": 1,
+        "logs": [{"name": "live_backing_log", "url": format!("https://logs.example.invalid/{i}/live_backing.log")}],
+        "jobInfo": {"links": [{"url": format!("https://logs.example.invalid/{i}/errorsummary.log"), "linkText": "errorsummary_json", "label": "artifact uploaded"}]},
+        "timeScheduled": "2026-11-25T10:00:00Z", "timeStarted": "2026-11-25T10:01:00Z", "timeCompleted": "2026-11-25T10:20:00Z",
+    })
+}
+
+/// Posts `count` messages as NDJSON batches of 1,000; returns jobs per second.
+pub async fn over_http(app: &TestApp, count: usize, push: u64) -> f64 {
+    let token = app.token(&["admin"]);
+    let bodies: Vec<String> = (0..count.div_ceil(BATCH))
+        .map(|b| {
+            (b * BATCH..((b + 1) * BATCH).min(count))
+                .map(|i| format!("{}\n", message(i, push)))
+                .collect()
+        })
+        .collect();
+    let url = format!("{}/api/jobs", app.address);
+    let started = Instant::now();
+    for body in bodies {
+        let response = app
+            .client
+            .post(&url)
+            .bearer_auth(&token)
+            .body(body)
+            .send()
+            .await
+            .expect("POST");
+        assert!(response.status().is_success(), "{}", response.status());
+    }
+    count as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Publishes `count` messages to a fresh queue, then runs the consumer until all are stored;
+/// returns jobs per second of the consumer, or `None` when no broker answers.
+pub async fn through_amqp(
+    app: &TestApp,
+    repository_id: i64,
+    count: usize,
+    push: u64,
+) -> anyhow::Result<Option<f64>> {
+    let url = std::env::var("TREEHERD_TEST_AMQP_URL")
+        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into());
+    let Ok(connection) = Connection::connect(&url, ConnectionProperties::default()).await else {
+        return Ok(None);
+    };
+    let name = format!("treeherd-bench-{}", std::process::id());
+    let channel = connection.create_channel().await?;
+    channel
+        .exchange_declare(
+            name.as_str().into(),
+            ExchangeKind::Topic,
+            ExchangeDeclareOptions {
+                durable: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await?;
+    channel
+        .queue_declare(
+            name.as_str().into(),
+            QueueDeclareOptions {
+                durable: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await?;
+    channel
+        .queue_bind(
+            name.as_str().into(),
+            name.as_str().into(),
+            "#".into(),
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
+        .await?;
+    for i in 0..count {
+        channel
+            .basic_publish(
+                name.as_str().into(),
+                "treeherder.v1.bench".into(),
+                BasicPublishOptions::default(),
+                message(i, push).to_string().as_bytes(),
+                BasicProperties::default(),
+            )
+            .await?;
+    }
+    let before = app.store().count_jobs(repository_id).await?;
+    let config = treeherd_api::consume::ConsumeConfig {
+        amqp_url: url,
+        exchange: name.clone(),
+        queue: name.clone(),
+        routing_key: "#".into(),
+        prefetch: 1000,
+    };
+    let store = app.store().clone();
+    let started = Instant::now();
+    let consumer = tokio::spawn(async move { treeherd_api::consume::run(store, &config).await });
+    while app.store().count_jobs(repository_id).await? < before + count as i64 {
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(600),
+            "the consumer did not keep up"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let rate = count as f64 / started.elapsed().as_secs_f64();
+    consumer.abort();
+    channel
+        .queue_delete(name.as_str().into(), QueueDeleteOptions::default())
+        .await?;
+    Ok(Some(rate))
+}
