@@ -123,7 +123,7 @@ pub async fn through_amqp(
         exchange: name.clone(),
         queue: name.clone(),
         routing_key: "#".into(),
-        prefetch: 1000,
+        prefetch: 2000,
     };
     let store = app.store().clone();
     let started = Instant::now();

@@ -32,11 +32,14 @@ fn micros(value: &Value) -> String {
 }
 
 /// Inserts `count` jobs made by `job` into the app's database through its command-line client
-/// and returns jobs per second, or `None` when the client is not installed.
+/// and returns jobs per second, or `None` when the client is not installed. With
+/// `with_log_and_link`, each job also gets the log row and artifact row a pulse message
+/// carries, so the reference writes the same rows as pulse ingestion does.
 pub async fn insert_rate(
     app: &TestApp,
     count: usize,
     job: impl Fn(usize) -> Value,
+    with_log_and_link: bool,
 ) -> anyhow::Result<Option<RawRate>> {
     let (tool, mut command) = match app.store().backend() {
         Backend::Sqlite => {
@@ -85,6 +88,25 @@ pub async fn insert_rate(
         sql.push_str("INSERT INTO job_attributes (job_id, key, value) VALUES ");
         sql.push_str(&chunk.join(","));
         sql.push_str(";\n");
+    }
+    if with_log_and_link {
+        let ids: Vec<i64> = (0..count).map(|i| first_id + i as i64).collect();
+        for chunk in ids.chunks(1000) {
+            let logs: Vec<String> = chunk
+                .iter()
+                .map(|id| format!("({id}, 'live_backing_log', 'https://logs.example.invalid/{id}/live_backing.log', 'PENDING')"))
+                .collect();
+            sql.push_str("INSERT INTO job_logs (job_id, name, url, status) VALUES ");
+            sql.push_str(&logs.join(","));
+            sql.push_str(";\n");
+            let links: Vec<String> = chunk
+                .iter()
+                .map(|id| format!("({id}, 'artifact uploaded', 'ERRORSUMMARY', 'https://logs.example.invalid/{id}/errorsummary.log')"))
+                .collect();
+            sql.push_str("INSERT INTO artifacts (job_id, name, kind, url) VALUES ");
+            sql.push_str(&links.join(","));
+            sql.push_str(";\n");
+        }
     }
     sql.push_str("COMMIT;\n");
 
