@@ -70,6 +70,7 @@ impl Application {
         if let Some(workers) = config.workers {
             server = server.workers(workers);
         }
+        spawn_change_log_pruning(store.clone());
         Ok(Application {
             server: server.run(),
             port,
@@ -89,4 +90,23 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Graph changes a server keeps: about a day of heavy ingestion. A process that falls further
+/// behind (asleep, partitioned) reloads its graph rather than replaying.
+const GRAPH_CHANGES_KEPT: i64 = 1_000_000;
+
+/// Prunes the graph change log now and then, so it does not grow without bound.
+fn spawn_change_log_pruning(store: Store) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            match store.prune_graph_changes(GRAPH_CHANGES_KEPT).await {
+                Ok(0) => {}
+                Ok(pruned) => tracing::info!(pruned, "pruned the graph change log"),
+                Err(e) => tracing::warn!(error = %e, "cannot prune the graph change log"),
+            }
+        }
+    });
 }

@@ -110,6 +110,15 @@ impl LiveGraph {
         let Some(seq) = seq else {
             return self.load(conn);
         };
+        // The log is pruned (see `Store::prune_graph_changes`): a process that fell behind its
+        // oldest entry cannot replay what it missed, so it loads the graph again.
+        let oldest: Option<i64> = graph_changes::table
+            .select(diesel::dsl::min(graph_changes::seq))
+            .first(conn)?;
+        if oldest.is_some_and(|oldest| oldest > seq + 1) {
+            tracing::info!(applied = seq, oldest = ?oldest, "behind the pruned change log; reloading the graph");
+            return self.load(conn);
+        }
         let changes: Vec<(i64, i64)> = graph_changes::table
             .filter(graph_changes::seq.gt(seq))
             .order(graph_changes::seq)
@@ -340,6 +349,15 @@ pub(crate) fn log_changes(conn: &mut DbConnection, job_ids: &[i64]) -> Result<()
             .execute(c)?);
     }
     Ok(())
+}
+
+/// Deletes all but the newest `keep` entries of the log; returns how many went.
+pub(crate) fn prune(conn: &mut DbConnection, keep: i64) -> Result<usize, StoreError> {
+    let newest = last_change(conn)?;
+    Ok(
+        diesel::delete(graph_changes::table.filter(graph_changes::seq.le(newest - keep)))
+            .execute(conn)?,
+    )
 }
 
 /// The newest sequence number in the log.

@@ -73,6 +73,14 @@ impl Store {
         .await
     }
 
+    /// Deletes all but the newest `keep` entries of the graph change log (a process further
+    /// behind reloads its graph). The newest entry always stays: it is how a process sees that
+    /// it missed what was pruned. Returns how many entries went.
+    pub async fn prune_graph_changes(&self, keep: i64) -> Result<usize, StoreError> {
+        self.run(move |conn| db::write(conn, |conn| graph::prune(conn, keep.max(1))))
+            .await
+    }
+
     /// Whether the database answers (for `/readyz`).
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.run(db::ping).await

@@ -506,3 +506,38 @@ async fn taskcluster_task_definitions_bind_what_they_can() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_server_behind_the_pruned_change_log_reloads_and_stays_coherent() {
+    let one = app_with_push().await;
+    let two = TestApp::spawn_beside(&one).await;
+    one.data(
+        SUBMIT,
+        json!({"jobs": [job("b", "BUILD", "RUNNING"), job("t", "TEST", "PENDING")]}),
+    )
+    .await;
+    assert_eq!(walk(&two, "t", "ancestors", "").await, set(&[]));
+    // Changes the second server has not seen are pruned away entirely.
+    one.data(
+        ADD,
+        json!({"edges": [{"dependent": "t", "dependency": "b", "kind": "TEST"}]}),
+    )
+    .await;
+    one.data(SUBMIT, json!({"jobs": [job("late", "BUILD", "PENDING")]}))
+        .await;
+    let pruned = one.store().prune_graph_changes(1).await.unwrap();
+    assert!(pruned >= 2, "{pruned}");
+    one.data(
+        ADD,
+        json!({"edges": [{"dependent": "t", "dependency": "late"}]}),
+    )
+    .await;
+    assert_eq!(walk(&two, "t", "ancestors", "").await, set(&["b", "late"]));
+    let refused = two
+        .graphql(
+            ADD,
+            json!({"edges": [{"dependent": "b", "dependency": "t"}]}),
+        )
+        .await;
+    assert_eq!(error_code(&refused), "CONFLICT");
+}
