@@ -116,12 +116,8 @@ pub async fn ingest_pulse(
     messages: &[Value],
 ) -> Result<IngestOutcome, ApiError> {
     caller.require_authenticated()?;
-    let known: HashSet<String> = store
-        .repositories()
-        .await?
-        .into_iter()
-        .map(|r| r.name)
-        .collect();
+    let repositories = store.repositories().await?;
+    let known: HashSet<&str> = repositories.iter().map(|r| r.name.as_str()).collect();
     let mut rejected = Vec::new();
     let mut jobs = Vec::new();
     let mut marks = Vec::new();
@@ -139,7 +135,7 @@ pub async fn ingest_pulse(
             rule: rule.into(),
             message,
         };
-        if !known.contains(&job.repository) {
+        if !known.contains(job.repository.as_str()) {
             rejected.push(refuse(
                 "must name a repository of this server",
                 format!("message {index}: no repository named {:?}", job.repository),
@@ -165,7 +161,6 @@ pub async fn ingest_pulse(
     } else {
         store.ingest_jobs(jobs, marks).await?
     };
-    let repositories = store.repositories().await?;
     for job in &stored {
         if let Some(repository) = repositories.iter().find(|r| r.id == job.repository_id) {
             events.publish(JobEvent {
