@@ -5,8 +5,8 @@
 
 use std::io::{IsTerminal, Write};
 use treeherd_ingest::{EdgeRules, TaskGraph};
-use treeherd_model::{JobResult, JobState, Revision};
-use treeherd_store::{NewDependency, NewJob, Store, StoreError};
+use treeherd_model::{JobResult, JobState, NewJob, Revision};
+use treeherd_store::{NewDependency, Store, StoreError};
 
 /// Jobs and edges written per transaction.
 const CHUNK: usize = 1000;

@@ -5,88 +5,55 @@
 //! no field for it, so we guess from names Taskcluster and mozharness actually use, and fall
 //! back to `Other` rather than guess wildly.
 
-use std::fmt;
+use treeherd_model::ArtifactKind;
 
-/// The kind of a job's artifact link.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ArtifactKind {
-    RawLog,
-    ParsedLog,
-    ErrorSummary,
-    Screenshot,
-    Recording,
-    Binary,
-    Other,
-}
+/// Guesses the kind from a link's text (e.g. `errorsummary_json`) and its URL.
+///
+/// Checked most specific first: an error summary is also a `.log`, a parsed log also
+/// mentions `log`, so those come before the raw-log test.
+pub fn guess_kind(link_text: &str, url: &str) -> ArtifactKind {
+    let text = link_text.to_ascii_lowercase();
+    // The file name decides, not the host or the query string.
+    let url = url.to_ascii_lowercase();
+    let path = url.split(['?', '#']).next().unwrap_or_default();
+    let file = path.rsplit('/').next().unwrap_or_default();
+    let either = |needle: &str| text.contains(needle) || file.contains(needle);
+    let ends = |suffixes: &[&str]| suffixes.iter().any(|s| file.ends_with(s));
 
-impl ArtifactKind {
-    /// The one spelling (upper case, like the model's enums).
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ArtifactKind::RawLog => "RAW_LOG",
-            ArtifactKind::ParsedLog => "PARSED_LOG",
-            ArtifactKind::ErrorSummary => "ERRORSUMMARY",
-            ArtifactKind::Screenshot => "SCREENSHOT",
-            ArtifactKind::Recording => "RECORDING",
-            ArtifactKind::Binary => "BINARY",
-            ArtifactKind::Other => "OTHER",
-        }
-    }
-
-    /// Guesses the kind from a link's text (e.g. `errorsummary_json`) and its URL.
-    ///
-    /// Checked most specific first: an error summary is also a `.log`, a parsed log also
-    /// mentions `log`, so those come before the raw-log test.
-    pub fn guess(link_text: &str, url: &str) -> ArtifactKind {
-        let text = link_text.to_ascii_lowercase();
-        // The file name decides, not the host or the query string.
-        let url = url.to_ascii_lowercase();
-        let path = url.split(['?', '#']).next().unwrap_or_default();
-        let file = path.rsplit('/').next().unwrap_or_default();
-        let either = |needle: &str| text.contains(needle) || file.contains(needle);
-        let ends = |suffixes: &[&str]| suffixes.iter().any(|s| file.ends_with(s));
-
-        if either("errorsummary") || either("error_summary") {
-            ArtifactKind::ErrorSummary
-        } else if either("logview") || either("parsed") || text.contains("log_view") {
-            ArtifactKind::ParsedLog
-        } else if either("screenshot") || ends(&[".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp"])
-        {
-            ArtifactKind::Screenshot
-        } else if either("recording")
-            || either("video")
-            || ends(&[".mp4", ".webm", ".mkv", ".avi", ".mov"])
-        {
-            ArtifactKind::Recording
-        } else if ends(&[".log", ".log.gz", ".txt", ".txt.gz"])
-            || text.contains("log")
-            || file.contains("live_backing")
-        {
-            ArtifactKind::RawLog
-        } else if ends(&[
-            ".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar.zst", ".zst", ".gz",
-            ".bz2", ".xz", ".dmg", ".apk", ".aab", ".exe", ".msi", ".msix", ".dll", ".so", ".bin",
-            ".jar", ".xpi", ".mar", ".pkg", ".deb", ".rpm", ".snap", ".wasm",
-        ]) {
-            ArtifactKind::Binary
-        } else {
-            ArtifactKind::Other
-        }
-    }
-}
-
-impl fmt::Display for ArtifactKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+    if either("errorsummary") || either("error_summary") {
+        ArtifactKind::ErrorSummary
+    } else if either("logview") || either("parsed") || text.contains("log_view") {
+        ArtifactKind::ParsedLog
+    } else if either("screenshot") || ends(&[".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp"]) {
+        ArtifactKind::Screenshot
+    } else if either("recording")
+        || either("video")
+        || ends(&[".mp4", ".webm", ".mkv", ".avi", ".mov"])
+    {
+        ArtifactKind::Recording
+    } else if ends(&[".log", ".log.gz", ".txt", ".txt.gz"])
+        || text.contains("log")
+        || file.contains("live_backing")
+    {
+        ArtifactKind::RawLog
+    } else if ends(&[
+        ".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar.zst", ".zst", ".gz",
+        ".bz2", ".xz", ".dmg", ".apk", ".aab", ".exe", ".msi", ".msix", ".dll", ".so", ".bin",
+        ".jar", ".xpi", ".mar", ".pkg", ".deb", ".rpm", ".snap", ".wasm",
+    ]) {
+        ArtifactKind::Binary
+    } else {
+        ArtifactKind::Other
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::ArtifactKind::{self, *};
+    use super::guess_kind;
+    use treeherd_model::ArtifactKind::{self, *};
 
     fn check(text: &str, url: &str, expected: ArtifactKind) {
-        assert_eq!(ArtifactKind::guess(text, url), expected, "{text} {url}");
+        assert_eq!(guess_kind(text, url), expected, "{text} {url}");
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //! - `glob`: the `*`/`?`/`|` patterns the rules are written in.
 //!
 //! Everything here is pure: JSON in, structures out. Nothing opens a file or a socket, and
-//! nothing depends on the store; the caller maps these types onto its own.
+//! nothing depends on the store: jobs come out as the model's `NewJob`, which the store writes.
 
 mod artifact;
 mod body;
@@ -21,13 +21,11 @@ mod pulse;
 mod pulse_schema;
 mod taskgraph;
 
-pub use artifact::ArtifactKind;
+pub use artifact::guess_kind;
 pub use body::{BodyError, parse_pulse_body, read_pulse_body};
 pub use edge_rules::{EdgeFacts, EdgeRules, Rule, RuleError, RuleProblem};
 pub use glob::Glob;
-pub use pulse::{
-    Artifact, IngestedJob, JobLog, PulseBatch, Rejection, parse_pulse_job, parse_pulse_jobs,
-};
+pub use pulse::{IngestedJob, PulseBatch, Rejection, parse_pulse_job, parse_pulse_jobs};
 pub use taskgraph::{
     GraphFormatError, Task, TaskEdge, TaskGraph, parse_task_graph, parse_task_graph_with,
 };

@@ -7,68 +7,22 @@
 //! README's mapping table is the reference for every field.
 
 use serde_json::{Map, Value};
-use treeherd_model::{JobKind, JobResult, JobState, Revision};
+use treeherd_model::{JobKind, JobResult, JobState, NewArtifact, NewJob, NewLog, Revision};
 
-use crate::artifact::ArtifactKind;
+use crate::artifact::guess_kind;
 use crate::pulse_schema::{self, Violation};
 
-/// A job as ingested: the store's `NewJob` field for field, plus what the store does not keep
-/// yet (logs, artifacts, the runs this one supersedes or retries).
+/// A job as ingested: the job to store, and the earlier runs it ends (coalesced into it, or
+/// retried by it).
 #[derive(Debug, Clone, PartialEq)]
 pub struct IngestedJob {
-    /// `taskId/retryId`, Treeherder's job guid.
-    pub guid: String,
-    /// `origin.project`.
-    pub repository: String,
-    /// `origin.revision`: always present for a pulse job (optional only to mirror `NewJob`).
-    pub revision: Option<Revision>,
-    pub kind: JobKind,
-    pub name: String,
-    pub symbol: Option<String>,
-    pub group_symbol: Option<String>,
-    pub group_name: Option<String>,
-    pub platform: Option<String>,
-    pub build_system: Option<String>,
-    pub state: JobState,
-    pub result: JobResult,
-    /// 1..=3.
-    pub tier: i32,
-    pub machine: Option<String>,
-    /// Unix microseconds.
-    pub submitted_at: Option<i64>,
-    pub started_at: Option<i64>,
-    pub finished_at: Option<i64>,
-    pub attributes: Map<String, Value>,
-    /// Logs to fetch and parse later.
-    pub logs: Vec<JobLog>,
-    /// `jobInfo.links`.
-    pub artifacts: Vec<Artifact>,
+    /// `taskId/retryId` is the guid; `origin.project` the repository; `origin.revision` the
+    /// push; `logs` become its logs and `jobInfo.links` its artifacts.
+    pub job: NewJob,
     /// Guids of the jobs coalesced into this one: they become SUPERSEDED.
     pub superseded: Vec<String>,
     /// The guid of the run this one retries (`taskId/(retryId - 1)`): it becomes RETRY.
     pub previous_run: Option<String>,
-}
-
-/// A log of a job: a pointer to fetch, with whatever the sender already parsed from it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct JobLog {
-    pub name: String,
-    pub url: String,
-    /// Steps the message carried for this log (an extension to v1; usually empty).
-    pub steps: Vec<Value>,
-    /// Error lines the message carried for this log (an extension to v1; usually empty).
-    pub errors: Vec<Value>,
-}
-
-/// A link shown with a job (`jobInfo.links`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Artifact {
-    /// The link's `label`.
-    pub name: String,
-    /// The link's `linkText`.
-    pub link_text: String,
-    pub url: String,
-    pub kind: ArtifactKind,
 }
 
 /// Why a message of a batch was not taken.
@@ -177,7 +131,7 @@ fn map_job(message: &Value) -> Result<IngestedJob, Violation> {
         copy(info, "summary", "summary", &mut attributes);
     }
 
-    Ok(IngestedJob {
+    let job = NewJob {
         guid: run.guid(),
         repository,
         revision: Some(revision),
@@ -202,6 +156,9 @@ fn map_job(message: &Value) -> Result<IngestedJob, Violation> {
         attributes,
         logs: logs(root),
         artifacts: artifacts(root),
+    };
+    Ok(IngestedJob {
+        job,
         superseded: strings(root.get("coalesced")),
         previous_run: run.previous_guid(),
     })
@@ -344,20 +301,20 @@ fn machine_and_platform(
     (platform, machine)
 }
 
-fn logs(root: &Map<String, Value>) -> Vec<JobLog> {
+fn logs(root: &Map<String, Value>) -> Vec<NewLog> {
     array(root, "logs")
         .iter()
         .filter_map(Value::as_object)
-        .map(|log| JobLog {
+        .map(|log| NewLog {
             name: string(log, "name").unwrap_or_default().to_owned(),
             url: string(log, "url").unwrap_or_default().to_owned(),
-            steps: array(log, "steps").to_vec(),
-            errors: array(log, "errors").to_vec(),
         })
         .collect()
 }
 
-fn artifacts(root: &Map<String, Value>) -> Vec<Artifact> {
+/// A link's `linkText` names it (`errorsummary_json`); its `label` is mostly the generic
+/// "artifact uploaded" and names it only when there is no text.
+fn artifacts(root: &Map<String, Value>) -> Vec<NewArtifact> {
     let Some(info) = object(root, "jobInfo") else {
         return Vec::new();
     };
@@ -367,11 +324,17 @@ fn artifacts(root: &Map<String, Value>) -> Vec<Artifact> {
         .map(|link| {
             let link_text = string(link, "linkText").unwrap_or_default();
             let url = string(link, "url").unwrap_or_default();
-            Artifact {
-                name: string(link, "label").unwrap_or_default().to_owned(),
-                link_text: link_text.to_owned(),
+            let name = match link_text {
+                "" => string(link, "label").unwrap_or_default(),
+                text => text,
+            };
+            NewArtifact {
+                name: name.to_owned(),
+                kind: guess_kind(link_text, url),
                 url: url.to_owned(),
-                kind: ArtifactKind::guess(link_text, url),
+                content_type: None,
+                size: None,
+                sha256: None,
             }
         })
         .collect()

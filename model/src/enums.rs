@@ -105,6 +105,22 @@ text_enum! {
 }
 
 text_enum! {
+    /// What an entry of a job's results dictionary is.
+    ArtifactKind, "artifact kind" {
+        /// A raw log, kept as a pointer and parsed by treeherd.
+        RawLog = "RAW_LOG",
+        /// A log already parsed elsewhere (e.g. a logview).
+        ParsedLog = "PARSED_LOG",
+        /// A mozlog error summary (one JSON object per line).
+        ErrorSummary = "ERRORSUMMARY",
+        Screenshot = "SCREENSHOT",
+        Recording = "RECORDING",
+        Binary = "BINARY",
+        Other = "OTHER",
+    }
+}
+
+text_enum! {
     /// The version control system of a repository.
     Vcs, "version control system" {
         Hg = "HG",
@@ -136,6 +152,9 @@ mod tests {
         }
         for kind in DependencyKind::ALL {
             assert_eq!(kind.as_str().parse::<DependencyKind>(), Ok(*kind));
+        }
+        for kind in ArtifactKind::ALL {
+            assert_eq!(kind.as_str().parse::<ArtifactKind>(), Ok(*kind));
         }
     }
 

@@ -11,7 +11,7 @@ use serde_json::Value;
 use std::collections::HashSet;
 use treeherd_ingest::{IngestedJob, Rejection, parse_pulse_job};
 use treeherd_model::JobResult;
-use treeherd_store::{Job, JobMark, NewArtifact, NewJob, NewLog, Store};
+use treeherd_store::{Job, JobMark, Store};
 
 use crate::events::{JobEvent, JobEvents};
 use crate::{ApiError, Caller};
@@ -48,64 +48,22 @@ pub struct IngestOutcome {
     pub marked: usize,
 }
 
-fn into_new_job(job: IngestedJob) -> (NewJob, Vec<JobMark>) {
-    let mut marks: Vec<JobMark> = job
+/// The earlier runs an ingested job ends: those coalesced into it, and the one it retries.
+fn marks(ingested: &IngestedJob) -> impl Iterator<Item = JobMark> + '_ {
+    let mark = |guid: &String, result| JobMark {
+        guid: guid.clone(),
+        repository: ingested.job.repository.clone(),
+        result,
+    };
+    let superseded = ingested
         .superseded
         .iter()
-        .map(|guid| JobMark {
-            guid: guid.clone(),
-            repository: job.repository.clone(),
-            result: JobResult::Superseded,
-        })
-        .collect();
-    if let Some(previous) = &job.previous_run {
-        marks.push(JobMark {
-            guid: previous.clone(),
-            repository: job.repository.clone(),
-            result: JobResult::Retry,
-        });
-    }
-    let new = NewJob {
-        guid: job.guid,
-        repository: job.repository,
-        revision: job.revision,
-        kind: job.kind,
-        name: job.name,
-        symbol: job.symbol,
-        group_symbol: job.group_symbol,
-        group_name: job.group_name,
-        platform: job.platform,
-        build_system: job.build_system,
-        state: job.state,
-        result: job.result,
-        tier: job.tier,
-        machine: job.machine,
-        submitted_at: job.submitted_at,
-        started_at: job.started_at,
-        finished_at: job.finished_at,
-        attributes: job.attributes,
-        logs: job
-            .logs
-            .into_iter()
-            .map(|log| NewLog {
-                name: log.name,
-                url: log.url,
-            })
-            .collect(),
-        artifacts: job
-            .artifacts
-            .into_iter()
-            .map(|a| NewArtifact {
-                name: a.name,
-                kind: a.kind.as_str().to_owned(),
-                url: a.url,
-                content_type: None,
-                size: None,
-                sha256: None,
-            })
-            .collect(),
-    };
-    (new, marks)
+        .map(move |guid| mark(guid, JobResult::Superseded));
+    let retried = ingested
+        .previous_run
+        .iter()
+        .map(move |guid| mark(guid, JobResult::Retry));
+    superseded.chain(retried)
 }
 
 /// Validates, authorises and stores a batch of pulse job messages.
@@ -122,8 +80,8 @@ pub async fn ingest_pulse(
     let mut jobs = Vec::new();
     let mut marks = Vec::new();
     for (index, message) in messages.iter().enumerate() {
-        let job = match parse_pulse_job(index, message) {
-            Ok(job) => job,
+        let ingested = match parse_pulse_job(index, message) {
+            Ok(ingested) => ingested,
             Err(rejection) => {
                 rejected.push(rejection.into());
                 continue;
@@ -135,26 +93,23 @@ pub async fn ingest_pulse(
             rule: rule.into(),
             message,
         };
-        if !known.contains(job.repository.as_str()) {
+        let repository = &ingested.job.repository;
+        if !known.contains(repository.as_str()) {
             rejected.push(refuse(
                 "must name a repository of this server",
-                format!("message {index}: no repository named {:?}", job.repository),
+                format!("message {index}: no repository named {repository:?}"),
             ));
             continue;
         }
-        if caller.require_write(&job.repository).is_err() {
+        if caller.require_write(repository).is_err() {
             rejected.push(refuse(
                 "needs a write scope for the repository",
-                format!(
-                    "message {index}: the caller may not write {:?}",
-                    job.repository
-                ),
+                format!("message {index}: the caller may not write {repository:?}"),
             ));
             continue;
         }
-        let (new, job_marks) = into_new_job(job);
-        jobs.push(new);
-        marks.extend(job_marks);
+        marks.extend(self::marks(&ingested));
+        jobs.push(ingested.job);
     }
     let (stored, marked) = if jobs.is_empty() {
         (Vec::new(), 0)

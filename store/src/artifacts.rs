@@ -7,7 +7,9 @@ use std::collections::HashMap;
 
 use crate::db::{BATCH_ROWS, DbConnection};
 use crate::schema::{artifacts, job_logs};
-use crate::{Artifact, JobLog, NewJob, Store, StoreError};
+use treeherd_model::NewJob;
+
+use crate::{Artifact, JobLog, Store, StoreError};
 
 /// Where a log is in its parsing.
 pub const LOG_PENDING: &str = "PENDING";
@@ -26,7 +28,7 @@ struct LogValues<'a> {
 struct ArtifactValues<'a> {
     job_id: i64,
     name: &'a str,
-    kind: &'a str,
+    kind: &'static str,
     url: &'a str,
     content_type: Option<&'a str>,
     size: Option<i64>,
@@ -62,7 +64,7 @@ pub(crate) fn record(
                 Some(ArtifactValues {
                     job_id: id?,
                     name: &a.name,
-                    kind: &a.kind,
+                    kind: a.kind.as_str(),
                     url: &a.url,
                     content_type: a.content_type.as_deref(),
                     size: a.size,
@@ -169,7 +171,7 @@ impl Store {
             for (job, name, kind, url, content_type, size, sha256) in rows {
                 by_job.entry(job).or_default().push(Artifact {
                     name,
-                    kind,
+                    kind: kind.parse()?,
                     url,
                     content_type,
                     size,

@@ -11,10 +11,10 @@ use crate::db::{self, BATCH_ROWS, DbConnection};
 use crate::graph;
 use crate::schema::{job_attributes, jobs, pushes};
 use crate::{
-    Job, JobFilter, JobMark, JobScope, NewJob, Page, PageRequest, Repository, Store, StoreError,
+    Job, JobFilter, JobMark, JobScope, Page, PageRequest, Repository, Store, StoreError,
     repositories,
 };
-use treeherd_model::{JobResult, JobState, TIERS, lifecycle};
+use treeherd_model::{JobResult, JobState, NewJob, TIERS, lifecycle};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = jobs)]

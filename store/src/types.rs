@@ -1,7 +1,7 @@
 //! What the store takes in and gives back. Times are unix microseconds (UTC).
 
 use serde_json::{Map, Value};
-use treeherd_model::{DependencyKind, JobKind, JobResult, JobState, Revision, Vcs};
+use treeherd_model::{DependencyKind, JobKind, JobResult, JobState, NewArtifact, Revision, Vcs};
 
 /// A source repository and the attribute keys its jobs are indexed by.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,59 +91,12 @@ impl Job {
     }
 }
 
-/// A job as submitted: upserted by guid.
-#[derive(Debug, Clone)]
-pub struct NewJob {
-    pub guid: String,
-    pub repository: String,
-    /// The push the job belongs to, by its revision; `None` for jobs of no push.
-    pub revision: Option<Revision>,
-    pub kind: JobKind,
-    pub name: String,
-    pub symbol: Option<String>,
-    pub group_symbol: Option<String>,
-    pub group_name: Option<String>,
-    pub platform: Option<String>,
-    pub build_system: Option<String>,
-    pub state: JobState,
-    pub result: JobResult,
-    pub tier: i32,
-    pub machine: Option<String>,
-    pub submitted_at: Option<i64>,
-    pub started_at: Option<i64>,
-    pub finished_at: Option<i64>,
-    pub attributes: Map<String, Value>,
-    /// Logs to keep as pointers and parse later.
-    pub logs: Vec<NewLog>,
-    /// Entries of the job's results dictionary.
-    pub artifacts: Vec<NewArtifact>,
-}
-
-/// A job's log: where it is, by name.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewLog {
-    pub name: String,
-    pub url: String,
-}
-
 /// A stored log pointer and how far its parsing went (`PENDING PARSED FAILED SKIPPED`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobLog {
     pub name: String,
     pub url: String,
     pub status: String,
-}
-
-/// An entry of a job's results dictionary. `kind` is one of `RAW_LOG PARSED_LOG ERRORSUMMARY
-/// SCREENSHOT RECORDING BINARY OTHER`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewArtifact {
-    pub name: String,
-    pub kind: String,
-    pub url: String,
-    pub content_type: Option<String>,
-    pub size: Option<i64>,
-    pub sha256: Option<String>,
 }
 
 /// A stored artifact.

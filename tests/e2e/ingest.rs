@@ -102,7 +102,7 @@ async fn the_thirty_sample_messages_land_as_expected_and_twice_changes_nothing()
         for (artifact, link) in artifacts.iter().zip(links) {
             assert_eq!(
                 (&artifact["name"], &artifact["url"]),
-                (&link["label"], &link["url"])
+                (&link["linkText"], &link["url"])
             );
             let kinds = [
                 "RAW_LOG",

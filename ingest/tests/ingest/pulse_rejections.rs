@@ -323,7 +323,7 @@ fn a_mixed_batch_keeps_the_valid_messages() {
         without("display"),
     ];
     let batch = parse_pulse_jobs(&messages);
-    let guids: Vec<&str> = batch.jobs.iter().map(|j| j.guid.as_str()).collect();
+    let guids: Vec<&str> = batch.jobs.iter().map(|j| j.job.guid.as_str()).collect();
     assert_eq!(guids, ["a0yJRHtkQzW-tp7nzieXSA/0", "other-task/0"]);
     let rejected: Vec<(usize, &str, &str)> = batch
         .rejected

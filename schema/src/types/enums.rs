@@ -78,3 +78,25 @@ pub(crate) enum Vcs {
     #[graphql(name = "GIT")]
     Git,
 }
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "treeherd_model::ArtifactKind")]
+pub(crate) enum ArtifactKind {
+    /// A raw log, kept as a pointer and parsed by treeherd.
+    #[graphql(name = "RAW_LOG")]
+    RawLog,
+    /// A log already parsed elsewhere (e.g. a logview).
+    #[graphql(name = "PARSED_LOG")]
+    ParsedLog,
+    /// A mozlog error summary (one JSON object per line).
+    #[graphql(name = "ERRORSUMMARY")]
+    ErrorSummary,
+    #[graphql(name = "SCREENSHOT")]
+    Screenshot,
+    #[graphql(name = "RECORDING")]
+    Recording,
+    #[graphql(name = "BINARY")]
+    Binary,
+    #[graphql(name = "OTHER")]
+    Other,
+}

@@ -3,8 +3,9 @@
 
 use async_graphql::{InputObject, Json};
 use chrono::{DateTime, Utc};
+use treeherd_model::NewJob;
 use treeherd_model::Revision;
-use treeherd_store::{JobFilter, NewCommit, NewDependency, NewJob, NewPush, NewRepository};
+use treeherd_store::{JobFilter, NewCommit, NewDependency, NewPush, NewRepository};
 
 use super::time::to_micros;
 use super::{DependencyKind, JobKind, JobResult, JobState, Vcs};

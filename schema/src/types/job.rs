@@ -7,8 +7,8 @@ use async_graphql::connection::Connection;
 
 use super::time::to_datetime;
 use super::{
-    CriticalPath, DependencyKind, JobKind, JobResult, JobState, KeyCursor, Push, Repository, Walk,
-    critical_path, walk,
+    ArtifactKind, CriticalPath, DependencyKind, JobKind, JobResult, JobState, KeyCursor, Push,
+    Repository, Walk, critical_path, walk,
 };
 use crate::ApiError;
 use crate::loaders::{
@@ -45,8 +45,7 @@ pub(crate) struct JobLog {
 #[derive(SimpleObject)]
 pub(crate) struct Artifact {
     name: String,
-    /// `RAW_LOG PARSED_LOG ERRORSUMMARY SCREENSHOT RECORDING BINARY OTHER`.
-    kind: String,
+    kind: ArtifactKind,
     url: String,
     content_type: Option<String>,
     size: Option<i64>,
@@ -336,7 +335,7 @@ impl Job {
             .into_iter()
             .map(|a| Artifact {
                 name: a.name,
-                kind: a.kind,
+                kind: a.kind.into(),
                 url: a.url,
                 content_type: a.content_type,
                 size: a.size,

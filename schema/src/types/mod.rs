@@ -15,7 +15,7 @@ pub(crate) use dependency_graph::{
     DependencyGraph, GraphDirection, Walk, critical_path, dependency_graph, dependency_path,
     ready_jobs, walk,
 };
-pub(crate) use enums::{DependencyKind, JobKind, JobResult, JobState, Vcs};
+pub(crate) use enums::{ArtifactKind, DependencyKind, JobKind, JobResult, JobState, Vcs};
 pub(crate) use inputs::{DependencyInput, JobFilterInput, JobInput, PushInput, RepositoryInput};
 pub(crate) use job::Job;
 pub(crate) use push::Push;
