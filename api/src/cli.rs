@@ -118,9 +118,13 @@ enum Command {
         /// The routing key pattern of the binding.
         #[arg(long, default_value = "#")]
         routing_key: String,
-        /// Unacknowledged messages at once (and the largest batch written together).
-        #[arg(long, default_value_t = 200)]
-        prefetch: u16,
+        /// The most messages written in one transaction.
+        #[arg(long, default_value_t = 500)]
+        batch: u16,
+        /// Unacknowledged messages at once (default: three batches, so that deliveries keep
+        /// coming while one batch commits).
+        #[arg(long)]
+        prefetch: Option<u16>,
     },
     /// Imports what build systems produce.
     Import {
@@ -251,6 +255,7 @@ impl Cli {
                 exchange,
                 queue,
                 routing_key,
+                batch,
                 prefetch,
             } => {
                 let store = open(&database)?;
@@ -261,7 +266,8 @@ impl Cli {
                     exchange,
                     queue,
                     routing_key,
-                    prefetch,
+                    prefetch: prefetch.unwrap_or_else(|| batch.saturating_mul(3)),
+                    batch: usize::from(batch),
                 };
                 crate::consume::run(store, &config).await?;
             }

@@ -1,21 +1,28 @@
 //! The AMQP consumer (`treeherd consume`): Treeherder pulse job messages from a RabbitMQ/Pulse
 //! exchange, ingested exactly as `POST /api/jobs` ingests them.
 //!
-//! Deliveries that are ready together (up to the prefetch) are ingested in one transaction
-//! and acknowledged only after it commits, so a crash loses nothing: unacknowledged messages
-//! are delivered again, and ingestion is idempotent. A message that can never be taken
+//! Deliveries that are ready together (up to a batch) are ingested in one transaction and
+//! acknowledged only after it commits, so a crash loses nothing: unacknowledged messages are
+//! delivered again, and ingestion is idempotent. A message that can never be taken
 //! (malformed, invalid, unknown repository) is acknowledged and logged with its reasons, as a
 //! dead letter would be; a store failure puts the batch back on the queue.
+//!
+//! Two stages keep the store busy: one task receives and decodes the next batch while another
+//! commits the current one, and the prefetch is larger than a batch so that the broker keeps
+//! sending while a batch commits. Batches commit (and are acknowledged) in the order received.
 
 use anyhow::Context as _;
 use futures_util::StreamExt;
+use lapin::message::Delivery;
 use lapin::options::{
     BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions,
     ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
 };
 use lapin::types::FieldTable;
 use lapin::{Connection, ConnectionProperties, ExchangeKind};
+use serde_json::Value;
 use std::time::Duration;
+use tokio::sync::mpsc;
 use treeherd_schema::{Caller, JobEvents};
 use treeherd_store::Store;
 
@@ -30,8 +37,17 @@ pub struct ConsumeConfig {
     pub queue: String,
     /// The binding's routing key pattern.
     pub routing_key: String,
-    /// How many unacknowledged messages the broker may send at once (also the largest batch).
+    /// How many unacknowledged messages the broker may send at once: more than `batch`, so
+    /// that deliveries keep coming while a batch commits.
     pub prefetch: u16,
+    /// The most messages committed in one transaction.
+    pub batch: usize,
+}
+
+/// Decoded messages of one batch, and the delivery whose acknowledgement covers them all.
+struct Batch {
+    messages: Vec<Value>,
+    last: Delivery,
 }
 
 /// Consumes until the connection closes or fails.
@@ -85,49 +101,63 @@ pub async fn run(store: Store, config: &ConsumeConfig) -> anyhow::Result<()> {
         .await?;
     tracing::info!(exchange = %config.exchange, queue = %config.queue, "consuming pulse job messages");
 
-    let events = JobEvents::default();
-    let mut batches = consumer.ready_chunks(usize::from(config.prefetch.max(1)));
-    while let Some(batch) = batches.next().await {
-        let mut deliveries = Vec::with_capacity(batch.len());
-        for delivery in batch {
-            deliveries.push(delivery.context("the AMQP consumer failed")?);
+    // One batch decoded ahead of the one committing: enough to overlap the two stages.
+    let (ready, mut committing) = mpsc::channel::<Batch>(1);
+    let committer = tokio::spawn(async move {
+        let events = JobEvents::default();
+        while let Some(batch) = committing.recv().await {
+            commit(&store, &events, batch).await?;
         }
-        let mut messages = Vec::with_capacity(deliveries.len());
-        for delivery in &deliveries {
+        anyhow::Ok(())
+    });
+
+    let mut deliveries = consumer.ready_chunks(config.batch.max(1));
+    while let Some(chunk) = deliveries.next().await {
+        let mut messages = Vec::with_capacity(chunk.len());
+        let mut last = None;
+        for delivery in chunk {
+            let delivery = delivery.context("the AMQP consumer failed")?;
             match treeherd_ingest::parse_pulse_body(&delivery.data) {
                 Ok(body) => messages.extend(body),
                 Err(e) => tracing::warn!(error = %e, "dropping a message that is not JSON"),
             }
+            last = Some(delivery);
         }
-        match treeherd_schema::ingest::ingest_pulse(&store, &events, &Caller::Trusted, &messages)
-            .await
-        {
-            Ok(outcome) => {
-                for rejected in &outcome.rejected {
-                    tracing::warn!(field = %rejected.field, rule = %rejected.rule, "{}", rejected.message);
-                }
-                tracing::debug!(
-                    jobs = outcome.jobs.len(),
-                    rejected = outcome.rejected.len(),
-                    "ingested"
-                );
-                // One acknowledgement covers the whole batch (every earlier delivery tag).
-                if let Some(last) = deliveries.last() {
-                    last.ack(BasicAckOptions { multiple: true }).await?;
-                }
+        let Some(last) = last else { continue };
+        if ready.send(Batch { messages, last }).await.is_err() {
+            break; // The committer stopped: its error is reported below.
+        }
+    }
+    drop(ready);
+    committer.await.context("the committing task panicked")?
+}
+
+/// Stores one batch, then acknowledges every delivery up to its last; a store failure puts
+/// them back on the queue and waits a moment before the next batch.
+async fn commit(store: &Store, events: &JobEvents, batch: Batch) -> anyhow::Result<()> {
+    let Batch { messages, last } = batch;
+    match treeherd_schema::ingest::ingest_pulse(store, events, &Caller::Trusted, &messages).await {
+        Ok(outcome) => {
+            for rejected in &outcome.rejected {
+                tracing::warn!(field = %rejected.field, rule = %rejected.rule, "{}", rejected.message);
             }
-            Err(e) => {
-                let (code, message) = e.into_client();
-                tracing::error!(%code, %message, "ingestion failed; the messages go back on the queue");
-                if let Some(last) = deliveries.last() {
-                    last.nack(BasicNackOptions {
-                        multiple: true,
-                        requeue: true,
-                    })
-                    .await?;
-                }
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
+            tracing::debug!(
+                jobs = outcome.jobs.len(),
+                rejected = outcome.rejected.len(),
+                "ingested"
+            );
+            // One acknowledgement covers the whole batch (every earlier delivery tag).
+            last.ack(BasicAckOptions { multiple: true }).await?;
+        }
+        Err(e) => {
+            let (code, message) = e.into_client();
+            tracing::error!(%code, %message, "ingestion failed; the messages go back on the queue");
+            last.nack(BasicNackOptions {
+                multiple: true,
+                requeue: true,
+            })
+            .await?;
+            tokio::time::sleep(Duration::from_secs(1)).await;
         }
     }
     Ok(())

@@ -33,6 +33,18 @@ struct Args {
     /// Seconds each query load runs.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
+    /// Run only these sections (default: all).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    only: Vec<Section>,
+}
+
+/// The parts of the benchmark, each with its own fresh server.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Section {
+    /// submitJobs throughput and the query load.
+    Jobs,
+    /// Pulse messages over HTTP and through RabbitMQ.
+    Pulse,
 }
 
 const BATCH: usize = 1000;
@@ -121,8 +133,18 @@ async fn main() -> anyhow::Result<()> {
         "|{:-<46}|{:-<18}|{:-<36}|{:-<18}|{:-<10}|",
         "", "", "", "", ""
     );
+    let wanted = |section| args.only.is_empty() || args.only.contains(&section);
+    if wanted(Section::Jobs) {
+        jobs_section(&args).await?;
+    }
+    if wanted(Section::Pulse) {
+        pulse_section(&args).await?;
+    }
+    Ok(())
+}
 
-    // 1. Ingestion.
+/// `submitJobs` throughput, then the query load on the jobs it stored.
+async fn jobs_section(args: &Args) -> anyhow::Result<()> {
     let app = TestApp::spawn().await;
     setup(&app, 2).await;
     let http = submit_over_http(&app, args.jobs).await;
@@ -144,49 +166,7 @@ async fn main() -> anyhow::Result<()> {
         ),
     }
 
-    // 2. Pulse job messages, over HTTP and through RabbitMQ, beside the same raw rows.
-    let pulse_jobs = args.jobs / 2;
-    let pulse_app = TestApp::spawn().await;
-    setup(&pulse_app, 3).await;
-    let repository = pulse_app
-        .store()
-        .existing_repository("bench".into())
-        .await?;
-    let http_rate = pulse::over_http(&pulse_app, pulse_jobs, 1).await;
-    let amqp_rate = pulse::through_amqp(&pulse_app, repository.id, pulse_jobs, 2).await?;
-    // The same rows as pulse ingestion writes: jobs, index rows, a log and a link each.
-    let raw = raw::insert_rate(&pulse_app, pulse_jobs, |i| job(i, 3), true).await?;
-    let raw_rate = raw.as_ref().map_or(f64::NAN, |r| r.rows_per_second);
-    let raw_name = raw
-        .as_ref()
-        .map_or("(database client not installed)".to_owned(), |r| {
-            format!("same rows, {} in one transaction", r.tool)
-        });
-    row(
-        "pulse jobs, POST /api/jobs NDJSON x1,000 (jobs/s)",
-        format!("{http_rate:.0}"),
-        &raw_name,
-        format!("{raw_rate:.0}"),
-        format!("{:.2}x", http_rate / raw_rate),
-    );
-    match amqp_rate {
-        Some(rate) => row(
-            "pulse jobs through RabbitMQ, prefetch 2,000 (jobs/s)",
-            format!("{rate:.0}"),
-            &raw_name,
-            format!("{raw_rate:.0}"),
-            format!("{:.2}x", rate / raw_rate),
-        ),
-        None => row(
-            "pulse jobs through RabbitMQ (jobs/s)",
-            "-".into(),
-            "(no broker at 127.0.0.1:5672)",
-            "-".into(),
-            "-".into(),
-        ),
-    }
-
-    // 3. Queries: a push with 1,000 jobs, first 100 of them.
+    // Queries: a push with 1,000 jobs, first 100 of them.
     let query = json!({"query": format!("{{ push(repository: \"bench\", revision: \"{}\") {{ jobs(first: 100) {{ nodes {{ guid name symbol platform state result tier }} }} }} }}", revision(1))}).to_string();
     let url = format!("{}/graphql", app.address);
     let check: Value = app
@@ -237,5 +217,60 @@ async fn main() -> anyhow::Result<()> {
         "".into(),
     );
     anyhow::ensure!(ours.errors == 0, "{} query requests failed", ours.errors);
+    Ok(())
+}
+
+/// Pulse job messages, over HTTP and through RabbitMQ, beside the same raw rows.
+async fn pulse_section(args: &Args) -> anyhow::Result<()> {
+    let pulse_jobs = args.jobs / 2;
+    let pulse_app = TestApp::spawn().await;
+    setup(&pulse_app, 3).await;
+    let repository = pulse_app
+        .store()
+        .existing_repository("bench".into())
+        .await?;
+    let http_rate = pulse::over_http(&pulse_app, pulse_jobs, 1).await;
+    let amqp_rate = pulse::through_amqp(&pulse_app, repository.id, pulse_jobs, 2).await?;
+    // The same rows as pulse ingestion writes: jobs, index rows, a log and a link each.
+    let raw = raw::insert_rate(&pulse_app, pulse_jobs, |i| job(i, 3), true).await?;
+    let raw_rate = raw.as_ref().map_or(f64::NAN, |r| r.rows_per_second);
+    let raw_name = raw
+        .as_ref()
+        .map_or("(database client not installed)".to_owned(), |r| {
+            format!("same rows, {} in one transaction", r.tool)
+        });
+    row(
+        "pulse jobs, POST /api/jobs NDJSON x1,000 (jobs/s)",
+        format!("{http_rate:.0}"),
+        &raw_name,
+        format!("{raw_rate:.0}"),
+        format!("{:.2}x", http_rate / raw_rate),
+    );
+    match amqp_rate {
+        Some(rates) => {
+            row(
+                "pulse jobs through RabbitMQ, batches of 2,000 (jobs/s)",
+                format!("{:.0}", rates.ingest),
+                &raw_name,
+                format!("{raw_rate:.0}"),
+                format!("{:.2}x", rates.ingest / raw_rate),
+            );
+            row(
+                "",
+                String::new(),
+                "the broker alone: deliver and ack",
+                format!("{:.0}", rates.deliver_only),
+                format!("{:.2}x", rates.ingest / rates.deliver_only),
+            );
+        }
+        None => row(
+            "pulse jobs through RabbitMQ (jobs/s)",
+            "-".into(),
+            "(no broker at 127.0.0.1:5672)",
+            "-".into(),
+            "-".into(),
+        ),
+    }
+
     Ok(())
 }

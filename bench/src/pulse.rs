@@ -2,12 +2,13 @@
 //! through RabbitMQ (`treeherd consume`'s loop, in process), each measured from the first
 //! message to the last job committed.
 
+use futures_util::StreamExt;
 use lapin::options::{
-    BasicPublishOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
-    QueueDeleteOptions,
+    BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions,
+    ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions, QueueDeleteOptions,
 };
 use lapin::types::FieldTable;
-use lapin::{BasicProperties, Connection, ConnectionProperties, ExchangeKind};
+use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, ExchangeKind};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use treeherd_tests::{TestApp, revision};
@@ -61,69 +62,40 @@ pub async fn over_http(app: &TestApp, count: usize, push: u64) -> f64 {
     count as f64 / started.elapsed().as_secs_f64()
 }
 
+/// What the consumer did, and what the broker alone does on the same machine.
+pub struct AmqpRates {
+    /// `treeherd consume`'s loop: jobs stored per second.
+    pub ingest: f64,
+    /// The same messages delivered and acknowledged in batches, nothing stored: the ceiling
+    /// the broker and the AMQP client set.
+    pub deliver_only: f64,
+}
+
 /// Publishes `count` messages to a fresh queue, then runs the consumer until all are stored;
-/// returns jobs per second of the consumer, or `None` when no broker answers.
+/// then does the same with a consumer that only acknowledges. `None` when no broker answers.
 pub async fn through_amqp(
     app: &TestApp,
     repository_id: i64,
     count: usize,
     push: u64,
-) -> anyhow::Result<Option<f64>> {
+) -> anyhow::Result<Option<AmqpRates>> {
     let url = std::env::var("TREEHERD_TEST_AMQP_URL")
         .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into());
     let Ok(connection) = Connection::connect(&url, ConnectionProperties::default()).await else {
         return Ok(None);
     };
-    let name = format!("treeherd-bench-{}", std::process::id());
     let channel = connection.create_channel().await?;
-    channel
-        .exchange_declare(
-            name.as_str().into(),
-            ExchangeKind::Topic,
-            ExchangeDeclareOptions {
-                durable: true,
-                ..Default::default()
-            },
-            FieldTable::default(),
-        )
-        .await?;
-    channel
-        .queue_declare(
-            name.as_str().into(),
-            QueueDeclareOptions {
-                durable: true,
-                ..Default::default()
-            },
-            FieldTable::default(),
-        )
-        .await?;
-    channel
-        .queue_bind(
-            name.as_str().into(),
-            name.as_str().into(),
-            "#".into(),
-            QueueBindOptions::default(),
-            FieldTable::default(),
-        )
-        .await?;
-    for i in 0..count {
-        channel
-            .basic_publish(
-                name.as_str().into(),
-                "treeherder.v1.bench".into(),
-                BasicPublishOptions::default(),
-                message(i, push).to_string().as_bytes(),
-                BasicProperties::default(),
-            )
-            .await?;
-    }
+
+    let name = format!("treeherd-bench-{}", std::process::id());
+    fill_queue(&channel, &name, count, push).await?;
     let before = app.store().count_jobs(repository_id).await?;
     let config = treeherd_api::consume::ConsumeConfig {
         amqp_url: url,
         exchange: name.clone(),
         queue: name.clone(),
         routing_key: "#".into(),
-        prefetch: 2000,
+        prefetch: 6000,
+        batch: 2000,
     };
     let store = app.store().clone();
     let started = Instant::now();
@@ -135,10 +107,87 @@ pub async fn through_amqp(
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let rate = count as f64 / started.elapsed().as_secs_f64();
+    let ingest = count as f64 / started.elapsed().as_secs_f64();
     consumer.abort();
     channel
         .queue_delete(name.as_str().into(), QueueDeleteOptions::default())
         .await?;
-    Ok(Some(rate))
+
+    let name = format!("treeherd-bench-{}-deliver", std::process::id());
+    fill_queue(&channel, &name, count, push).await?;
+    let started = Instant::now();
+    let consumer = channel
+        .basic_consume(
+            name.as_str().into(),
+            "bench".into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await?;
+    let mut batches = consumer.ready_chunks(2000);
+    let mut received = 0;
+    while received < count {
+        let Some(batch) = batches.next().await else {
+            anyhow::bail!("the broker closed the consumer");
+        };
+        received += batch.len();
+        if let Some(Ok(last)) = batch.last() {
+            last.ack(BasicAckOptions { multiple: true }).await?;
+        }
+    }
+    let deliver_only = count as f64 / started.elapsed().as_secs_f64();
+    channel
+        .queue_delete(name.as_str().into(), QueueDeleteOptions::default())
+        .await?;
+    Ok(Some(AmqpRates {
+        ingest,
+        deliver_only,
+    }))
+}
+
+/// Declares a durable exchange and queue named `name` and publishes `count` messages to it.
+async fn fill_queue(channel: &Channel, name: &str, count: usize, push: u64) -> anyhow::Result<()> {
+    channel
+        .exchange_declare(
+            name.into(),
+            ExchangeKind::Topic,
+            ExchangeDeclareOptions {
+                durable: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await?;
+    channel
+        .queue_declare(
+            name.into(),
+            QueueDeclareOptions {
+                durable: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await?;
+    channel.basic_qos(6000, BasicQosOptions::default()).await?;
+    channel
+        .queue_bind(
+            name.into(),
+            name.into(),
+            "#".into(),
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
+        .await?;
+    for i in 0..count {
+        channel
+            .basic_publish(
+                name.into(),
+                "treeherder.v1.bench".into(),
+                BasicPublishOptions::default(),
+                message(i, push).to_string().as_bytes(),
+                BasicProperties::default(),
+            )
+            .await?;
+    }
+    Ok(())
 }

@@ -381,21 +381,51 @@ pub(crate) const PULSE_JOB: Schema = Schema::Object {
 
 /// Checks `value` (found at `path`) against `schema`.
 pub(crate) fn validate(schema: &Schema, value: &Value, path: &str) -> Result<(), Violation> {
+    check(schema, value, &FieldPath::Named(path))
+}
+
+/// Where a value sits in the message, spelled out only when it breaks a rule: a valid
+/// message costs no path strings at all.
+enum FieldPath<'a> {
+    Named(&'a str),
+    Field(&'a FieldPath<'a>, &'a str),
+    Item(&'a FieldPath<'a>, usize),
+}
+
+impl FieldPath<'_> {
+    fn spell(&self) -> String {
+        match self {
+            FieldPath::Named(name) => (*name).to_owned(),
+            FieldPath::Field(parent, name) => join(&parent.spell(), name),
+            FieldPath::Item(parent, index) => format!("{}[{index}]", parent.spell()),
+        }
+    }
+}
+
+fn check(schema: &Schema, value: &Value, at: &FieldPath<'_>) -> Result<(), Violation> {
     match schema {
         Schema::Any => Ok(()),
         Schema::Boolean => match value {
             Value::Bool(_) => Ok(()),
-            _ => Err(Violation::new(path, "must be a boolean", Some(value))),
+            _ => Err(Violation::new(
+                &at.spell(),
+                "must be a boolean",
+                Some(value),
+            )),
         },
         Schema::Integer { min, max, one_of } => {
             let Some(n) = integer(value) else {
-                return Err(Violation::new(path, "must be an integer", Some(value)));
+                return Err(Violation::new(
+                    &at.spell(),
+                    "must be an integer",
+                    Some(value),
+                ));
             };
             if let Some(allowed) = one_of {
                 if !allowed.contains(&n) {
                     let list: Vec<String> = allowed.iter().map(i64::to_string).collect();
                     let rule = format!("must be one of {}", list.join(", "));
-                    return Err(Violation::new(path, rule, Some(value)));
+                    return Err(Violation::new(&at.spell(), rule, Some(value)));
                 }
             }
             let too_low = min.is_some_and(|m| n < m);
@@ -407,7 +437,7 @@ pub(crate) fn validate(schema: &Schema, value: &Value, path: &str) -> Result<(),
                     (None, Some(hi)) => format!("must be at most {hi}"),
                     (None, None) => String::new(),
                 };
-                return Err(Violation::new(path, rule, Some(value)));
+                return Err(Violation::new(&at.spell(), rule, Some(value)));
             }
             Ok(())
         }
@@ -419,19 +449,19 @@ pub(crate) fn validate(schema: &Schema, value: &Value, path: &str) -> Result<(),
             one_of,
         } => {
             let Value::String(s) = value else {
-                return Err(Violation::new(path, "must be a string", Some(value)));
+                return Err(Violation::new(&at.spell(), "must be a string", Some(value)));
             };
             if let Some(allowed) = one_of {
                 if !allowed.contains(&s.as_str()) {
                     let rule = format!("must be one of {}", allowed.join(", "));
-                    return Err(Violation::new(path, rule, Some(value)));
+                    return Err(Violation::new(&at.spell(), rule, Some(value)));
                 }
                 return Ok(());
             }
             // The pattern goes first where it also fixes the length (revision).
             if let Some(pattern) = pattern {
                 if matches!(pattern, Pattern::Revision) && !pattern.matches(s) {
-                    return Err(Violation::new(path, pattern.rule(), Some(value)));
+                    return Err(Violation::new(&at.spell(), pattern.rule(), Some(value)));
                 }
             }
             // JSON Schema lengths count code points, not bytes.
@@ -442,32 +472,32 @@ pub(crate) fn validate(schema: &Schema, value: &Value, path: &str) -> Result<(),
                 } else {
                     format!("must be at least {min_len} characters")
                 };
-                return Err(Violation::new(path, rule, Some(value)));
+                return Err(Violation::new(&at.spell(), rule, Some(value)));
             }
             if let Some(max) = max_len {
                 if len > *max {
                     let rule = format!("must be at most {max} characters");
-                    return Err(Violation::new(path, rule, Some(value)));
+                    return Err(Violation::new(&at.spell(), rule, Some(value)));
                 }
             }
             if let Some(pattern) = pattern {
                 if !pattern.matches(s) {
-                    return Err(Violation::new(path, pattern.rule(), Some(value)));
+                    return Err(Violation::new(&at.spell(), pattern.rule(), Some(value)));
                 }
             }
             if let Some(format) = format {
                 if !format.matches(s) {
-                    return Err(Violation::new(path, format.rule(), Some(value)));
+                    return Err(Violation::new(&at.spell(), format.rule(), Some(value)));
                 }
             }
             Ok(())
         }
         Schema::Array(items) => {
             let Value::Array(values) = value else {
-                return Err(Violation::new(path, "must be an array", Some(value)));
+                return Err(Violation::new(&at.spell(), "must be an array", Some(value)));
             };
             for (i, item) in values.iter().enumerate() {
-                validate(items, item, &format!("{path}[{i}]"))?;
+                check(items, item, &FieldPath::Item(at, i))?;
             }
             Ok(())
         }
@@ -477,11 +507,19 @@ pub(crate) fn validate(schema: &Schema, value: &Value, path: &str) -> Result<(),
             closed,
         } => {
             let Value::Object(map) = value else {
-                return Err(Violation::new(path, "must be an object", Some(value)));
+                return Err(Violation::new(
+                    &at.spell(),
+                    "must be an object",
+                    Some(value),
+                ));
             };
             for name in *required {
                 if !map.contains_key(*name) {
-                    return Err(Violation::new(&join(path, name), "required", None));
+                    return Err(Violation::new(
+                        &FieldPath::Field(at, name).spell(),
+                        "required",
+                        None,
+                    ));
                 }
             }
             if *closed {
@@ -490,7 +528,7 @@ pub(crate) fn validate(schema: &Schema, value: &Value, path: &str) -> Result<(),
                     .find(|(key, _)| !properties.iter().any(|(name, _)| name == key))
                 {
                     return Err(Violation::new(
-                        &join(path, key),
+                        &FieldPath::Field(at, key).spell(),
                         "unknown field",
                         Some(value),
                     ));
@@ -498,7 +536,7 @@ pub(crate) fn validate(schema: &Schema, value: &Value, path: &str) -> Result<(),
             }
             for (name, schema) in *properties {
                 if let Some(value) = map.get(*name) {
-                    validate(schema, value, &join(path, name))?;
+                    check(schema, value, &FieldPath::Field(at, name))?;
                 }
             }
             Ok(())
