@@ -3,15 +3,17 @@
 //! Kept apart so that the pure graph engine, the store and the GraphQL schema share one
 //! definition of a job kind, state, result and dependency kind, with one spelling each
 //! (the upper-case GraphQL names, also used as the stored text), and one shape of a job as
-//! submitted, whichever way it came in (GraphQL, pulse message, task graph).
+//! submitted and of a push with its commits, whichever way they came in.
 
 mod enums;
 mod job;
 pub mod lifecycle;
+mod push;
 mod revision;
 
 pub use enums::{ArtifactKind, DependencyKind, JobKind, JobResult, JobState, UnknownVariant, Vcs};
 pub use job::{NewArtifact, NewJob, NewLog};
+pub use push::{CommitRecord, PushRecord};
 pub use revision::{InvalidRevision, Revision};
 
 /// The lowest and highest tier a job may have (Treeherder: 1 is shown by default, 3 hidden).
