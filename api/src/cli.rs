@@ -1,4 +1,5 @@
-//! The `treeherd` command line: `serve`, `migrate`, `token issue`, `schema`. Flags fall back
+//! The `treeherd` command line: `serve`, `migrate`, `token issue`, `schema`, `consume`,
+//! `import`, `pushlog`. Flags fall back
 //! to `TREEHERD_*` environment variables; this is the only place that reads them.
 
 use anyhow::Context as _;
@@ -89,6 +90,14 @@ enum Command {
         /// Largest request body in bytes.
         #[arg(long, env = "TREEHERD_MAX_BODY_BYTES", default_value_t = 64 * 1024 * 1024)]
         max_body_bytes: usize,
+        /// The secret GitHub signs push webhooks with (POST /api/webhooks/github is off
+        /// without it).
+        #[arg(long, env = "TREEHERD_GITHUB_WEBHOOK_SECRET", hide_env_values = true)]
+        github_webhook_secret: Option<String>,
+        /// How often to bring the pushlog of every hg repository up to date from its
+        /// json-pushes (e.g. 60s, 5m; default: never).
+        #[arg(long, env = "TREEHERD_PUSHLOG_INTERVAL", value_parser = auth::parse_ttl)]
+        pushlog_interval: Option<std::time::Duration>,
     },
     /// Applies pending database migrations and exits.
     Migrate {
@@ -130,6 +139,35 @@ enum Command {
     Import {
         #[command(subcommand)]
         command: ImportCommand,
+    },
+    /// The pushlog: bring it up to date, or backfill it.
+    Pushlog {
+        #[command(subcommand)]
+        command: PushlogCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PushlogCommand {
+    /// Brings an hg repository's pushlog up to date from its json-pushes.
+    Sync {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[arg(long)]
+        repository: String,
+    },
+    /// Backfills a repository's pushlog from a local git clone: each commit on the branch's
+    /// first-parent history becomes a push holding the commits it brought in.
+    ImportGit {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[arg(long)]
+        repository: String,
+        /// The local repository.
+        #[arg(long)]
+        path: std::path::PathBuf,
+        #[arg(long)]
+        branch: String,
     },
 }
 
@@ -190,6 +228,8 @@ impl Cli {
                 pool_size,
                 workers,
                 max_body_bytes,
+                github_webhook_secret,
+                pushlog_interval,
             } => {
                 let jwks = jwks_file
                     .map(|path| {
@@ -212,6 +252,8 @@ impl Cli {
                     pool_size,
                     workers,
                     max_body_bytes,
+                    github_webhook_secret,
+                    pushlog_interval,
                 };
                 let app = Application::build(&config).await?;
                 let host = config.bind.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h);
@@ -238,12 +280,7 @@ impl Cli {
             } => {
                 let secret = match jwt_secret {
                     Some(secret) => secret.into_bytes(),
-                    None => {
-                        let store = open(&database)?;
-                        let migrating = store.clone();
-                        tokio::task::spawn_blocking(move || migrating.migrate()).await??;
-                        auth::signing_secret(None, &store).await?
-                    }
+                    None => auth::signing_secret(None, &open_migrated(&database).await?).await?,
                 };
                 let token = TokenKeys::from_secret(&secret).issue(&subject, &scopes, ttl)?;
                 println!("{token}");
@@ -258,9 +295,7 @@ impl Cli {
                 batch,
                 prefetch,
             } => {
-                let store = open(&database)?;
-                let migrating = store.clone();
-                tokio::task::spawn_blocking(move || migrating.migrate()).await??;
+                let store = open_migrated(&database).await?;
                 let config = crate::consume::ConsumeConfig {
                     amqp_url,
                     exchange,
@@ -298,9 +333,7 @@ impl Cli {
                 let json: serde_json::Value = serde_json::from_slice(&text)
                     .with_context(|| format!("{} is not JSON", file.display()))?;
                 let graph = crate::import::parse(&json, rules.as_ref())?;
-                let store = open(&database)?;
-                let migrating = store.clone();
-                tokio::task::spawn_blocking(move || migrating.migrate()).await??;
+                let store = open_migrated(&database).await?;
                 let imported =
                     crate::import::task_graph(&store, graph, &repository, &revision).await?;
                 println!(
@@ -308,9 +341,53 @@ impl Cli {
                     imported.jobs, imported.edges
                 );
             }
+            Command::Pushlog {
+                command:
+                    PushlogCommand::Sync {
+                        database,
+                        repository,
+                    },
+            } => {
+                let store = open_migrated(&database).await?;
+                let repository = store.existing_repository(repository).await?;
+                let synced = crate::pushlog_sync::sync_repository(
+                    &store,
+                    &treeherd_schema::PushEvents::default(),
+                    &reqwest::Client::new(),
+                    &repository,
+                    &crate::pushlog_sync::SyncOptions::default(),
+                )
+                .await?;
+                println!(
+                    "{}: {} pushes stored, {} without changesets skipped, last push {}",
+                    repository.name, synced.pushes, synced.empty, synced.last_push_id
+                );
+            }
+            Command::Pushlog {
+                command:
+                    PushlogCommand::ImportGit {
+                        database,
+                        repository,
+                        path,
+                        branch,
+                    },
+            } => {
+                let store = open_migrated(&database).await?;
+                let pushes = treeherd_pushlog::first_parent_pushes(&path, &branch)?;
+                let stored = crate::import::git_pushes(&store, &repository, pushes).await?;
+                println!("imported {stored} pushes of {branch} into {repository}");
+            }
         }
         Ok(())
     }
+}
+
+/// The store, migrated: every command but `serve` (which migrates itself) starts so.
+async fn open_migrated(database: &DatabaseArgs) -> anyhow::Result<Store> {
+    let store = open(database)?;
+    let migrating = store.clone();
+    tokio::task::spawn_blocking(move || migrating.migrate()).await??;
+    Ok(store)
 }
 
 fn open(database: &DatabaseArgs) -> anyhow::Result<Store> {

@@ -26,6 +26,10 @@ pub struct Config {
     pub workers: Option<usize>,
     /// The largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// The secret GitHub signs push webhooks with; `None` turns the webhook off.
+    pub github_webhook_secret: Option<String>,
+    /// How often `serve` brings the pushlog of every hg repository up to date; `None`: never.
+    pub pushlog_interval: Option<Duration>,
 }
 
 impl Config {
@@ -41,6 +45,8 @@ impl Config {
             pool_size: 8,
             workers: None,
             max_body_bytes: 64 * 1024 * 1024,
+            github_webhook_secret: None,
+            pushlog_interval: None,
         }
     }
 

@@ -1,12 +1,14 @@
-//! Importing what build systems already produce: a Taskcluster task graph
+//! Importing what build systems and repositories already hold: a Taskcluster task graph
 //! (`full-task-graph.json`, `task-graph.json`, or queue task definitions keyed by taskId)
-//! becomes UNSCHEDULED jobs of one push and typed edges. Dependencies on tasks outside the
-//! file are kept as dangling edges that bind if those jobs arrive later.
+//! becomes UNSCHEDULED jobs of one push and typed edges (dependencies on tasks outside the
+//! file are kept as dangling edges that bind if those jobs arrive later); a git history
+//! becomes pushes.
 
-use std::io::{IsTerminal, Write};
 use treeherd_ingest::{EdgeRules, TaskGraph};
 use treeherd_model::{JobResult, JobState, NewJob, Revision};
 use treeherd_store::{NewDependency, Store, StoreError};
+
+use crate::progress::Progress;
 
 /// Jobs and edges written per transaction.
 const CHUNK: usize = 1000;
@@ -16,35 +18,6 @@ const CHUNK: usize = 1000;
 pub struct Imported {
     pub jobs: usize,
     pub edges: usize,
-}
-
-/// A progress line on stderr when it is a terminal (nothing in logs or pipes).
-struct Progress {
-    shown: bool,
-    total: usize,
-}
-
-impl Progress {
-    fn new(total: usize) -> Progress {
-        Progress {
-            shown: std::io::stderr().is_terminal(),
-            total,
-        }
-    }
-
-    fn at(&self, done: usize, what: &str) {
-        if self.shown {
-            let percent = done * 100 / self.total.max(1);
-            eprint!("\r{what}: {done}/{} ({percent}%)   ", self.total);
-            let _ = std::io::stderr().flush();
-        }
-    }
-
-    fn finish(&self) {
-        if self.shown {
-            eprintln!();
-        }
-    }
 }
 
 /// Parses a task graph with `rules` (the default edge-kind rules when `None`).
@@ -119,4 +92,25 @@ pub async fn task_graph(
         jobs: job_count,
         edges: edge_count,
     })
+}
+
+/// Stores the pushes of a git history (see `treeherd_pushlog::first_parent_pushes`) in
+/// transactions of [`CHUNK`] pushes, showing progress; returns how many were stored.
+pub async fn git_pushes(
+    store: &Store,
+    repository: &str,
+    pushes: treeherd_pushlog::FirstParentPushes,
+) -> Result<usize, StoreError> {
+    let progress = Progress::new(pushes.len());
+    let mut stored = 0;
+    let mut pushes = pushes.peekable();
+    while pushes.peek().is_some() {
+        let chunk: Vec<_> = pushes.by_ref().take(CHUNK).collect();
+        stored += chunk.len();
+        // A separate process: nobody here is subscribed to pushAdded.
+        store.store_pushes(repository.to_owned(), chunk).await?;
+        progress.at(stored, "pushes");
+    }
+    progress.finish();
+    Ok(stored)
 }

@@ -1,11 +1,12 @@
 //! HTTP routes: GraphQL over HTTP (POST `/graphql`), subscriptions over WebSocket (GET
-//! `/graphql` with an upgrade), GraphiQL (GET `/graphiql`), and the health probes.
+//! `/graphql` with an upgrade), GraphiQL (GET `/graphiql`), pulse jobs (POST `/api/jobs`),
+//! the pushlog routes (`crate::pushlog_routes`), and the health probes.
 
 use actix_web::http::header::ContentType;
 use actix_web::{HttpRequest, HttpResponse, guard, web};
 use async_graphql::http::GraphiQLSource;
 use async_graphql_actix_web::GraphQLSubscription;
-use treeherd_schema::{ApiError, JobEvents, TreeherdSchema};
+use treeherd_schema::{ApiError, Changes, TreeherdSchema};
 use treeherd_store::Store;
 
 use crate::auth::{self, TokenKeys, TrustedNetworks};
@@ -16,7 +17,9 @@ pub(crate) struct State {
     pub keys: TokenKeys,
     pub trusted: TrustedNetworks,
     pub store: Store,
-    pub events: JobEvents,
+    pub changes: Changes,
+    /// The secret GitHub signs webhook bodies with; `None` turns the webhook off.
+    pub github_webhook_secret: Option<Vec<u8>>,
 }
 
 pub(crate) fn configure(config: &mut web::ServiceConfig) {
@@ -32,6 +35,14 @@ pub(crate) fn configure(config: &mut web::ServiceConfig) {
                 .route(web::get().to(graphiql)),
         )
         .route("/api/jobs", web::post().to(post_jobs))
+        .route(
+            "/api/webhooks/github",
+            web::post().to(crate::pushlog_routes::github_webhook),
+        )
+        .route(
+            "/api/{repository}/json-pushes",
+            web::get().to(crate::pushlog_routes::json_pushes),
+        )
         .route("/graphiql", web::get().to(graphiql))
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
@@ -81,7 +92,7 @@ async fn graphql(state: web::Data<State>, request: HttpRequest, body: web::Bytes
 }
 
 /// An error as a JSON body with the HTTP status its code calls for.
-fn error_response(error: ApiError) -> HttpResponse {
+pub(crate) fn error_response(error: ApiError) -> HttpResponse {
     let (code, message) = error.into_client();
     let mut response = match code {
         "BAD_USER_INPUT" => HttpResponse::BadRequest(),
@@ -106,7 +117,7 @@ async fn post_jobs(
         Err(e) => return error_response(ApiError::BadUserInput(e.to_string())),
     };
     let caller = auth::caller_of(&request, &state.keys, &state.trusted);
-    match treeherd_schema::ingest::ingest_pulse(&state.store, &state.events, &caller, &messages)
+    match treeherd_schema::ingest::ingest_pulse(&state.store, &state.changes.jobs, &caller, &messages)
         .await
     {
         Ok(outcome) => {

@@ -6,7 +6,7 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 use std::net::TcpListener;
 use tracing_actix_web::TracingLogger;
-use treeherd_schema::JobEvents;
+use treeherd_schema::Changes;
 use treeherd_store::Store;
 
 use crate::Config;
@@ -41,10 +41,14 @@ impl Application {
         let secret = auth::signing_secret(config.jwt_secret.as_deref(), &store)
             .await
             .context("cannot load the token secret")?;
-        let events = JobEvents::default();
+        let changes = Changes::default();
         let state = web::Data::new(State {
-            schema: treeherd_schema::build(store.clone(), events.clone()),
-            events,
+            schema: treeherd_schema::build(store.clone(), changes.clone()),
+            changes: changes.clone(),
+            github_webhook_secret: config
+                .github_webhook_secret
+                .as_ref()
+                .map(|s| s.as_bytes().to_vec()),
             keys: match &config.jwks {
                 Some(jwks) => TokenKeys::from_secret(&secret)
                     .with_jwks(jwks, config.jwt_issuer.as_deref())
@@ -71,6 +75,9 @@ impl Application {
             server = server.workers(workers);
         }
         spawn_change_log_pruning(store.clone());
+        if let Some(every) = config.pushlog_interval {
+            crate::pushlog_sync::spawn_poller(store.clone(), changes.pushes, every);
+        }
         Ok(Application {
             server: server.run(),
             port,

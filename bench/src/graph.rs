@@ -107,6 +107,7 @@ async fn main() -> anyhow::Result<()> {
                 vcs: treeherd_model::Vcs::Hg,
                 url: "https://example.invalid/bench".into(),
                 indexed_attributes: vec![],
+                branch: None,
             })
             .await?;
     }

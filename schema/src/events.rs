@@ -1,8 +1,9 @@
-//! Job changes as they are committed, fanned out to subscribers in this process.
+//! Changes as they are committed, fanned out to subscribers in this process: one broadcast
+//! channel per kind of change (jobs, pushes), the same mechanism for each.
 
 use std::sync::Arc;
 use tokio::sync::broadcast;
-use treeherd_store::Job;
+use treeherd_store::{Job, Push};
 
 /// A job as written, with the name of its repository (what subscribers filter on).
 #[derive(Debug, Clone)]
@@ -11,32 +12,58 @@ pub struct JobEvent {
     pub job: Job,
 }
 
-/// The channel of committed job changes. Slow subscribers skip what they missed rather than
-/// hold writers back.
-#[derive(Clone)]
-pub struct JobEvents {
-    sender: broadcast::Sender<Arc<JobEvent>>,
+/// A push as stored, with the name of its repository.
+#[derive(Debug, Clone)]
+pub struct PushEvent {
+    pub repository: String,
+    pub push: Push,
 }
 
-impl JobEvents {
-    pub fn new(capacity: usize) -> JobEvents {
-        JobEvents {
+/// Every channel of committed changes a server has, handed to the schema and to each way in.
+#[derive(Clone, Default)]
+pub struct Changes {
+    pub jobs: JobEvents,
+    pub pushes: PushEvents,
+}
+
+/// Committed job changes.
+pub type JobEvents = Events<JobEvent>;
+/// Stored pushes.
+pub type PushEvents = Events<PushEvent>;
+
+/// A channel of committed changes. Slow subscribers skip what they missed rather than hold
+/// writers back.
+pub struct Events<T> {
+    sender: broadcast::Sender<Arc<T>>,
+}
+
+impl<T> Clone for Events<T> {
+    fn clone(&self) -> Self {
+        Events {
+            sender: self.sender.clone(),
+        }
+    }
+}
+
+impl<T> Events<T> {
+    pub fn new(capacity: usize) -> Events<T> {
+        Events {
             sender: broadcast::channel(capacity.max(1)).0,
         }
     }
 
-    pub(crate) fn publish(&self, event: JobEvent) {
+    pub fn publish(&self, event: T) {
         // No receiver is not an error: nobody is subscribed.
         let _ = self.sender.send(Arc::new(event));
     }
 
-    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Arc<JobEvent>> {
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Arc<T>> {
         self.sender.subscribe()
     }
 }
 
-impl Default for JobEvents {
+impl<T> Default for Events<T> {
     fn default() -> Self {
-        JobEvents::new(4096)
+        Events::new(4096)
     }
 }

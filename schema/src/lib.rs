@@ -11,13 +11,14 @@ mod events;
 pub mod ingest;
 mod loaders;
 mod mutation;
+pub mod pushlog;
 mod query;
 mod subscription;
 mod types;
 
 pub use caller::{Caller, Scopes};
 pub use error::ApiError;
-pub use events::JobEvents;
+pub use events::{Changes, Events, JobEvent, JobEvents, PushEvent, PushEvents};
 
 use async_graphql::Schema;
 use treeherd_store::Store;
@@ -32,14 +33,15 @@ pub const MAX_DEPTH: usize = 16;
 /// once per requested item (`first`). 50 pushes × 500 jobs × 20 fields fits.
 pub const MAX_COMPLEXITY: usize = 600_000;
 
-/// Builds the schema over a store. `events` carries job changes to subscribers.
-pub fn build(store: Store, events: JobEvents) -> TreeherdSchema {
+/// Builds the schema over a store. `changes` carries committed changes to subscribers.
+pub fn build(store: Store, changes: Changes) -> TreeherdSchema {
     Schema::build(query::Query, mutation::Mutation, subscription::Subscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .data(loaders::Loaders::new(store.clone()))
         .data(store)
-        .data(events)
+        .data(changes.jobs)
+        .data(changes.pushes)
         .finish()
 }
 

@@ -8,7 +8,10 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-use treeherd_store::{Commit, DanglingDependency, Dependency, Push, Repository, Store, StoreError};
+use treeherd_model::CommitRecord;
+use treeherd_store::{
+    DanglingDependency, Dependency, JobCount, Push, Repository, Store, StoreError,
+};
 
 pub(crate) struct StoreLoader(Store);
 
@@ -35,6 +38,8 @@ pub(crate) struct LogsOfJob(pub i64);
 pub(crate) struct ArtifactsOfJob(pub i64);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct CommitsOfPush(pub i64);
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct StatusOfPush(pub i64);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct DependenciesOfJob(pub i64);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -120,10 +125,21 @@ impl Loader<RepositoryById> for StoreLoader {
     }
 }
 
-impl Loader<CommitsOfPush> for StoreLoader {
-    type Value = Vec<Commit>;
+impl Loader<StatusOfPush> for StoreLoader {
+    type Value = Vec<JobCount>;
     type Error = Arc<StoreError>;
-    async fn load(&self, keys: &[CommitsOfPush]) -> Loaded<CommitsOfPush, Vec<Commit>> {
+    async fn load(&self, keys: &[StatusOfPush]) -> Loaded<StatusOfPush, Vec<JobCount>> {
+        keyed(
+            self.0.push_statuses(keys.iter().map(|k| k.0).collect()).await,
+            StatusOfPush,
+        )
+    }
+}
+
+impl Loader<CommitsOfPush> for StoreLoader {
+    type Value = Vec<CommitRecord>;
+    type Error = Arc<StoreError>;
+    async fn load(&self, keys: &[CommitsOfPush]) -> Loaded<CommitsOfPush, Vec<CommitRecord>> {
         keyed(
             self.0.commits(keys.iter().map(|k| k.0).collect()).await,
             CommitsOfPush,

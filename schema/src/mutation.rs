@@ -2,9 +2,10 @@
 //! is one transaction: all or nothing.
 
 use async_graphql::{Context, Object, SimpleObject};
-use treeherd_store::{NewDependency, NewPush, Store};
+use treeherd_model::PushRecord;
+use treeherd_store::{NewDependency, Store};
 
-use crate::events::{JobEvent, JobEvents};
+use crate::events::{JobEvent, JobEvents, PushEvents};
 use crate::types::{DependencyInput, Job, JobInput, Push, PushInput, Repository, RepositoryInput};
 use crate::{ApiError, Caller};
 
@@ -53,11 +54,20 @@ impl Mutation {
     /// Stores a push and its commits (idempotent on the revision). Needs `write:<repository>`.
     async fn submit_push(&self, ctx: &Context<'_>, input: PushInput) -> Result<Push, ApiError> {
         caller(ctx).require_write(&input.repository)?;
-        let push = ctx
-            .data::<Store>()?
-            .submit_push(NewPush::try_from(input)?)
-            .await?;
-        Ok(Push(push))
+        let repository = input.repository.clone();
+        let record = PushRecord::try_from(input)?;
+        let stored = crate::pushlog::store_pushes(
+            ctx.data::<Store>()?,
+            ctx.data::<PushEvents>()?,
+            repository,
+            vec![record],
+        )
+        .await?;
+        stored
+            .into_iter()
+            .next()
+            .map(Push)
+            .ok_or_else(|| ApiError::Internal("a stored push vanished".into()))
     }
 
     /// Upserts jobs by guid, all in one transaction. Needs `write:<repository>` for each.

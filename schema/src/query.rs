@@ -28,18 +28,14 @@ impl Query {
         Ok(ctx.data::<Store>()?.repository(name).await?.map(Repository))
     }
 
-    /// The push of `repository` that holds `revision` (its own or one of its commits').
+    /// The push of `repository` that holds `revision` as its own or one of its commits':
+    /// a full revision, or a prefix of at least 12 hex digits that names one push.
     async fn push(
         &self,
         ctx: &Context<'_>,
         repository: String,
         revision: String,
     ) -> Result<Option<Push>, ApiError> {
-        if revision.len() != 40 || !revision.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(ApiError::BadUserInput(format!(
-                "{revision:?} is not a revision (expected 40 hexadecimal digits)"
-            )));
-        }
         let push = ctx
             .data::<Store>()?
             .push_by_revision(repository, revision)

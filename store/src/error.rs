@@ -48,3 +48,9 @@ impl From<treeherd_model::UnknownVariant> for StoreError {
         StoreError::Internal(format!("stored value: {e}"))
     }
 }
+
+impl From<treeherd_model::InvalidRevision> for StoreError {
+    fn from(e: treeherd_model::InvalidRevision) -> Self {
+        StoreError::Internal(format!("stored revision: {e}"))
+    }
+}

@@ -13,6 +13,7 @@ mod dependencies;
 mod error;
 mod graph;
 mod jobs;
+mod push_writes;
 mod pushes;
 mod repositories;
 mod schema;
@@ -22,6 +23,8 @@ mod types;
 
 pub use db::{Backend, DatabaseUrl, StoreOptions};
 pub use error::StoreError;
+pub use push_writes::StoredPush;
+pub use pushes::{Direction, MIN_REVISION_PREFIX};
 pub use types::*;
 
 use db::{DbConnection, Pool};

@@ -7,14 +7,16 @@
 use diesel::prelude::*;
 use std::collections::HashMap;
 
-use crate::db::{self, BATCH_ROWS, DbConnection};
+use treeherd_model::{CommitRecord, PushRecord, Revision};
+
+use crate::db::{BATCH_ROWS, DbConnection};
 use crate::repositories;
-use crate::schema::{self, commits, pushes};
-use crate::{Commit, NewPush, Page, PageRequest, Push, Store, StoreError};
+use crate::schema::{commits, jobs, pushes};
+use crate::{JobCount, Page, PageRequest, Push, PushFilter, Store, StoreError};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = pushes)]
-struct PushRow {
+pub(crate) struct PushRow {
     id: i64,
     repository_id: i64,
     push_id: Option<i64>,
@@ -25,7 +27,7 @@ struct PushRow {
 
 impl PushRow {
     /// The push, unless the row is a placeholder.
-    fn known(self) -> Option<Push> {
+    pub(crate) fn known(self) -> Option<Push> {
         Some(Push {
             id: self.id,
             repository_id: self.repository_id,
@@ -39,40 +41,20 @@ impl PushRow {
 
 #[derive(Insertable)]
 #[diesel(table_name = pushes, treat_none_as_default_value = false)]
-struct PushValues<'a> {
-    repository_id: i64,
-    push_id: Option<i64>,
-    revision: &'a str,
-    author: &'a str,
-    pushed_at: i64,
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = commits, treat_none_as_default_value = false)]
-struct CommitValues<'a> {
-    push_row_id: i64,
-    position: i32,
-    revision: &'a str,
-    author: &'a str,
-    message: &'a str,
+pub(crate) struct PushValues<'a> {
+    pub(crate) repository_id: i64,
+    pub(crate) push_id: Option<i64>,
+    pub(crate) revision: &'a str,
+    pub(crate) author: &'a str,
+    pub(crate) pushed_at: i64,
 }
 
 impl Store {
-    /// Stores a push with its commits. Idempotent on (repository, revision): submitting a
-    /// known revision again updates its author, time and commits. A push id already held by
-    /// another revision, or a known revision under another push id, is a conflict.
-    pub async fn submit_push(&self, new: NewPush) -> Result<Push, StoreError> {
-        if new.push_id.is_some_and(|id| id < 1) {
-            return Err(StoreError::Invalid("a push id starts at 1".into()));
-        }
-        self.run(move |conn| db::write(conn, |conn| submit(conn, &new)))
-            .await
-    }
-
     /// A repository's pushes, newest first; `after` is a push id (exclusive).
     pub async fn pushes(
         &self,
         repository_id: i64,
+        filter: PushFilter,
         page: PageRequest,
     ) -> Result<Page<Push>, StoreError> {
         self.run(move |conn| {
@@ -86,6 +68,15 @@ impl Store {
             if let Some(after) = page.after {
                 query = query.filter(pushes::push_id.lt(after));
             }
+            if let Some(author) = &filter.author {
+                query = query.filter(pushes::author.eq(author));
+            }
+            if let Some(since) = filter.since {
+                query = query.filter(pushes::pushed_at.ge(since));
+            }
+            if let Some(until) = filter.until {
+                query = query.filter(pushes::pushed_at.lt(until));
+            }
             let rows = query.load(conn)?;
             Ok(Page::from_overfetch(
                 rows.into_iter().filter_map(PushRow::known).collect(),
@@ -96,36 +87,131 @@ impl Store {
     }
 
     /// The push of a repository that holds `revision`, as its own revision or one of its
-    /// commits'. `NotFound` when the repository does not exist; `None` when no push does.
+    /// commits'; `revision` is a full revision or a prefix of at least
+    /// [`MIN_REVISION_PREFIX`] hex digits. `NotFound` when the repository does not exist,
+    /// `Invalid` for a short or ambiguous prefix; `None` when no push holds it.
     pub async fn push_by_revision(
         &self,
         repository: String,
         revision: String,
     ) -> Result<Option<Push>, StoreError> {
         let revision = revision.to_ascii_lowercase();
+        let hex = revision.bytes().all(|b| b.is_ascii_hexdigit());
+        if !hex || !(MIN_REVISION_PREFIX..=Revision::LEN).contains(&revision.len()) {
+            return Err(StoreError::Invalid(format!(
+                "{revision:?} is not a revision or a prefix of {MIN_REVISION_PREFIX} to {} hex digits",
+                Revision::LEN
+            )));
+        }
         self.run(move |conn| {
-            // The common case in one round trip: the push's own revision.
-            let own = pushes::table
-                .inner_join(schema::repositories::table)
-                .filter(schema::repositories::name.eq(&repository))
-                .filter(pushes::revision.eq(&revision))
-                .filter(pushes::push_id.is_not_null())
-                .select(PushRow::as_select())
-                .first(conn)
-                .optional()?;
-            if let Some(push) = own {
-                return Ok(push.known());
-            }
             let repository = repositories::existing(conn, &repository)?;
-            let by_commit = pushes::table
-                .inner_join(commits::table)
-                .filter(pushes::repository_id.eq(repository.id))
-                .filter(commits::revision.eq(&revision))
-                .filter(pushes::push_id.is_not_null())
+            find_by_revision(conn, repository.id, &revision)
+        })
+        .await
+    }
+
+    /// The push before (`Older`) or after (`Newer`) `push_id` in its repository's pushlog.
+    pub async fn adjacent_push(
+        &self,
+        repository_id: i64,
+        push_id: i64,
+        direction: Direction,
+    ) -> Result<Option<Push>, StoreError> {
+        self.run(move |conn| {
+            let query = pushes::table
+                .filter(pushes::repository_id.eq(repository_id))
                 .select(PushRow::as_select())
-                .first(conn)
-                .optional()?;
-            Ok(by_commit.and_then(PushRow::known))
+                .into_boxed();
+            let query = match direction {
+                Direction::Older => query
+                    .filter(pushes::push_id.lt(push_id))
+                    .order(pushes::push_id.desc()),
+                Direction::Newer => query
+                    .filter(pushes::push_id.gt(push_id))
+                    .order(pushes::push_id.asc()),
+            };
+            Ok(query.first(conn).optional()?.and_then(PushRow::known))
+        })
+        .await
+    }
+
+    /// The highest push id of a repository (0 when it has no push yet).
+    pub async fn last_push_id(&self, repository_id: i64) -> Result<i64, StoreError> {
+        self.run(move |conn| {
+            let last: Option<i64> = pushes::table
+                .filter(pushes::repository_id.eq(repository_id))
+                .select(diesel::dsl::max(pushes::push_id))
+                .first(conn)?;
+            Ok(last.unwrap_or(0))
+        })
+        .await
+    }
+
+    /// Pushes with `after < push id <= through`, oldest first, with their commits, at most
+    /// `limit` of them: what `json-pushes` serves.
+    pub async fn push_records(
+        &self,
+        repository_id: i64,
+        after: i64,
+        through: i64,
+        limit: usize,
+    ) -> Result<Vec<PushRecord>, StoreError> {
+        self.run(move |conn| {
+            let rows: Vec<PushRow> = pushes::table
+                .filter(pushes::repository_id.eq(repository_id))
+                .filter(pushes::push_id.gt(after))
+                .filter(pushes::push_id.le(through))
+                .select(PushRow::as_select())
+                .order(pushes::push_id.asc())
+                .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+                .load(conn)?;
+            let pushes: Vec<Push> = rows.into_iter().filter_map(PushRow::known).collect();
+            let ids: Vec<i64> = pushes.iter().map(|p| p.id).collect();
+            let mut commits = commits_of(conn, &ids)?;
+            pushes
+                .into_iter()
+                .map(|push| {
+                    Ok(PushRecord {
+                        push_id: Some(push.push_id),
+                        revision: push.revision.parse()?,
+                        author: push.author,
+                        pushed_at: push.pushed_at,
+                        commits: commits.remove(&push.id).unwrap_or_default(),
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    /// How many jobs of each push are in each state and result.
+    pub async fn push_statuses(
+        &self,
+        push_row_ids: Vec<i64>,
+    ) -> Result<HashMap<i64, Vec<JobCount>>, StoreError> {
+        self.run(move |conn| {
+            let mut by_push: HashMap<i64, Vec<JobCount>> = HashMap::new();
+            for chunk in push_row_ids.chunks(BATCH_ROWS) {
+                let rows: Vec<(Option<i64>, String, String, i64)> = jobs::table
+                    .filter(jobs::push_row_id.eq_any(chunk))
+                    .group_by((jobs::push_row_id, jobs::state, jobs::result))
+                    .select((
+                        jobs::push_row_id,
+                        jobs::state,
+                        jobs::result,
+                        diesel::dsl::count_star(),
+                    ))
+                    .load(conn)?;
+                for (push, state, result, count) in rows {
+                    let Some(push) = push else { continue };
+                    by_push.entry(push).or_default().push(JobCount {
+                        state: state.parse()?,
+                        result: result.parse()?,
+                        count,
+                    });
+                }
+            }
+            Ok(by_push)
         })
         .await
     }
@@ -162,146 +248,99 @@ impl Store {
     pub async fn commits(
         &self,
         push_ids: Vec<i64>,
-    ) -> Result<HashMap<i64, Vec<Commit>>, StoreError> {
-        self.run(move |conn| {
-            let rows: Vec<(i64, String, String, String)> = commits::table
-                .filter(commits::push_row_id.eq_any(&push_ids))
-                .order((commits::push_row_id, commits::position))
-                .select((
-                    commits::push_row_id,
-                    commits::revision,
-                    commits::author,
-                    commits::message,
-                ))
-                .load(conn)?;
-            let mut by_push: HashMap<i64, Vec<Commit>> = HashMap::new();
-            for (push, revision, author, message) in rows {
-                by_push.entry(push).or_default().push(Commit {
-                    revision,
-                    author,
-                    message,
-                });
-            }
-            Ok(by_push)
-        })
-        .await
+    ) -> Result<HashMap<i64, Vec<CommitRecord>>, StoreError> {
+        self.run(move |conn| commits_of(conn, &push_ids)).await
     }
 }
 
-fn find(
+/// The least number of hex digits that finds a push by a revision prefix.
+pub const MIN_REVISION_PREFIX: usize = 12;
+
+/// Which neighbour of a push.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Older,
+    Newer,
+}
+
+/// The push holding `revision` (full or a prefix), by its own revision or a commit's.
+fn find_by_revision(
     conn: &mut DbConnection,
     repository_id: i64,
-    filter: PushKey<'_>,
-) -> Result<Option<PushRow>, StoreError> {
-    let query = pushes::table
+    revision: &str,
+) -> Result<Option<Push>, StoreError> {
+    // Hex digits sort below `g`: a prefix's revisions are those in [prefix, prefix + "g").
+    let (low, high) = (revision.to_owned(), format!("{revision}g"));
+    let own: Vec<PushRow> = pushes::table
         .filter(pushes::repository_id.eq(repository_id))
+        .filter(pushes::push_id.is_not_null())
+        .filter(pushes::revision.ge(&low))
+        .filter(pushes::revision.lt(&high))
         .select(PushRow::as_select())
-        .into_boxed();
-    let query = match filter {
-        PushKey::Revision(revision) => query.filter(pushes::revision.eq(revision)),
-        PushKey::PushId(push_id) => query.filter(pushes::push_id.eq(push_id)),
-    };
-    Ok(query.first(conn).optional()?)
-}
-
-enum PushKey<'a> {
-    Revision(&'a str),
-    PushId(i64),
-}
-
-fn submit(conn: &mut DbConnection, new: &NewPush) -> Result<Push, StoreError> {
-    let repository = repositories::existing(conn, &new.repository)?;
-    let revision = new.revision.as_str();
-    // The push id the pushlog gives, or the next one.
-    let next_push_id = |conn: &mut DbConnection| -> Result<i64, StoreError> {
-        if let Some(push_id) = new.push_id {
-            return Ok(push_id);
-        }
-        let last: Option<i64> = pushes::table
-            .filter(pushes::repository_id.eq(repository.id))
-            .select(diesel::dsl::max(pushes::push_id))
-            .first(conn)?;
-        Ok(last.unwrap_or(0) + 1)
-    };
-    let free = |conn: &mut DbConnection, push_id: i64| -> Result<(), StoreError> {
-        match find(conn, repository.id, PushKey::PushId(push_id))? {
-            Some(holder) => Err(StoreError::Conflict(format!(
-                "push {push_id} of {:?} is revision {} already",
-                repository.name, holder.revision
-            ))),
-            None => Ok(()),
-        }
-    };
-    let row = match find(conn, repository.id, PushKey::Revision(revision))? {
-        Some(known) => {
-            let push_id = match known.push_id {
-                Some(push_id) => {
-                    if let Some(asked) = new.push_id.filter(|id| *id != push_id) {
-                        return Err(StoreError::Conflict(format!(
-                            "revision {revision} is push {push_id} of {:?}, not push {asked}",
-                            repository.name
-                        )));
-                    }
-                    push_id
-                }
-                // A placeholder: the pushlog fills it in.
-                None => {
-                    let push_id = next_push_id(conn)?;
-                    free(conn, push_id)?;
-                    push_id
-                }
-            };
-            diesel::update(pushes::table.find(known.id))
-                .set((
-                    pushes::push_id.eq(push_id),
-                    pushes::author.eq(&new.author),
-                    pushes::pushed_at.eq(new.pushed_at),
-                ))
-                .execute(conn)?;
-            diesel::delete(commits::table.filter(commits::push_row_id.eq(known.id)))
-                .execute(conn)?;
-            known.id
-        }
-        None => {
-            let push_id = next_push_id(conn)?;
-            free(conn, push_id)?;
-            diesel::insert_into(pushes::table)
-                .values(PushValues {
-                    repository_id: repository.id,
-                    push_id: Some(push_id),
-                    revision,
-                    author: &new.author,
-                    pushed_at: new.pushed_at,
-                })
-                .execute(conn)?;
-            find(conn, repository.id, PushKey::PushId(push_id))?
-                .ok_or_else(|| StoreError::internal("inserted push vanished"))?
-                .id
-        }
-    };
-    let commit_rows: Vec<CommitValues<'_>> = new
-        .commits
-        .iter()
-        .enumerate()
-        .map(|(position, commit)| CommitValues {
-            push_row_id: row,
-            position: i32::try_from(position).unwrap_or(i32::MAX),
-            revision: commit.revision.as_str(),
-            author: &commit.author,
-            message: &commit.message,
-        })
+        .limit(2)
+        .load(conn)?;
+    let by_commit: Vec<PushRow> = pushes::table
+        .inner_join(commits::table)
+        .filter(pushes::repository_id.eq(repository_id))
+        .filter(pushes::push_id.is_not_null())
+        .filter(commits::revision.ge(&low))
+        .filter(commits::revision.lt(&high))
+        .select(PushRow::as_select())
+        .limit(2)
+        .load(conn)?;
+    let mut found: Vec<Push> = own
+        .into_iter()
+        .chain(by_commit)
+        .filter_map(PushRow::known)
         .collect();
-    for chunk in commit_rows.chunks(BATCH_ROWS) {
-        per_backend!(conn, |c| diesel::insert_into(commits::table)
-            .values(chunk)
-            .execute(c)?);
+    found.sort_by_key(|p| p.id);
+    found.dedup_by_key(|p| p.id);
+    match found.len() {
+        0 | 1 => Ok(found.pop()),
+        _ => Err(StoreError::Invalid(format!(
+            "revision prefix {revision} names more than one push; give more digits"
+        ))),
     }
-    pushes::table
-        .find(row)
-        .select(PushRow::as_select())
-        .first(conn)?
-        .known()
-        .ok_or_else(|| StoreError::internal("a submitted push has no push id"))
+}
+
+fn commits_of(
+    conn: &mut DbConnection,
+    push_ids: &[i64],
+) -> Result<HashMap<i64, Vec<CommitRecord>>, StoreError> {
+    type Row = (i64, String, String, String, Option<String>, String, String, String);
+    let mut by_push: HashMap<i64, Vec<CommitRecord>> = HashMap::new();
+    for chunk in push_ids.chunks(BATCH_ROWS) {
+        let rows: Vec<Row> = commits::table
+            .filter(commits::push_row_id.eq_any(chunk))
+            .order((commits::push_row_id, commits::position))
+            .select((
+                commits::push_row_id,
+                commits::revision,
+                commits::author,
+                commits::message,
+                commits::branch,
+                commits::tags,
+                commits::files,
+                commits::parents,
+            ))
+            .load(conn)?;
+        for (push, revision, author, message, branch, tags, files, parents) in rows {
+            let parents: Vec<String> = serde_json::from_str(&parents)?;
+            by_push.entry(push).or_default().push(CommitRecord {
+                revision: revision.parse()?,
+                author,
+                message,
+                branch,
+                tags: serde_json::from_str(&tags)?,
+                files: serde_json::from_str(&files)?,
+                parents: parents
+                    .iter()
+                    .map(|p| p.parse())
+                    .collect::<Result<_, _>>()?,
+            });
+        }
+    }
+    Ok(by_push)
 }
 
 /// The row of each revision's push, creating placeholders for revisions the pushlog has not

@@ -15,6 +15,7 @@ struct RepositoryRow {
     vcs: String,
     url: String,
     indexed_attributes: String,
+    branch: Option<String>,
 }
 
 impl TryFrom<RepositoryRow> for Repository {
@@ -26,6 +27,7 @@ impl TryFrom<RepositoryRow> for Repository {
             vcs: row.vcs.parse()?,
             url: row.url,
             indexed_attributes: serde_json::from_str(&row.indexed_attributes)?,
+            branch: row.branch,
         })
     }
 }
@@ -37,6 +39,7 @@ struct RepositoryValues<'a> {
     vcs: &'static str,
     url: &'a str,
     indexed_attributes: String,
+    branch: Option<&'a str>,
 }
 
 /// A repository name: what URLs and scopes (`write:NAME`) are made of.
@@ -92,6 +95,7 @@ impl Store {
                         vcs: new.vcs.as_str(),
                         url: &new.url,
                         indexed_attributes: serde_json::to_string(&new.indexed_attributes)?,
+                        branch: new.branch.as_deref(),
                     })
                     .execute(conn)?;
                 find_by_name(conn, &new.name)?
@@ -117,6 +121,20 @@ impl Store {
 
     pub async fn repository(&self, name: String) -> Result<Option<Repository>, StoreError> {
         self.run(move |conn| find_by_name(conn, &name)).await
+    }
+
+    /// The repository at `url`, compared after `normalize` (e.g. GitHub's URL spellings).
+    pub async fn repository_by_url(
+        &self,
+        url: String,
+        normalize: fn(&str) -> String,
+    ) -> Result<Option<Repository>, StoreError> {
+        let wanted = normalize(&url);
+        Ok(self
+            .repositories()
+            .await?
+            .into_iter()
+            .find(|r| normalize(&r.url) == wanted))
     }
 
     /// The named repository, or `NotFound`.

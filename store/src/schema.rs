@@ -8,6 +8,7 @@ diesel::table! {
         vcs -> Text,
         url -> Text,
         indexed_attributes -> Text,
+        branch -> Nullable<Text>,
     }
 }
 
@@ -29,6 +30,10 @@ diesel::table! {
         revision -> Text,
         author -> Text,
         message -> Text,
+        branch -> Nullable<Text>,
+        tags -> Text,
+        files -> Text,
+        parents -> Text,
     }
 }
 

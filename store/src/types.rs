@@ -1,7 +1,7 @@
 //! What the store takes in and gives back. Times are unix microseconds (UTC).
 
 use serde_json::{Map, Value};
-use treeherd_model::{DependencyKind, JobKind, JobResult, JobState, NewArtifact, Revision, Vcs};
+use treeherd_model::{DependencyKind, JobKind, JobResult, JobState, NewArtifact, Vcs};
 
 /// A source repository and the attribute keys its jobs are indexed by.
 #[derive(Debug, Clone, PartialEq)]
@@ -11,6 +11,8 @@ pub struct Repository {
     pub vcs: Vcs,
     pub url: String,
     pub indexed_attributes: Vec<String>,
+    /// The branch a git repository's pushlog follows (`None`: the default branch).
+    pub branch: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -19,6 +21,7 @@ pub struct NewRepository {
     pub vcs: Vcs,
     pub url: String,
     pub indexed_attributes: Vec<String>,
+    pub branch: Option<String>,
 }
 
 /// One push to a repository: `push_id` orders pushes within the repository.
@@ -33,29 +36,23 @@ pub struct Push {
     pub pushed_at: i64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Commit {
-    pub revision: String,
-    pub author: String,
-    pub message: String,
+/// Conditions on listed pushes, all of which must hold.
+#[derive(Debug, Clone, Default)]
+pub struct PushFilter {
+    /// Who pushed, exactly.
+    pub author: Option<String>,
+    /// Pushed at or after (unix microseconds).
+    pub since: Option<i64>,
+    /// Pushed before (unix microseconds).
+    pub until: Option<i64>,
 }
 
-#[derive(Debug, Clone)]
-pub struct NewCommit {
-    pub revision: Revision,
-    pub author: String,
-    pub message: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewPush {
-    pub repository: String,
-    /// The push's number in its repository; `None` takes the next one.
-    pub push_id: Option<i64>,
-    pub revision: Revision,
-    pub author: String,
-    pub pushed_at: i64,
-    pub commits: Vec<NewCommit>,
+/// How many jobs of a push are in a state with a result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobCount {
+    pub state: JobState,
+    pub result: JobResult,
+    pub count: i64,
 }
 
 /// A job of any kind. `push_row_id` is `None` for jobs that hang off no push.

@@ -3,9 +3,8 @@
 
 use async_graphql::{InputObject, Json};
 use chrono::{DateTime, Utc};
-use treeherd_model::NewJob;
-use treeherd_model::Revision;
-use treeherd_store::{JobFilter, NewCommit, NewDependency, NewPush, NewRepository};
+use treeherd_model::{CommitRecord, NewJob, PushRecord, Revision};
+use treeherd_store::{JobFilter, NewDependency, NewRepository};
 
 use super::time::to_micros;
 use super::{DependencyKind, JobKind, JobResult, JobState, Vcs};
@@ -19,6 +18,9 @@ pub(crate) struct RepositoryInput {
     /// Attribute keys whose values are indexed for filtering.
     #[graphql(default)]
     indexed_attributes: Vec<String>,
+    /// The branch a git repository's pushlog follows (default: the repository's default
+    /// branch, as GitHub names it).
+    branch: Option<String>,
 }
 
 impl From<RepositoryInput> for NewRepository {
@@ -28,6 +30,7 @@ impl From<RepositoryInput> for NewRepository {
             vcs: input.vcs.into(),
             url: input.url,
             indexed_attributes: input.indexed_attributes,
+            branch: input.branch,
         }
     }
 }
@@ -37,6 +40,14 @@ pub(crate) struct CommitInput {
     revision: String,
     author: String,
     message: String,
+    branch: Option<String>,
+    #[graphql(default)]
+    tags: Vec<String>,
+    #[graphql(default)]
+    files: Vec<String>,
+    /// Parent revisions, first parent first.
+    #[graphql(default)]
+    parents: Vec<String>,
 }
 
 #[derive(InputObject)]
@@ -58,24 +69,31 @@ fn revision(value: &str, what: &str) -> Result<Revision, ApiError> {
         .map_err(|e| ApiError::BadUserInput(format!("{what}: {e}")))
 }
 
-impl TryFrom<PushInput> for NewPush {
+impl TryFrom<PushInput> for PushRecord {
     type Error = ApiError;
-    fn try_from(input: PushInput) -> Result<NewPush, ApiError> {
+    fn try_from(input: PushInput) -> Result<PushRecord, ApiError> {
         let commits = input
             .commits
             .into_iter()
             .enumerate()
             .map(|(i, c)| {
-                Ok(NewCommit {
+                Ok(CommitRecord {
                     revision: revision(&c.revision, &format!("commit {i}"))?,
                     author: c.author,
                     message: c.message,
+                    branch: c.branch,
+                    tags: c.tags,
+                    files: c.files,
+                    parents: c
+                        .parents
+                        .iter()
+                        .map(|p| revision(p, &format!("commit {i}'s parent")))
+                        .collect::<Result<_, _>>()?,
                 })
             })
             .collect::<Result<_, ApiError>>()?;
-        Ok(NewPush {
+        Ok(PushRecord {
             revision: revision(&input.revision, "push")?,
-            repository: input.repository,
             push_id: input.push_id,
             author: input.author,
             pushed_at: to_micros(input.pushed_at),

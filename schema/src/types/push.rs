@@ -1,14 +1,15 @@
-//! `Push`: one push to a repository, its commits and its jobs.
+//! `Push`: one push to a repository, its commits, its jobs and their status.
 
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use treeherd_store::{JobScope, Store};
+use treeherd_model::{JobResult as Result_, JobState as State};
+use treeherd_store::{Direction, JobScope, Store};
 
 use super::time::to_datetime;
 use super::{Job, JobFilterInput, KeyCursor, Repository, connection, page_request};
 use crate::ApiError;
-use crate::loaders::{CommitsOfPush, Loaders, RepositoryById};
+use crate::loaders::{CommitsOfPush, Loaders, RepositoryById, StatusOfPush};
 
 pub(crate) struct Push(pub treeherd_store::Push);
 
@@ -17,6 +18,56 @@ pub(crate) struct Commit {
     revision: String,
     author: String,
     message: String,
+    /// hg's named branch (git commits have none).
+    branch: Option<String>,
+    tags: Vec<String>,
+    /// Files the commit touched, when the source said.
+    files: Vec<String>,
+    /// Parent revisions, first parent first.
+    parents: Vec<String>,
+}
+
+/// How many of a push's jobs are where, like Treeherder's push status: one count per state
+/// while not completed, and one per result once completed.
+#[derive(SimpleObject, Default)]
+pub(crate) struct PushStatus {
+    total: i64,
+    unscheduled: i64,
+    pending: i64,
+    running: i64,
+    completed: i64,
+    success: i64,
+    testfailed: i64,
+    busted: i64,
+    exception: i64,
+    retry: i64,
+    usercancel: i64,
+    superseded: i64,
+    unknown: i64,
+}
+
+impl PushStatus {
+    fn count(&mut self, state: State, result: Result_, n: i64) {
+        self.total += n;
+        match state {
+            State::Unscheduled => self.unscheduled += n,
+            State::Pending => self.pending += n,
+            State::Running => self.running += n,
+            State::Completed => {
+                self.completed += n;
+                match result {
+                    Result_::Success => self.success += n,
+                    Result_::TestFailed => self.testfailed += n,
+                    Result_::Busted => self.busted += n,
+                    Result_::Exception => self.exception += n,
+                    Result_::Retry => self.retry += n,
+                    Result_::UserCancel => self.usercancel += n,
+                    Result_::Superseded => self.superseded += n,
+                    Result_::Unknown => self.unknown += n,
+                }
+            }
+        }
+    }
 }
 
 #[Object]
@@ -50,11 +101,39 @@ impl Push {
             .unwrap_or_default()
             .into_iter()
             .map(|c| Commit {
-                revision: c.revision,
+                revision: c.revision.into_string(),
                 author: c.author,
                 message: c.message,
+                branch: c.branch,
+                tags: c.tags,
+                files: c.files,
+                parents: c.parents.into_iter().map(|p| p.into_string()).collect(),
             })
             .collect())
+    }
+
+    /// Job counts by state and result.
+    async fn status(&self, ctx: &Context<'_>) -> Result<PushStatus, ApiError> {
+        let counts = ctx
+            .data::<Loaders>()?
+            .0
+            .load_one(StatusOfPush(self.0.id))
+            .await?;
+        let mut status = PushStatus::default();
+        for count in counts.unwrap_or_default() {
+            status.count(count.state, count.result, count.count);
+        }
+        Ok(status)
+    }
+
+    /// The push before this one in the pushlog.
+    async fn previous(&self, ctx: &Context<'_>) -> Result<Option<Push>, ApiError> {
+        self.adjacent(ctx, Direction::Older).await
+    }
+
+    /// The push after this one in the pushlog.
+    async fn next(&self, ctx: &Context<'_>) -> Result<Option<Push>, ApiError> {
+        self.adjacent(ctx, Direction::Newer).await
     }
 
     async fn repository(&self, ctx: &Context<'_>) -> Result<Repository, ApiError> {
@@ -82,5 +161,19 @@ impl Push {
             .jobs(JobScope::Push(self.0.id), filter, request)
             .await?;
         Ok(connection(page, request.after.is_some(), |j| j.id, Job))
+    }
+}
+
+impl Push {
+    async fn adjacent(
+        &self,
+        ctx: &Context<'_>,
+        direction: Direction,
+    ) -> Result<Option<Push>, ApiError> {
+        Ok(ctx
+            .data::<Store>()?
+            .adjacent_push(self.0.repository_id, self.0.push_id, direction)
+            .await?
+            .map(Push))
     }
 }

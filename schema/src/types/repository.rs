@@ -2,8 +2,10 @@
 
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Object};
-use treeherd_store::Store;
+use chrono::{DateTime, Utc};
+use treeherd_store::{PushFilter, Store};
 
+use super::time::to_micros;
 use super::{KeyCursor, Push, Vcs, connection, page_request};
 use crate::ApiError;
 
@@ -28,16 +30,33 @@ impl Repository {
         &self.0.indexed_attributes
     }
 
-    /// Pushes, newest first (by push id).
+    /// The branch a git repository's pushlog follows (`null`: the default branch).
+    async fn branch(&self) -> Option<&str> {
+        self.0.branch.as_deref()
+    }
+
+    /// Pushes, newest first (by push id); `author` exactly, pushed at or after `since` and
+    /// before `until`.
     #[graphql(complexity = "(first.clamp(0, 1000) as usize) * child_complexity + 1")]
     async fn pushes(
         &self,
         ctx: &Context<'_>,
         first: i32,
         after: Option<String>,
+        author: Option<String>,
+        since: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
     ) -> Result<Connection<KeyCursor, Push>, ApiError> {
         let request = page_request(first, after)?;
-        let page = ctx.data::<Store>()?.pushes(self.0.id, request).await?;
+        let filter = PushFilter {
+            author,
+            since: since.map(to_micros),
+            until: until.map(to_micros),
+        };
+        let page = ctx
+            .data::<Store>()?
+            .pushes(self.0.id, filter, request)
+            .await?;
         Ok(connection(
             page,
             request.after.is_some(),

@@ -1,0 +1,342 @@
+//! Writing pushes: one batched path for every source (the `submitPush` mutation, the hg
+//! poller, GitHub webhooks, git backfills), so that each applies the same rules.
+//!
+//! A batch is one transaction: a conflict anywhere leaves nothing of it. Per push:
+//! - a revision already stored as a push keeps its push id (a different id is a conflict) and
+//!   gets the author, time and commits given now, so storing the same push again changes
+//!   nothing;
+//! - a placeholder (a job named the revision first) is filled in, never duplicated;
+//! - placeholders named after any other commit of the push are merged into it: their jobs
+//!   move to the push and the placeholder goes;
+//! - a push without an id (GitHub has none) is numbered after the highest id stored or given.
+
+use diesel::prelude::*;
+use std::collections::{HashMap, HashSet};
+use treeherd_model::PushRecord;
+
+use crate::db::{self, BATCH_ROWS, DbConnection};
+use crate::pushes::{PushRow, PushValues};
+use crate::repositories;
+use crate::schema::{commits, jobs, pushes};
+use crate::{Push, Store, StoreError};
+
+/// Pushes written per round of statements inside the transaction.
+const PUSHES_PER_ROUND: usize = 500;
+
+#[derive(Insertable)]
+#[diesel(table_name = commits, treat_none_as_default_value = false)]
+struct CommitValues<'a> {
+    push_row_id: i64,
+    position: i32,
+    revision: &'a str,
+    author: &'a str,
+    message: &'a str,
+    branch: Option<&'a str>,
+    tags: String,
+    files: String,
+    parents: String,
+}
+
+/// What becomes of one push of the batch.
+enum Plan {
+    /// A new row under this push id.
+    Insert(i64),
+    /// An existing row (a known push, or a placeholder being filled in) under this push id.
+    Update { row: i64, push_id: i64 },
+}
+
+impl Plan {
+    /// Whether the pushlog gains a push (a new row, or a placeholder filled in).
+    fn adds(&self, known: Option<i64>) -> bool {
+        matches!(self, Plan::Insert(_)) || known.is_none()
+    }
+}
+
+/// A push as stored, and whether it is new to the pushlog (rather than stored again).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredPush {
+    pub push: Push,
+    pub added: bool,
+}
+
+impl Store {
+    /// Stores pushes of one repository with their commits, in one transaction, and gives them
+    /// back as stored, in the order given.
+    pub async fn store_pushes(
+        &self,
+        repository: String,
+        pushes: Vec<PushRecord>,
+    ) -> Result<Vec<StoredPush>, StoreError> {
+        check(&pushes)?;
+        self.run(move |conn| db::write(conn, |conn| store(conn, &repository, &pushes)))
+            .await
+    }
+}
+
+/// What can be refused before touching the database.
+fn check(pushes: &[PushRecord]) -> Result<(), StoreError> {
+    let mut ids = HashSet::new();
+    let mut revisions = HashSet::new();
+    for push in pushes {
+        if let Some(id) = push.push_id {
+            if id < 1 {
+                return Err(StoreError::Invalid("a push id starts at 1".into()));
+            }
+            if !ids.insert(id) {
+                return Err(StoreError::Invalid(format!("push id {id} is given twice")));
+            }
+        }
+        if !revisions.insert(&push.revision) {
+            return Err(StoreError::Invalid(format!(
+                "revision {} is the tip of two pushes",
+                push.revision
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn store(
+    conn: &mut DbConnection,
+    repository: &str,
+    pushes: &[PushRecord],
+) -> Result<Vec<StoredPush>, StoreError> {
+    let repository = repositories::existing(conn, repository)?;
+    let highest_given = pushes.iter().filter_map(|p| p.push_id).max().unwrap_or(0);
+    let highest_stored: Option<i64> = pushes::table
+        .filter(pushes::repository_id.eq(repository.id))
+        .select(diesel::dsl::max(pushes::push_id))
+        .first(conn)?;
+    let mut next_push_id = highest_stored.unwrap_or(0).max(highest_given) + 1;
+
+    let mut rows: Vec<(i64, bool)> = Vec::with_capacity(pushes.len());
+    for round in pushes.chunks(PUSHES_PER_ROUND) {
+        let tips: Vec<&str> = round.iter().map(|p| p.revision.as_str()).collect();
+        let known: HashMap<String, (i64, Option<i64>)> = pushes::table
+            .filter(pushes::repository_id.eq(repository.id))
+            .filter(pushes::revision.eq_any(&tips))
+            .select((pushes::revision, pushes::id, pushes::push_id))
+            .load::<(String, i64, Option<i64>)>(conn)?
+            .into_iter()
+            .map(|(revision, row, push_id)| (revision, (row, push_id)))
+            .collect();
+
+        let mut plans = Vec::with_capacity(round.len());
+        let mut added = Vec::with_capacity(round.len());
+        for push in round {
+            let plan = match known.get(push.revision.as_str()) {
+                Some(&(row, Some(stored))) => {
+                    if let Some(asked) = push.push_id.filter(|id| *id != stored) {
+                        return Err(StoreError::Conflict(format!(
+                            "revision {} is push {stored} of {:?}, not push {asked}",
+                            push.revision, repository.name
+                        )));
+                    }
+                    Plan::Update {
+                        row,
+                        push_id: stored,
+                    }
+                }
+                Some(&(row, None)) => Plan::Update {
+                    row,
+                    push_id: number(push, &mut next_push_id),
+                },
+                None => Plan::Insert(number(push, &mut next_push_id)),
+            };
+            added.push(plan.adds(known.get(push.revision.as_str()).and_then(|k| k.1)));
+            plans.push(plan);
+        }
+        refuse_taken_ids(conn, repository.id, &repository.name, round, &plans)?;
+
+        let inserts: Vec<PushValues<'_>> = round
+            .iter()
+            .zip(&plans)
+            .filter_map(|(push, plan)| match plan {
+                Plan::Insert(push_id) => Some(PushValues {
+                    repository_id: repository.id,
+                    push_id: Some(*push_id),
+                    revision: push.revision.as_str(),
+                    author: &push.author,
+                    pushed_at: push.pushed_at,
+                }),
+                Plan::Update { .. } => None,
+            })
+            .collect();
+        for chunk in inserts.chunks(BATCH_ROWS) {
+            per_backend!(conn, |c| diesel::insert_into(pushes::table)
+                .values(chunk)
+                .execute(c)?);
+        }
+        let mut updated = Vec::new();
+        for (push, plan) in round.iter().zip(&plans) {
+            if let Plan::Update { row, push_id } = *plan {
+                diesel::update(pushes::table.find(row))
+                    .set((
+                        pushes::push_id.eq(push_id),
+                        pushes::author.eq(&push.author),
+                        pushes::pushed_at.eq(push.pushed_at),
+                    ))
+                    .execute(conn)?;
+                updated.push(row);
+            }
+        }
+        for chunk in updated.chunks(BATCH_ROWS) {
+            diesel::delete(commits::table.filter(commits::push_row_id.eq_any(chunk)))
+                .execute(conn)?;
+        }
+
+        let row_of: HashMap<String, i64> = pushes::table
+            .filter(pushes::repository_id.eq(repository.id))
+            .filter(pushes::revision.eq_any(&tips))
+            .select((pushes::revision, pushes::id))
+            .load::<(String, i64)>(conn)?
+            .into_iter()
+            .collect();
+        let round_rows: Vec<i64> = round
+            .iter()
+            .map(|push| {
+                row_of
+                    .get(push.revision.as_str())
+                    .copied()
+                    .ok_or_else(|| StoreError::internal("a stored push vanished"))
+            })
+            .collect::<Result<_, _>>()?;
+        insert_commits(conn, round, &round_rows)?;
+        merge_placeholders(conn, repository.id, round, &round_rows)?;
+        rows.extend(round_rows.into_iter().zip(added));
+    }
+
+    let mut stored: HashMap<i64, Push> = HashMap::with_capacity(rows.len());
+    let ids: Vec<i64> = rows.iter().map(|(row, _)| *row).collect();
+    for chunk in ids.chunks(BATCH_ROWS) {
+        for row in pushes::table
+            .filter(pushes::id.eq_any(chunk))
+            .select(PushRow::as_select())
+            .load(conn)?
+        {
+            if let Some(push) = row.known() {
+                stored.insert(push.id, push);
+            }
+        }
+    }
+    rows.iter()
+        .map(|(row, added)| {
+            let push = stored
+                .remove(row)
+                .ok_or_else(|| StoreError::internal("a stored push has no push id"))?;
+            Ok(StoredPush {
+                push,
+                added: *added,
+            })
+        })
+        .collect()
+}
+
+/// The push's own id, or the next free one.
+fn number(push: &PushRecord, next: &mut i64) -> i64 {
+    push.push_id.unwrap_or_else(|| {
+        let id = *next;
+        *next += 1;
+        id
+    })
+}
+
+/// A push id already held by another revision is a conflict.
+fn refuse_taken_ids(
+    conn: &mut DbConnection,
+    repository_id: i64,
+    repository: &str,
+    round: &[PushRecord],
+    plans: &[Plan],
+) -> Result<(), StoreError> {
+    let wanted: HashMap<i64, &str> = round
+        .iter()
+        .zip(plans)
+        .map(|(push, plan)| match *plan {
+            Plan::Insert(id) | Plan::Update { push_id: id, .. } => (id, push.revision.as_str()),
+        })
+        .collect();
+    let ids: Vec<i64> = wanted.keys().copied().collect();
+    let holders: Vec<(i64, String)> = pushes::table
+        .filter(pushes::repository_id.eq(repository_id))
+        .filter(pushes::push_id.eq_any(&ids))
+        .select((pushes::push_id.assume_not_null(), pushes::revision))
+        .load(conn)?;
+    for (id, holder) in holders {
+        if wanted.get(&id).is_some_and(|revision| *revision != holder) {
+            return Err(StoreError::Conflict(format!(
+                "push {id} of {repository:?} is revision {holder} already"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn insert_commits(
+    conn: &mut DbConnection,
+    round: &[PushRecord],
+    rows: &[i64],
+) -> Result<(), StoreError> {
+    let mut values = Vec::new();
+    for (push, &row) in round.iter().zip(rows) {
+        for (position, commit) in push.commits.iter().enumerate() {
+            values.push(CommitValues {
+                push_row_id: row,
+                position: i32::try_from(position).unwrap_or(i32::MAX),
+                revision: commit.revision.as_str(),
+                author: &commit.author,
+                message: &commit.message,
+                branch: commit.branch.as_deref(),
+                tags: serde_json::to_string(&commit.tags)?,
+                files: serde_json::to_string(&commit.files)?,
+                parents: serde_json::to_string(
+                    &commit.parents.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+                )?,
+            });
+        }
+    }
+    // Nine columns a row: well under SQLite's limit of bound values per statement.
+    for chunk in values.chunks(BATCH_ROWS) {
+        per_backend!(conn, |c| diesel::insert_into(commits::table)
+            .values(chunk)
+            .execute(c)?);
+    }
+    Ok(())
+}
+
+/// Placeholders named after a commit of a push that is not its tip: a job named an earlier
+/// commit before the pushlog said which push holds it. Their jobs move to the push.
+fn merge_placeholders(
+    conn: &mut DbConnection,
+    repository_id: i64,
+    round: &[PushRecord],
+    rows: &[i64],
+) -> Result<(), StoreError> {
+    let mut push_of: HashMap<&str, i64> = HashMap::new();
+    for (push, &row) in round.iter().zip(rows) {
+        for commit in &push.commits {
+            if commit.revision != push.revision {
+                push_of.insert(commit.revision.as_str(), row);
+            }
+        }
+    }
+    let revisions: Vec<&str> = push_of.keys().copied().collect();
+    for chunk in revisions.chunks(BATCH_ROWS) {
+        let placeholders: Vec<(i64, String)> = pushes::table
+            .filter(pushes::repository_id.eq(repository_id))
+            .filter(pushes::push_id.is_null())
+            .filter(pushes::revision.eq_any(chunk))
+            .select((pushes::id, pushes::revision))
+            .load(conn)?;
+        for (placeholder, revision) in placeholders {
+            let Some(&push) = push_of.get(revision.as_str()) else {
+                continue;
+            };
+            diesel::update(jobs::table.filter(jobs::push_row_id.eq(placeholder)))
+                .set(jobs::push_row_id.eq(push))
+                .execute(conn)?;
+            diesel::delete(pushes::table.find(placeholder)).execute(conn)?;
+        }
+    }
+    Ok(())
+}
