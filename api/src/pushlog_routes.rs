@@ -59,9 +59,7 @@ pub(crate) async fn github_webhook(
     let body: Value = match serde_json::from_slice(&body) {
         Ok(body) => body,
         Err(e) => {
-            return error_response(ApiError::BadUserInput(format!(
-                "the body is not JSON: {e}"
-            )));
+            return error_response(ApiError::BadUserInput(format!("the body is not JSON: {e}")));
         }
     };
     let push = match treeherd_pushlog::parse_github_push(&body) {
@@ -92,7 +90,11 @@ pub(crate) async fn github_webhook(
     let followed = repository
         .branch
         .clone()
-        .or_else(|| body["repository"]["default_branch"].as_str().map(Into::into))
+        .or_else(|| {
+            body["repository"]["default_branch"]
+                .as_str()
+                .map(Into::into)
+        })
         .unwrap_or_else(|| "main".into());
     if push.branch.as_deref() != Some(followed.as_str()) {
         return ignored(format!(
@@ -191,9 +193,8 @@ async fn answer_json_pushes(
         query
             .get(name)
             .map(|v| {
-                v.parse::<i64>().map_err(|_| {
-                    ApiError::BadUserInput(format!("{name} {v:?} is not a push id"))
-                })
+                v.parse::<i64>()
+                    .map_err(|_| ApiError::BadUserInput(format!("{name} {v:?} is not a push id")))
             })
             .transpose()
     };

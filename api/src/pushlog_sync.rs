@@ -222,7 +222,9 @@ pub fn spawn_poller(store: Store, events: PushEvents, every: Duration) {
                         "pushlog synced"
                     ),
                     Ok(_) => {}
-                    Err(e) => tracing::warn!(repository = %repository.name, error = %e, "pushlog sync failed"),
+                    Err(e) => {
+                        tracing::warn!(repository = %repository.name, error = %e, "pushlog sync failed")
+                    }
                 }
             }
         }

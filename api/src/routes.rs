@@ -117,8 +117,13 @@ async fn post_jobs(
         Err(e) => return error_response(ApiError::BadUserInput(e.to_string())),
     };
     let caller = auth::caller_of(&request, &state.keys, &state.trusted);
-    match treeherd_schema::ingest::ingest_pulse(&state.store, &state.changes.jobs, &caller, &messages)
-        .await
+    match treeherd_schema::ingest::ingest_pulse(
+        &state.store,
+        &state.changes.jobs,
+        &caller,
+        &messages,
+    )
+    .await
     {
         Ok(outcome) => {
             let status = if outcome.jobs.is_empty() && !outcome.rejected.is_empty() {

@@ -112,3 +112,146 @@ fn migrate_creates_the_database_and_bad_urls_are_refused() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unsupported database URL"));
 }
+
+/// Runs git in `dir` with a fixed identity and clock, so the history is reproducible.
+fn git(dir: &Path, args: &[&str]) {
+    let output = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "Ann")
+        .env("GIT_AUTHOR_EMAIL", "ann@example.com")
+        .env("GIT_COMMITTER_NAME", "Ann")
+        .env("GIT_COMMITTER_EMAIL", "ann@example.com")
+        .env("GIT_AUTHOR_DATE", "2026-11-25T10:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-11-25T10:00:00Z")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[tokio::test]
+async fn pushlog_import_git_backfills_a_first_parent_history_beside_a_running_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    for message in ["one", "two"] {
+        git(&repo, &["commit", "-q", "--allow-empty", "-m", message]);
+    }
+    git(&repo, &["checkout", "-q", "-b", "feature"]);
+    for message in ["feature a", "feature b"] {
+        git(&repo, &["commit", "-q", "--allow-empty", "-m", message]);
+    }
+    git(&repo, &["checkout", "-q", "main"]);
+    git(
+        &repo,
+        &["merge", "-q", "--no-ff", "feature", "-m", "merge feature"],
+    );
+
+    let server = serve(dir.path(), &[]);
+    let token = String::from_utf8(
+        treeherd(dir.path())
+            .args(["token", "issue", "--subject", "me", "--scope", "admin"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let client = reqwest::Client::new();
+    let create = json!({"query": "mutation { createRepository(input: {name: \"app\", vcs: GIT, url: \"https://github.com/example/app\"}) { name } }"});
+    let created: Value = client
+        .post(server.url())
+        .bearer_auth(token.trim())
+        .json(&create)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(created["data"]["createRepository"]["name"], "app");
+
+    let import = treeherd(dir.path())
+        .args([
+            "pushlog",
+            "import-git",
+            "--repository",
+            "app",
+            "--branch",
+            "main",
+        ])
+        .arg("--path")
+        .arg(&repo)
+        .output()
+        .unwrap();
+    assert!(
+        import.status.success(),
+        "{}",
+        String::from_utf8_lossy(&import.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&import.stdout).trim(),
+        "imported 3 pushes of main into app"
+    );
+    let query = json!({"query": "{ repository(name: \"app\") { pushes(first: 10) { nodes { pushId author commits { message } } } } }"});
+    let pushes: Value = client
+        .post(server.url())
+        .json(&query)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let messages: Vec<(i64, Vec<String>)> = pushes["data"]["repository"]["pushes"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["pushId"].as_i64().unwrap(),
+                p["commits"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c["message"].as_str().unwrap().to_owned())
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            (
+                3,
+                vec![
+                    "feature a".into(),
+                    "feature b".into(),
+                    "merge feature".into()
+                ]
+            ),
+            (2, vec!["two".into()]),
+            (1, vec!["one".into()]),
+        ]
+    );
+
+    let missing = treeherd(dir.path())
+        .args([
+            "pushlog",
+            "import-git",
+            "--repository",
+            "app",
+            "--branch",
+            "nope",
+        ])
+        .arg("--path")
+        .arg(&repo)
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("nope"));
+}

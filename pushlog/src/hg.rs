@@ -67,7 +67,10 @@ pub fn json_pushes_from_value(value: &Value) -> Result<JsonPushes, PushlogError>
     // Keys come back in string order ("10" < "9"); push order is numeric.
     records.sort_by_key(|p| p.push_id);
     empty.sort_unstable();
-    let highest = records.last().and_then(|p| p.push_id).max(empty.last().copied());
+    let highest = records
+        .last()
+        .and_then(|p| p.push_id)
+        .max(empty.last().copied());
     Ok(JsonPushes {
         last_push_id: declared_last.or(highest),
         pushes: records,

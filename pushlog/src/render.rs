@@ -50,12 +50,7 @@ pub fn render_json_pushes(
             map.push(',');
         }
         // Writing to a String cannot fail.
-        let _ = write!(
-            map,
-            "\"{}\":{}",
-            push_id,
-            push_object(push, options.full)
-        );
+        let _ = write!(map, "\"{}\":{}", push_id, push_object(push, options.full));
     }
     map.push('}');
 

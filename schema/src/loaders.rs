@@ -130,7 +130,9 @@ impl Loader<StatusOfPush> for StoreLoader {
     type Error = Arc<StoreError>;
     async fn load(&self, keys: &[StatusOfPush]) -> Loaded<StatusOfPush, Vec<JobCount>> {
         keyed(
-            self.0.push_statuses(keys.iter().map(|k| k.0).collect()).await,
+            self.0
+                .push_statuses(keys.iter().map(|k| k.0).collect())
+                .await,
             StatusOfPush,
         )
     }

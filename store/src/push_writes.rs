@@ -290,7 +290,11 @@ fn insert_commits(
                 tags: serde_json::to_string(&commit.tags)?,
                 files: serde_json::to_string(&commit.files)?,
                 parents: serde_json::to_string(
-                    &commit.parents.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+                    &commit
+                        .parents
+                        .iter()
+                        .map(|p| p.as_str())
+                        .collect::<Vec<_>>(),
                 )?,
             });
         }

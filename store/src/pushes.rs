@@ -307,7 +307,16 @@ fn commits_of(
     conn: &mut DbConnection,
     push_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<CommitRecord>>, StoreError> {
-    type Row = (i64, String, String, String, Option<String>, String, String, String);
+    type Row = (
+        i64,
+        String,
+        String,
+        String,
+        Option<String>,
+        String,
+        String,
+        String,
+    );
     let mut by_push: HashMap<i64, Vec<CommitRecord>> = HashMap::new();
     for chunk in push_ids.chunks(BATCH_ROWS) {
         let rows: Vec<Row> = commits::table

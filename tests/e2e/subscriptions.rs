@@ -1,4 +1,4 @@
-//! `jobChanged` over WebSocket with the `graphql-transport-ws` protocol.
+//! `jobChanged` and `pushAdded` over WebSocket with the `graphql-transport-ws` protocol.
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -26,10 +26,11 @@ where
     }
 }
 
-#[tokio::test]
-async fn subscribers_receive_jobs_of_their_repository_as_they_are_written() {
-    let app = app_with_push().await;
-    app.create_repository("other", &[]).await;
+/// A socket with `query` subscribed as id "1".
+async fn subscribe(
+    app: &treeherd_tests::TestApp,
+    query: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
     let mut request = format!("ws://127.0.0.1:{}/graphql", app.port)
         .into_client_request()
         .unwrap();
@@ -47,12 +48,22 @@ async fn subscribers_receive_jobs_of_their_repository_as_they_are_written() {
     assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
     socket
         .send(Message::text(
-            json!({"id": "1", "type": "subscribe", "payload": {
-                "query": "subscription { jobChanged(repository: \"try\") { guid state } }"}})
-            .to_string(),
+            json!({"id": "1", "type": "subscribe", "payload": {"query": query}}).to_string(),
         ))
         .await
         .unwrap();
+    socket
+}
+
+#[tokio::test]
+async fn subscribers_receive_jobs_of_their_repository_as_they_are_written() {
+    let app = app_with_push().await;
+    app.create_repository("other", &[]).await;
+    let mut socket = subscribe(
+        &app,
+        "subscription { jobChanged(repository: \"try\") { guid state } }",
+    )
+    .await;
 
     // The subscription is live once a message arrives; until then keep writing (bounded).
     let mut received = None;
@@ -83,4 +94,37 @@ async fn subscribers_receive_jobs_of_their_repository_as_they_are_written() {
         "only jobs of try are delivered, got {guid}"
     );
     assert_eq!(message["payload"]["data"]["jobChanged"]["state"], "RUNNING");
+}
+
+#[tokio::test]
+async fn subscribers_hear_of_new_pushes_once() {
+    let app = app_with_push().await;
+    let mut socket = subscribe(
+        &app,
+        "subscription { pushAdded(repository: \"try\") { pushId revision } }",
+    )
+    .await;
+    let push = |n: u64| {
+        json!({"p": {"repository": "try", "revision": treeherd_tests::revision(n), "author": "a@example.com",
+                     "pushedAt": "2026-11-25T10:00:00Z"}})
+    };
+    let submit = "mutation($p: PushInput!) { submitPush(input: $p) { pushId } }";
+    // Live once a message arrives; a push stored again (n = 100) is not news.
+    let mut received = None;
+    for n in 100..150 {
+        app.data(submit, push(100)).await;
+        app.data(submit, push(n)).await;
+        if let Ok(message) =
+            tokio::time::timeout(Duration::from_millis(200), next_json(&mut socket)).await
+        {
+            received = Some((n, message));
+            break;
+        }
+    }
+    let (n, message) = received.expect("a pushAdded message within 50 pushes");
+    assert_eq!(
+        message["payload"]["data"]["pushAdded"]["revision"],
+        treeherd_tests::revision(n),
+        "{message}"
+    );
 }
