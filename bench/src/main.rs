@@ -4,7 +4,13 @@
 //! - `submitJobs` over HTTP in batches of 1,000, beside the same rows inserted by the
 //!   database's own client (`sqlite3` / `psql`) in one transaction;
 //! - `push { jobs(first: 100) }` from 32 concurrent clients, beside an empty actix handler
-//!   under the same load.
+//!   under the same load;
+//! - pulse job messages over HTTP and through RabbitMQ, beside the same rows written raw;
+//! - the pushlog: 100,000 generated pushes imported through `store_pushes` in transactions of
+//!   1,000, beside the same pushes and commits written by the database's own client in one
+//!   transaction; then, on a repository of 1,000,000 pushes, `pushes(first: 50)` and
+//!   `push(revision:)` by a 12-digit prefix from one client (p50/p99), beside an empty actix
+//!   handler.
 //!
 //! Run: `cargo run --release -p treeherd-bench` (SQLite), or with
 //! `TREEHERD_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres` (PostgreSQL).
@@ -15,6 +21,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod load;
 mod pulse;
+mod pushlog;
 mod raw;
 
 use clap::Parser;
@@ -33,6 +40,12 @@ struct Args {
     /// Seconds each query load runs.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
+    /// Pushes to import through `store_pushes` (in transactions of 1,000).
+    #[arg(long, default_value_t = 100_000)]
+    pushes: usize,
+    /// Pushes of the large repository the pushlog queries run on.
+    #[arg(long, default_value_t = 1_000_000)]
+    pushlog_scale: usize,
     /// Run only these sections (default: all).
     #[arg(long, value_enum, value_delimiter = ',')]
     only: Vec<Section>,
@@ -45,6 +58,8 @@ enum Section {
     Jobs,
     /// Pulse messages over HTTP and through RabbitMQ.
     Pulse,
+    /// Pushlog import throughput, listing and prefix lookup at scale.
+    Pushlog,
 }
 
 const BATCH: usize = 1000;
@@ -118,9 +133,11 @@ async fn main() -> anyhow::Result<()> {
         "SQLite"
     };
     println!(
-        "treeherd-bench on {backend}, {} cores; {} jobs, {} clients, {} s per load",
+        "treeherd-bench on {backend}, {} cores; {} jobs, {} pushes ({} for the pushlog queries), {} clients, {} s per load",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         args.jobs,
+        args.pushes,
+        args.pushlog_scale,
         args.clients,
         args.seconds
     );
@@ -139,6 +156,14 @@ async fn main() -> anyhow::Result<()> {
     }
     if wanted(Section::Pulse) {
         pulse_section(&args).await?;
+    }
+    if wanted(Section::Pushlog) {
+        pushlog::section(&pushlog::Sizes {
+            pushes: args.pushes,
+            scale: args.pushlog_scale,
+            duration: Duration::from_secs(args.seconds),
+        })
+        .await?;
     }
     Ok(())
 }
