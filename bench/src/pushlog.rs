@@ -4,13 +4,11 @@
 //! push by a 12-digit revision prefix over HTTP, beside an empty actix handler.
 
 use serde_json::{Value, json};
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use treeherd_pushlog::{PushRecord, generate};
-use treeherd_store::Backend;
 use treeherd_tests::TestApp;
 
+use crate::raw::{pipe_sql, quote};
 use crate::{load, row};
 
 /// Pushes per `store_pushes` call: one transaction each.
@@ -268,10 +266,6 @@ async fn push_by_prefix(app: &TestApp, prefix: &str) -> anyhow::Result<Option<i6
     Ok(post(app, body.to_string()).await?["push"]["pushId"].as_i64())
 }
 
-fn quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
-
 /// The rows `store_pushes` writes for these pushes of a fresh database's repository
 /// `repository_id` (push rows numbered as their push ids), as plain multi-row INSERTs in one
 /// transaction.
@@ -323,33 +317,4 @@ fn raw_sql<'a>(
     }
     sql.push_str("COMMIT;\n");
     Ok(sql)
-}
-
-/// Pipes `sql` into the app's database through its command-line client (as `raw.rs` does);
-/// the client's name and the seconds it took, or `None` when it is not installed.
-fn pipe_sql(app: &TestApp, sql: &str) -> anyhow::Result<Option<(&'static str, f64)>> {
-    let (tool, mut command) = match app.store().backend() {
-        Backend::Sqlite => {
-            let mut c = Command::new("sqlite3");
-            c.args(["-bail", app.database_url().trim_start_matches("sqlite://")]);
-            ("sqlite3", c)
-        }
-        Backend::Postgres => {
-            let mut c = Command::new("psql");
-            c.args(["-q", "-v", "ON_ERROR_STOP=1", app.database_url()]);
-            ("psql", c)
-        }
-    };
-    let started = Instant::now();
-    let mut child = match command.stdin(Stdio::piped()).stdout(Stdio::null()).spawn() {
-        Ok(child) => child,
-        Err(_) => return Ok(None),
-    };
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin.write_all(sql.as_bytes())?;
-    }
-    let status = child.wait()?;
-    let seconds = started.elapsed().as_secs_f64();
-    anyhow::ensure!(status.success(), "{tool} failed inserting the raw pushes");
-    Ok(Some((tool, seconds)))
 }

@@ -14,7 +14,8 @@ pub struct RawRate {
     pub rows_per_second: f64,
 }
 
-fn quote(text: &str) -> String {
+/// `text` as an SQL string literal.
+pub(crate) fn quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
@@ -41,22 +42,6 @@ pub async fn insert_rate(
     job: impl Fn(usize) -> Value,
     with_log_and_link: bool,
 ) -> anyhow::Result<Option<RawRate>> {
-    let (tool, mut command) = match app.store().backend() {
-        Backend::Sqlite => {
-            let path = app
-                .database_url()
-                .trim_start_matches("sqlite://")
-                .to_owned();
-            let mut c = Command::new("sqlite3");
-            c.arg(path);
-            ("sqlite3", c)
-        }
-        Backend::Postgres => {
-            let mut c = Command::new("psql");
-            c.args(["-q", "-v", "ON_ERROR_STOP=1", app.database_url()]);
-            ("psql", c)
-        }
-    };
     let push_row = 2; // the second push of the bench repository
     let repository_id = 1;
     let first_id = 10_000_000i64;
@@ -109,7 +94,27 @@ pub async fn insert_rate(
         }
     }
     sql.push_str("COMMIT;\n");
+    Ok(pipe_sql(app, &sql)?.map(|(tool, seconds)| RawRate {
+        tool,
+        rows_per_second: count as f64 / seconds,
+    }))
+}
 
+/// Pipes `sql` into the app's database through its command-line client
+/// the client's name and the seconds it took, or `None` when it is not installed.
+pub(crate) fn pipe_sql(app: &TestApp, sql: &str) -> anyhow::Result<Option<(&'static str, f64)>> {
+    let (tool, mut command) = match app.store().backend() {
+        Backend::Sqlite => {
+            let mut c = Command::new("sqlite3");
+            c.args(["-bail", app.database_url().trim_start_matches("sqlite://")]);
+            ("sqlite3", c)
+        }
+        Backend::Postgres => {
+            let mut c = Command::new("psql");
+            c.args(["-q", "-v", "ON_ERROR_STOP=1", app.database_url()]);
+            ("psql", c)
+        }
+    };
     let started = Instant::now();
     let mut child = match command.stdin(Stdio::piped()).stdout(Stdio::null()).spawn() {
         Ok(child) => child,
@@ -119,10 +124,7 @@ pub async fn insert_rate(
         stdin.write_all(sql.as_bytes())?;
     }
     let status = child.wait()?;
-    let elapsed = started.elapsed().as_secs_f64();
+    let seconds = started.elapsed().as_secs_f64();
     anyhow::ensure!(status.success(), "{tool} failed inserting the raw rows");
-    Ok(Some(RawRate {
-        tool,
-        rows_per_second: count as f64 / elapsed,
-    }))
+    Ok(Some((tool, seconds)))
 }
