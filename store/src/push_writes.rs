@@ -15,7 +15,7 @@ use std::collections::{HashMap, HashSet};
 use treeherd_model::PushRecord;
 
 use crate::db::{self, BATCH_ROWS, DbConnection};
-use crate::pushes::{PushRow, PushValues};
+use crate::pushes::PushValues;
 use crate::repositories;
 use crate::schema::{commits, jobs, pushes};
 use crate::{Push, Store, StoreError};
@@ -46,6 +46,12 @@ enum Plan {
 }
 
 impl Plan {
+    fn push_id(&self) -> i64 {
+        match *self {
+            Plan::Insert(id) | Plan::Update { push_id: id, .. } => id,
+        }
+    }
+
     /// Whether the pushlog gains a push (a new row, or a placeholder filled in).
     fn adds(&self, known: Option<i64>) -> bool {
         matches!(self, Plan::Insert(_)) || known.is_none()
@@ -109,7 +115,7 @@ fn store(
         .first(conn)?;
     let mut next_push_id = highest_stored.unwrap_or(0).max(highest_given) + 1;
 
-    let mut rows: Vec<(i64, bool)> = Vec::with_capacity(pushes.len());
+    let mut stored = Vec::with_capacity(pushes.len());
     for round in pushes.chunks(PUSHES_PER_ROUND) {
         let tips: Vec<&str> = round.iter().map(|p| p.revision.as_str()).collect();
         let known: HashMap<String, (i64, Option<i64>)> = pushes::table
@@ -203,33 +209,22 @@ fn store(
             .collect::<Result<_, _>>()?;
         insert_commits(conn, round, &round_rows)?;
         merge_placeholders(conn, repository.id, round, &round_rows)?;
-        rows.extend(round_rows.into_iter().zip(added));
-    }
-
-    let mut stored: HashMap<i64, Push> = HashMap::with_capacity(rows.len());
-    let ids: Vec<i64> = rows.iter().map(|(row, _)| *row).collect();
-    for chunk in ids.chunks(BATCH_ROWS) {
-        for row in pushes::table
-            .filter(pushes::id.eq_any(chunk))
-            .select(PushRow::as_select())
-            .load(conn)?
-        {
-            if let Some(push) = row.known() {
-                stored.insert(push.id, push);
-            }
+        // Everything a stored push is was written just now: no need to read it back.
+        for (((push, plan), row), added) in round.iter().zip(&plans).zip(round_rows).zip(added) {
+            stored.push(StoredPush {
+                push: Push {
+                    id: row,
+                    repository_id: repository.id,
+                    push_id: plan.push_id(),
+                    revision: push.revision.as_str().to_owned(),
+                    author: push.author.clone(),
+                    pushed_at: push.pushed_at,
+                },
+                added,
+            });
         }
     }
-    rows.iter()
-        .map(|(row, added)| {
-            let push = stored
-                .remove(row)
-                .ok_or_else(|| StoreError::internal("a stored push has no push id"))?;
-            Ok(StoredPush {
-                push,
-                added: *added,
-            })
-        })
-        .collect()
+    Ok(stored)
 }
 
 /// The push's own id, or the next free one.
@@ -252,9 +247,7 @@ fn refuse_taken_ids(
     let wanted: HashMap<i64, &str> = round
         .iter()
         .zip(plans)
-        .map(|(push, plan)| match *plan {
-            Plan::Insert(id) | Plan::Update { push_id: id, .. } => (id, push.revision.as_str()),
-        })
+        .map(|(push, plan)| (plan.push_id(), push.revision.as_str()))
         .collect();
     let ids: Vec<i64> = wanted.keys().copied().collect();
     let holders: Vec<(i64, String)> = pushes::table

@@ -16,7 +16,7 @@ use crate::{JobCount, Page, PageRequest, Push, PushFilter, Store, StoreError};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = pushes)]
-pub(crate) struct PushRow {
+struct PushRow {
     id: i64,
     repository_id: i64,
     push_id: Option<i64>,
@@ -27,7 +27,7 @@ pub(crate) struct PushRow {
 
 impl PushRow {
     /// The push, unless the row is a placeholder.
-    pub(crate) fn known(self) -> Option<Push> {
+    fn known(self) -> Option<Push> {
         Some(Push {
             id: self.id,
             repository_id: self.repository_id,
