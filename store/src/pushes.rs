@@ -279,15 +279,27 @@ fn find_by_revision(
         .select(PushRow::as_select())
         .limit(2)
         .load(conn)?;
-    let by_commit: Vec<PushRow> = pushes::table
-        .inner_join(commits::table)
-        .filter(pushes::repository_id.eq(repository_id))
-        .filter(pushes::push_id.is_not_null())
+    // Two index lookups, never a walk of the repository's pushes: the commits in the range
+    // (`commits_by_revision`; a revision is shared only by the forks that hold it), then their
+    // pushes by row id, kept when they are this repository's known pushes. Given the
+    // repository filter, planners without statistics start from `pushes` instead.
+    let push_rows: Vec<i64> = commits::table
         .filter(commits::revision.ge(&low))
         .filter(commits::revision.lt(&high))
-        .select(PushRow::as_select())
-        .limit(2)
+        .select(commits::push_row_id)
+        .distinct()
         .load(conn)?;
+    let mut by_commit: Vec<PushRow> = Vec::new();
+    for chunk in push_rows.chunks(BATCH_ROWS) {
+        let rows: Vec<PushRow> = pushes::table
+            .filter(pushes::id.eq_any(chunk))
+            .select(PushRow::as_select())
+            .load(conn)?;
+        by_commit.extend(
+            rows.into_iter()
+                .filter(|row| row.repository_id == repository_id && row.push_id.is_some()),
+        );
+    }
     let mut found: Vec<Push> = own
         .into_iter()
         .chain(by_commit)
