@@ -74,8 +74,14 @@ impl Store {
         pushes: Vec<PushRecord>,
     ) -> Result<Vec<StoredPush>, StoreError> {
         check(&pushes)?;
-        self.run(move |conn| db::write(conn, |conn| store(conn, &repository, &pushes)))
-            .await
+        self.run(move |conn| {
+            let (stored, grown) = db::write(conn, |conn| store(conn, &repository, &pushes))?;
+            if db::doubled(grown.0, grown.1) {
+                db::analyze(conn, &["pushes", "commits"])?;
+            }
+            Ok(stored)
+        })
+        .await
     }
 }
 
@@ -102,18 +108,20 @@ fn check(pushes: &[PushRecord]) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Stores the pushes; gives them back with the repository's highest push id before and after.
 fn store(
     conn: &mut DbConnection,
     repository: &str,
     pushes: &[PushRecord],
-) -> Result<Vec<StoredPush>, StoreError> {
+) -> Result<(Vec<StoredPush>, (i64, i64)), StoreError> {
     let repository = repositories::existing(conn, repository)?;
     let highest_given = pushes.iter().filter_map(|p| p.push_id).max().unwrap_or(0);
     let highest_stored: Option<i64> = pushes::table
         .filter(pushes::repository_id.eq(repository.id))
         .select(diesel::dsl::max(pushes::push_id))
         .first(conn)?;
-    let mut next_push_id = highest_stored.unwrap_or(0).max(highest_given) + 1;
+    let highest_stored = highest_stored.unwrap_or(0);
+    let mut next_push_id = highest_stored.max(highest_given) + 1;
 
     let mut stored = Vec::with_capacity(pushes.len());
     for round in pushes.chunks(PUSHES_PER_ROUND) {
@@ -168,14 +176,19 @@ fn store(
                 Plan::Update { .. } => None,
             })
             .collect();
+        let mut row_of: HashMap<String, i64> = HashMap::with_capacity(round.len());
         for chunk in inserts.chunks(BATCH_ROWS) {
-            per_backend!(conn, |c| diesel::insert_into(pushes::table)
-                .values(chunk)
-                .execute(c)?);
+            let written: Vec<(String, i64)> =
+                per_backend!(conn, |c| diesel::insert_into(pushes::table)
+                    .values(chunk)
+                    .returning((pushes::revision, pushes::id))
+                    .get_results(c)?);
+            row_of.extend(written);
         }
         let mut updated = Vec::new();
         for (push, plan) in round.iter().zip(&plans) {
             if let Plan::Update { row, push_id } = *plan {
+                row_of.insert(push.revision.as_str().to_owned(), row);
                 diesel::update(pushes::table.find(row))
                     .set((
                         pushes::push_id.eq(push_id),
@@ -191,13 +204,6 @@ fn store(
                 .execute(conn)?;
         }
 
-        let row_of: HashMap<String, i64> = pushes::table
-            .filter(pushes::repository_id.eq(repository.id))
-            .filter(pushes::revision.eq_any(&tips))
-            .select((pushes::revision, pushes::id))
-            .load::<(String, i64)>(conn)?
-            .into_iter()
-            .collect();
         let round_rows: Vec<i64> = round
             .iter()
             .map(|push| {
@@ -224,7 +230,7 @@ fn store(
             });
         }
     }
-    Ok(stored)
+    Ok((stored, (highest_stored, next_push_id - 1)))
 }
 
 /// The push's own id, or the next free one.
