@@ -1,5 +1,5 @@
 //! The `treeherd` command line: `serve`, `migrate`, `token issue`, `schema`, `consume`,
-//! `import`, `pushlog`. Flags fall back
+//! `import`, `pushlog`, `log`. Flags fall back
 //! to `TREEHERD_*` environment variables; this is the only place that reads them.
 
 use anyhow::Context as _;
@@ -144,6 +144,24 @@ enum Command {
     Pushlog {
         #[command(subcommand)]
         command: PushlogCommand,
+    },
+    /// Job logs, without a server.
+    Log {
+        #[command(subcommand)]
+        command: LogCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum LogCommand {
+    /// Parses a log file (plain or gzip; `-` reads standard input) and prints what it holds
+    /// as JSON.
+    Parse {
+        file: std::path::PathBuf,
+        /// `treeherder`: `{"errors": [...]}` exactly as Treeherder's logview artifact;
+        /// `full`: errors, steps, PERFHERDER_DATA and counts.
+        #[arg(long, value_enum, default_value = "treeherder")]
+        format: crate::log_cli::LogFormat,
     },
 }
 
@@ -377,6 +395,10 @@ impl Cli {
                 let stored = crate::import::git_pushes(&store, &repository, pushes).await?;
                 println!("imported {stored} pushes of {branch} into {repository}");
             }
+            Command::Log {
+                command: LogCommand::Parse { file, format },
+            } => tokio::task::spawn_blocking(move || crate::log_cli::parse(&file, format))
+                .await??,
         }
         Ok(())
     }

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod consume;
 pub mod import;
+mod log_cli;
 mod progress;
 mod pushlog_routes;
 pub mod pushlog_sync;
