@@ -98,6 +98,12 @@ enum Command {
         /// json-pushes (e.g. 60s, 5m; default: never).
         #[arg(long, env = "TREEHERD_PUSHLOG_INTERVAL", value_parser = auth::parse_ttl)]
         pushlog_interval: Option<std::time::Duration>,
+        /// Job logs fetched and parsed at once (0: this process parses none).
+        #[arg(long, env = "TREEHERD_LOG_PARSE_CONCURRENCY", default_value_t = 2)]
+        log_parse_concurrency: usize,
+        /// The largest log (bytes as served) that is parsed; larger ones are SKIPPED.
+        #[arg(long, env = "TREEHERD_LOG_MAX_BYTES", default_value_t = 256 * 1024 * 1024)]
+        log_max_bytes: u64,
     },
     /// Applies pending database migrations and exits.
     Migrate {
@@ -248,6 +254,8 @@ impl Cli {
                 max_body_bytes,
                 github_webhook_secret,
                 pushlog_interval,
+                log_parse_concurrency,
+                log_max_bytes,
             } => {
                 let jwks = jwks_file
                     .map(|path| {
@@ -272,6 +280,13 @@ impl Cli {
                     max_body_bytes,
                     github_webhook_secret,
                     pushlog_interval,
+                    log_worker: (log_parse_concurrency > 0).then(|| {
+                        crate::log_worker::LogWorkerOptions {
+                            concurrency: log_parse_concurrency,
+                            max_bytes: log_max_bytes,
+                            ..Default::default()
+                        }
+                    }),
                 };
                 let app = Application::build(&config).await?;
                 let host = config.bind.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h);

@@ -6,6 +6,7 @@ use std::time::Duration;
 use treeherd_store::{DatabaseUrl, StoreOptions};
 
 use crate::auth::TrustedNetworks;
+use crate::log_worker::LogWorkerOptions;
 
 /// Everything `serve` needs.
 #[derive(Debug, Clone)]
@@ -30,6 +31,8 @@ pub struct Config {
     pub github_webhook_secret: Option<String>,
     /// How often `serve` brings the pushlog of every hg repository up to date; `None`: never.
     pub pushlog_interval: Option<Duration>,
+    /// The parse worker of job logs; `None`: logs stay PENDING (another process parses).
+    pub log_worker: Option<LogWorkerOptions>,
 }
 
 impl Config {
@@ -47,6 +50,7 @@ impl Config {
             max_body_bytes: 64 * 1024 * 1024,
             github_webhook_secret: None,
             pushlog_interval: None,
+            log_worker: None,
         }
     }
 

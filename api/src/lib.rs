@@ -7,6 +7,7 @@ pub mod config;
 pub mod consume;
 pub mod import;
 mod log_cli;
+pub mod log_worker;
 mod progress;
 mod pushlog_routes;
 pub mod pushlog_sync;

@@ -78,6 +78,9 @@ impl Application {
         if let Some(every) = config.pushlog_interval {
             crate::pushlog_sync::spawn_poller(store.clone(), changes.pushes, every);
         }
+        if let Some(options) = &config.log_worker {
+            crate::log_worker::spawn(store.clone(), options.clone());
+        }
         Ok(Application {
             server: server.run(),
             port,

@@ -121,6 +121,53 @@ text_enum! {
 }
 
 text_enum! {
+    /// Where a job's log is in its parsing.
+    LogStatus, "log status" {
+        /// Waiting for the parse worker (also between retries of a failed fetch).
+        Pending = "PENDING",
+        /// Parsed: its errors, steps, perf data and test results are stored.
+        Parsed = "PARSED",
+        /// Could not be fetched or read after every retry, or refused by its server.
+        Failed = "FAILED",
+        /// Deliberately not parsed: larger than the configured limit.
+        Skipped = "SKIPPED",
+    }
+}
+
+text_enum! {
+    /// How a test (or subtest) ended, in mozlog's vocabulary.
+    TestStatus, "test status" {
+        Pass = "PASS",
+        Fail = "FAIL",
+        Ok = "OK",
+        Error = "ERROR",
+        Timeout = "TIMEOUT",
+        Crash = "CRASH",
+        Assert = "ASSERT",
+        Skip = "SKIP",
+        NotRun = "NOTRUN",
+        PreconditionFailed = "PRECONDITION_FAILED",
+    }
+}
+
+impl TestStatus {
+    /// Whether a result with this status and that expectation is a failure: a failing status
+    /// that was not expected (no expectation means PASS or OK was).
+    pub fn fails(self, expected: Option<TestStatus>) -> bool {
+        let failing = matches!(
+            self,
+            TestStatus::Fail
+                | TestStatus::Error
+                | TestStatus::Timeout
+                | TestStatus::Crash
+                | TestStatus::Assert
+                | TestStatus::PreconditionFailed
+        );
+        failing && expected != Some(self)
+    }
+}
+
+text_enum! {
     /// The version control system of a repository.
     Vcs, "version control system" {
         Hg = "HG",
@@ -156,6 +203,21 @@ mod tests {
         for kind in ArtifactKind::ALL {
             assert_eq!(kind.as_str().parse::<ArtifactKind>(), Ok(*kind));
         }
+        for status in TestStatus::ALL {
+            assert_eq!(status.as_str().parse::<TestStatus>(), Ok(*status));
+        }
+        for status in LogStatus::ALL {
+            assert_eq!(status.as_str().parse::<LogStatus>(), Ok(*status));
+        }
+    }
+
+    #[test]
+    fn a_failure_is_a_failing_status_not_expected() {
+        assert!(TestStatus::Fail.fails(None));
+        assert!(TestStatus::Crash.fails(Some(TestStatus::Pass)));
+        assert!(!TestStatus::Fail.fails(Some(TestStatus::Fail)));
+        assert!(!TestStatus::Pass.fails(Some(TestStatus::Fail)));
+        assert!(!TestStatus::Skip.fails(None));
     }
 
     #[test]

@@ -10,11 +10,16 @@ mod job;
 pub mod lifecycle;
 mod push;
 mod revision;
+mod test_result;
 
-pub use enums::{ArtifactKind, DependencyKind, JobKind, JobResult, JobState, UnknownVariant, Vcs};
+pub use enums::{
+    ArtifactKind, DependencyKind, JobKind, JobResult, JobState, LogStatus, TestStatus,
+    UnknownVariant, Vcs,
+};
 pub use job::{NewArtifact, NewJob, NewLog};
 pub use push::{CommitRecord, PushRecord};
 pub use revision::{InvalidRevision, Revision};
+pub use test_result::NewTestResult;
 
 /// The lowest and highest tier a job may have (Treeherder: 1 is shown by default, 3 hidden).
 pub const TIERS: std::ops::RangeInclusive<i32> = 1..=3;

@@ -27,6 +27,10 @@ pub type TreeherdSchema = Schema<query::Query, mutation::Mutation, subscription:
 
 /// The most items one page of any connection returns (`first` is required and capped here).
 pub const MAX_PAGE_SIZE: i32 = 1000;
+/// The most test results one `submitTestResults` call takes.
+pub const MAX_TEST_RESULTS: usize = 10_000;
+/// The most values one `perfSeries` answer holds.
+pub const MAX_SERIES_POINTS: i32 = 10_000;
 /// How deeply a query may nest (the introspection query GraphiQL sends needs about 13).
 pub const MAX_DEPTH: usize = 16;
 /// The most work one query may ask for: each field counts 1, and a connection's fields count

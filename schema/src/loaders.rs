@@ -37,6 +37,14 @@ pub(crate) struct LogsOfJob(pub i64);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct ArtifactsOfJob(pub i64);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct ArtifactsOfResult(pub i64);
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct ErrorsOfLog(pub i64);
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct StepsOfLog(pub i64);
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct JobById(pub i64);
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct CommitsOfPush(pub i64);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct StatusOfPush(pub i64);
@@ -108,6 +116,55 @@ impl Loader<ArtifactsOfJob> for StoreLoader {
                 .artifacts_of(keys.iter().map(|k| k.0).collect())
                 .await,
             ArtifactsOfJob,
+        )
+    }
+}
+
+impl Loader<ArtifactsOfResult> for StoreLoader {
+    type Value = Vec<treeherd_store::Artifact>;
+    type Error = Arc<StoreError>;
+    async fn load(
+        &self,
+        keys: &[ArtifactsOfResult],
+    ) -> Loaded<ArtifactsOfResult, Vec<treeherd_store::Artifact>> {
+        keyed(
+            self.0
+                .artifacts_of_results(keys.iter().map(|k| k.0).collect())
+                .await,
+            ArtifactsOfResult,
+        )
+    }
+}
+
+impl Loader<ErrorsOfLog> for StoreLoader {
+    type Value = Vec<treeherd_store::LogError>;
+    type Error = Arc<StoreError>;
+    async fn load(&self, keys: &[ErrorsOfLog]) -> Loaded<ErrorsOfLog, Vec<treeherd_store::LogError>> {
+        keyed(
+            self.0.log_errors(keys.iter().map(|k| k.0).collect()).await,
+            ErrorsOfLog,
+        )
+    }
+}
+
+impl Loader<StepsOfLog> for StoreLoader {
+    type Value = Vec<treeherd_store::LogStep>;
+    type Error = Arc<StoreError>;
+    async fn load(&self, keys: &[StepsOfLog]) -> Loaded<StepsOfLog, Vec<treeherd_store::LogStep>> {
+        keyed(
+            self.0.log_steps(keys.iter().map(|k| k.0).collect()).await,
+            StepsOfLog,
+        )
+    }
+}
+
+impl Loader<JobById> for StoreLoader {
+    type Value = treeherd_store::Job;
+    type Error = Arc<StoreError>;
+    async fn load(&self, keys: &[JobById]) -> Loaded<JobById, treeherd_store::Job> {
+        keyed(
+            self.0.jobs_by_id(keys.iter().map(|k| k.0).collect()).await,
+            JobById,
         )
     }
 }

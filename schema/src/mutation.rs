@@ -6,7 +6,10 @@ use treeherd_model::PushRecord;
 use treeherd_store::{NewDependency, Store};
 
 use crate::events::{JobEvent, JobEvents, PushEvents};
-use crate::types::{DependencyInput, Job, JobInput, Push, PushInput, Repository, RepositoryInput};
+use crate::types::{
+    ArtifactInput, AttachArtifactsPayload, DependencyInput, Job, JobInput, Push, PushInput,
+    Repository, RepositoryInput, TestResult, TestResultInput,
+};
 use crate::{ApiError, Caller};
 
 pub struct Mutation;
@@ -36,6 +39,19 @@ struct AddDependenciesPayload {
 
 fn caller<'a>(ctx: &'a Context<'_>) -> &'a Caller {
     ctx.data_opt::<Caller>().unwrap_or(&Caller::Anonymous)
+}
+
+/// Refuses a caller who may not write to the repository of job `guid` (or when there is no
+/// such job).
+async fn require_write_to_job(ctx: &Context<'_>, guid: &str) -> Result<(), ApiError> {
+    let repositories = ctx
+        .data::<Store>()?
+        .job_repositories(vec![guid.to_owned()])
+        .await?;
+    let repository = repositories
+        .get(guid)
+        .ok_or_else(|| ApiError::NotFound(format!("no job {guid:?}")))?;
+    caller(ctx).require_write(repository)
 }
 
 #[Object]
@@ -101,6 +117,63 @@ impl Mutation {
         }
         Ok(SubmitJobsPayload {
             jobs: stored.into_iter().map(Job).collect(),
+        })
+    }
+
+    /// Stores test results of a job, replacing its results of the same test and subtest, with
+    /// their artifacts; all in one transaction. Needs `write:<repository>` of the job.
+    async fn submit_test_results(
+        &self,
+        ctx: &Context<'_>,
+        job: String,
+        results: Vec<TestResultInput>,
+    ) -> Result<Vec<TestResult>, ApiError> {
+        if results.len() > crate::MAX_TEST_RESULTS {
+            return Err(ApiError::BadUserInput(format!(
+                "at most {} test results per call, not {}",
+                crate::MAX_TEST_RESULTS,
+                results.len()
+            )));
+        }
+        let results = results
+            .into_iter()
+            .map(TryInto::try_into)
+            .collect::<Result<Vec<_>, _>>()?;
+        require_write_to_job(ctx, &job).await?;
+        let stored = ctx
+            .data::<Store>()?
+            .submit_test_results(job, results)
+            .await?;
+        Ok(stored.into_iter().map(TestResult).collect())
+    }
+
+    /// Attaches artifacts (pointers) to a job, or to its result of `test` (and `subtest`).
+    /// Raw logs and error summaries are queued for parsing. Needs `write:<repository>` of the
+    /// job.
+    async fn attach_artifacts(
+        &self,
+        ctx: &Context<'_>,
+        job: String,
+        test: Option<String>,
+        subtest: Option<String>,
+        artifacts: Vec<ArtifactInput>,
+    ) -> Result<AttachArtifactsPayload, ApiError> {
+        if subtest.is_some() && test.is_none() {
+            return Err(ApiError::BadUserInput(
+                "a subtest needs its test".to_owned(),
+            ));
+        }
+        let artifacts = artifacts
+            .into_iter()
+            .map(TryInto::try_into)
+            .collect::<Result<Vec<_>, _>>()?;
+        require_write_to_job(ctx, &job).await?;
+        let attached = ctx
+            .data::<Store>()?
+            .attach_artifacts(job, test.map(|t| (t, subtest)), artifacts)
+            .await?;
+        Ok(AttachArtifactsPayload {
+            attached: i32::try_from(attached).unwrap_or(i32::MAX),
         })
     }
 

@@ -2,12 +2,14 @@
 
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Object};
-use treeherd_store::{JobScope, Store};
+use chrono::{DateTime, Utc};
+use treeherd_store::{JobScope, PerfSeriesKey, Store};
 
 use crate::ApiError;
 use crate::types::{
-    DependencyGraph, DependencyKind, GraphDirection, Job, JobFilterInput, KeyCursor, Push,
-    Repository, connection, dependency_graph, dependency_path, page_request, ready_jobs,
+    DependencyGraph, DependencyKind, GraphDirection, Job, JobFilterInput, KeyCursor, PerfPoint,
+    Push, Repository, TestFailureSummary, TestResult, connection, dependency_graph,
+    dependency_path, page_request, ready_jobs, to_micros,
 };
 
 pub struct Query;
@@ -65,6 +67,82 @@ impl Query {
             .jobs(JobScope::Repository(repository.id), filter, request)
             .await?;
         Ok(connection(page, request.after.is_some(), |j| j.id, Job))
+    }
+
+    /// A test's results (subtests included) in a repository, across pushes, newest recorded
+    /// first.
+    #[graphql(complexity = "(first.clamp(0, 1000) as usize) * child_complexity + 1")]
+    async fn test_history(
+        &self,
+        ctx: &Context<'_>,
+        repository: String,
+        test: String,
+        first: i32,
+        after: Option<String>,
+    ) -> Result<Connection<KeyCursor, TestResult>, ApiError> {
+        let request = page_request(first, after)?;
+        let store = ctx.data::<Store>()?;
+        let repository = store.existing_repository(repository).await?;
+        let page = store.test_history(repository.id, test, request).await?;
+        Ok(connection(page, request.after.is_some(), |r| r.id, TestResult))
+    }
+
+    /// Every test that failed on a push of `repository` pushed in `[since, until)`, with how
+    /// many of those pushes it failed and passed on: INTERMITTENT when it passed on a push
+    /// after its first failure, NEW when it has failed on every push since. Most failed
+    /// pushes first.
+    async fn failure_summary(
+        &self,
+        ctx: &Context<'_>,
+        repository: String,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<TestFailureSummary>, ApiError> {
+        if until <= since {
+            return Err(ApiError::BadUserInput(
+                "until must be later than since".to_owned(),
+            ));
+        }
+        let store = ctx.data::<Store>()?;
+        let repository = store.existing_repository(repository).await?;
+        let summary = store
+            .failure_summary(repository.id, to_micros(since), to_micros(until))
+            .await?;
+        Ok(summary.into_iter().map(Into::into).collect())
+    }
+
+    /// A performance series (PERFHERDER_DATA values of one framework, suite, subtest and
+    /// platform), its newest `last` values in push order. Leave `subtest` out for the
+    /// suite's own value.
+    async fn perf_series(
+        &self,
+        ctx: &Context<'_>,
+        repository: String,
+        framework: String,
+        suite: String,
+        subtest: Option<String>,
+        platform: String,
+        #[graphql(default = 1000)] last: i32,
+    ) -> Result<Vec<PerfPoint>, ApiError> {
+        if !(1..=crate::MAX_SERIES_POINTS).contains(&last) {
+            return Err(ApiError::BadUserInput(format!(
+                "last must be between 1 and {}, not {last}",
+                crate::MAX_SERIES_POINTS
+            )));
+        }
+        let store = ctx.data::<Store>()?;
+        let repository = store.existing_repository(repository).await?;
+        let key = PerfSeriesKey {
+            repository_id: repository.id,
+            framework,
+            suite,
+            subtest,
+            platform,
+        };
+        let points = store
+            .perf_series(key, usize::try_from(last).unwrap_or(0))
+            .await?;
+        Ok(points.into_iter().map(Into::into).collect())
     }
 
     /// Pending jobs of a repository whose dependencies have all arrived and succeeded, newest

@@ -13,18 +13,24 @@ mod dependencies;
 mod error;
 mod graph;
 mod jobs;
+mod logs;
+mod perf;
 mod push_writes;
 mod pushes;
 mod repositories;
 mod schema;
 mod settings;
+mod test_results;
 pub mod testing;
 mod types;
 
 pub use db::{Backend, DatabaseUrl, StoreOptions};
 pub use error::StoreError;
+pub use logs::{DueLog, LogError, LogSetback, LogStep, ParsedLog, PerfValue};
+pub use perf::{PerfPoint, PerfSeriesKey};
 pub use push_writes::StoredPush;
 pub use pushes::{Direction, MIN_REVISION_PREFIX};
+pub use test_results::{FailureKind, TestFailureSummary, TestResult};
 pub use types::*;
 
 use db::{DbConnection, Pool};

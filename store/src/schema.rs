@@ -92,6 +92,72 @@ diesel::table! {
         name -> Text,
         url -> Text,
         status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> BigInt,
+        reason -> Nullable<Text>,
+        parsed_at -> Nullable<BigInt>,
+        line_count -> Nullable<BigInt>,
+        byte_count -> Nullable<BigInt>,
+        error_count -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    log_errors (log_id, position) {
+        log_id -> BigInt,
+        position -> Integer,
+        line_number -> BigInt,
+        line -> Text,
+        step -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    log_steps (log_id, position) {
+        log_id -> BigInt,
+        position -> Integer,
+        name -> Text,
+        kind -> Text,
+        result -> Text,
+        first_line -> BigInt,
+        last_line -> Nullable<BigInt>,
+        started -> Nullable<Text>,
+        finished -> Nullable<Text>,
+        duration_ms -> Nullable<BigInt>,
+        error_count -> BigInt,
+    }
+}
+
+diesel::table! {
+    test_results (id) {
+        id -> BigInt,
+        job_id -> BigInt,
+        repository_id -> BigInt,
+        test -> Text,
+        subtest -> Text,
+        status -> Text,
+        expected -> Nullable<Text>,
+        failed -> Bool,
+        duration_ms -> Nullable<BigInt>,
+        message -> Nullable<Text>,
+        stack -> Nullable<Text>,
+        test_group -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    perf_data (id) {
+        id -> BigInt,
+        job_id -> BigInt,
+        log_id -> Nullable<BigInt>,
+        repository_id -> BigInt,
+        framework -> Text,
+        suite -> Text,
+        subtest -> Text,
+        platform -> Text,
+        value -> Double,
+        unit -> Nullable<Text>,
+        lower_is_better -> Nullable<Bool>,
     }
 }
 
@@ -105,6 +171,7 @@ diesel::table! {
         content_type -> Nullable<Text>,
         size -> Nullable<BigInt>,
         sha256 -> Nullable<Text>,
+        test_result_id -> Nullable<BigInt>,
     }
 }
 
@@ -122,6 +189,10 @@ diesel::joinable!(jobs -> pushes (push_row_id));
 diesel::joinable!(job_attributes -> jobs (job_id));
 diesel::joinable!(job_logs -> jobs (job_id));
 diesel::joinable!(artifacts -> jobs (job_id));
+diesel::joinable!(log_errors -> job_logs (log_id));
+diesel::joinable!(log_steps -> job_logs (log_id));
+diesel::joinable!(test_results -> jobs (job_id));
+diesel::joinable!(perf_data -> jobs (job_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     repositories,
@@ -133,5 +204,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     graph_changes,
     job_logs,
     artifacts,
+    log_errors,
+    log_steps,
+    test_results,
+    perf_data,
     settings,
 );

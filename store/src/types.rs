@@ -1,7 +1,7 @@
 //! What the store takes in and gives back. Times are unix microseconds (UTC).
 
 use serde_json::{Map, Value};
-use treeherd_model::{DependencyKind, JobKind, JobResult, JobState, NewArtifact, Vcs};
+use treeherd_model::{DependencyKind, JobKind, JobResult, JobState, LogStatus, NewArtifact, Vcs};
 
 /// A source repository and the attribute keys its jobs are indexed by.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,12 +88,24 @@ impl Job {
     }
 }
 
-/// A stored log pointer and how far its parsing went (`PENDING PARSED FAILED SKIPPED`).
+/// A stored log pointer and how far its parsing went.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobLog {
+    pub id: i64,
+    pub job_id: i64,
     pub name: String,
     pub url: String,
-    pub status: String,
+    pub status: LogStatus,
+    /// Why it FAILED or was SKIPPED, or why the last try failed while it is PENDING again.
+    pub reason: Option<String>,
+    /// Fetches tried so far.
+    pub attempts: i32,
+    /// When it was parsed (unix microseconds).
+    pub parsed_at: Option<i64>,
+    pub line_count: Option<i64>,
+    pub byte_count: Option<i64>,
+    /// Every error line the rules accepted (at most 40 are stored).
+    pub error_count: Option<i64>,
 }
 
 /// A stored artifact.

@@ -100,3 +100,57 @@ pub(crate) enum ArtifactKind {
     #[graphql(name = "OTHER")]
     Other,
 }
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "treeherd_model::LogStatus")]
+pub(crate) enum LogStatus {
+    /// Waiting for the parse worker (also between retries of a failed fetch).
+    #[graphql(name = "PENDING")]
+    Pending,
+    /// Parsed: its errors, steps, perf data and test results are stored.
+    #[graphql(name = "PARSED")]
+    Parsed,
+    /// Could not be fetched or read after every retry, or refused by its server.
+    #[graphql(name = "FAILED")]
+    Failed,
+    /// Deliberately not parsed: larger than the configured limit.
+    #[graphql(name = "SKIPPED")]
+    Skipped,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "treeherd_model::TestStatus")]
+pub(crate) enum TestStatus {
+    #[graphql(name = "PASS")]
+    Pass,
+    #[graphql(name = "FAIL")]
+    Fail,
+    #[graphql(name = "OK")]
+    Ok,
+    #[graphql(name = "ERROR")]
+    Error,
+    #[graphql(name = "TIMEOUT")]
+    Timeout,
+    #[graphql(name = "CRASH")]
+    Crash,
+    #[graphql(name = "ASSERT")]
+    Assert,
+    #[graphql(name = "SKIP")]
+    Skip,
+    #[graphql(name = "NOTRUN")]
+    NotRun,
+    #[graphql(name = "PRECONDITION_FAILED")]
+    PreconditionFailed,
+}
+
+/// Whether a failing test fails now and then, or since some push.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "treeherd_store::FailureKind")]
+pub(crate) enum FailureKind {
+    /// It passed on some push after the first push it failed on.
+    #[graphql(name = "INTERMITTENT")]
+    Intermittent,
+    /// It failed on every push it ran on from its first failure on.
+    #[graphql(name = "NEW")]
+    New,
+}

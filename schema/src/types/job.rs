@@ -6,9 +6,10 @@ use chrono::{DateTime, Utc};
 use async_graphql::connection::Connection;
 
 use super::time::to_datetime;
+use super::test_objects::{Artifact, JobLog, TestResult};
 use super::{
-    ArtifactKind, CriticalPath, DependencyKind, JobKind, JobResult, JobState, KeyCursor, Push,
-    Repository, Walk, critical_path, walk,
+    CriticalPath, DependencyKind, JobKind, JobResult, JobState, KeyCursor, Push, Repository,
+    TestStatus, Walk, connection, critical_path, page_request, walk,
 };
 use crate::ApiError;
 use crate::loaders::{
@@ -30,26 +31,6 @@ impl Dependency {
     async fn job(&self) -> Job {
         Job(self.0.job.clone())
     }
-}
-
-/// A log of the job, kept as a pointer and queued for parsing.
-#[derive(SimpleObject)]
-pub(crate) struct JobLog {
-    name: String,
-    url: String,
-    /// `PENDING` until parsed, then `PARSED`, `FAILED` or `SKIPPED`.
-    status: String,
-}
-
-/// An entry of the job's results dictionary.
-#[derive(SimpleObject)]
-pub(crate) struct Artifact {
-    name: String,
-    kind: ArtifactKind,
-    url: String,
-    content_type: Option<String>,
-    size: Option<i64>,
-    sha256: Option<String>,
 }
 
 /// An edge whose dependency has not arrived yet: it binds when a job with `guid` arrives.
@@ -305,25 +286,18 @@ impl Job {
         critical_path(ctx, self.0.id, kinds).await
     }
 
-    /// The job's logs (pointers to fetch and parse).
+    /// The job's logs (pointers to fetch and parse), with what parsing them found.
     async fn logs(&self, ctx: &Context<'_>) -> Result<Vec<JobLog>, ApiError> {
         let logs = ctx
             .data::<Loaders>()?
             .0
             .load_one(LogsOfJob(self.0.id))
             .await?;
-        Ok(logs
-            .unwrap_or_default()
-            .into_iter()
-            .map(|l| JobLog {
-                name: l.name,
-                url: l.url,
-                status: l.status,
-            })
-            .collect())
+        Ok(logs.unwrap_or_default().into_iter().map(JobLog).collect())
     }
 
-    /// The job's results dictionary: logs, screenshots, recordings, binaries.
+    /// The job's results dictionary (raw and parsed logs, screenshots, recordings,
+    /// binaries), without those of its test results.
     async fn artifacts(&self, ctx: &Context<'_>) -> Result<Vec<Artifact>, ApiError> {
         let artifacts = ctx
             .data::<Loaders>()?
@@ -333,15 +307,30 @@ impl Job {
         Ok(artifacts
             .unwrap_or_default()
             .into_iter()
-            .map(|a| Artifact {
-                name: a.name,
-                kind: a.kind.into(),
-                url: a.url,
-                content_type: a.content_type,
-                size: a.size,
-                sha256: a.sha256,
-            })
+            .map(Artifact::from)
             .collect())
+    }
+
+    /// The job's test results in the order they were recorded, optionally of one status.
+    #[graphql(complexity = "(first.clamp(0, 1000) as usize) * child_complexity + 1")]
+    async fn test_results(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<TestStatus>,
+        first: i32,
+        after: Option<String>,
+    ) -> Result<Connection<KeyCursor, TestResult>, ApiError> {
+        let request = page_request(first, after)?;
+        let page = ctx
+            .data::<treeherd_store::Store>()?
+            .test_results_of(self.0.id, status.map(Into::into), request)
+            .await?;
+        Ok(connection(
+            page,
+            request.after.is_some(),
+            |r| r.id,
+            TestResult,
+        ))
     }
 
     /// Edges to guids that have not arrived yet.

@@ -7,16 +7,25 @@ mod inputs;
 mod job;
 mod push;
 mod repository;
+mod test_objects;
 mod time;
 
 pub(crate) use connection::{KeyCursor, connection, page_request};
+pub(crate) use time::to_micros;
 pub(crate) use dependency_graph::CriticalPath;
 pub(crate) use dependency_graph::{
     DependencyGraph, GraphDirection, Walk, critical_path, dependency_graph, dependency_path,
     ready_jobs, walk,
 };
-pub(crate) use enums::{ArtifactKind, DependencyKind, JobKind, JobResult, JobState, Vcs};
+pub(crate) use enums::{
+    ArtifactKind, DependencyKind, FailureKind, JobKind, JobResult, JobState, LogStatus, TestStatus,
+    Vcs,
+};
 pub(crate) use inputs::{DependencyInput, JobFilterInput, JobInput, PushInput, RepositoryInput};
 pub(crate) use job::Job;
 pub(crate) use push::Push;
 pub(crate) use repository::Repository;
+pub(crate) use test_objects::{
+    ArtifactInput, AttachArtifactsPayload, PerfPoint, TestFailureSummary, TestResult,
+    TestResultInput,
+};

@@ -1,0 +1,14 @@
+DROP TABLE perf_data;
+ALTER TABLE artifacts DROP COLUMN test_result_id;
+DROP TABLE test_results;
+DROP TABLE log_steps;
+DROP TABLE log_errors;
+DROP INDEX job_logs_due;
+CREATE INDEX job_logs_by_status ON job_logs (status, id);
+ALTER TABLE job_logs DROP COLUMN error_count;
+ALTER TABLE job_logs DROP COLUMN byte_count;
+ALTER TABLE job_logs DROP COLUMN line_count;
+ALTER TABLE job_logs DROP COLUMN parsed_at;
+ALTER TABLE job_logs DROP COLUMN reason;
+ALTER TABLE job_logs DROP COLUMN next_attempt_at;
+ALTER TABLE job_logs DROP COLUMN attempts;
