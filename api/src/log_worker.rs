@@ -127,7 +127,9 @@ async fn handle(
             LogSetback::Failed(format!("{reason} (tried {} times)", log.attempt))
         }
         Err(Setback::Transient(reason)) => {
-            let doublings = u32::try_from(log.attempt.saturating_sub(1)).unwrap_or(0).min(16);
+            let doublings = u32::try_from(log.attempt.saturating_sub(1))
+                .unwrap_or(0)
+                .min(16);
             let pause = micros(options.backoff).saturating_mul(1 << doublings);
             LogSetback::Retry {
                 at: now_micros().saturating_add(pause),
@@ -244,9 +246,9 @@ impl LogKind {
 
     fn parse(self, reader: impl Read) -> Result<ParsedLog, ParseError> {
         Ok(match self {
-            LogKind::ErrorSummary => from_error_summary(treeherd_logparse::parse_errorsummary(
-                reader,
-            )?),
+            LogKind::ErrorSummary => {
+                from_error_summary(treeherd_logparse::parse_errorsummary(reader)?)
+            }
             LogKind::Text => from_text_log(treeherd_logparse::parse_full(reader)?),
         })
     }
@@ -349,7 +351,11 @@ fn from_error_summary(summary: ErrorSummaryLog) -> ParsedLog {
             Some(NewTestResult {
                 status: status(&r.status)?,
                 expected: status(&r.expected),
-                duration_ms: r.duration.as_ref().and_then(serde_json::Number::as_f64).map(|d| d.round() as i64),
+                duration_ms: r
+                    .duration
+                    .as_ref()
+                    .and_then(serde_json::Number::as_f64)
+                    .map(|d| d.round() as i64),
                 test: r.test,
                 subtest: r.subtest.filter(|s| !s.is_empty()),
                 message: r.message,

@@ -139,7 +139,10 @@ impl Loader<ArtifactsOfResult> for StoreLoader {
 impl Loader<ErrorsOfLog> for StoreLoader {
     type Value = Vec<treeherd_store::LogError>;
     type Error = Arc<StoreError>;
-    async fn load(&self, keys: &[ErrorsOfLog]) -> Loaded<ErrorsOfLog, Vec<treeherd_store::LogError>> {
+    async fn load(
+        &self,
+        keys: &[ErrorsOfLog],
+    ) -> Loaded<ErrorsOfLog, Vec<treeherd_store::LogError>> {
         keyed(
             self.0.log_errors(keys.iter().map(|k| k.0).collect()).await,
             ErrorsOfLog,

@@ -84,7 +84,12 @@ impl Query {
         let store = ctx.data::<Store>()?;
         let repository = store.existing_repository(repository).await?;
         let page = store.test_history(repository.id, test, request).await?;
-        Ok(connection(page, request.after.is_some(), |r| r.id, TestResult))
+        Ok(connection(
+            page,
+            request.after.is_some(),
+            |r| r.id,
+            TestResult,
+        ))
     }
 
     /// Every test that failed on a push of `repository` pushed in `[since, until)`, with how
@@ -114,6 +119,8 @@ impl Query {
     /// A performance series (PERFHERDER_DATA values of one framework, suite, subtest and
     /// platform), its newest `last` values in push order. Leave `subtest` out for the
     /// suite's own value.
+    // One argument per part of the series key, as clients write it.
+    #[allow(clippy::too_many_arguments)]
     async fn perf_series(
         &self,
         ctx: &Context<'_>,

@@ -83,7 +83,11 @@ pub(crate) fn record(
             url: &log.url,
             status: LogStatus::Pending.as_str(),
         }));
-        artifacts.extend(job.artifacts.iter().map(|a| ArtifactValues::new(job_id, None, a)));
+        artifacts.extend(
+            job.artifacts
+                .iter()
+                .map(|a| ArtifactValues::new(job_id, None, a)),
+        );
     }
     write(conn, logs, artifacts)
 }

@@ -53,7 +53,11 @@ impl Store {
                 .filter(perf_data::suite.eq(&key.suite))
                 .filter(perf_data::subtest.eq(key.subtest.as_deref().unwrap_or("")))
                 .filter(perf_data::platform.eq(&key.platform))
-                .order((pushes::push_id.desc(), perf_data::job_id.desc(), perf_data::id.desc()))
+                .order((
+                    pushes::push_id.desc(),
+                    perf_data::job_id.desc(),
+                    perf_data::id.desc(),
+                ))
                 .select((
                     perf_data::job_id,
                     pushes::push_id.nullable(),

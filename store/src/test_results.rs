@@ -150,31 +150,26 @@ pub(crate) fn upsert(
         .collect();
     let mut ids: HashMap<(String, String), i64> = HashMap::with_capacity(values.len());
     for chunk in values.chunks(BATCH_ROWS / 2) {
-        let written: Vec<(i64, String, String)> = per_backend!(conn, |c| diesel::insert_into(
-            test_results::table
-        )
-        .values(chunk)
-        .on_conflict((
-            test_results::job_id,
-            test_results::test,
-            test_results::subtest
-        ))
-        .do_update()
-        .set((
-            test_results::status.eq(excluded(test_results::status)),
-            test_results::expected.eq(excluded(test_results::expected)),
-            test_results::failed.eq(excluded(test_results::failed)),
-            test_results::duration_ms.eq(excluded(test_results::duration_ms)),
-            test_results::message.eq(excluded(test_results::message)),
-            test_results::stack.eq(excluded(test_results::stack)),
-            test_results::test_group.eq(excluded(test_results::test_group)),
-        ))
-        .returning((
-            test_results::id,
-            test_results::test,
-            test_results::subtest
-        ))
-        .get_results(c)?);
+        let written: Vec<(i64, String, String)> =
+            per_backend!(conn, |c| diesel::insert_into(test_results::table)
+                .values(chunk)
+                .on_conflict((
+                    test_results::job_id,
+                    test_results::test,
+                    test_results::subtest
+                ))
+                .do_update()
+                .set((
+                    test_results::status.eq(excluded(test_results::status)),
+                    test_results::expected.eq(excluded(test_results::expected)),
+                    test_results::failed.eq(excluded(test_results::failed)),
+                    test_results::duration_ms.eq(excluded(test_results::duration_ms)),
+                    test_results::message.eq(excluded(test_results::message)),
+                    test_results::stack.eq(excluded(test_results::stack)),
+                    test_results::test_group.eq(excluded(test_results::test_group)),
+                ))
+                .returning((test_results::id, test_results::test, test_results::subtest))
+                .get_results(c)?);
         for (id, test, subtest) in written {
             ids.insert((test, subtest), id);
         }
@@ -303,7 +298,10 @@ impl Store {
                 .select(result_columns!())
                 .limit(overfetch(page.limit))
                 .load(conn)?;
-            let items = rows.into_iter().map(into_result).collect::<Result<_, _>>()?;
+            let items = rows
+                .into_iter()
+                .map(into_result)
+                .collect::<Result<_, _>>()?;
             Ok(Page::from_overfetch(items, page.limit))
         })
         .await
@@ -329,7 +327,10 @@ impl Store {
                 .select(result_columns!())
                 .limit(overfetch(page.limit))
                 .load(conn)?;
-            let items = rows.into_iter().map(into_result).collect::<Result<_, _>>()?;
+            let items = rows
+                .into_iter()
+                .map(into_result)
+                .collect::<Result<_, _>>()?;
             Ok(Page::from_overfetch(items, page.limit))
         })
         .await
@@ -400,9 +401,7 @@ fn summarize(test: String, by_push: &BTreeMap<i64, (bool, i64)>) -> Option<TestF
         .collect();
     let first = *failed.first()?;
     let last = *failed.last()?;
-    let passed_since_first = by_push
-        .range(first..)
-        .any(|(_, (failed, _))| !*failed);
+    let passed_since_first = by_push.range(first..).any(|(_, (failed, _))| !*failed);
     Some(TestFailureSummary {
         failures: by_push.values().map(|(_, n)| n).sum(),
         failed_pushes: i64::try_from(failed.len()).unwrap_or(i64::MAX),

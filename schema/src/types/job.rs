@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 
 use async_graphql::connection::Connection;
 
-use super::time::to_datetime;
 use super::test_objects::{Artifact, JobLog, TestResult};
+use super::time::to_datetime;
 use super::{
     CriticalPath, DependencyKind, JobKind, JobResult, JobState, KeyCursor, Push, Repository,
     TestStatus, Walk, connection, critical_path, page_request, walk,

@@ -11,7 +11,6 @@ mod test_objects;
 mod time;
 
 pub(crate) use connection::{KeyCursor, connection, page_request};
-pub(crate) use time::to_micros;
 pub(crate) use dependency_graph::CriticalPath;
 pub(crate) use dependency_graph::{
     DependencyGraph, GraphDirection, Walk, critical_path, dependency_graph, dependency_path,
@@ -29,3 +28,4 @@ pub(crate) use test_objects::{
     ArtifactInput, AttachArtifactsPayload, PerfPoint, TestFailureSummary, TestResult,
     TestResultInput,
 };
+pub(crate) use time::to_micros;
