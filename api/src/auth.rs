@@ -328,26 +328,7 @@ pub async fn signing_secret(
 
 /// Parses a duration like `30d`, `12h`, `15m` or `3600s` (or bare seconds).
 pub fn parse_ttl(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
-        Some(at) => text.split_at(at),
-        None => (text, "s"),
-    };
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration like 30d, 12h, 15m or 3600s"))?;
-    let seconds = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        _ => {
-            return Err(format!(
-                "{text:?}: unknown unit {unit:?} (use s, m, h or d)"
-            ));
-        }
-    };
-    Ok(Duration::from_secs(number.saturating_mul(seconds)))
+    treeherd_model::duration::parse(text)
 }
 
 #[cfg(test)]

@@ -150,6 +150,20 @@ text_enum! {
     }
 }
 
+impl JobResult {
+    /// Whether a completed job with this result failed (a retried or superseded run did not:
+    /// another run stands for it).
+    pub fn is_failure(self) -> bool {
+        matches!(
+            self,
+            JobResult::TestFailed
+                | JobResult::Busted
+                | JobResult::Exception
+                | JobResult::UserCancel
+        )
+    }
+}
+
 impl TestStatus {
     /// Whether a result with this status and that expectation is a failure: a failing status
     /// that was not expected (no expectation means PASS or OK was).
@@ -164,6 +178,36 @@ impl TestStatus {
                 | TestStatus::PreconditionFailed
         );
         failing && expected != Some(self)
+    }
+}
+
+text_enum! {
+    /// What a machine is doing now.
+    MachineState, "machine state" {
+        /// Up, running no job.
+        Idle = "IDLE",
+        /// Running a job.
+        Busy = "BUSY",
+        /// Taken out of service (by hand, or not seen).
+        Offline = "OFFLINE",
+        /// Kept from taking jobs by hand, with a reason, usually until a time.
+        Quarantined = "QUARANTINED",
+    }
+}
+
+text_enum! {
+    /// Where a release is, derived from its release job and what that job waits for.
+    ReleaseStatus, "release status" {
+        /// Nothing it waits for has started.
+        Waiting = "WAITING",
+        /// Under way, nothing failed.
+        Running = "RUNNING",
+        /// Something it waits for (transitively) failed.
+        Blocked = "BLOCKED",
+        /// The release job itself failed.
+        Failed = "FAILED",
+        /// The release job succeeded.
+        Shipped = "SHIPPED",
     }
 }
 
@@ -208,6 +252,12 @@ mod tests {
         }
         for status in LogStatus::ALL {
             assert_eq!(status.as_str().parse::<LogStatus>(), Ok(*status));
+        }
+        for state in MachineState::ALL {
+            assert_eq!(state.as_str().parse::<MachineState>(), Ok(*state));
+        }
+        for status in ReleaseStatus::ALL {
+            assert_eq!(status.as_str().parse::<ReleaseStatus>(), Ok(*status));
         }
     }
 

@@ -5,16 +5,18 @@
 //! (the upper-case GraphQL names, also used as the stored text), and one shape of a job as
 //! submitted and of a push with its commits, whichever way they came in.
 
+pub mod duration;
 mod enums;
 mod job;
 pub mod lifecycle;
 mod push;
+pub mod release;
 mod revision;
 mod test_result;
 
 pub use enums::{
-    ArtifactKind, DependencyKind, JobKind, JobResult, JobState, LogStatus, TestStatus,
-    UnknownVariant, Vcs,
+    ArtifactKind, DependencyKind, JobKind, JobResult, JobState, LogStatus, MachineState,
+    ReleaseStatus, TestStatus, UnknownVariant, Vcs,
 };
 pub use job::{NewArtifact, NewJob, NewLog};
 pub use push::{CommitRecord, PushRecord};

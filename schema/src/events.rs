@@ -1,9 +1,10 @@
 //! Changes as they are committed, fanned out to subscribers in this process: one broadcast
-//! channel per kind of change (jobs, pushes), the same mechanism for each.
+//! channel per kind of change (jobs, pushes, machines set by hand), the same mechanism for
+//! each.
 
 use std::sync::Arc;
 use tokio::sync::broadcast;
-use treeherd_store::{Job, Push};
+use treeherd_store::{Job, Machine, Push};
 
 /// A job as written, with the name of its repository (what subscribers filter on).
 #[derive(Debug, Clone)]
@@ -19,17 +20,26 @@ pub struct PushEvent {
     pub push: Push,
 }
 
+/// A machine whose state was set by hand (machines moved by jobs travel as job events).
+#[derive(Debug, Clone)]
+pub struct MachineEvent {
+    pub machine: Machine,
+}
+
 /// Every channel of committed changes a server has, handed to the schema and to each way in.
 #[derive(Clone, Default)]
 pub struct Changes {
     pub jobs: JobEvents,
     pub pushes: PushEvents,
+    pub machines: MachineEvents,
 }
 
 /// Committed job changes.
 pub type JobEvents = Events<JobEvent>;
 /// Stored pushes.
 pub type PushEvents = Events<PushEvent>;
+/// Machines set by hand.
+pub type MachineEvents = Events<MachineEvent>;
 
 /// A channel of committed changes. Slow subscribers skip what they missed rather than hold
 /// writers back.

@@ -18,7 +18,9 @@ mod types;
 
 pub use caller::{Caller, Scopes};
 pub use error::ApiError;
-pub use events::{Changes, Events, JobEvent, JobEvents, PushEvent, PushEvents};
+pub use events::{
+    Changes, Events, JobEvent, JobEvents, MachineEvent, MachineEvents, PushEvent, PushEvents,
+};
 
 use async_graphql::Schema;
 use treeherd_store::Store;
@@ -46,6 +48,7 @@ pub fn build(store: Store, changes: Changes) -> TreeherdSchema {
         .data(store)
         .data(changes.jobs)
         .data(changes.pushes)
+        .data(changes.machines)
         .finish()
 }
 

@@ -5,10 +5,11 @@ use async_graphql::{Context, Object, SimpleObject};
 use treeherd_model::PushRecord;
 use treeherd_store::{NewDependency, Store};
 
-use crate::events::{JobEvent, JobEvents, PushEvents};
+use crate::events::{JobEvent, JobEvents, MachineEvent, MachineEvents, PushEvents};
 use crate::types::{
-    ArtifactInput, AttachArtifactsPayload, DependencyInput, Job, JobInput, Push, PushInput,
-    Repository, RepositoryInput, TestResult, TestResultInput,
+    ArtifactInput, AttachArtifactsPayload, DependencyInput, Job, JobInput, Machine, MachineState,
+    Push, PushInput, Release, ReleaseInput, Repository, RepositoryInput, TestResult,
+    TestResultInput, to_micros,
 };
 use crate::{ApiError, Caller};
 
@@ -175,6 +176,70 @@ impl Mutation {
         Ok(AttachArtifactsPayload {
             attached: i32::try_from(attached).unwrap_or(i32::MAX),
         })
+    }
+
+    /// Sets a machine's state by hand: OFFLINE or QUARANTINED with a reason and an optional
+    /// end, or IDLE to put it back. Needs the `admin` scope.
+    async fn set_machine_state(
+        &self,
+        ctx: &Context<'_>,
+        build_system: String,
+        name: String,
+        state: MachineState,
+        reason: Option<String>,
+        until: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<Machine, ApiError> {
+        caller(ctx).require_admin()?;
+        let machine = ctx
+            .data::<Store>()?
+            .set_machine_state(
+                build_system,
+                name,
+                state.into(),
+                reason,
+                until.map(to_micros),
+                chrono::Utc::now().timestamp_micros(),
+            )
+            .await?;
+        ctx.data::<MachineEvents>()?.publish(MachineEvent {
+            machine: machine.clone(),
+        });
+        Ok(Machine(machine))
+    }
+
+    /// Declares how often a scheduled job should run (`every`: 30m, 12h, 7d, 3600s), so it
+    /// shows as overdue when it does not. Needs `write:<repository>`.
+    async fn declare_schedule(
+        &self,
+        ctx: &Context<'_>,
+        repository: String,
+        name: String,
+        every: String,
+    ) -> Result<bool, ApiError> {
+        caller(ctx).require_write(&repository)?;
+        let interval = treeherd_model::duration::parse(&every)
+            .map_err(|e| ApiError::BadUserInput(format!("every: {e}")))?;
+        let micros = i64::try_from(interval.as_micros()).unwrap_or(i64::MAX);
+        ctx.data::<Store>()?
+            .declare_schedule(repository, name, micros)
+            .await?;
+        Ok(true)
+    }
+
+    /// Creates a release: its release job on the push of `revision`, with RELEASE edges to
+    /// every gate, in one transaction. Creating it again adds gates. Needs
+    /// `write:<repository>`.
+    async fn create_release(
+        &self,
+        ctx: &Context<'_>,
+        input: ReleaseInput,
+    ) -> Result<Release, ApiError> {
+        caller(ctx).require_write(&input.repository)?;
+        let release = ctx
+            .data::<Store>()?
+            .create_release(input.try_into()?)
+            .await?;
+        Ok(Release(release))
     }
 
     /// Ingests Treeherder pulse job messages (`pulse-job.yml` v1) as build systems send them.

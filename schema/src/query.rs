@@ -3,13 +3,14 @@
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Object};
 use chrono::{DateTime, Utc};
-use treeherd_store::{JobScope, PerfSeriesKey, Store};
+use treeherd_store::{JobScope, MachineFilter, PerfSeriesKey, ReleaseFilter, Store};
 
 use crate::ApiError;
 use crate::types::{
-    DependencyGraph, DependencyKind, GraphDirection, Job, JobFilterInput, KeyCursor, PerfPoint,
-    Push, Repository, TestFailureSummary, TestResult, connection, dependency_graph,
-    dependency_path, page_request, ready_jobs, to_micros,
+    DependencyGraph, DependencyKind, GraphDirection, Job, JobFilterInput, KeyCursor, Machine,
+    MachineFlakiness, MachineState, PerfPoint, Push, Release, Repository, ScheduledJob,
+    TestFailureSummary, TestResult, connection, dependency_graph, dependency_path, page_request,
+    ready_jobs, to_micros,
 };
 
 pub struct Query;
@@ -152,6 +153,106 @@ impl Query {
         Ok(points.into_iter().map(Into::into).collect())
     }
 
+    /// Machines in the order first seen, filtered by build system, state (as it is now) and
+    /// platform.
+    #[graphql(complexity = "(first.clamp(0, 1000) as usize) * child_complexity + 1")]
+    async fn machines(
+        &self,
+        ctx: &Context<'_>,
+        build_system: Option<String>,
+        state: Option<MachineState>,
+        platform: Option<String>,
+        first: i32,
+        after: Option<String>,
+    ) -> Result<Connection<KeyCursor, Machine>, ApiError> {
+        let request = page_request(first, after)?;
+        let filter = MachineFilter {
+            build_system,
+            state: state.map(Into::into),
+            platform,
+        };
+        let page = ctx
+            .data::<Store>()?
+            .machines(filter, request, now())
+            .await?;
+        Ok(connection(page, request.after.is_some(), |m| m.id, Machine))
+    }
+
+    async fn machine(
+        &self,
+        ctx: &Context<'_>,
+        build_system: String,
+        name: String,
+    ) -> Result<Option<Machine>, ApiError> {
+        Ok(ctx
+            .data::<Store>()?
+            .machine(build_system, name, now())
+            .await?
+            .map(Machine))
+    }
+
+    /// Machines of `buildSystem` whose completed jobs finished in `[since, until)`, each
+    /// beside every machine of its platform; flagged ones (at least `minJobs`, failing at
+    /// least twice as often as the platform and 10 points more) first.
+    async fn machine_flakiness(
+        &self,
+        ctx: &Context<'_>,
+        build_system: String,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        #[graphql(default = 10)] min_jobs: i32,
+    ) -> Result<Vec<MachineFlakiness>, ApiError> {
+        if until <= since {
+            return Err(ApiError::BadUserInput(
+                "until must be later than since".to_owned(),
+            ));
+        }
+        let signal = ctx
+            .data::<Store>()?
+            .machine_flakiness(
+                build_system,
+                to_micros(since),
+                to_micros(until),
+                i64::from(min_jobs.max(1)),
+            )
+            .await?;
+        Ok(signal.into_iter().map(MachineFlakiness).collect())
+    }
+
+    /// Scheduled jobs of a repository (kind SCHEDULED, no push) by name: last run, last
+    /// success and failure, and whether each is overdue against its declared interval.
+    async fn scheduled_jobs(
+        &self,
+        ctx: &Context<'_>,
+        repository: String,
+    ) -> Result<Vec<ScheduledJob>, ApiError> {
+        let store = ctx.data::<Store>()?;
+        let repository = store.existing_repository(repository).await?;
+        let jobs = store.scheduled_jobs(repository.id, now()).await?;
+        Ok(jobs.into_iter().map(ScheduledJob).collect())
+    }
+
+    /// Releases, newest first.
+    #[graphql(complexity = "(first.clamp(0, 1000) as usize) * child_complexity + 1")]
+    async fn releases(
+        &self,
+        ctx: &Context<'_>,
+        product: Option<String>,
+        version: Option<String>,
+        channel: Option<String>,
+        first: i32,
+        after: Option<String>,
+    ) -> Result<Connection<KeyCursor, Release>, ApiError> {
+        let request = page_request(first, after)?;
+        let filter = ReleaseFilter {
+            product,
+            version,
+            channel,
+        };
+        let page = ctx.data::<Store>()?.releases(filter, request).await?;
+        Ok(connection(page, request.after.is_some(), |r| r.id, Release))
+    }
+
     /// Pending jobs of a repository whose dependencies have all arrived and succeeded, newest
     /// first.
     #[graphql(complexity = "(first.clamp(0, 1000) as usize) * child_complexity + 1")]
@@ -187,4 +288,8 @@ impl Query {
     ) -> Result<DependencyGraph, ApiError> {
         dependency_graph(ctx, guid, direction, kinds, max_depth).await
     }
+}
+
+fn now() -> i64 {
+    Utc::now().timestamp_micros()
 }

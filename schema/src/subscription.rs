@@ -8,8 +8,8 @@ use tokio_stream::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
 
 use crate::ApiError;
-use crate::events::{JobEvents, PushEvents};
-use crate::types::{Job, Push};
+use crate::events::{JobEvents, MachineEvents, PushEvents};
+use crate::types::{Job, Machine, Push};
 
 pub struct Subscription;
 
@@ -37,6 +37,50 @@ impl Subscription {
         Ok(of_repository(receiver, "pushAdded", move |event| {
             (event.repository == repository).then(|| Push(event.push.clone()))
         }))
+    }
+
+    /// Machines of `buildSystem` as they change: moved by a job written here, or set by hand.
+    async fn machine_changed(
+        &self,
+        ctx: &Context<'_>,
+        build_system: String,
+    ) -> Result<impl Stream<Item = Machine>, ApiError> {
+        let store = ctx.data::<treeherd_store::Store>()?.clone();
+        let wanted = build_system.clone();
+        let by_hand = of_repository(
+            ctx.data::<MachineEvents>()?.subscribe(),
+            "machineChanged",
+            move |event| {
+                (event.machine.build_system == wanted).then(|| Machine(event.machine.clone()))
+            },
+        );
+        let by_jobs = of_repository(
+            ctx.data::<JobEvents>()?.subscribe(),
+            "machineChanged",
+            move |event| {
+                let job = &event.job;
+                let name = job.machine.clone()?;
+                let system = job
+                    .build_system
+                    .clone()
+                    .unwrap_or_else(|| treeherd_store::UNKNOWN_BUILD_SYSTEM.to_owned());
+                (system == build_system).then_some((system, name))
+            },
+        );
+        let by_jobs = futures_util::StreamExt::filter_map(by_jobs, move |(system, name)| {
+            let store = store.clone();
+            async move {
+                let now = chrono::Utc::now().timestamp_micros();
+                match store.machine(system, name, now).await {
+                    Ok(machine) => machine.map(Machine),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "machineChanged: cannot read a machine");
+                        None
+                    }
+                }
+            }
+        });
+        Ok(StreamExt::merge(Box::pin(by_hand), Box::pin(by_jobs)))
     }
 }
 

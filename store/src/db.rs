@@ -246,3 +246,10 @@ const GRAPH_WRITERS_LOCK: i64 = MIGRATION_LOCK + 1;
 /// The largest number of rows one batch statement carries (well under both backends' limits
 /// on bind parameters: SQLite 32,766, PostgreSQL 65,535).
 pub(crate) const BATCH_ROWS: usize = 1000;
+
+/// Now, in unix microseconds (the store's time unit).
+pub(crate) fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+}

@@ -201,7 +201,7 @@ fn describe_cycle(conn: &mut DbConnection, cycle: &[JobId]) -> Result<String, St
     Ok(names.join(" -> "))
 }
 
-fn add(
+pub(crate) fn add(
     conn: &mut DbConnection,
     live: &LiveGraph,
     edges: &[NewDependency],

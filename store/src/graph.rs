@@ -251,6 +251,14 @@ impl LiveGraph {
         }
     }
 
+    /// Forgets the graph: it is loaded again on next use. For a write that caught the graph
+    /// up to its own uncommitted changes and then failed.
+    pub fn invalidate(&self) {
+        if let Ok(mut state) = self.state.write() {
+            state.seq = None;
+        }
+    }
+
     /// Records that the graph now holds everything up to `seq` (after a writer's commit).
     pub fn advance_to(&self, seq: i64) {
         if let Ok(mut state) = self.state.write()

@@ -103,7 +103,7 @@ struct AttributeValues<'a> {
 }
 
 /// Checks what the database cannot: guid, name and tier.
-fn check(index: usize, job: &NewJob) -> Result<(), StoreError> {
+pub(crate) fn check(index: usize, job: &NewJob) -> Result<(), StoreError> {
     let invalid = |rule: String| Err(StoreError::Invalid(format!("job {index}: {rule}")));
     if job.guid.is_empty() || job.guid.len() > 200 {
         return invalid(format!("guid {:?} must be 1 to 200 characters", job.guid));
@@ -326,7 +326,7 @@ pub(crate) fn indexed_values<'k>(
     values
 }
 
-fn upsert(conn: &mut DbConnection, new: Vec<NewJob>) -> Result<Vec<Job>, StoreError> {
+pub(crate) fn upsert(conn: &mut DbConnection, new: Vec<NewJob>) -> Result<Vec<Job>, StoreError> {
     db::lock_graph_writers(conn)?;
     // Within the batch, a later version of a guid wins where the lifecycle allows it; keep
     // first-seen order for the answer.
@@ -454,6 +454,7 @@ fn upsert(conn: &mut DbConnection, new: Vec<NewJob>) -> Result<Vec<Job>, StoreEr
     reindex_attributes(conn, &repos, &batch, &ids)?;
     bind_dangling_edges(conn, &batch, &ids)?;
     crate::artifacts::record(conn, &batch, &ids)?;
+    crate::machines::follow_jobs(conn, &batch, &ids, db::now_micros())?;
     let mut changed: Vec<i64> = ids.values().copied().collect();
     changed.sort_unstable();
     graph::log_changes(conn, &changed)?;

@@ -182,6 +182,56 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    machines (id) {
+        id -> BigInt,
+        build_system -> Text,
+        name -> Text,
+        platform -> Nullable<Text>,
+        os -> Nullable<Text>,
+        architecture -> Nullable<Text>,
+        state -> Text,
+        current_job_id -> Nullable<BigInt>,
+        last_seen_at -> BigInt,
+        reason -> Nullable<Text>,
+        until -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    machine_events (id) {
+        id -> BigInt,
+        machine_id -> BigInt,
+        at -> BigInt,
+        state -> Text,
+        job_id -> Nullable<BigInt>,
+        reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    schedules (repository_id, name) {
+        repository_id -> BigInt,
+        name -> Text,
+        interval_us -> BigInt,
+    }
+}
+
+diesel::table! {
+    releases (id) {
+        id -> BigInt,
+        product -> Text,
+        version -> Text,
+        build_number -> Integer,
+        channel -> Text,
+        repository_id -> BigInt,
+        revision -> Text,
+        job_id -> BigInt,
+        locales -> Text,
+        created_at -> BigInt,
+    }
+}
+
 diesel::joinable!(pushes -> repositories (repository_id));
 diesel::joinable!(commits -> pushes (push_row_id));
 diesel::joinable!(jobs -> repositories (repository_id));
@@ -193,6 +243,8 @@ diesel::joinable!(log_errors -> job_logs (log_id));
 diesel::joinable!(log_steps -> job_logs (log_id));
 diesel::joinable!(test_results -> jobs (job_id));
 diesel::joinable!(perf_data -> jobs (job_id));
+diesel::joinable!(machine_events -> machines (machine_id));
+diesel::joinable!(releases -> jobs (job_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     repositories,
@@ -208,5 +260,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     log_steps,
     test_results,
     perf_data,
+    machines,
+    machine_events,
+    schedules,
+    releases,
     settings,
 );

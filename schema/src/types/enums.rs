@@ -154,3 +154,40 @@ pub(crate) enum FailureKind {
     #[graphql(name = "NEW")]
     New,
 }
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "treeherd_model::MachineState")]
+pub(crate) enum MachineState {
+    /// Up, running no job.
+    #[graphql(name = "IDLE")]
+    Idle,
+    /// Running a job.
+    #[graphql(name = "BUSY")]
+    Busy,
+    /// Taken out of service.
+    #[graphql(name = "OFFLINE")]
+    Offline,
+    /// Kept from taking jobs by hand, with a reason, usually until a time.
+    #[graphql(name = "QUARANTINED")]
+    Quarantined,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "treeherd_model::ReleaseStatus")]
+pub(crate) enum ReleaseStatus {
+    /// Nothing it waits for has started.
+    #[graphql(name = "WAITING")]
+    Waiting,
+    /// Under way, nothing failed.
+    #[graphql(name = "RUNNING")]
+    Running,
+    /// Something it waits for (transitively) failed.
+    #[graphql(name = "BLOCKED")]
+    Blocked,
+    /// The release job itself failed.
+    #[graphql(name = "FAILED")]
+    Failed,
+    /// The release job succeeded.
+    #[graphql(name = "SHIPPED")]
+    Shipped,
+}

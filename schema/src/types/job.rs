@@ -196,6 +196,43 @@ impl Job {
             .collect())
     }
 
+    /// The l10n repacks of this (English) build: jobs that depend on it over L10N_REPACK
+    /// edges, including one-off repacks from later pushes; only those of `locales` (their
+    /// `locale` attribute) when given. By locale, then newest first.
+    async fn repacks(
+        &self,
+        ctx: &Context<'_>,
+        locales: Option<Vec<String>>,
+    ) -> Result<Vec<Job>, ApiError> {
+        let all = ctx
+            .data::<Loaders>()?
+            .0
+            .load_one(DependentsOfJob(self.0.id))
+            .await?;
+        let mut repacks: Vec<(String, treeherd_store::Job)> = Vec::new();
+        for dependent in all.unwrap_or_default() {
+            if dependent.kind != treeherd_model::DependencyKind::L10nRepack {
+                continue;
+            }
+            let locale = dependent
+                .job
+                .attributes()
+                .map_err(|e| ApiError::Internal(format!("stored attributes: {e}")))?
+                .get("locale")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned();
+            if locales
+                .as_ref()
+                .is_none_or(|wanted| wanted.contains(&locale))
+            {
+                repacks.push((locale, dependent.job));
+            }
+        }
+        repacks.sort_by(|(a, x), (b, y)| a.cmp(b).then(y.id.cmp(&x.id)));
+        Ok(repacks.into_iter().map(|(_, job)| Job(job)).collect())
+    }
+
     /// Everything this job transitively depends on, nearest first.
     #[graphql(complexity = "(first.clamp(0, 1000) as usize) * child_complexity + 1")]
     async fn ancestors(

@@ -5,7 +5,9 @@ mod dependency_graph;
 mod enums;
 mod inputs;
 mod job;
+mod machine;
 mod push;
+mod release;
 mod repository;
 mod test_objects;
 mod time;
@@ -17,12 +19,14 @@ pub(crate) use dependency_graph::{
     ready_jobs, walk,
 };
 pub(crate) use enums::{
-    ArtifactKind, DependencyKind, FailureKind, JobKind, JobResult, JobState, LogStatus, TestStatus,
-    Vcs,
+    ArtifactKind, DependencyKind, FailureKind, JobKind, JobResult, JobState, LogStatus,
+    MachineState, ReleaseStatus, TestStatus, Vcs,
 };
 pub(crate) use inputs::{DependencyInput, JobFilterInput, JobInput, PushInput, RepositoryInput};
 pub(crate) use job::Job;
+pub(crate) use machine::{Machine, MachineFlakiness};
 pub(crate) use push::Push;
+pub(crate) use release::{Release, ReleaseInput, ScheduledJob};
 pub(crate) use repository::Repository;
 pub(crate) use test_objects::{
     ArtifactInput, AttachArtifactsPayload, PerfPoint, TestFailureSummary, TestResult,
