@@ -313,7 +313,7 @@ pub(crate) fn follow_jobs(
     for chunk in values.chunks(BATCH_ROWS / 2) {
         let written: Vec<(i64, String, String)> =
             per_backend!(conn, |c| diesel::insert_into(machines::table)
-                .values(chunk.iter().copied().collect::<Vec<_>>())
+                .values(chunk.to_vec())
                 .on_conflict((machines::build_system, machines::name))
                 .do_update()
                 .set((
@@ -513,18 +513,18 @@ impl Store {
         self.run(move |conn| {
             let mut by_machine: HashMap<i64, Vec<MachineEvent>> = HashMap::new();
             for chunk in machine_ids.chunks(BATCH_ROWS) {
-                let rows: Vec<(i64, i64, String, Option<i64>, Option<String>)> =
-                    machine_events::table
-                        .filter(machine_events::machine_id.eq_any(chunk))
-                        .order((machine_events::machine_id, machine_events::id))
-                        .select((
-                            machine_events::machine_id,
-                            machine_events::at,
-                            machine_events::state,
-                            machine_events::job_id,
-                            machine_events::reason,
-                        ))
-                        .load(conn)?;
+                type Row = (i64, i64, String, Option<i64>, Option<String>);
+                let rows: Vec<Row> = machine_events::table
+                    .filter(machine_events::machine_id.eq_any(chunk))
+                    .order((machine_events::machine_id, machine_events::id))
+                    .select((
+                        machine_events::machine_id,
+                        machine_events::at,
+                        machine_events::state,
+                        machine_events::job_id,
+                        machine_events::reason,
+                    ))
+                    .load(conn)?;
                 for (machine, at, state, job_id, reason) in rows {
                     by_machine.entry(machine).or_default().push(MachineEvent {
                         at,
