@@ -371,14 +371,12 @@ impl Store {
                     ))
                     .load(conn)?;
                 for row in rows {
-                    let (log, name, kind, result, first_line, last_line) =
-                        (row.0, row.1, row.2, row.3, row.4, row.5);
-                    by_log.entry(log).or_default().push(LogStep {
-                        name,
-                        kind,
-                        result,
-                        first_line,
-                        last_line,
+                    by_log.entry(row.0).or_default().push(LogStep {
+                        name: row.1,
+                        kind: row.2,
+                        result: row.3,
+                        first_line: row.4,
+                        last_line: row.5,
                         started: row.6,
                         finished: row.7,
                         duration_ms: row.8,

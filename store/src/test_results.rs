@@ -298,11 +298,7 @@ impl Store {
                 .select(result_columns!())
                 .limit(overfetch(page.limit))
                 .load(conn)?;
-            let items = rows
-                .into_iter()
-                .map(into_result)
-                .collect::<Result<_, _>>()?;
-            Ok(Page::from_overfetch(items, page.limit))
+            into_page(rows, page.limit)
         })
         .await
     }
@@ -327,11 +323,7 @@ impl Store {
                 .select(result_columns!())
                 .limit(overfetch(page.limit))
                 .load(conn)?;
-            let items = rows
-                .into_iter()
-                .map(into_result)
-                .collect::<Result<_, _>>()?;
-            Ok(Page::from_overfetch(items, page.limit))
+            into_page(rows, page.limit)
         })
         .await
     }
@@ -415,6 +407,15 @@ fn summarize(test: String, by_push: &BTreeMap<i64, (bool, i64)>) -> Option<TestF
         },
         test,
     })
+}
+
+/// `limit + 1` fetched rows as a page of results.
+fn into_page(rows: Vec<Row>, limit: usize) -> Result<Page<TestResult>, StoreError> {
+    let items = rows
+        .into_iter()
+        .map(into_result)
+        .collect::<Result<_, _>>()?;
+    Ok(Page::from_overfetch(items, limit))
 }
 
 fn overfetch(limit: usize) -> i64 {

@@ -45,19 +45,9 @@ impl HgServer {
             while let Ok((mut socket, _)) = listener.accept().await {
                 let behaviour = shared.clone();
                 tokio::spawn(async move {
-                    let mut request = Vec::new();
-                    let mut buffer = [0u8; 4096];
-                    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-                        match socket.read(&mut buffer).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => request.extend_from_slice(&buffer[..n]),
-                        }
-                    }
-                    let target = String::from_utf8_lossy(&request)
-                        .split_whitespace()
-                        .nth(1)
-                        .unwrap_or_default()
-                        .to_owned();
+                    let Some(target) = request_target(&mut socket).await else {
+                        return;
+                    };
                     let (status, body, delay) = answer(&behaviour, &target);
                     tokio::time::sleep(delay).await;
                     let response = format!(
@@ -108,4 +98,21 @@ fn answer(behaviour: &Mutex<Behaviour>, target: &str) -> (&'static str, String, 
         .collect();
     let body = json!({"lastpushid": last, "pushes": pushes}).to_string();
     ("200 OK", body, b.delay)
+}
+
+/// Reads an HTTP request's head from `socket` and gives its target (path and query); `None`
+/// when the client went away first. Shared by the stand-in servers of the suite.
+pub async fn request_target(socket: &mut tokio::net::TcpStream) -> Option<String> {
+    let mut request = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+        match socket.read(&mut buffer).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => request.extend_from_slice(&buffer[..n]),
+        }
+    }
+    String::from_utf8_lossy(&request)
+        .split_whitespace()
+        .nth(1)
+        .map(str::to_owned)
 }

@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
 pub struct LogServer {
@@ -30,19 +30,9 @@ impl LogServer {
             while let Ok((mut socket, _)) = listener.accept().await {
                 let (counts, logs) = (counts.clone(), logs.clone());
                 tokio::spawn(async move {
-                    let mut request = Vec::new();
-                    let mut buffer = [0u8; 4096];
-                    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-                        match socket.read(&mut buffer).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => request.extend_from_slice(&buffer[..n]),
-                        }
-                    }
-                    let path = String::from_utf8_lossy(&request)
-                        .split_whitespace()
-                        .nth(1)
-                        .unwrap_or_default()
-                        .to_owned();
+                    let Some(path) = crate::hg_server::request_target(&mut socket).await else {
+                        return;
+                    };
                     let seen = {
                         let mut counts = counts.lock().unwrap();
                         let seen = counts.entry(path.clone()).or_default();
