@@ -1,5 +1,5 @@
 //! The `treeherd` command line: `serve`, `migrate`, `token issue`, `schema`, `consume`,
-//! `import`, `pushlog`, `log`. Flags fall back
+//! `import` (task graphs, buildhub records), `pushlog`, `log`. Flags fall back
 //! to `TREEHERD_*` environment variables; this is the only place that reads them.
 
 use anyhow::Context as _;
@@ -215,6 +215,14 @@ enum ImportCommand {
     },
     /// Prints the default edge-kind rules, in the format `--rules` reads.
     Rules,
+    /// Buildhub records (buildhub2's `buildhub.json` shape, as a JSON array, NDJSON, or a
+    /// `{"hits": {"hits": [{"_source": ...}]}}` search answer), stored in one transaction.
+    Buildhub {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The records file.
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -372,6 +380,20 @@ impl Cli {
                 println!(
                     "imported {} jobs and {} edges into {repository}",
                     imported.jobs, imported.edges
+                );
+            }
+            Command::Import {
+                command: ImportCommand::Buildhub { database, file },
+            } => {
+                let text = std::fs::read(&file)
+                    .with_context(|| format!("cannot read {}", file.display()))?;
+                let builds = treeherd_ingest::parse_buildhub(&text)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+                let store = open_migrated(&database).await?;
+                let stored = store.store_builds(builds).await?.len();
+                println!(
+                    "imported {stored} build{}",
+                    if stored == 1 { "" } else { "s" }
                 );
             }
             Command::Pushlog {

@@ -255,3 +255,153 @@ async fn pushlog_import_git_backfills_a_first_parent_history_beside_a_running_se
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("nope"));
 }
+
+/// A buildhub2 `buildhub.json` record, as Firefox's release automation publishes it.
+fn buildhub_record(
+    product: &str,
+    build_id: &str,
+    version: &str,
+    channel: &str,
+    platform: &str,
+    locale: &str,
+) -> Value {
+    let tree = if channel == "release" {
+        "releases/mozilla-release"
+    } else {
+        "releases/mozilla-beta"
+    };
+    json!({
+        "build": {"id": build_id, "date": "2018-10-29T18:51:05Z", "host": "x86_64-pc-linux-gnu",
+                  "target": "x86_64-pc-linux-gnu", "cc": "clang", "cxx": "clang++"},
+        "source": {"product": product, "repository": format!("https://hg.mozilla.org/{tree}"),
+                   "revision": "a7f6c6c6a4a1d9e8b1b0f7e3e2f2b7c0b9d1e8f2", "tree": tree},
+        "target": {"platform": platform, "os": "linux", "locale": locale, "version": version,
+                   "channel": channel},
+        "download": {"url": format!("https://archive.mozilla.org/pub/{product}/candidates/{version}-candidates/build1/{platform}/{locale}/{product}-{version}.tar.bz2"),
+                     "mimetype": "application/x-bzip2", "size": 62533287,
+                     "date": "2018-10-29T20:11:35.837932+00:00"}
+    })
+}
+
+#[tokio::test]
+async fn import_buildhub_stores_records_once_and_answers_the_true_beta_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = [
+        buildhub_record(
+            "firefox",
+            "20181029185105",
+            "64.0b4",
+            "beta",
+            "linux-x86_64",
+            "en-US",
+        ),
+        buildhub_record(
+            "firefox",
+            "20181029185111",
+            "64.0b4",
+            "beta",
+            "win64",
+            "en-US",
+        ),
+        buildhub_record(
+            "firefox",
+            "20181029185122",
+            "64.0b4",
+            "beta",
+            "mac",
+            "en-US",
+        ),
+        buildhub_record(
+            "devedition",
+            "20181029185133",
+            "64.0b4",
+            "aurora",
+            "linux-x86_64",
+            "en-US",
+        ),
+        buildhub_record(
+            "firefox",
+            "20181115122917",
+            "63.0.3",
+            "release",
+            "win64",
+            "en-US",
+        ),
+        buildhub_record(
+            "firefox",
+            "20181115122917",
+            "63.0.3",
+            "release",
+            "win64",
+            "de",
+        ),
+    ];
+    let ndjson: String = records.iter().map(|r| format!("{r}\n")).collect();
+    std::fs::write(dir.path().join("builds.ndjson"), ndjson).unwrap();
+    let import = |file: &str| {
+        treeherd(dir.path())
+            .args(["import", "buildhub", file])
+            .output()
+            .unwrap()
+    };
+    for _ in 0..2 {
+        let output = import("builds.ndjson");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&output.stdout).trim(),
+            "imported 6 builds"
+        );
+    }
+    // buildhub2's search answer, with one more build.
+    let search = json!({"hits": {"total": 1, "hits": [{"_id": "x", "_source":
+        buildhub_record("firefox", "20181029185144", "64.0b4", "beta", "win32", "en-US")}]}});
+    std::fs::write(dir.path().join("search.json"), search.to_string()).unwrap();
+    let output = import("search.json");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "imported 1 build"
+    );
+    // A file with an invalid record stores nothing and says which record and field.
+    let mut bad = buildhub_record("firefox", "20181029185155", "64.0b4", "beta", "win64", "fr");
+    bad["build"]["id"] = json!("64.0b4");
+    let file = json!([
+        buildhub_record("firefox", "20181029185155", "64.0b4", "beta", "win64", "it"),
+        bad
+    ]);
+    std::fs::write(dir.path().join("bad.json"), file.to_string()).unwrap();
+    let output = import("bad.json");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("record 1: build.id \"64.0b4\" is not a build id"),
+        "{stderr}"
+    );
+
+    let server = serve(dir.path(), &[]);
+    let client = reqwest::Client::new();
+    let ask = |query: &str| {
+        let request = client.post(server.url()).json(&json!({"query": query}));
+        async move {
+            let answer: Value = request.send().await.unwrap().json().await.unwrap();
+            assert!(answer.get("errors").is_none(), "{answer}");
+            answer["data"].clone()
+        }
+    };
+    let release = ask("{ beta: releaseForBuild(product: \"Firefox\", channel: \"beta\", buildId: \"20181029185111\") { version platforms }
+        deved: releaseForBuild(product: \"devedition\", channel: \"aurora\", buildId: \"20181029185133\") { version } }").await;
+    assert_eq!(
+        release,
+        json!({"beta": {"version": "64.0b4", "platforms": ["win64"]}, "deved": {"version": "64.0b4"}})
+    );
+    let builds = ask("{ builds(product: \"firefox\", first: 100) { nodes { buildId platform locale downloadUrl publishedAt } } }").await;
+    let nodes = builds["builds"]["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 6, "{builds}");
+    assert_eq!(nodes[0]["buildId"], "20181115122917");
+    assert_eq!(nodes[5]["buildId"], "20181029185105");
+    assert_eq!(nodes[5]["publishedAt"], "2018-10-29T20:11:35.837932+00:00");
+    assert!(nodes.iter().all(|n| n["locale"] != "it"));
+}

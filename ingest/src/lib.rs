@@ -5,16 +5,19 @@
 //! - `pulse`: pulse job messages mapped to [`IngestedJob`]s, rejections per message;
 //! - `pulse_schema`: Treeherder's `pulse-job.yml` v1 as Rust data, and its validator;
 //! - `artifact`: the kind of a job link, guessed from its text and URL;
+//! - `buildhub`: buildhub records (`buildhub.json`, search answers) to the model's `NewBuild`s;
 //! - `body`: a request body split into messages (JSON array, NDJSON or one object);
 //! - `taskgraph`: task graphs (taskgraph files or queue definitions) to tasks and edges;
 //! - `edge_rules`: the one table that gives edges their kind, and its rule-file format;
 //! - `glob`: the `*`/`?`/`|` patterns the rules are written in.
 //!
 //! Everything here is pure: JSON in, structures out. Nothing opens a file or a socket, and
-//! nothing depends on the store: jobs come out as the model's `NewJob`, which the store writes.
+//! nothing depends on the store: jobs come out as the model's `NewJob` (builds as its
+//! `NewBuild`), which the store writes.
 
 mod artifact;
 mod body;
+mod buildhub;
 mod edge_rules;
 mod glob;
 mod pulse;
@@ -23,6 +26,7 @@ mod taskgraph;
 
 pub use artifact::guess_kind;
 pub use body::{BodyError, parse_pulse_body, read_pulse_body};
+pub use buildhub::{BuildhubError, RecordError, parse_buildhub, parse_buildhub_record};
 pub use edge_rules::{EdgeFacts, EdgeRules, Rule, RuleError, RuleProblem};
 pub use glob::Glob;
 pub use pulse::{IngestedJob, PulseBatch, Rejection, parse_pulse_job, parse_pulse_jobs};

@@ -5,6 +5,7 @@
 //! (the upper-case GraphQL names, also used as the stored text), and one shape of a job as
 //! submitted and of a push with its commits, whichever way they came in.
 
+mod build;
 pub mod duration;
 mod enums;
 mod job;
@@ -14,6 +15,7 @@ pub mod release;
 mod revision;
 mod test_result;
 
+pub use build::{BuildField, InvalidBuild, NewBuild};
 pub use enums::{
     ArtifactKind, DependencyKind, JobKind, JobResult, JobState, LogStatus, MachineState,
     ReleaseStatus, TestStatus, UnknownVariant, Vcs,

@@ -11,6 +11,7 @@ use crate::types::{
     Push, PushInput, Release, ReleaseInput, Repository, RepositoryInput, TestResult,
     TestResultInput, to_micros,
 };
+use crate::types::{Build, BuildInput};
 use crate::{ApiError, Caller};
 
 pub struct Mutation;
@@ -289,4 +290,23 @@ impl Mutation {
             added: i32::try_from(added).unwrap_or(i32::MAX),
         })
     }
+
+    /// Stores builds (buildhub's records, or a build system's), all in one transaction:
+    /// upserted by product, build id, platform, locale and channel. Needs
+    /// `write:<repository>` for a build whose repository URL is a treeherd repository's (and
+    /// for the repository of a named job), else `admin`.
+    async fn submit_builds(
+        &self,
+        ctx: &Context<'_>,
+        builds: Vec<BuildInput>,
+    ) -> Result<SubmitBuildsPayload, ApiError> {
+        let builds = crate::types::build::submit_builds(ctx, caller(ctx), builds).await?;
+        Ok(SubmitBuildsPayload { builds })
+    }
+}
+
+#[derive(SimpleObject)]
+struct SubmitBuildsPayload {
+    /// The builds as stored, one per distinct build, in the order first submitted.
+    builds: Vec<Build>,
 }

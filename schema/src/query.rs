@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use treeherd_store::{JobScope, MachineFilter, PerfSeriesKey, ReleaseFilter, Store};
 
 use crate::ApiError;
+use crate::types::{Build, BuildRelease, BuildsQuery};
 use crate::types::{
     DependencyGraph, DependencyKind, GraphDirection, Job, JobFilterInput, KeyCursor, Machine,
     MachineFlakiness, MachineState, PerfPoint, Push, Release, Repository, ScheduledJob,
@@ -287,6 +288,58 @@ impl Query {
         max_depth: Option<i32>,
     ) -> Result<DependencyGraph, ApiError> {
         dependency_graph(ctx, guid, direction, kinds, max_depth).await
+    }
+
+    /// The build of `product` with `buildId` on `platform`: in `locale` (else en-US, else
+    /// any) and `channel` (else any).
+    async fn build(
+        &self,
+        ctx: &Context<'_>,
+        product: String,
+        build_id: String,
+        platform: String,
+        locale: Option<String>,
+        channel: Option<String>,
+    ) -> Result<Option<Build>, ApiError> {
+        crate::types::build::build(ctx, product, build_id, platform, locale, channel).await
+    }
+
+    /// Builds of a product, newest build id first; each other argument given must match.
+    // One argument per filter, as crash reporting writes them.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "(first.clamp(0, 1000) as usize) * child_complexity + 1")]
+    async fn builds(
+        &self,
+        ctx: &Context<'_>,
+        product: String,
+        version: Option<String>,
+        channel: Option<String>,
+        platform: Option<String>,
+        locale: Option<String>,
+        first: i32,
+        after: Option<String>,
+    ) -> Result<Connection<KeyCursor, Build>, ApiError> {
+        let query = BuildsQuery {
+            product,
+            version,
+            channel,
+            platform,
+            locale,
+        };
+        crate::types::build::builds(ctx, query, first, after).await
+    }
+
+    /// What `buildId` is in `product` and `channel`: the true version of a crash report's
+    /// build (a beta reports 64.0 for 64.0b4; DevEdition betas are product devedition on
+    /// channel aurora). Null when no such build is known.
+    async fn release_for_build(
+        &self,
+        ctx: &Context<'_>,
+        product: String,
+        channel: String,
+        build_id: String,
+    ) -> Result<Option<BuildRelease>, ApiError> {
+        crate::types::build::release_for_build(ctx, product, channel, build_id).await
     }
 }
 

@@ -9,6 +9,7 @@
 #[macro_use]
 mod db;
 mod artifacts;
+mod builds;
 mod dependencies;
 mod error;
 mod graph;
@@ -27,6 +28,7 @@ mod test_results;
 pub mod testing;
 mod types;
 
+pub use builds::{Build, BuildFilter, BuildRelease};
 pub use db::{Backend, DatabaseUrl, StoreOptions};
 pub use error::StoreError;
 pub use logs::{DueLog, LogError, LogSetback, LogStep, ParsedLog, PerfValue};

@@ -266,3 +266,26 @@ diesel::allow_tables_to_appear_in_same_query!(
     releases,
     settings,
 );
+
+diesel::table! {
+    builds (id) {
+        id -> BigInt,
+        product -> Text,
+        build_id -> Text,
+        version -> Text,
+        channel -> Text,
+        platform -> Text,
+        os -> Nullable<Text>,
+        locale -> Text,
+        repository_url -> Nullable<Text>,
+        revision -> Nullable<Text>,
+        repository_id -> Nullable<BigInt>,
+        push_row_id -> Nullable<BigInt>,
+        job_id -> Nullable<BigInt>,
+        download_url -> Nullable<Text>,
+        mimetype -> Nullable<Text>,
+        size -> Nullable<BigInt>,
+        published_at -> Nullable<BigInt>,
+        built_at -> Nullable<BigInt>,
+    }
+}

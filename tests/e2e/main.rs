@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)] // Test code: a panic is the failure report.
 
 mod auth;
+mod builds;
 mod dependencies;
 mod external_auth;
 mod graph;

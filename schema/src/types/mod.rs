@@ -1,5 +1,6 @@
 //! The GraphQL object, input and enum types.
 
+pub(crate) mod build;
 mod connection;
 mod dependency_graph;
 mod enums;
@@ -12,6 +13,7 @@ mod repository;
 mod test_objects;
 mod time;
 
+pub(crate) use build::{Build, BuildInput, BuildRelease, BuildsQuery};
 pub(crate) use connection::{KeyCursor, connection, page_request};
 pub(crate) use dependency_graph::CriticalPath;
 pub(crate) use dependency_graph::{
