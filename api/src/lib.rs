@@ -14,6 +14,7 @@ pub mod pushlog_sync;
 mod routes;
 pub mod startup;
 pub mod telemetry;
+mod ui;
 
 pub use config::Config;
 pub use startup::Application;

@@ -1,6 +1,7 @@
 //! HTTP routes: GraphQL over HTTP (POST `/graphql`), subscriptions over WebSocket (GET
 //! `/graphql` with an upgrade), GraphiQL (GET `/graphiql`), pulse jobs (POST `/api/jobs`),
-//! the pushlog routes (`crate::pushlog_routes`), and the health probes.
+//! the pushlog routes (`crate::pushlog_routes`), the health probes, and the web UI at `/`
+//! (`crate::ui`).
 
 use actix_web::http::header::ContentType;
 use actix_web::{HttpRequest, HttpResponse, guard, web};
@@ -46,14 +47,7 @@ pub(crate) fn configure(config: &mut web::ServiceConfig) {
         .route("/graphiql", web::get().to(graphiql))
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
-        .route(
-            "/",
-            web::get().to(|| async {
-                HttpResponse::Found()
-                    .insert_header(("location", "/graphiql"))
-                    .finish()
-            }),
-        );
+        .configure(crate::ui::configure);
 }
 
 /// Errors async-graphql raises before any resolver runs (syntax, validation, limits) are the

@@ -1,0 +1,699 @@
+// The push list: a repository's pushes newest first, more on scroll, each with its jobs as
+// symbols grouped by platform (and group symbol), a status summary, filters in the URL,
+// and live updates that patch the one symbol or push they touch.
+//
+// Rendering builds one HTML string per push (no element per job is created by hand) and
+// one delegated click handler serves every symbol, so 50 pushes of 500 jobs render at once.
+// What the view holds is bounded: at most MAX_PUSHES pushes and their jobs, no event log.
+
+import { gql, live } from './graphql.js';
+import { href, navigate, withParams } from './router.js';
+import {
+  esc, statusOf, STATUSES, STATUS_MARK, JOB_STATES, JOB_RESULTS, timeAgo, shortRev, debounce,
+  errorBox,
+} from './util.js';
+import { JobDetail } from './jobdetail.js';
+
+const PUSH_PAGE = 10;
+const JOB_PAGE = 1000;
+/** Pushes kept at most; the oldest are dropped when live pushes arrive on top. */
+const MAX_PUSHES = 200;
+/** Commits listed under a push before "and N more". */
+const COMMITS_SHOWN = 6;
+
+const JOB_FIELDS = 'guid name symbol groupSymbol groupName platform state result tier';
+const STATUS_FIELDS =
+  'total unscheduled pending running completed success testfailed busted exception retry usercancel superseded unknown';
+const PUSH_FIELDS = `pushId revision author pushedAt
+  commits { revision author message }
+  status { ${STATUS_FIELDS} }
+  jobs(first: $jobs, filter: $filter) { pageInfo { hasNextPage endCursor } nodes { ${JOB_FIELDS} } }`;
+
+const PUSHES_QUERY = `query Pushes($repo: String!, $first: Int!, $after: String, $jobs: Int!, $filter: JobFilter) {
+  repository(name: $repo) {
+    name
+    pushes(first: $first, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      edges { cursor node { ${PUSH_FIELDS} } }
+    }
+  }
+}`;
+
+const PUSH_QUERY = `query Push($repo: String!, $revision: String!, $jobs: Int!, $filter: JobFilter) {
+  push(repository: $repo, revision: $revision) { ${PUSH_FIELDS} }
+}`;
+
+const MORE_JOBS_QUERY = `query MoreJobs($repo: String!, $revision: String!, $jobs: Int!, $after: String, $filter: JobFilter) {
+  push(repository: $repo, revision: $revision) {
+    jobs(first: $jobs, after: $after, filter: $filter) { pageInfo { hasNextPage endCursor } nodes { ${JOB_FIELDS} } }
+  }
+}`;
+
+const STATUS_QUERY = `query PushStatus($repo: String!, $revision: String!) {
+  push(repository: $repo, revision: $revision) { status { ${STATUS_FIELDS} } }
+}`;
+
+const JOB_SUBSCRIPTION = `subscription Jobs($repo: String!) {
+  jobChanged(repository: $repo) { ${JOB_FIELDS} push { pushId revision } }
+}`;
+
+const PUSH_SUBSCRIPTION = `subscription Pushes($repo: String!, $jobs: Int!, $filter: JobFilter) {
+  pushAdded(repository: $repo) { ${PUSH_FIELDS} }
+}`;
+
+const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+
+/** The server-side part of the filter (what `JobFilter` can say), from the URL. */
+export function serverFilter(params) {
+  const filter = {};
+  if (params.get('result')) filter.result = params.get('result').toUpperCase();
+  if (params.get('state')) filter.state = params.get('state').toUpperCase();
+  if (params.get('tier')) filter.tier = Number(params.get('tier'));
+  if (params.get('platform')) filter.platform = params.get('platform');
+  return Object.keys(filter).length ? filter : null;
+}
+
+/** Whether a job passes the server-side filter (used on live updates). */
+export function matchesFilter(job, filter) {
+  if (!filter) return true;
+  return (!filter.result || job.result === filter.result)
+    && (!filter.state || job.state === filter.state)
+    && (!filter.tier || job.tier === filter.tier)
+    && (!filter.platform || job.platform === filter.platform);
+}
+
+/** The free-text filter: every word must be in the job's name or symbol. */
+export function textMatcher(q) {
+  const words = (q || '').toLowerCase().split(/\s+/).filter(Boolean);
+  if (!words.length) return null;
+  return (job) => {
+    const hay = `${job.name} ${job.symbol || ''}`.toLowerCase();
+    return words.every((w) => hay.includes(w));
+  };
+}
+
+function symbolOf(job) {
+  return job.symbol || job.name.slice(0, 8);
+}
+
+/** One symbol. `selected` gets the roving tab stop. */
+export function jobHtml(job, selected) {
+  const word = statusOf(job);
+  const tier = job.tier > 1 ? ` t${job.tier}` : '';
+  return `<button class="job s-${word}${tier}${selected ? ' selected' : ''}" data-guid="${esc(job.guid)}" tabindex="${selected ? 0 : -1}" title="${esc(job.name)} — ${word}${job.tier > 1 ? ` (tier ${job.tier})` : ''}">${esc(symbolOf(job))}</button>`;
+}
+
+/** The jobs of a push, grouped by platform then group symbol, as HTML. */
+export function jobsHtml(jobs, { match, selected } = {}) {
+  const platforms = new Map();
+  let shown = 0;
+  for (const job of jobs) {
+    if (match && !match(job)) continue;
+    shown += 1;
+    const platform = job.platform || 'other';
+    let groups = platforms.get(platform);
+    if (!groups) platforms.set(platform, (groups = new Map()));
+    const group = job.groupSymbol && job.groupSymbol !== '?' ? job.groupSymbol : '';
+    let list = groups.get(group);
+    if (!list) groups.set(group, (list = []));
+    list.push(job);
+  }
+  if (!shown) return { html: '<p class="nojobs">No matching jobs.</p>', shown };
+  const bySymbol = (a, b) => collator.compare(symbolOf(a), symbolOf(b)) || collator.compare(a.name, b.name);
+  const out = [];
+  for (const platform of [...platforms.keys()].sort(collator.compare)) {
+    const groups = platforms.get(platform);
+    out.push(`<div class="platform-row"><span class="platform">${esc(platform)}</span><span class="syms">`);
+    for (const group of [...groups.keys()].sort(collator.compare)) {
+      const list = groups.get(group).sort(bySymbol);
+      if (group) {
+        out.push(`<span class="grp" title="${esc(list[0].groupName || group)}">${esc(group)}(`);
+      }
+      for (const job of list) out.push(jobHtml(job, job.guid === selected));
+      if (group) out.push(')</span>');
+    }
+    out.push('</span></div>');
+  }
+  return { html: out.join(''), shown };
+}
+
+/** The status summary of a push: one chip per non-zero count, with its word. */
+export function summaryHtml(status, params) {
+  if (!status) return '';
+  const chips = [];
+  for (const word of STATUSES) {
+    const n = status[word];
+    if (!n) continue;
+    const isState = JOB_STATES.includes(word.toUpperCase());
+    const target = href('pushes', withParams(params, isState ? { state: word, result: '' } : { result: word, state: '' }));
+    chips.push(`<a class="chip s-${word}" href="${esc(target)}" title="show ${word} jobs">${STATUS_MARK[word]} ${n} ${word}</a>`);
+  }
+  return `<span class="total">${status.total} job${status.total === 1 ? '' : 's'}</span>${chips.join('')}`;
+}
+
+function pushHeadHtml(repo, push, params) {
+  const revLink = href('pushes', { repo, rev: push.revision });
+  const commits = push.commits || [];
+  const listed = commits.slice(-COMMITS_SHOWN).reverse().map((c) => {
+    const first = (c.message || '').split('\n')[0];
+    return `<li><code>${esc(shortRev(c.revision))}</code> <span class="msg" title="${esc(c.message)}">${esc(first)}</span> <span class="by">${esc(c.author)}</span></li>`;
+  });
+  if (commits.length > COMMITS_SHOWN) listed.push(`<li class="more">and ${commits.length - COMMITS_SHOWN} more</li>`);
+  return `<header class="push-head">
+<h2><a class="rev" href="${esc(revLink)}" title="${esc(push.revision)}">${esc(shortRev(push.revision))}</a>
+<span class="author">${esc(push.author)}</span> ${timeAgo(push.pushedAt)} <span class="pushid">#${push.pushId}</span></h2>
+<div class="summary" aria-label="status summary">${summaryHtml(push.status, params)}</div>
+</header><ul class="commits">${listed.join('')}</ul>`;
+}
+
+/** One whole push (header, commits and jobs) as HTML. */
+export function pushHtml(repo, push, { match, selected, params = new URLSearchParams() } = {}) {
+  const { html } = jobsHtml(push.jobs.values(), { match, selected });
+  return `<section class="push" id="p${push.pushId}" data-push="${push.pushId}">${pushHeadHtml(repo, push, params)}<div class="jobs">${html}</div></section>`;
+}
+
+function toPush(node, cursor) {
+  const jobs = new Map();
+  for (const job of node.jobs.nodes) jobs.set(job.guid, job);
+  return {
+    pushId: node.pushId,
+    revision: node.revision,
+    author: node.author,
+    pushedAt: node.pushedAt,
+    commits: node.commits,
+    status: node.status,
+    cursor,
+    jobs,
+    jobsCursor: node.jobs.pageInfo.endCursor,
+    complete: !node.jobs.pageInfo.hasNextPage,
+  };
+}
+
+export class PushesView {
+  constructor(root, route, ctx) {
+    this.root = root;
+    this.ctx = ctx;
+    this.repo = ctx.repo;
+    this.params = route.params;
+    this.filter = serverFilter(route.params);
+    this.rev = route.params.get('rev') || '';
+    this.match = textMatcher(route.params.get('q'));
+    this.selected = route.params.get('job') || '';
+    this.pushes = []; // newest first
+    this.byId = new Map();
+    this.endCursor = null;
+    this.hasMore = false;
+    this.loading = false;
+    this.generation = 0; // bumps on reload, so late answers of an older load are dropped
+    this.dirty = new Set();
+    this.statusDue = new Map(); // pushId -> timer
+    this.fetchingNew = new Set();
+    this.platforms = new Set();
+    this.buttons = null;
+    this.detail = new JobDetail(ctx.detailPanel, {
+      onNavigate: (guid) => this.select(guid, { open: true, focus: false }),
+      onClose: () => this.select('', { open: false }),
+    });
+    this.render();
+    this.bind();
+    this.subscribe();
+    this.load();
+    if (this.selected) this.detail.open(this.selected);
+  }
+
+  /** Handles a route change in place when it can (text filter, selection). */
+  update(route) {
+    const p = route.params;
+    const same = (k) => (p.get(k) || '') === (this.params.get(k) || '');
+    if (!['repo', 'result', 'state', 'tier', 'platform', 'rev'].every(same)) return false;
+    const qChanged = !same('q');
+    this.params = p;
+    if (qChanged) {
+      this.match = textMatcher(p.get('q'));
+      const input = this.root.querySelector('input[name=q]');
+      if (input && input.value !== (p.get('q') || '')) input.value = p.get('q') || '';
+      this.renderAllJobs();
+    }
+    const job = p.get('job') || '';
+    if (job !== this.selected) this.select(job, { open: !!job, focus: false, url: false });
+    return true;
+  }
+
+  unmount() {
+    this.generation += 1;
+    for (const stop of this.stops || []) stop();
+    for (const timer of this.statusDue.values()) clearTimeout(timer);
+    this.statusDue.clear();
+    this.observer && this.observer.disconnect();
+    document.removeEventListener('keydown', this.onKey);
+    this.detail.destroy();
+    this.onText.cancel();
+  }
+
+  // ---- rendering ----
+
+  render() {
+    const p = this.params;
+    const opt = (values, current) => ['<option value="">any</option>']
+      .concat(values.map((v) => `<option value="${v.toLowerCase()}"${current === v.toLowerCase() ? ' selected' : ''}>${v.toLowerCase()}</option>`))
+      .join('');
+    const tier = p.get('tier') || '';
+    this.root.innerHTML = `
+<form class="filters" role="search" aria-label="filter jobs">
+  <label>Result <select name="result">${opt(JOB_RESULTS, (p.get('result') || '').toLowerCase())}</select></label>
+  <label>State <select name="state">${opt(JOB_STATES, (p.get('state') || '').toLowerCase())}</select></label>
+  <label>Tier <select name="tier"><option value="">any</option>${[1, 2, 3].map((t) => `<option${String(t) === tier ? ' selected' : ''}>${t}</option>`).join('')}</select></label>
+  <label>Platform <input name="platform" list="platform-list" value="${esc(p.get('platform') || '')}" size="14"></label>
+  <datalist id="platform-list"></datalist>
+  <label class="grow">Job name <input type="search" name="q" value="${esc(p.get('q') || '')}" placeholder="words in the job name  ( / )" autocomplete="off"></label>
+  <a class="clear" href="${esc(href('pushes', { repo: this.repo }))}">clear filters</a>
+</form>
+<details class="legend"><summary>Legend and keys</summary>
+  <p>${STATUSES.map((w) => `<span class="job s-${w}" aria-hidden="true">${STATUS_MARK[w]}</span> ${w}`).join(' &nbsp; ')}</p>
+  <p>Keys: <kbd>←</kbd> <kbd>→</kbd> or <kbd>j</kbd> <kbd>k</kbd> previous/next job, <kbd>Enter</kbd> open, <kbd>Esc</kbd> close,
+  <kbd>g</kbd> dependency view of the selected job, <kbd>/</kbd> job name filter.</p>
+</details>
+${this.rev ? `<p class="single">One push: <code>${esc(shortRev(this.rev))}</code> — <a href="${esc(href('pushes', withParams(p, { rev: '' })))}">all pushes</a></p>` : ''}
+<p class="counts" aria-live="polite"></p>
+<div class="push-list" tabindex="0" aria-label="pushes and their jobs; arrow keys move between jobs"></div>
+<div class="sentinel"></div>
+<p class="more-row"><button type="button" class="load-more" hidden>Load more pushes</button></p>`;
+    this.list = this.root.querySelector('.push-list');
+    this.countsEl = this.root.querySelector('.counts');
+    this.buttons = this.list.getElementsByClassName('job');
+  }
+
+  renderCounts() {
+    let shown = 0;
+    for (const push of this.pushes) shown += push.shown || 0;
+    const text = this.loading && !this.pushes.length
+      ? 'Loading…'
+      : `${shown} job${shown === 1 ? '' : 's'} shown in ${this.pushes.length} push${this.pushes.length === 1 ? '' : 'es'}`;
+    this.countsEl.textContent = text;
+    this.countsEl.dataset.jobs = String(shown);
+    const more = this.root.querySelector('.load-more');
+    more.hidden = !this.hasMore || !!this.rev;
+  }
+
+  pushElementHtml(push) {
+    const { html, shown } = jobsHtml(push.jobs.values(), { match: this.match, selected: this.selected });
+    push.shown = shown;
+    return `<section class="push" id="p${push.pushId}" data-push="${push.pushId}">${pushHeadHtml(this.repo, push, this.params)}<div class="jobs">${html}</div></section>`;
+  }
+
+  /** Appends pushes at the bottom in one DOM write. */
+  appendPushes(pushes) {
+    this.list.insertAdjacentHTML('beforeend', pushes.map((push) => this.pushElementHtml(push)).join(''));
+    this.renderCounts();
+  }
+
+  rerenderPushJobs(push) {
+    const el = document.getElementById(`p${push.pushId}`);
+    if (!el) return;
+    const hadFocus = el.contains(document.activeElement);
+    const { html, shown } = jobsHtml(push.jobs.values(), { match: this.match, selected: this.selected });
+    push.shown = shown;
+    el.querySelector('.jobs').innerHTML = html;
+    if (hadFocus) this.focusSelected();
+  }
+
+  rerenderPushHead(push) {
+    const el = document.getElementById(`p${push.pushId}`);
+    if (!el) return;
+    el.querySelector('.summary').innerHTML = summaryHtml(push.status, this.params);
+  }
+
+  renderAllJobs() {
+    for (const push of this.pushes) this.rerenderPushJobs(push);
+    this.renderCounts();
+  }
+
+  noteJobs(jobs) {
+    const before = this.platforms.size;
+    for (const job of jobs) if (job.platform) this.platforms.add(job.platform);
+    if (this.platforms.size !== before) {
+      this.root.querySelector('#platform-list').innerHTML = [...this.platforms].sort(collator.compare)
+        .map((p) => `<option value="${esc(p)}">`).join('');
+    }
+  }
+
+  // ---- loading ----
+
+  variables(extra) {
+    return { repo: this.repo, jobs: JOB_PAGE, filter: this.filter, ...extra };
+  }
+
+  async load() {
+    if (this.loading) return;
+    if (!this.repo) {
+      this.list.innerHTML = '<p class="empty">No repository yet: create one through the API (see the README).</p>';
+      return;
+    }
+    this.loading = true;
+    const generation = this.generation;
+    let loaded = false;
+    this.renderCounts();
+    try {
+      let added;
+      if (this.rev) {
+        const data = await gql(PUSH_QUERY, this.variables({ revision: this.rev }));
+        if (generation !== this.generation) return;
+        if (!data.push) {
+          this.list.innerHTML = `<p class="empty">No push ${esc(this.rev)} in ${esc(this.repo)}.</p>`;
+          return;
+        }
+        added = [toPush(data.push, null)];
+        this.hasMore = false;
+      } else {
+        const data = await gql(PUSHES_QUERY, this.variables({ first: PUSH_PAGE, after: this.endCursor }));
+        if (generation !== this.generation) return;
+        if (!data.repository) {
+          this.list.innerHTML = `<p class="empty">No repository named ${esc(this.repo)}.</p>`;
+          return;
+        }
+        const { edges, pageInfo } = data.repository.pushes;
+        added = edges.map((e) => toPush(e.node, e.cursor)).filter((p) => !this.byId.has(p.pushId));
+        this.endCursor = pageInfo.endCursor || this.endCursor;
+        this.hasMore = pageInfo.hasNextPage;
+      }
+      for (const push of added) {
+        this.pushes.push(push);
+        this.byId.set(push.pushId, push);
+        this.noteJobs(push.jobs.values());
+      }
+      if (!this.pushes.length) {
+        this.list.innerHTML = '<p class="empty">No pushes yet.</p>';
+      } else {
+        this.list.querySelector('p.empty')?.remove();
+        this.appendPushes(added);
+      }
+      if (this.selected && !this.revealed && added.some((p) => p.jobs.has(this.selected))) {
+        this.revealed = this.focusSelected({ scroll: true });
+      }
+      for (const push of added) if (!push.complete) this.loadRest(push, generation);
+      loaded = true;
+    } catch (error) {
+      if (generation === this.generation) {
+        this.list.insertAdjacentHTML('beforeend', errorBox(error));
+      }
+    } finally {
+      if (generation === this.generation) {
+        this.loading = false;
+        this.renderCounts();
+      }
+    }
+    // The list may still end above the fold: keep going (each load is one page).
+    if (loaded && generation === this.generation) this.maybeLoadMore();
+  }
+
+  /** The rest of a push's jobs beyond the first page, page by page. */
+  async loadRest(push, generation) {
+    try {
+      while (!push.complete && generation === this.generation && this.byId.get(push.pushId) === push) {
+        const data = await gql(MORE_JOBS_QUERY, this.variables({ revision: push.revision, after: push.jobsCursor }));
+        if (!data.push) return;
+        const { nodes, pageInfo } = data.push.jobs;
+        for (const job of nodes) if (!push.jobs.has(job.guid)) push.jobs.set(job.guid, job);
+        this.noteJobs(nodes);
+        push.jobsCursor = pageInfo.endCursor;
+        push.complete = !pageInfo.hasNextPage;
+      }
+    } catch (error) {
+      console.warn('cannot load the rest of a push', error);
+    }
+    if (generation === this.generation) {
+      this.rerenderPushJobs(push);
+      this.renderCounts();
+    }
+  }
+
+  /** Loads the next page while the bottom of the list is on screen. */
+  maybeLoadMore() {
+    if (this.loading || !this.hasMore || this.rev || !this.sentinelVisible) return;
+    if (this.pushes.length >= MAX_PUSHES) return;
+    this.load();
+  }
+
+  /** Starts over (after a reconnect, when events may have been missed). */
+  reload() {
+    this.generation += 1;
+    this.pushes = [];
+    this.byId.clear();
+    this.endCursor = null;
+    this.loading = false;
+    this.list.innerHTML = '';
+    this.load();
+  }
+
+  // ---- live updates ----
+
+  subscribe() {
+    if (!this.repo) return;
+    this.stops = [
+      live.subscribe(JOB_SUBSCRIPTION, { repo: this.repo }, (data) => this.onJob(data.jobChanged)),
+      live.subscribe(PUSH_SUBSCRIPTION, { repo: this.repo, jobs: JOB_PAGE, filter: this.filter },
+        (data) => this.onPush(data.pushAdded)),
+      live.onResync(() => this.reload()),
+    ];
+  }
+
+  onJob(job) {
+    if (!job) return;
+    const pushId = job.push ? job.push.pushId : null;
+    if (pushId === null) return;
+    const push = this.byId.get(pushId);
+    if (!push) {
+      // A push newer than any shown that we have not heard of: fetch it (once).
+      const newest = this.pushes.length ? this.pushes[0].pushId : -Infinity;
+      if (!this.rev && pushId > newest) this.fetchPush(job.push.revision);
+      return;
+    }
+    const old = push.jobs.get(job.guid);
+    delete job.push;
+    const keep = matchesFilter(job, this.filter);
+    this.updateStatus(push, old, job);
+    if (keep) push.jobs.set(job.guid, job);
+    else push.jobs.delete(job.guid);
+    if (keep) this.noteJobs([job]);
+    // The common case: a known symbol changes state in place.
+    if (old && keep && old.platform === job.platform && old.groupSymbol === job.groupSymbol
+        && old.symbol === job.symbol && old.name === job.name) {
+      const el = this.symbolElement(push, job.guid);
+      const visible = !this.match || this.match(job);
+      if (el && visible) {
+        const focused = document.activeElement === el;
+        el.outerHTML = jobHtml(job, job.guid === this.selected);
+        if (focused) this.focusSelected();
+      } else if (el || visible) {
+        this.markDirty(push);
+      }
+    } else if (old || keep) {
+      this.markDirty(push);
+    }
+    if (job.guid === this.selected) this.detail.refreshSoon();
+  }
+
+  symbolElement(push, guid) {
+    const el = document.getElementById(`p${push.pushId}`);
+    return el && el.querySelector(`.job[data-guid="${CSS.escape(guid)}"]`);
+  }
+
+  /** The push's counts: exact locally when every job of it is here, else asked again. */
+  updateStatus(push, old, job) {
+    const s = push.status;
+    if (!this.filter && push.complete && s) {
+      if (old) {
+        const was = statusOf(old);
+        s[was] = Math.max(0, (s[was] || 0) - 1);
+        if (old.state === 'COMPLETED') s.completed -= 1;
+      } else {
+        s.total += 1;
+      }
+      s[statusOf(job)] = (s[statusOf(job)] || 0) + 1;
+      if (job.state === 'COMPLETED') s.completed += 1;
+      this.rerenderPushHead(push);
+      return;
+    }
+    if (this.statusDue.has(push.pushId)) return;
+    this.statusDue.set(push.pushId, setTimeout(async () => {
+      this.statusDue.delete(push.pushId);
+      try {
+        const data = await gql(STATUS_QUERY, { repo: this.repo, revision: push.revision });
+        if (data.push && this.byId.get(push.pushId) === push) {
+          push.status = data.push.status;
+          this.rerenderPushHead(push);
+        }
+      } catch (error) {
+        console.warn('cannot refresh a push status', error);
+      }
+    }, 1000));
+  }
+
+  markDirty(push) {
+    this.dirty.add(push.pushId);
+    if (this.dirty.size === 1) {
+      requestAnimationFrame(() => {
+        for (const id of this.dirty) {
+          const p = this.byId.get(id);
+          if (p) this.rerenderPushJobs(p);
+        }
+        this.dirty.clear();
+        this.renderCounts();
+      });
+    }
+  }
+
+  async fetchPush(revision) {
+    if (this.fetchingNew.has(revision)) return;
+    this.fetchingNew.add(revision);
+    const generation = this.generation;
+    try {
+      const data = await gql(PUSH_QUERY, this.variables({ revision }));
+      if (data.push && generation === this.generation) this.insertPush(toPush(data.push, null));
+    } catch (error) {
+      console.warn('cannot fetch a new push', error);
+    } finally {
+      this.fetchingNew.delete(revision);
+    }
+  }
+
+  onPush(node) {
+    if (!node || this.rev) return;
+    this.insertPush(toPush(node, null));
+  }
+
+  /** Puts a push in its place (newest first) and drops the oldest beyond MAX_PUSHES. */
+  insertPush(push) {
+    if (this.byId.has(push.pushId)) return;
+    if (this.pushes.length && push.pushId < this.pushes[this.pushes.length - 1].pushId && this.hasMore) return;
+    let at = this.pushes.findIndex((p) => p.pushId < push.pushId);
+    if (at < 0) at = this.pushes.length;
+    this.pushes.splice(at, 0, push);
+    this.byId.set(push.pushId, push);
+    this.noteJobs(push.jobs.values());
+    this.list.querySelector('p.empty')?.remove();
+    const html = this.pushElementHtml(push);
+    const next = this.pushes[at + 1];
+    const nextEl = next && document.getElementById(`p${next.pushId}`);
+    if (nextEl) nextEl.insertAdjacentHTML('beforebegin', html);
+    else this.list.insertAdjacentHTML('beforeend', html);
+    while (this.pushes.length > MAX_PUSHES) {
+      const dropped = this.pushes.pop();
+      this.byId.delete(dropped.pushId);
+      document.getElementById(`p${dropped.pushId}`)?.remove();
+      this.hasMore = true;
+      const last = this.pushes[this.pushes.length - 1];
+      if (last.cursor) this.endCursor = last.cursor;
+    }
+    if (!push.complete) this.loadRest(push, this.generation);
+    this.renderCounts();
+  }
+
+  // ---- selection and keys ----
+
+  bind() {
+    this.list.addEventListener('click', (event) => {
+      const button = event.target.closest('.job[data-guid]');
+      if (button) this.select(button.dataset.guid, { open: true });
+    });
+    this.list.addEventListener('focus', (event) => {
+      // Tabbing into the list lands on the selected job, or the first one.
+      if (event.target !== this.list) return;
+      if (!this.focusSelected() && this.buttons.length) this.select(this.buttons[0].dataset.guid, { open: true });
+    });
+    const form = this.root.querySelector('.filters');
+    form.addEventListener('change', (event) => {
+      if (event.target.name === 'q') return;
+      const changes = { job: '' };
+      changes[event.target.name] = event.target.value.trim();
+      navigate('pushes', withParams(this.params, changes));
+    });
+    form.addEventListener('submit', (event) => event.preventDefault());
+    this.onText = debounce((value) => {
+      navigate('pushes', withParams(this.params, { q: value.trim() }), { replace: true });
+    }, 200);
+    form.querySelector('input[name=q]').addEventListener('input', (event) => this.onText(event.target.value));
+    this.root.querySelector('.load-more').addEventListener('click', () => this.load());
+    this.observer = new IntersectionObserver((entries) => {
+      this.sentinelVisible = entries.some((e) => e.isIntersecting);
+      this.maybeLoadMore();
+    }, { rootMargin: '600px' });
+    this.observer.observe(this.root.querySelector('.sentinel'));
+    this.onKey = (event) => this.key(event);
+    document.addEventListener('keydown', this.onKey);
+  }
+
+  key(event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    const target = event.target;
+    const typing = target instanceof HTMLElement
+      && (target.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName));
+    if (event.key === 'Escape') {
+      if (typing) target.blur();
+      else if (this.selected) this.detail.close();
+      return;
+    }
+    if (typing) return;
+    // Up and down keep scrolling the detail panel when it has the focus.
+    if ((event.key === 'ArrowUp' || event.key === 'ArrowDown') && this.ctx.detailPanel.contains(target)) return;
+    switch (event.key) {
+      case 'ArrowRight': case 'ArrowDown': case 'j':
+        event.preventDefault();
+        this.step(1);
+        break;
+      case 'ArrowLeft': case 'ArrowUp': case 'k':
+        event.preventDefault();
+        this.step(-1);
+        break;
+      case '/':
+        event.preventDefault();
+        this.root.querySelector('input[name=q]').focus();
+        break;
+      case 'g':
+        if (this.selected) navigate('graph', { job: this.selected, repo: this.repo });
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Moves the selection to the next (+1) or previous (-1) shown job. */
+  step(delta) {
+    const buttons = this.buttons;
+    if (!buttons.length) return;
+    const current = this.selected && this.list.querySelector(`.job[data-guid="${CSS.escape(this.selected)}"]`);
+    let index = current ? Array.prototype.indexOf.call(buttons, current) + delta : (delta > 0 ? 0 : buttons.length - 1);
+    index = Math.max(0, Math.min(buttons.length - 1, index));
+    this.select(buttons[index].dataset.guid, { open: true });
+  }
+
+  focusSelected({ scroll = false } = {}) {
+    if (!this.selected) return false;
+    const el = this.list.querySelector(`.job[data-guid="${CSS.escape(this.selected)}"]`);
+    if (!el) return false;
+    el.focus({ preventScroll: !scroll });
+    if (scroll) el.scrollIntoView({ block: 'center' });
+    return true;
+  }
+
+  select(guid, { open = true, focus = true, url = true } = {}) {
+    const previous = this.selected && this.list.querySelector(`.job[data-guid="${CSS.escape(this.selected)}"]`);
+    if (previous) {
+      previous.classList.remove('selected');
+      previous.tabIndex = -1;
+    }
+    this.selected = guid;
+    const el = guid && this.list.querySelector(`.job[data-guid="${CSS.escape(guid)}"]`);
+    if (el) {
+      el.classList.add('selected');
+      el.tabIndex = 0;
+      if (focus) {
+        el.focus({ preventScroll: true });
+        el.scrollIntoView({ block: 'nearest' });
+      }
+    }
+    if (url) navigate('pushes', withParams(this.params, { job: guid }), { replace: true });
+    if (guid && open) this.detail.open(guid, { soon: true });
+    else if (!guid) this.detail.close({ quiet: true });
+  }
+}

@@ -1,0 +1,423 @@
+// End-to-end tests of treeherd's web UI in a real browser (Debian's chromium, driven by
+// playwright-core). The data is made through the GraphQL API first, as a build system would.
+//
+//   node e2e.test.mjs [SERVER_URL]
+//
+// SERVER_URL (or TREEHERD_URL) defaults to http://127.0.0.1:8000. TREEHERD_TOKEN is a token
+// with the `admin` scope. Screenshots go to TREEHERD_UI_SCREENSHOTS (default
+// target/ui-screenshots at the repository root); CHROMIUM overrides /usr/bin/chromium.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const BASE = (process.argv[2] || process.env.TREEHERD_URL || 'http://127.0.0.1:8000').replace(/\/$/, '');
+const TOKEN = process.env.TREEHERD_TOKEN || '';
+const SHOTS = path.resolve(path.join(here, '../..'), process.env.TREEHERD_UI_SCREENSHOTS || 'target/ui-screenshots');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+/** A repository of its own per run, so the test can run against any server. */
+const REPO = `ui-${Date.now().toString(36)}`;
+const PRODUCT = `fx-${REPO}`;
+const PLATFORMS = ['linux64', 'windows11-64', 'macosx1470-64'];
+const NOW = Date.now();
+const iso = (msAgo) => new Date(NOW - msAgo).toISOString();
+const MIN = 60e3;
+const revision = (name) => crypto.createHash('sha1').update(`${REPO}/${name}`).digest('hex');
+
+/** The newest push's failing mochitest: its log is parsed for the detail check. */
+const FAILING = `${REPO}-3-linux64-M2`;
+const BUILD = `${REPO}-3-linux64-B`;
+const SIGNING = `${REPO}-3-linux64-Bs`;
+
+const LOG = [
+  '[taskcluster 2026-01-01T00:00:00.000Z] Task ID: abc',
+  '[task 2026-01-01T00:00:01.000Z] 00:00:01     INFO - TEST-START | dom/tests/a.html',
+  '[task 2026-01-01T00:00:02.000Z] 00:00:02     INFO - TEST-UNEXPECTED-FAIL | dom/tests/a.html | assertion failed: expected 1, got 2',
+  '[task 2026-01-01T00:00:03.000Z] 00:00:03     INFO - TEST-OK | dom/tests/b.html',
+  '[task 2026-01-01T00:00:04.000Z] 00:00:04    ERROR - TEST-UNEXPECTED-TIMEOUT | dom/tests/c.html | test timed out',
+  '[taskcluster 2026-01-01T00:00:05.000Z] === Task Finished ===',
+  '',
+].join('\n');
+
+let browser;
+let logServer;
+let jobCount = 0;
+const pageErrors = [];
+
+async function api(query, variables = {}) {
+  const response = await fetch(`${BASE}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await response.json();
+  if (body.errors) {
+    const [e] = body.errors;
+    throw new Error(`${e.message} (${e.extensions && e.extensions.code})`);
+  }
+  return body.data;
+}
+
+const SUBMIT_JOBS = 'mutation($jobs: [JobInput!]!) { submitJobs(input: $jobs) { jobs { guid } } }';
+
+/** The jobs of push `n` (1 oldest): per platform a build, 4 mochitests, 2 xpcshells, a lint. */
+function jobsOf(n) {
+  const jobs = [];
+  const rev = revision(`push-${n}`);
+  for (const platform of PLATFORMS) {
+    const base = {
+      repository: REPO, revision: rev, platform, buildSystem: 'taskcluster',
+      submittedAt: iso((4 - n) * 40 * MIN + 30 * MIN),
+    };
+    const done = (result, machine) => ({
+      state: 'COMPLETED', result, machine, startedAt: iso((4 - n) * 40 * MIN + 25 * MIN),
+      finishedAt: iso((4 - n) * 40 * MIN + 5 * MIN),
+    });
+    const busted = n === 3 && platform === 'windows11-64';
+    jobs.push({ ...base, guid: `${REPO}-${n}-${platform}-B`, kind: 'BUILD', name: `build-${platform}/opt`,
+      symbol: 'B', ...done(busted ? 'BUSTED' : 'SUCCESS', `b-${platform}-1`) });
+    for (let chunk = 1; chunk <= 4; chunk += 1) {
+      let status = done('SUCCESS', `t-${platform}-${chunk}`);
+      if (n === 3 && platform === 'linux64' && chunk === 2) status = done('TESTFAILED', 't-linux64-13');
+      else if (n === 3 && chunk === 4) status = { state: 'RUNNING', machine: `t-${platform}-9`, startedAt: iso(3 * MIN) };
+      else if (n === 3 && chunk === 3) status = { state: 'PENDING' };
+      else if (n === 2 && chunk === 1 && platform === 'macosx1470-64') status = done('EXCEPTION', 't-mac-1');
+      else if (n === 1 && chunk === 2 && platform === 'linux64') status = done('RETRY', 't-linux64-13');
+      jobs.push({ ...base, guid: `${REPO}-${n}-${platform}-M${chunk}`, kind: 'TEST',
+        name: `test-${platform}/opt-mochitest-plain-${chunk}`, symbol: String(chunk), groupSymbol: 'M',
+        groupName: 'Mochitests', ...status });
+    }
+    for (let chunk = 1; chunk <= 2; chunk += 1) {
+      jobs.push({ ...base, guid: `${REPO}-${n}-${platform}-X${chunk}`, kind: 'TEST',
+        name: `test-${platform}/opt-xpcshell-${chunk}`, symbol: String(chunk), groupSymbol: 'X',
+        groupName: 'XPCShell', ...(n === 2 && chunk === 2 ? done('USERCANCEL', 'x-1') : done('SUCCESS', `x-${platform}`)) });
+    }
+    jobs.push({ ...base, guid: `${REPO}-${n}-${platform}-ES`, kind: 'OTHER', name: `source-test-eslint-${platform}`,
+      symbol: 'ES', tier: 2, ...done('SUCCESS', 'lint-1') });
+  }
+  if (n === 3) {
+    jobs.push({ repository: REPO, revision: rev, platform: 'linux64', buildSystem: 'taskcluster', guid: SIGNING,
+      kind: 'OTHER', name: 'build-signing-linux64/opt', symbol: 'Bs', state: 'PENDING' });
+  }
+  return jobs;
+}
+
+async function makeData() {
+  await api('mutation($r: RepositoryInput!) { createRepository(input: $r) { name } }',
+    { r: { name: REPO, vcs: 'HG', url: `https://hg.example/${REPO}` } });
+  for (let n = 1; n <= 3; n += 1) {
+    const rev = revision(`push-${n}`);
+    await api('mutation($p: PushInput!) { submitPush(input: $p) { pushId } }', {
+      p: {
+        repository: REPO, revision: rev, author: `dev${n}@example.com`, pushedAt: iso((4 - n) * 40 * MIN),
+        commits: [
+          { revision: revision(`push-${n}-a`), author: `dev${n}@example.com`, message: `Bug ${1000 + n} - part 1: prepare\n\nLonger text.` },
+          { revision: rev, author: `dev${n}@example.com`, message: `Bug ${1000 + n} - part 2: fix it r=reviewer` },
+        ],
+      },
+    });
+    const jobs = jobsOf(n);
+    jobCount += jobs.length;
+    await api(SUBMIT_JOBS, { jobs });
+    const edges = [];
+    for (const platform of PLATFORMS) {
+      for (const suffix of ['M1', 'M2', 'M3', 'M4', 'X1', 'X2']) {
+        edges.push({ dependent: `${REPO}-${n}-${platform}-${suffix}`, dependency: `${REPO}-${n}-${platform}-B`, kind: 'TEST' });
+      }
+    }
+    if (n === 3) {
+      edges.push({ dependent: SIGNING, dependency: BUILD, kind: 'GENERIC' });
+      edges.push({ dependent: SIGNING, dependency: FAILING, kind: 'GENERIC' });
+    }
+    await api('mutation($e: [DependencyInput!]!) { addDependencies(input: $e) { added } }', { e: edges });
+  }
+  const { port } = logServer.address();
+  await api(`mutation($job: String!, $url: String!) {
+    attachArtifacts(job: $job, artifacts: [{name: "live_backing.log", kind: RAW_LOG, url: $url}]) { attached }
+    submitTestResults(job: $job, results: [
+      {test: "dom/tests/a.html", status: FAIL, message: "assertion failed: expected 1, got 2"},
+      {test: "dom/tests/b.html", status: PASS}]) { test }
+  }`, { job: FAILING, url: `http://127.0.0.1:${port}/live_backing.log` });
+  await api(`mutation($p: ReleaseInput!) { createRelease(input: $p) { status } }`, {
+    p: { product: PRODUCT, version: '99.0b1', buildNumber: 1, channel: 'beta', repository: REPO,
+      revision: revision('push-3'), gates: [BUILD, FAILING, `${REPO}-3-linux64-M1`], locales: ['de', 'fr'] },
+  });
+  jobCount += 1; // the release job, on the newest push
+  await api(`mutation($r: String!) {
+    a: declareSchedule(repository: $r, name: "valgrind", every: "1h")
+    b: declareSchedule(repository: $r, name: "periodic-update", every: "24h")
+  }`, { r: REPO });
+  await api(SUBMIT_JOBS, { jobs: [
+    { guid: `${REPO}-valgrind-1`, repository: REPO, kind: 'SCHEDULED', name: 'valgrind', state: 'COMPLETED',
+      result: 'SUCCESS', startedAt: iso(5 * 60 * MIN), finishedAt: iso(4 * 60 * MIN) },
+    { guid: `${REPO}-update-1`, repository: REPO, kind: 'SCHEDULED', name: 'periodic-update', state: 'COMPLETED',
+      result: 'SUCCESS', startedAt: iso(60 * MIN), finishedAt: iso(50 * MIN) },
+  ] });
+  // The parse worker fetches the log from the server above; wait for its error lines.
+  const deadline = Date.now() + 60e3;
+  for (;;) {
+    const { job } = await api('query($g: String!) { job(guid: $g) { logs { status reason errors { line } } } }', { g: FAILING });
+    const log = job.logs[0];
+    if (log && log.status === 'PARSED' && log.errors.length) break;
+    if (log && log.status === 'FAILED') throw new Error(`the log was not parsed: ${log.reason}`);
+    if (Date.now() > deadline) throw new Error(`the log is still ${log && log.status} after 60 s`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function newPage({ width = 1280, height = 800 } = {}) {
+  const context = await browser.newContext({ viewport: { width, height } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15000);
+  page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') pageErrors.push(`${page.url()}: console: ${message.text()}`);
+  });
+  return page;
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: false });
+}
+
+const pushesUrl = (extra = '') => `${BASE}/#/pushes?repo=${REPO}${extra}`;
+
+before(async () => {
+  assert.ok(TOKEN, 'TREEHERD_TOKEN must hold an admin token');
+  fs.mkdirSync(SHOTS, { recursive: true });
+  logServer = http.createServer((request, response) => {
+    if (request.url === '/live_backing.log') {
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      response.end(LOG);
+    } else {
+      response.writeHead(404);
+      response.end();
+    }
+  });
+  await new Promise((resolve) => logServer.listen(0, '127.0.0.1', resolve));
+  await makeData();
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (logServer) logServer.close();
+  console.log(`screenshots in ${SHOTS}`);
+});
+
+test('the push list renders pushes newest first with their jobs and summaries', { timeout: 60e3 }, async () => {
+  const page = await newPage();
+  await page.goto(pushesUrl());
+  await page.locator('.push').nth(2).waitFor();
+  const ids = await page.locator('.push').evaluateAll((els) => els.map((e) => Number(e.dataset.push)));
+  assert.deepEqual(ids, [...ids].sort((a, b) => b - a), 'newest first');
+  assert.equal(ids.length, 3);
+  await page.waitForFunction((n) => document.querySelectorAll('.push .job').length === n, jobCount);
+  const first = page.locator('.push').first();
+  assert.match(await first.locator('.commits').innerText(), /Bug 1003 - part 2: fix it/);
+  assert.match(await first.locator('.summary').innerText(), /1 testfailed/);
+  assert.match(await first.locator('.summary').innerText(), /1 busted/);
+  const platforms = await first.locator('.platform').allInnerTexts();
+  assert.deepEqual(platforms, ['linux64', 'macosx1470-64', 'other', 'windows11-64']); // other: the release job
+  // Colour is not the only signal: a failed symbol says what it is in its title.
+  assert.match(await page.locator(`.job[data-guid="${FAILING}"]`).getAttribute('title'), /testfailed/);
+  await shot(page, '01-pushes');
+  await page.context().close();
+});
+
+test('a filter narrows the list and lives in the URL', { timeout: 60e3 }, async () => {
+  const page = await newPage();
+  await page.goto(pushesUrl());
+  await page.waitForFunction((n) => document.querySelectorAll('.push .job').length === n, jobCount);
+  await page.locator('select[name=result]').selectOption('testfailed');
+  await page.waitForFunction(() => location.hash.includes('result=testfailed'));
+  await page.waitForFunction(() => {
+    const jobs = document.querySelectorAll('.push .job');
+    return jobs.length === 1 && jobs[0].classList.contains('s-testfailed');
+  });
+  await shot(page, '02-filter-result');
+  // The free-text filter on job names, and a shared address opens the same view.
+  await page.goto(pushesUrl('&q=xpcshell%20windows'));
+  await page.waitForFunction(() => document.querySelectorAll('.push .job').length === 6);
+  const names = await page.locator('.push .job').evaluateAll((els) => els.map((e) => e.title));
+  assert.ok(names.every((n) => n.includes('xpcshell') && n.includes('windows')), names.join(', '));
+  await page.locator('input[name=q]').fill('mochitest');
+  await page.waitForFunction(() => location.hash.includes('q=mochitest'));
+  await page.waitForFunction(() => document.querySelectorAll('.push .job').length === 36);
+  await page.locator('select[name=state]').selectOption('running');
+  await page.waitForFunction(() => document.querySelectorAll('.push .job').length === 3);
+  assert.match(page.url(), /state=running/);
+  assert.match(page.url(), /q=mochitest/);
+  await shot(page, '03-filter-text');
+  await page.context().close();
+});
+
+test('clicking a job opens its detail with the parsed error lines', { timeout: 60e3 }, async () => {
+  const page = await newPage();
+  await page.goto(pushesUrl());
+  await page.locator(`.job[data-guid="${FAILING}"]`).click();
+  const detail = page.locator('#detail');
+  await detail.locator('.log-error').first().waitFor();
+  const errors = await detail.locator('.log-error').allInnerTexts();
+  assert.equal(errors.length, 2, errors.join('\n'));
+  assert.match(errors[0], /TEST-UNEXPECTED-FAIL \| dom\/tests\/a.html/);
+  assert.match(await detail.locator('.tests').innerText(), /dom\/tests\/a.html/);
+  assert.match(await detail.locator('.dependencies').innerText(), /build-linux64\/opt/);
+  assert.match(await detail.locator('.dependents').innerText(), /build-signing-linux64/);
+  assert.match(await detail.locator('.core').innerText(), /t-linux64-13/);
+  assert.match(page.url(), new RegExp(`job=${FAILING}`));
+  await shot(page, '04-job-detail');
+  // Keyboard: the next job, then Escape closes the panel.
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction((g) => {
+    const selected = document.querySelector('.job.selected');
+    return selected && selected.dataset.guid !== g && document.activeElement === selected;
+  }, FAILING);
+  const next = await page.locator('.job.selected').getAttribute('data-guid');
+  await page.waitForFunction((g) => document.querySelector('#detail .core')?.textContent.includes(g) ?? false, next);
+  await page.keyboard.press('k');
+  await page.waitForFunction((g) => document.querySelector('.job.selected')?.dataset.guid === g, FAILING);
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => document.querySelector('#detail').hidden);
+  // A narrow window shows the same detail over the list.
+  await page.setViewportSize({ width: 420, height: 800 });
+  await shot(page, '05-narrow-pushes');
+  await page.locator(`.job[data-guid="${FAILING}"]`).click();
+  await page.locator('#detail .log-error').first().waitFor();
+  await shot(page, '05-narrow-detail');
+  await page.context().close();
+});
+
+test('the dependency view renders, marks blockers and navigates', { timeout: 60e3 }, async () => {
+  const page = await newPage();
+  await page.goto(pushesUrl(`&job=${SIGNING}`));
+  await page.locator('#detail .graph-link').click();
+  await page.waitForFunction(() => location.hash.startsWith('#/graph'));
+  const svg = page.locator('svg.depgraph');
+  await svg.waitFor();
+  // Signing waits on the linux64 build and the failing test (which waits on the build too);
+  // nothing waits on signing.
+  await page.waitForFunction(() => document.querySelectorAll('svg.depgraph .node').length === 3);
+  assert.equal(await svg.locator('.node.focus').getAttribute('data-guid'), SIGNING);
+  assert.equal(await svg.locator('.node.blocker').getAttribute('data-guid'), FAILING);
+  assert.match(await page.locator('.graph-side .blockers').innerText(), /mochitest-plain-2/);
+  assert.ok(await svg.locator('.edge.crit').count() >= 1, 'the critical path is drawn');
+  await shot(page, '06-dependencies');
+  await svg.locator(`.node[data-guid="${BUILD}"]`).click();
+  await page.waitForFunction((g) => document.querySelector('svg.depgraph .node.focus')?.dataset.guid === g, BUILD);
+  assert.match(page.url(), new RegExp(`job=${BUILD}`));
+  // Downstream of the build: its 6 tests, signing and the release job.
+  await page.waitForFunction(() => document.querySelectorAll('svg.depgraph .node').length === 9);
+  await shot(page, '07-dependencies-moved');
+  // Upstream only from the build: itself alone.
+  await page.locator('select[name=dir]').selectOption('upstream');
+  await page.waitForFunction(() => document.querySelectorAll('svg.depgraph .node').length === 1);
+  assert.match(page.url(), /dir=upstream/);
+  await page.context().close();
+});
+
+test('jobs and pushes submitted through the API appear without a reload', { timeout: 60e3 }, async () => {
+  const page = await newPage();
+  await page.goto(pushesUrl());
+  await page.locator('.push').nth(2).waitFor();
+  await page.waitForSelector('#live[data-status="live"]');
+  await page.evaluate(() => { window.notReloaded = true; });
+  // The subscription is registered just after the acknowledgement; give it a moment.
+  await page.waitForTimeout(300);
+  const rev = revision('push-3');
+  const guid = `${REPO}-3-linux64-live`;
+  await api(SUBMIT_JOBS, { jobs: [{ guid, repository: REPO, revision: rev, kind: 'TEST', name: 'test-linux64/opt-live-1',
+    symbol: 'L1', platform: 'linux64', state: 'RUNNING', startedAt: new Date().toISOString() }] });
+  const symbol = page.locator(`.job[data-guid="${guid}"]`);
+  await symbol.waitFor({ timeout: 10000 });
+  assert.match(await symbol.getAttribute('class'), /s-running/);
+  await api(SUBMIT_JOBS, { jobs: [{ guid, repository: REPO, revision: rev, kind: 'TEST', name: 'test-linux64/opt-live-1',
+    symbol: 'L1', platform: 'linux64', state: 'COMPLETED', result: 'BUSTED', finishedAt: new Date().toISOString() }] });
+  await page.waitForFunction((g) => document.querySelector(`.job[data-guid="${g}"]`)?.classList.contains('s-busted'), guid);
+  await page.waitForFunction(() => /2 busted/.test(document.querySelector('.push .summary').textContent));
+  // A new push arrives on top, then its job.
+  const rev4 = revision('push-4');
+  await api('mutation($p: PushInput!) { submitPush(input: $p) { pushId } }', {
+    p: { repository: REPO, revision: rev4, author: 'live@example.com', pushedAt: new Date().toISOString(),
+      commits: [{ revision: rev4, author: 'live@example.com', message: 'Bug 2000 - arrives live' }] },
+  });
+  await page.waitForFunction(() => /arrives live/.test(document.querySelector('.push .commits')?.textContent || ''));
+  await api(SUBMIT_JOBS, { jobs: [{ guid: `${REPO}-4-B`, repository: REPO, revision: rev4, kind: 'BUILD',
+    name: 'build-linux64/opt', symbol: 'B', platform: 'linux64', state: 'PENDING' }] });
+  await page.locator(`.push >> nth=0 >> .job[data-guid="${REPO}-4-B"]`).waitFor({ timeout: 10000 });
+  assert.equal(await page.evaluate(() => window.notReloaded), true, 'the page was not reloaded');
+  assert.equal(await page.locator('.push').count(), 4);
+  await shot(page, '08-live');
+  await page.context().close();
+});
+
+test('50 pushes of 500 jobs render in well under a second', { timeout: 60e3 }, async () => {
+  const page = await newPage();
+  await page.goto(pushesUrl());
+  await page.locator('.push').first().waitFor();
+  const ms = await page.evaluate(async () => {
+    const { pushHtml } = await import('/ui/pushes.js');
+    const states = ['COMPLETED', 'COMPLETED', 'COMPLETED', 'RUNNING', 'PENDING'];
+    const results = ['SUCCESS', 'SUCCESS', 'SUCCESS', 'TESTFAILED', 'BUSTED', 'EXCEPTION', 'RETRY'];
+    const pushes = [];
+    for (let p = 0; p < 50; p += 1) {
+      const jobs = new Map();
+      for (let j = 0; j < 500; j += 1) {
+        const guid = `bench-${p}-${j}`;
+        jobs.set(guid, { guid, name: `test-platform${j % 12}/opt-suite-${j}`, symbol: String(j % 40),
+          groupSymbol: `G${j % 9}`, groupName: 'group', platform: `platform${j % 12}`,
+          state: states[j % states.length], result: results[j % results.length], tier: 1 + (j % 3 === 0) });
+      }
+      pushes.push({ pushId: 100000 + p, revision: 'f'.repeat(40), author: 'a@example.com',
+        pushedAt: new Date().toISOString(), commits: [{ revision: 'f'.repeat(40), author: 'a', message: 'm' }],
+        status: { total: 500, success: 300, testfailed: 100, running: 100 }, jobs });
+    }
+    const host = document.createElement('div');
+    document.querySelector('main').append(host);
+    const start = performance.now();
+    host.innerHTML = pushes.map((push) => pushHtml('bench', push)).join('');
+    // Until the next frame is drawn: style, layout and paint of what is on screen included.
+    await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+    const elapsed = performance.now() - start;
+    if (host.querySelectorAll('.job').length !== 25000) throw new Error('not every job was rendered');
+    host.remove();
+    return elapsed;
+  });
+  console.log(`rendering 50 pushes x 500 jobs took ${Math.round(ms)} ms`);
+  assert.ok(ms < 1000, `${ms} ms`);
+  await page.context().close();
+});
+
+test('machines, scheduled jobs and releases render', { timeout: 60e3 }, async () => {
+  const page = await newPage();
+  await page.goto(`${BASE}/#/machines?buildSystem=taskcluster`);
+  await page.locator('table.machines tbody tr[data-key]').first().waitFor();
+  assert.match(await page.locator('table.machines').innerText(), /t-linux64-13/);
+  await shot(page, '09-machines');
+  await page.goto(`${BASE}/#/scheduled?repo=${REPO}`);
+  await page.locator('table.scheduled').waitFor();
+  const overdue = await page.locator('tr.overdue').allInnerTexts();
+  assert.equal(overdue.length, 1, overdue.join('\n'));
+  assert.match(overdue[0], /valgrind/);
+  assert.match(overdue[0], /overdue/);
+  await shot(page, '10-scheduled');
+  await page.goto(`${BASE}/#/releases?product=${PRODUCT}`);
+  const release = page.locator('article.release');
+  await release.waitFor();
+  assert.match(await release.locator('.rstatus').innerText(), /blocked/);
+  assert.match(await release.locator('.blockers').innerText(), /mochitest-plain-2/);
+  assert.match(await release.locator('.locales summary').innerText(), /2 locales/);
+  await shot(page, '11-releases');
+  await page.context().close();
+});
+
+test('no page raised an error', () => {
+  assert.deepEqual(pageErrors, []);
+});
