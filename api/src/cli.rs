@@ -397,8 +397,9 @@ impl Cli {
             }
             Command::Log {
                 command: LogCommand::Parse { file, format },
-            } => tokio::task::spawn_blocking(move || crate::log_cli::parse(&file, format))
-                .await??,
+            } => {
+                tokio::task::spawn_blocking(move || crate::log_cli::parse(&file, format)).await??
+            }
         }
         Ok(())
     }
