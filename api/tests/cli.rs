@@ -405,3 +405,97 @@ async fn import_buildhub_stores_records_once_and_answers_the_true_beta_version()
     assert_eq!(nodes[5]["publishedAt"], "2018-10-29T20:11:35.837932+00:00");
     assert!(nodes.iter().all(|n| n["locale"] != "it"));
 }
+
+/// The fixture logs that have a logview artifact: Treeherder's error summary of the same log.
+const LOGVIEW_LOGS: [&str; 10] = [
+    "asan_too_large",
+    "build-fail",
+    "crashtest-timeout",
+    "mochitest-crash",
+    "mochitest-fail",
+    "reftest-fail",
+    "taskcluster-only",
+    "too_many_failures",
+    "windows-stuff",
+    "xpcshell-crash",
+];
+
+/// A fixture log of Treeherder's sample data, or `None` (the test skips) when absent.
+fn log_fixture(name: &str) -> Option<std::path::PathBuf> {
+    treeherd_testkit::fixture(&format!("treeherder/logs/{name}"))
+}
+
+/// What `treeherd log parse LOG --format FORMAT` prints, as JSON.
+fn log_parse(log: &Path, format: &str) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let output = treeherd(dir.path())
+        .args(["log", "parse"])
+        .arg(log)
+        .args(["--format", format])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}: {}",
+        log.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// Compares `treeherd log parse NAME.log.gz` with the `errors` of `NAME.logview.json`;
+/// returns the difference, if any.
+fn check_logview(name: &str) -> Option<String> {
+    let log = log_fixture(&format!("{name}.log.gz"))?;
+    let logview: Value = serde_json::from_str(
+        &std::fs::read_to_string(log_fixture(&format!("{name}.logview.json"))?).unwrap(),
+    )
+    .unwrap();
+    let ours = log_parse(&log, "treeherder");
+    let theirs = json!({ "errors": logview["errors"] });
+    (ours != theirs).then(|| format!("{name}:\n ours:   {ours}\n theirs: {theirs}"))
+}
+
+#[test]
+fn log_parse_prints_treeherders_logview_errors() {
+    let failures: Vec<String> = LOGVIEW_LOGS
+        .iter()
+        .filter_map(|name| check_logview(name))
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn log_parse_full_reports_perfherder_data() {
+    let Some(log) = log_fixture("linux-awsy.txt.gz") else {
+        return;
+    };
+    let parsed = log_parse(&log, "full");
+    let blobs: Vec<(u64, bool, &str)> = parsed["perf_data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["linenumber"].as_u64().unwrap(),
+                p["valid"].as_bool().unwrap(),
+                p["data"]["framework"]["name"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(blobs, [(52, true, "build_metrics"), (1431, true, "awsy")]);
+}
+
+#[test]
+fn log_parse_of_a_missing_file_fails_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such.log.gz");
+    let output = treeherd(dir.path())
+        .args(["log", "parse"])
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&missing.display().to_string()), "{stderr}");
+}

@@ -10,16 +10,22 @@
 //!   1,000, beside the same pushes and commits written by the database's own client in one
 //!   transaction; then, on a repository of 1,000,000 pushes, `pushes(first: 50)` and
 //!   `push(revision:)` by a 12-digit prefix from one client (p50/p99), beside an empty actix
-//!   handler.
+//!   handler;
+//! - `treeherd log parse` on the fixtures' `.gz` logs, run as a user runs it (the release
+//!   binary as a subprocess), in MB/s of text beside `gzip -dc` on the same files and beside
+//!   Treeherder's own parser, with its peak RSS; then on a generated log of 1 GB, whose peak
+//!   RSS must stay that of the small logs (see `logparse.rs`).
 //!
 //! Run: `cargo run --release -p treeherd-bench` (SQLite), or with
 //! `TREEHERD_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres` (PostgreSQL).
+//! One section: `--only log` (or `jobs`, `pulse`, `pushlog`; comma-separated).
 
 // The same allocator as the `treeherd` binary, so the figures are the binary's.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod load;
+mod logparse;
 mod pulse;
 mod pushlog;
 mod raw;
@@ -60,6 +66,8 @@ enum Section {
     Pulse,
     /// Pushlog import throughput, listing and prefix lookup at scale.
     Pushlog,
+    /// `treeherd log parse` end to end on the fixture logs and a generated 1 GB log.
+    Log,
 }
 
 const BATCH: usize = 1000;
@@ -164,6 +172,10 @@ async fn main() -> anyhow::Result<()> {
             duration: Duration::from_secs(args.seconds),
         })
         .await?;
+    }
+    if wanted(Section::Log) {
+        // Subprocesses only: nothing here needs the runtime.
+        logparse::section()?;
     }
     Ok(())
 }
