@@ -13,7 +13,7 @@ use treeherd_store::{BuildFilter, Store};
 
 use super::time::{to_datetime, to_micros};
 use super::{Job, KeyCursor, Push, Repository, connection, page_request};
-use crate::loaders::{JobById, Loaders, PushById, RepositoryById};
+use crate::loaders::{Loaders, PushById, RepositoryById};
 use crate::{ApiError, Caller};
 
 /// The most builds one `submitBuilds` call takes.
@@ -97,15 +97,7 @@ impl Build {
 
     /// The job that produced the build, when it was named.
     async fn job(&self, ctx: &Context<'_>) -> Result<Option<Job>, ApiError> {
-        let Some(id) = self.0.job_id else {
-            return Ok(None);
-        };
-        Ok(ctx
-            .data::<Loaders>()?
-            .0
-            .load_one(JobById(id))
-            .await?
-            .map(Job))
+        Job::by_id(ctx, self.0.job_id).await
     }
 
     async fn download_url(&self) -> Option<&str> {

@@ -19,6 +19,22 @@ use crate::loaders::{
 
 pub(crate) struct Job(pub treeherd_store::Job);
 
+impl Job {
+    /// The job with row id `id` (none when `id` is none or names no job), through the loader:
+    /// how every object that points at a job resolves it.
+    pub(crate) async fn by_id(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Job>, ApiError> {
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .data::<Loaders>()?
+            .0
+            .load_one(crate::loaders::JobById(id))
+            .await?
+            .map(Job))
+    }
+}
+
 /// One end of a dependency edge, seen from the other.
 pub(crate) struct Dependency(treeherd_store::Dependency);
 

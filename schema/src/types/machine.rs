@@ -9,7 +9,6 @@ use treeherd_store::Store;
 use super::time::to_datetime;
 use super::{Job, KeyCursor, MachineState, connection, page_request};
 use crate::ApiError;
-use crate::loaders::{JobById, Loaders};
 
 pub(crate) struct Machine(pub treeherd_store::Machine);
 
@@ -57,15 +56,7 @@ impl Machine {
 
     /// The job it is running.
     async fn current_job(&self, ctx: &Context<'_>) -> Result<Option<Job>, ApiError> {
-        let Some(id) = self.0.current_job_id else {
-            return Ok(None);
-        };
-        Ok(ctx
-            .data::<Loaders>()?
-            .0
-            .load_one(JobById(id))
-            .await?
-            .map(Job))
+        Job::by_id(ctx, self.0.current_job_id).await
     }
 
     /// Its state changes, oldest first.
@@ -119,15 +110,7 @@ pub(crate) struct MachineEvent {
 impl MachineEvent {
     /// The job that moved it, if a job did.
     async fn job(&self, ctx: &Context<'_>) -> Result<Option<Job>, ApiError> {
-        let Some(id) = self.job_id else {
-            return Ok(None);
-        };
-        Ok(ctx
-            .data::<Loaders>()?
-            .0
-            .load_one(JobById(id))
-            .await?
-            .map(Job))
+        Job::by_id(ctx, self.job_id).await
     }
 }
 

@@ -58,12 +58,7 @@ impl Release {
 
     /// The release job: its RELEASE edges fan in over the gates.
     async fn job(&self, ctx: &Context<'_>) -> Result<Option<Job>, ApiError> {
-        Ok(ctx
-            .data::<Loaders>()?
-            .0
-            .load_one(JobById(self.0.job_id))
-            .await?
-            .map(Job))
+        Job::by_id(ctx, Some(self.0.job_id)).await
     }
 
     /// The push the release is built from.

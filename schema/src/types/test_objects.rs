@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use super::time::to_datetime;
 use super::{ArtifactKind, FailureKind, Job, LogStatus, TestStatus};
 use crate::ApiError;
-use crate::loaders::{ArtifactsOfResult, ErrorsOfLog, JobById, Loaders, StepsOfLog};
+use crate::loaders::{ArtifactsOfResult, ErrorsOfLog, Loaders, StepsOfLog};
 
 /// A log of the job, kept as a pointer, and what parsing it found.
 pub(crate) struct JobLog(pub treeherd_store::JobLog);
@@ -199,12 +199,7 @@ impl TestResult {
     }
 
     async fn job(&self, ctx: &Context<'_>) -> Result<Option<Job>, ApiError> {
-        let job = ctx
-            .data::<Loaders>()?
-            .0
-            .load_one(JobById(self.0.job_id))
-            .await?;
-        Ok(job.map(Job))
+        Job::by_id(ctx, Some(self.0.job_id)).await
     }
 
     /// The result's own artifacts (screenshots, recordings, logs...).
@@ -270,12 +265,7 @@ pub(crate) struct PerfPoint {
 impl PerfPoint {
     /// The job whose log held it.
     async fn job(&self, ctx: &Context<'_>) -> Result<Option<Job>, ApiError> {
-        let job = ctx
-            .data::<Loaders>()?
-            .0
-            .load_one(JobById(self.job_id))
-            .await?;
-        Ok(job.map(Job))
+        Job::by_id(ctx, Some(self.job_id)).await
     }
 }
 
