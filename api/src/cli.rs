@@ -246,6 +246,17 @@ enum TokenCommand {
 }
 
 impl Cli {
+    /// Runs a command that needs no async runtime (parsing a log file: a CLI run per log
+    /// should not pay for starting one), or gives the command back for [`Cli::run`].
+    pub fn without_runtime(self) -> Result<anyhow::Result<()>, Cli> {
+        match self.command {
+            Command::Log {
+                command: LogCommand::Parse { file, format },
+            } => Ok(crate::log_cli::parse(&file, format)),
+            command => Err(Cli { command, ..self }),
+        }
+    }
+
     pub async fn run(self) -> anyhow::Result<()> {
         telemetry::init(&self.log, self.log_format);
         match self.command {
@@ -434,9 +445,7 @@ impl Cli {
             }
             Command::Log {
                 command: LogCommand::Parse { file, format },
-            } => {
-                tokio::task::spawn_blocking(move || crate::log_cli::parse(&file, format)).await??
-            }
+            } => crate::log_cli::parse(&file, format)?,
         }
         Ok(())
     }

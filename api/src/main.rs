@@ -7,7 +7,9 @@ use clap::Parser;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[actix_web::main]
-async fn main() -> anyhow::Result<()> {
-    treeherd_api::cli::Cli::parse().run().await
+fn main() -> anyhow::Result<()> {
+    match treeherd_api::cli::Cli::parse().without_runtime() {
+        Ok(done) => done,
+        Err(cli) => actix_web::rt::System::new().block_on(cli.run()),
+    }
 }
