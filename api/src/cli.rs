@@ -248,12 +248,12 @@ enum TokenCommand {
 impl Cli {
     /// Runs a command that needs no async runtime (parsing a log file: a CLI run per log
     /// should not pay for starting one), or gives the command back for [`Cli::run`].
-    pub fn without_runtime(self) -> Result<anyhow::Result<()>, Cli> {
+    pub fn without_runtime(self) -> Result<anyhow::Result<()>, Box<Cli>> {
         match self.command {
             Command::Log {
                 command: LogCommand::Parse { file, format },
             } => Ok(crate::log_cli::parse(&file, format)),
-            command => Err(Cli { command, ..self }),
+            command => Err(Box::new(Cli { command, ..self })),
         }
     }
 

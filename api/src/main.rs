@@ -10,6 +10,6 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> anyhow::Result<()> {
     match treeherd_api::cli::Cli::parse().without_runtime() {
         Ok(done) => done,
-        Err(cli) => actix_web::rt::System::new().block_on(cli.run()),
+        Err(cli) => actix_web::rt::System::new().block_on((*cli).run()),
     }
 }
