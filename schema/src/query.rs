@@ -64,7 +64,10 @@ impl Query {
         let request = page_request(first, after)?;
         let store = ctx.data::<Store>()?;
         let repository = store.existing_repository(repository).await?;
-        let filter = filter.map(JobFilterInput::into_store).unwrap_or_default();
+        let filter = filter
+            .map(JobFilterInput::into_store)
+            .transpose()?
+            .unwrap_or_default();
         let page = store
             .jobs(JobScope::Repository(repository.id), filter, request)
             .await?;

@@ -262,6 +262,9 @@ impl Store {
                 if let Some(platform) = &filter.platform {
                     query = query.filter(jobs::platform.eq(platform));
                 }
+                for word in &filter.name_words {
+                    query = query.filter(lower(jobs::name).like(like_pattern(word)).escape('\\'));
+                }
                 for (key, value) in &filter.attributes {
                     query = query.filter(
                         jobs::id.eq_any(
@@ -278,6 +281,26 @@ impl Store {
         })
         .await
     }
+}
+
+diesel::define_sql_function! {
+    /// The text in lower case (ASCII letters only on SQLite).
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// A `LIKE` pattern matching text that contains `word` anywhere, with `\` escaping the
+/// pattern's own `%`, `_` and `\`.
+fn like_pattern(word: &str) -> String {
+    let mut pattern = String::with_capacity(word.len() + 2);
+    pattern.push('%');
+    for c in word.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
 }
 
 fn check_filter_keys(repository: &Repository, filter: &JobFilter) -> Result<(), StoreError> {

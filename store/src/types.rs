@@ -157,6 +157,9 @@ pub struct JobFilter {
     pub result: Option<JobResult>,
     pub tier: Option<i32>,
     pub platform: Option<String>,
+    /// Words that must all appear in the job's name, in lower case (compared with the
+    /// stored name in lower case: ASCII-only on SQLite).
+    pub name_words: Vec<String>,
     /// (key, value) pairs on the repository's indexed attribute keys.
     pub attributes: Vec<(String, String)>,
 }

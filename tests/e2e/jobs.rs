@@ -217,6 +217,58 @@ async fn filters_narrow_by_core_fields_and_indexed_attributes() {
 }
 
 #[tokio::test]
+async fn the_name_filter_wants_every_word_in_any_case_and_takes_patterns_literally() {
+    let app = app_with_push().await;
+    let named = |guid: &str, name: &str| {
+        let mut j = job(guid, "TEST", "PENDING");
+        j["name"] = json!(name);
+        j
+    };
+    app.data(
+        SUBMIT,
+        json!({"jobs": [
+            named("x1", "test-windows11-64/opt-xpcshell-1"),
+            named("x2", "test-linux64/opt-XPCShell-2"),
+            named("m1", "test-windows11-64/opt-mochitest-plain-1"),
+            named("p1", "test-linux64/opt-talos-100%_warm"),
+        ]}),
+    )
+    .await;
+    let by_name = |q: &str| push_jobs(&app, json!({"name": q}));
+    assert_eq!(by_name("xpcshell").await, json!(["x2", "x1"]));
+    assert_eq!(by_name("  Windows   XPCSHELL ").await, json!(["x1"]));
+    assert_eq!(by_name("windows").await, json!(["m1", "x1"]));
+    assert_eq!(by_name("xpcshell mochitest").await, json!([]));
+    // `%` and `_` are letters here, not LIKE wildcards.
+    assert_eq!(by_name("100%_").await, json!(["p1"]));
+    assert_eq!(by_name("%").await, json!(["p1"]));
+    assert_eq!(by_name("opt_").await, json!([]));
+    // Blank means no condition; it combines with the other conditions.
+    assert_eq!(by_name(" ").await.as_array().map(Vec::len), Some(4));
+    assert_eq!(
+        push_jobs(
+            &app,
+            json!({"name": "linux64", "platform": "linux64", "tier": 1})
+        )
+        .await,
+        json!(["p1", "x2"])
+    );
+
+    let too_many = app
+        .graphql(
+            "query($f: JobFilter) { jobs(repository: \"try\", first: 10, filter: $f) { nodes { guid } } }",
+            json!({"f": {"name": "a b c d e f g h i"}}),
+        )
+        .await;
+    assert_eq!(error_code(&too_many), "BAD_USER_INPUT");
+    assert!(
+        too_many["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("filter.name"))
+    );
+}
+
+#[tokio::test]
 async fn a_known_guid_is_updated_not_duplicated() {
     let app = app_with_push().await;
     let mut pending = job("t1", "TEST", "PENDING");

@@ -204,24 +204,55 @@ pub(crate) struct JobFilterInput {
     result: Option<JobResult>,
     tier: Option<i32>,
     platform: Option<String>,
+    /// Words (split on white space) that must all appear in the job's name, in any case:
+    /// `"xpcshell windows"` matches `test-windows11-64/opt-xpcshell-2`. At most
+    /// 8 words of 100 characters.
+    name: Option<String>,
     /// Conditions on the repository's indexed attribute keys; another key is refused.
     #[graphql(default)]
     attributes: Vec<AttributeFilter>,
 }
 
+/// The most words a job name filter may hold, and the longest word.
+const MAX_NAME_WORDS: usize = 8;
+const MAX_NAME_WORD_CHARS: usize = 100;
+
 impl JobFilterInput {
-    pub(crate) fn into_store(self) -> JobFilter {
-        JobFilter {
+    pub(crate) fn into_store(self) -> Result<JobFilter, ApiError> {
+        let name_words: Vec<String> = self
+            .name
+            .as_deref()
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_lowercase)
+            .collect();
+        if name_words.len() > MAX_NAME_WORDS {
+            return Err(ApiError::BadUserInput(format!(
+                "filter.name: at most {MAX_NAME_WORDS} words (got {})",
+                name_words.len()
+            )));
+        }
+        if let Some(long) = name_words
+            .iter()
+            .find(|w| w.chars().count() > MAX_NAME_WORD_CHARS)
+        {
+            return Err(ApiError::BadUserInput(format!(
+                "filter.name: a word may have at most {MAX_NAME_WORD_CHARS} characters ({:?}...)",
+                long.chars().take(20).collect::<String>()
+            )));
+        }
+        Ok(JobFilter {
             kind: self.kind.map(Into::into),
             state: self.state.map(Into::into),
             result: self.result.map(Into::into),
             tier: self.tier,
             platform: self.platform,
+            name_words,
             attributes: self
                 .attributes
                 .into_iter()
                 .map(|a| (a.key, a.value))
                 .collect(),
-        }
+        })
     }
 }

@@ -155,7 +155,10 @@ impl Push {
         filter: Option<JobFilterInput>,
     ) -> Result<Connection<KeyCursor, Job>, ApiError> {
         let request = page_request(first, after)?;
-        let filter = filter.map(JobFilterInput::into_store).unwrap_or_default();
+        let filter = filter
+            .map(JobFilterInput::into_store)
+            .transpose()?
+            .unwrap_or_default();
         let page = ctx
             .data::<Store>()?
             .jobs(JobScope::Push(self.0.id), filter, request)
