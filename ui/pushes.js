@@ -14,7 +14,9 @@ import {
 } from './util.js';
 import { JobDetail } from './jobdetail.js';
 
+/** Pushes per page, unless the URL's `count` asks for up to MAX_PUSH_PAGE. */
 const PUSH_PAGE = 10;
+const MAX_PUSH_PAGE = 50;
 const JOB_PAGE = 1000;
 /** Pushes kept at most; the oldest are dropped when live pushes arrive on top. */
 const MAX_PUSHES = 200;
@@ -70,6 +72,8 @@ export function serverFilter(params) {
   if (params.get('state')) filter.state = params.get('state').toUpperCase();
   if (params.get('tier')) filter.tier = Number(params.get('tier'));
   if (params.get('platform')) filter.platform = params.get('platform');
+  const q = (params.get('q') || '').trim();
+  if (q) filter.name = q;
   return Object.keys(filter).length ? filter : null;
 }
 
@@ -79,17 +83,14 @@ export function matchesFilter(job, filter) {
   return (!filter.result || job.result === filter.result)
     && (!filter.state || job.state === filter.state)
     && (!filter.tier || job.tier === filter.tier)
-    && (!filter.platform || job.platform === filter.platform);
+    && (!filter.platform || job.platform === filter.platform)
+    && (!filter.name || nameHas(job.name, filter.name));
 }
 
-/** The free-text filter: every word must be in the job's name or symbol. */
-export function textMatcher(q) {
-  const words = (q || '').toLowerCase().split(/\s+/).filter(Boolean);
-  if (!words.length) return null;
-  return (job) => {
-    const hay = `${job.name} ${job.symbol || ''}`.toLowerCase();
-    return words.every((w) => hay.includes(w));
-  };
+/** The server's rule for `JobFilter.name`: every word is in the name, in any case. */
+function nameHas(name, q) {
+  const hay = (name || '').toLowerCase();
+  return q.toLowerCase().split(/\s+/).filter(Boolean).every((w) => hay.includes(w));
 }
 
 function symbolOf(job) {
@@ -104,11 +105,10 @@ export function jobHtml(job, selected) {
 }
 
 /** The jobs of a push, grouped by platform then group symbol, as HTML. */
-export function jobsHtml(jobs, { match, selected } = {}) {
+export function jobsHtml(jobs, { selected } = {}) {
   const platforms = new Map();
   let shown = 0;
   for (const job of jobs) {
-    if (match && !match(job)) continue;
     shown += 1;
     const platform = job.platform || 'other';
     let groups = platforms.get(platform);
@@ -167,8 +167,8 @@ function pushHeadHtml(repo, push, params) {
 }
 
 /** One whole push (header, commits and jobs) as HTML. */
-export function pushHtml(repo, push, { match, selected, params = new URLSearchParams() } = {}) {
-  const { html } = jobsHtml(push.jobs.values(), { match, selected });
+export function pushHtml(repo, push, { selected, params = new URLSearchParams() } = {}) {
+  const { html } = jobsHtml(push.jobs.values(), { selected });
   return `<section class="push" id="p${push.pushId}" data-push="${push.pushId}">${pushHeadHtml(repo, push, params)}<div class="jobs">${html}</div></section>`;
 }
 
@@ -197,8 +197,9 @@ export class PushesView {
     this.params = route.params;
     this.filter = serverFilter(route.params);
     this.rev = route.params.get('rev') || '';
-    this.match = textMatcher(route.params.get('q'));
     this.selected = route.params.get('job') || '';
+    const count = Number.parseInt(route.params.get('count'), 10);
+    this.pageSize = count > 0 ? Math.min(count, MAX_PUSH_PAGE) : PUSH_PAGE;
     this.pushes = []; // newest first
     this.byId = new Map();
     this.endCursor = null;
@@ -225,14 +226,18 @@ export class PushesView {
   update(route) {
     const p = route.params;
     const same = (k) => (p.get(k) || '') === (this.params.get(k) || '');
-    if (!['repo', 'result', 'state', 'tier', 'platform', 'rev'].every(same)) return false;
+    if (!['repo', 'result', 'state', 'tier', 'platform', 'rev', 'count'].every(same)) return false;
     const qChanged = !same('q');
     this.params = p;
     if (qChanged) {
-      this.match = textMatcher(p.get('q'));
+      // The name filter is the server's: fetch again, and follow new pushes with it. The
+      // form stays, so typing keeps its focus.
+      this.filter = serverFilter(p);
       const input = this.root.querySelector('input[name=q]');
       if (input && input.value !== (p.get('q') || '')) input.value = p.get('q') || '';
-      this.renderAllJobs();
+      for (const stop of this.stops || []) stop();
+      this.subscribe();
+      this.reload();
     }
     const job = p.get('job') || '';
     if (job !== this.selected) this.select(job, { open: !!job, focus: false, url: false });
@@ -296,7 +301,7 @@ ${this.rev ? `<p class="single">One push: <code>${esc(shortRev(this.rev))}</code
   }
 
   pushElementHtml(push) {
-    const { html, shown } = jobsHtml(push.jobs.values(), { match: this.match, selected: this.selected });
+    const { html, shown } = jobsHtml(push.jobs.values(), { selected: this.selected });
     push.shown = shown;
     return `<section class="push" id="p${push.pushId}" data-push="${push.pushId}">${pushHeadHtml(this.repo, push, this.params)}<div class="jobs">${html}</div></section>`;
   }
@@ -311,7 +316,7 @@ ${this.rev ? `<p class="single">One push: <code>${esc(shortRev(this.rev))}</code
     const el = document.getElementById(`p${push.pushId}`);
     if (!el) return;
     const hadFocus = el.contains(document.activeElement);
-    const { html, shown } = jobsHtml(push.jobs.values(), { match: this.match, selected: this.selected });
+    const { html, shown } = jobsHtml(push.jobs.values(), { selected: this.selected });
     push.shown = shown;
     el.querySelector('.jobs').innerHTML = html;
     if (hadFocus) this.focusSelected();
@@ -321,11 +326,6 @@ ${this.rev ? `<p class="single">One push: <code>${esc(shortRev(this.rev))}</code
     const el = document.getElementById(`p${push.pushId}`);
     if (!el) return;
     el.querySelector('.summary').innerHTML = summaryHtml(push.status, this.params);
-  }
-
-  renderAllJobs() {
-    for (const push of this.pushes) this.rerenderPushJobs(push);
-    this.renderCounts();
   }
 
   noteJobs(jobs) {
@@ -365,7 +365,7 @@ ${this.rev ? `<p class="single">One push: <code>${esc(shortRev(this.rev))}</code
         added = [toPush(data.push, null)];
         this.hasMore = false;
       } else {
-        const data = await gql(PUSHES_QUERY, this.variables({ first: PUSH_PAGE, after: this.endCursor }));
+        const data = await gql(PUSHES_QUERY, this.variables({ first: this.pageSize, after: this.endCursor }));
         if (generation !== this.generation) return;
         if (!data.repository) {
           this.list.innerHTML = `<p class="empty">No repository named ${esc(this.repo)}.</p>`;
@@ -479,12 +479,11 @@ ${this.rev ? `<p class="single">One push: <code>${esc(shortRev(this.rev))}</code
     if (old && keep && old.platform === job.platform && old.groupSymbol === job.groupSymbol
         && old.symbol === job.symbol && old.name === job.name) {
       const el = this.symbolElement(push, job.guid);
-      const visible = !this.match || this.match(job);
-      if (el && visible) {
+      if (el) {
         const focused = document.activeElement === el;
         el.outerHTML = jobHtml(job, job.guid === this.selected);
         if (focused) this.focusSelected();
-      } else if (el || visible) {
+      } else {
         this.markDirty(push);
       }
     } else if (old || keep) {
