@@ -4,11 +4,12 @@
 //! one message per line), and telling them apart needs no flag: read a stream of JSON values
 //! separated by whitespace. One array alone is the batch; otherwise every value is a message.
 //! Only JSON syntax and framing are judged here; whether a value is a valid message is
-//! [`crate::parse_pulse_jobs`]'s business, per message.
+//! [`crate::parse_pulse_text`]'s business, per message.
 
 use std::io::Read;
 
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// A body that is not a batch of JSON messages.
 #[derive(Debug, thiserror::Error)]
@@ -29,11 +30,12 @@ pub enum BodyError {
 }
 
 /// Splits a body into messages: a JSON array, NDJSON (blank lines ignored), or one object.
-/// An empty body is an empty batch.
-pub fn parse_pulse_body(body: &[u8]) -> Result<Vec<Value>, BodyError> {
+/// An empty body is an empty batch. Each message is its own JSON text, borrowed from the body
+/// (checked to be well-formed, not yet read into values).
+pub fn split_pulse_body(body: &[u8]) -> Result<Vec<&RawValue>, BodyError> {
     // A UTF-8 byte order mark is not JSON, but editors and some HTTP clients add one.
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    let mut stream = serde_json::Deserializer::from_slice(body).into_iter::<Value>();
+    let mut stream = serde_json::Deserializer::from_slice(body).into_iter::<&RawValue>();
     let mut values = Vec::new();
     let mut first_array_at = None;
     loop {
@@ -41,31 +43,45 @@ pub fn parse_pulse_body(body: &[u8]) -> Result<Vec<Value>, BodyError> {
         match stream.next() {
             None => break,
             Some(Err(err)) => {
-                return Err(BodyError::Malformed {
-                    line: err.line(),
-                    column: err.column(),
-                    message: without_position(&err),
-                });
+                // The scan that splits words some errors tersely ("key must be a string" for
+                // a trailing comma); a malformed body is rare, so read it as values to say it
+                // as the value parser does.
+                let worded = serde_json::Deserializer::from_slice(body)
+                    .into_iter::<Value>()
+                    .find_map(Result::err);
+                return Err(malformed(&worded.unwrap_or(err)));
             }
             Some(Ok(value)) => {
-                if value.is_array() && first_array_at.is_none() {
+                if value.get().starts_with('[') && first_array_at.is_none() {
                     first_array_at = Some(start);
                 }
                 values.push(value);
             }
         }
     }
-    match (first_array_at, values.len()) {
+    match (first_array_at, values.as_slice()) {
         (None, _) => Ok(values),
-        (Some(_), 1) => match values.pop() {
-            Some(Value::Array(messages)) => Ok(messages),
-            Some(other) => Ok(vec![other]),
-            None => Ok(Vec::new()),
-        },
+        (Some(_), [array]) => serde_json::from_str(array.get()).map_err(|err| malformed(&err)),
         (Some(offset), _) => {
             let (line, column) = position(body, offset);
             Err(BodyError::ArrayNotAlone { line, column })
         }
+    }
+}
+
+/// [`split_pulse_body`], with each message read into a JSON value.
+pub fn parse_pulse_body(body: &[u8]) -> Result<Vec<Value>, BodyError> {
+    split_pulse_body(body)?
+        .into_iter()
+        .map(|message| serde_json::from_str(message.get()).map_err(|err| malformed(&err)))
+        .collect()
+}
+
+fn malformed(err: &serde_json::Error) -> BodyError {
+    BodyError::Malformed {
+        line: err.line(),
+        column: err.column(),
+        message: without_position(err),
     }
 }
 

@@ -3,6 +3,7 @@
 //! # Code map
 //!
 //! - `pulse`: pulse job messages mapped to [`IngestedJob`]s, rejections per message;
+//! - `pulse_message`: a message as typed data borrowed from its text (the fast way in);
 //! - `pulse_schema`: Treeherder's `pulse-job.yml` v1 as Rust data, and its validator;
 //! - `artifact`: the kind of a job link, guessed from its text and URL;
 //! - `buildhub`: buildhub records (`buildhub.json`, search answers) to the model's `NewBuild`s;
@@ -21,15 +22,19 @@ mod buildhub;
 mod edge_rules;
 mod glob;
 mod pulse;
+mod pulse_message;
 mod pulse_schema;
 mod taskgraph;
 
 pub use artifact::guess_kind;
-pub use body::{BodyError, parse_pulse_body, read_pulse_body};
+pub use body::{BodyError, parse_pulse_body, read_pulse_body, split_pulse_body};
 pub use buildhub::{BuildhubError, RecordError, parse_buildhub, parse_buildhub_record};
 pub use edge_rules::{EdgeFacts, EdgeRules, Rule, RuleError, RuleProblem};
 pub use glob::Glob;
-pub use pulse::{IngestedJob, PulseBatch, Rejection, parse_pulse_job, parse_pulse_jobs};
+pub use pulse::{
+    IngestedJob, PulseBatch, Rejection, parse_pulse_batch, parse_pulse_job, parse_pulse_jobs,
+    parse_pulse_text,
+};
 pub use taskgraph::{
     GraphFormatError, Task, TaskEdge, TaskGraph, parse_task_graph, parse_task_graph_with,
 };

@@ -6,16 +6,21 @@
 //! splits into TESTFAILED/BUSTED by job kind, the chunk number joins the symbol) and the
 //! README's mapping table is the reference for every field.
 
+use serde::Deserialize;
 use serde_json::{Map, Value};
 use treeherd_model::{JobKind, JobResult, JobState, NewArtifact, NewJob, NewLog, Revision};
 
 use crate::artifact::guess_kind;
+use crate::body::{BodyError, split_pulse_body};
+use crate::pulse_message::{Integer, Origin, PulseMessage, Text};
 use crate::pulse_schema::{self, Violation};
 
 /// A job as ingested: the job to store, and the earlier runs it ends (coalesced into it, or
 /// retried by it).
 #[derive(Debug, Clone, PartialEq)]
 pub struct IngestedJob {
+    /// The message's position in its batch (0-based), as a [`Rejection`] names it.
+    pub index: usize,
     /// `taskId/retryId` is the guid; `origin.project` the repository; `origin.revision` the
     /// push; `logs` become its logs and `jobInfo.links` its artifacts.
     pub job: NewJob,
@@ -62,104 +67,176 @@ pub struct PulseBatch {
 pub fn parse_pulse_jobs(messages: &[Value]) -> PulseBatch {
     let mut batch = PulseBatch::default();
     for (index, message) in messages.iter().enumerate() {
-        match parse_pulse_job(index, message) {
-            Ok(job) => batch.jobs.push(job),
-            Err(rejection) => batch.rejected.push(rejection),
-        }
+        batch.push(parse_pulse_job(index, message));
     }
     batch
 }
 
-/// Validates and maps one message; `index` is only used to label a rejection.
+/// Validates and maps one message; `index` is its position in its batch, which labels the
+/// job or the rejection. This is the exact way: the validator judges the `Value`, then the
+/// typed message is read from it and mapped.
 pub fn parse_pulse_job(index: usize, message: &Value) -> Result<IngestedJob, Rejection> {
     pulse_schema::validate(&pulse_schema::PULSE_JOB, message, pulse_schema::ROOT)
-        .and_then(|()| map_job(message))
+        .and_then(|()| {
+            PulseMessage::deserialize(message).map_err(|e| {
+                // The validator and the typed message describe one schema; a message one
+                // takes and the other refuses is our bug, reported rather than panicked on.
+                Violation::new(
+                    pulse_schema::ROOT,
+                    format!("could not be read after validation ({e})"),
+                    None,
+                )
+            })
+        })
+        .and_then(|typed| map_job(index, &typed))
         .map_err(|violation| Rejection::new(index, violation))
 }
 
-/// Maps a message that passed validation. Lookups still fall back instead of unwrapping:
-/// the validator and this function must never disagree into a panic.
-fn map_job(message: &Value) -> Result<IngestedJob, Violation> {
-    let empty = Map::new();
-    let root = message.as_object().unwrap_or(&empty);
-    let origin = object(root, "origin").unwrap_or(&empty);
-    let display = object(root, "display").unwrap_or(&empty);
+/// Validates and maps one message given as JSON text (a slice of a request body or an AMQP
+/// delivery). The fast way first ([`crate::pulse_message`]): read straight into the typed
+/// message and judged by the schema's rules; anything it does not take goes the exact way
+/// ([`parse_pulse_job`]), which words the rejection, so the answer is always the exact one.
+pub fn parse_pulse_text(index: usize, text: &str) -> Result<IngestedJob, Rejection> {
+    if let Ok(typed) = serde_json::from_str::<PulseMessage>(text) {
+        if typed.keeps_the_rules() {
+            return map_job(index, &typed).map_err(|violation| Rejection::new(index, violation));
+        }
+    }
+    match serde_json::from_str::<Value>(text) {
+        Ok(message) => parse_pulse_job(index, &message),
+        // The body was split into well-formed messages, so this is unreachable in practice.
+        Err(e) => Err(Rejection::new(
+            index,
+            Violation::new(pulse_schema::ROOT, format!("must be JSON ({e})"), None),
+        )),
+    }
+}
+
+impl PulseBatch {
+    fn push(&mut self, outcome: Result<IngestedJob, Rejection>) {
+        match outcome {
+            Ok(job) => self.jobs.push(job),
+            Err(rejection) => self.rejected.push(rejection),
+        }
+    }
+
+    /// Appends another batch's jobs and rejections (an AMQP batch is many deliveries).
+    pub fn extend(&mut self, other: PulseBatch) {
+        self.jobs.extend(other.jobs);
+        self.rejected.extend(other.rejected);
+    }
+}
+
+/// Splits a body into messages ([`crate::split_pulse_body`]) and parses each the fast way,
+/// numbering them from `first_index`. Only a body that is not JSON fails as a whole.
+pub fn parse_pulse_batch(body: &[u8], first_index: usize) -> Result<PulseBatch, BodyError> {
+    let messages = split_pulse_body(body)?;
+    let mut batch = PulseBatch {
+        jobs: Vec::with_capacity(messages.len()),
+        rejected: Vec::new(),
+    };
+    for (i, message) in messages.iter().enumerate() {
+        batch.push(parse_pulse_text(first_index + i, message.get()));
+    }
+    Ok(batch)
+}
+
+/// Maps a message that keeps the schema's rules. What the schema cannot say (a retry number
+/// in `taskId` that disagrees with `retryId`) is still refused here.
+fn map_job(index: usize, message: &PulseMessage<'_>) -> Result<IngestedJob, Violation> {
+    let origin = &message.origin;
+    let display = &message.display;
     let mut attributes = Map::new();
 
-    let run = RunId::of(root)?;
+    let run = RunId::of(message)?;
     attributes.insert("taskId".into(), Value::from(run.taskcluster_task_id()));
     attributes.insert("retryId".into(), Value::from(run.retry));
 
-    let repository = string(origin, "project").unwrap_or_default().to_owned();
-    let revision_text = string(origin, "revision").unwrap_or_default();
-    let revision = revision_text.parse::<Revision>().map_err(|_| {
+    let revision = origin.revision.as_str().parse::<Revision>().map_err(|_| {
         Violation::new(
             "origin.revision",
             "must be 40 lowercase hexadecimal digits",
-            origin.get("revision"),
+            Some(&Value::from(origin.revision.as_str())),
         )
     })?;
     record_origin(origin, &mut attributes);
 
-    let kind = match string(root, "jobKind") {
-        Some("build") => JobKind::Build,
-        Some("test") => JobKind::Test,
+    let kind = match message.job_kind.as_str() {
+        "build" => JobKind::Build,
+        "test" => JobKind::Test,
         _ => JobKind::Other,
     };
-    let is_retried = root.get("isRetried").and_then(Value::as_bool) == Some(true);
-    let (state, result) = state_and_result(root, kind, is_retried);
+    let (state, result) = state_and_result(message, kind);
 
     // Treeherder shows a chunked job as its symbol followed by its chunk number.
-    let chunk = display.get("chunkId").and_then(pulse_schema::integer);
-    let symbol = format!(
-        "{}{}",
-        string(display, "jobSymbol").unwrap_or_default(),
-        chunk.map(|c| c.to_string()).unwrap_or_default()
-    );
-    for key in ["chunkId", "chunkCount"] {
-        copy(display, key, key, &mut attributes);
+    let symbol = match display.chunk_id {
+        Some(Integer(chunk)) => format!("{}{chunk}", display.job_symbol.as_str()),
+        None => display.job_symbol.as_str().to_owned(),
+    };
+    for (key, value) in [
+        ("chunkId", display.chunk_id),
+        ("chunkCount", display.chunk_count),
+    ] {
+        if let Some(Integer(n)) = value {
+            attributes.insert(key.into(), Value::from(n));
+        }
     }
     // "?" is Treeherder's placeholder for "no group".
-    let group_symbol = string(display, "groupSymbol").filter(|g| *g != "?");
+    let group_symbol = Some(display.group_symbol.as_str()).filter(|g| *g != "?");
 
-    let (platform, machine) = machine_and_platform(root, &mut attributes);
+    let (platform, machine) = machine_and_platform(message, &mut attributes);
 
-    for key in ["productName", "labels", "reason", "owner"] {
-        copy(root, key, key, &mut attributes);
+    for (key, value) in [
+        ("productName", &message.product_name),
+        ("reason", &message.reason),
+        ("owner", &message.owner),
+    ] {
+        if let Some(text) = value {
+            attributes.insert(key.into(), Value::from(text.as_str()));
+        }
     }
-    if let Some(info) = object(root, "jobInfo") {
-        copy(info, "summary", "summary", &mut attributes);
+    if let Some(labels) = &message.labels {
+        let labels = labels.iter().map(|l| Value::from(l.as_str())).collect();
+        attributes.insert("labels".into(), Value::Array(labels));
+    }
+    if let Some(summary) = message.job_info.as_ref().and_then(|i| i.summary.as_ref()) {
+        attributes.insert("summary".into(), Value::from(summary.as_str()));
     }
 
     let job = NewJob {
         guid: run.guid(),
-        repository,
+        repository: origin.project.as_str().to_owned(),
         revision: Some(revision),
         kind,
-        name: string(display, "jobName").unwrap_or_default().to_owned(),
+        name: display.job_name.as_str().to_owned(),
         symbol: non_empty(&symbol),
         group_symbol: group_symbol.map(str::to_owned),
-        group_name: string(display, "groupName").map(str::to_owned),
+        group_name: display.group_name.as_ref().map(|g| g.as_str().to_owned()),
         platform,
-        build_system: string(root, "buildSystem").map(str::to_owned),
+        build_system: Some(message.build_system.as_str().to_owned()),
         state,
         result,
-        tier: root
-            .get("tier")
-            .and_then(pulse_schema::integer)
-            .and_then(|t| i32::try_from(t).ok())
+        tier: message
+            .tier
+            .and_then(|Integer(t)| i32::try_from(t).ok())
             .unwrap_or(1),
         machine,
-        submitted_at: time(root, "timeScheduled"),
-        started_at: time(root, "timeStarted"),
-        finished_at: time(root, "timeCompleted"),
+        submitted_at: time(&message.time_scheduled),
+        started_at: time(&message.time_started),
+        finished_at: time(&message.time_completed),
         attributes,
-        logs: logs(root),
-        artifacts: artifacts(root),
+        logs: logs(message),
+        artifacts: artifacts(message),
     };
     Ok(IngestedJob {
+        index,
         job,
-        superseded: strings(root.get("coalesced")),
+        superseded: message
+            .coalesced
+            .iter()
+            .flatten()
+            .map(|guid| guid.as_str().to_owned())
+            .collect(),
         previous_run: run.previous_guid(),
     })
 }
@@ -175,9 +252,9 @@ struct RunId<'a> {
 }
 
 impl<'a> RunId<'a> {
-    fn of(root: &'a Map<String, Value>) -> Result<RunId<'a>, Violation> {
-        let task_id = string(root, "taskId").unwrap_or_default();
-        let retry_field = root.get("retryId").and_then(pulse_schema::integer);
+    fn of(message: &'a PulseMessage<'_>) -> Result<RunId<'a>, Violation> {
+        let task_id = message.task_id.as_str();
+        let retry_field = message.retry_id.map(|Integer(n)| n);
         let embedded = task_id.rsplit_once('/').and_then(|(task, suffix)| {
             let numeric = !task.is_empty()
                 && !suffix.is_empty()
@@ -194,14 +271,14 @@ impl<'a> RunId<'a> {
             return Err(Violation::new(
                 "taskId",
                 "must end in a retry number that fits 64 bits",
-                root.get("taskId"),
+                Some(&Value::from(task_id)),
             ));
         };
-        if retry_field.is_some_and(|r| r != retry) {
+        if let Some(field) = retry_field.filter(|r| *r != retry) {
             return Err(Violation::new(
                 "retryId",
                 "must equal the /N retry suffix of taskId",
-                root.get("retryId"),
+                Some(&Value::from(field)),
             ));
         }
         Ok(RunId { task, retry })
@@ -225,24 +302,20 @@ impl<'a> RunId<'a> {
 
 /// `state` and `result`, with the rules the schema only implies: a job that is not completed
 /// has no result yet, and a retried run is a completed RETRY whatever else it says.
-fn state_and_result(
-    root: &Map<String, Value>,
-    kind: JobKind,
-    is_retried: bool,
-) -> (JobState, JobResult) {
-    if is_retried {
+fn state_and_result(message: &PulseMessage<'_>, kind: JobKind) -> (JobState, JobResult) {
+    if message.is_retried == Some(true) {
         return (JobState::Completed, JobResult::Retry);
     }
-    let state = match string(root, "state") {
-        Some("unscheduled") => JobState::Unscheduled,
-        Some("pending") => JobState::Pending,
-        Some("running") => JobState::Running,
+    let state = match message.state.as_str() {
+        "unscheduled" => JobState::Unscheduled,
+        "pending" => JobState::Pending,
+        "running" => JobState::Running,
         _ => JobState::Completed,
     };
     if state != JobState::Completed {
         return (state, JobResult::Unknown);
     }
-    let result = match string(root, "result") {
+    let result = match message.result.as_ref().map(Text::as_str) {
         Some("success") => JobResult::Success,
         // Treeherder: a failing test is TESTFAILED, a failing anything else BUSTED.
         Some("fail") if kind == JobKind::Test => JobResult::TestFailed,
@@ -258,74 +331,88 @@ fn state_and_result(
 
 /// Origin fields beyond project and revision, kept as attributes. The yml's `id` is the hg
 /// push log id, or for GitHub the pull request number.
-fn record_origin(origin: &Map<String, Value>, attributes: &mut Map<String, Value>) {
-    copy(origin, "kind", "originKind", attributes);
-    copy(origin, "owner", "originOwner", attributes);
-    if let Some(id) = origin.get("id") {
-        let key = if string(origin, "kind") == Some("github.com") {
+fn record_origin(origin: &Origin<'_>, attributes: &mut Map<String, Value>) {
+    let kind = origin.kind.as_ref().map(Text::as_str);
+    if let Some(kind) = kind {
+        attributes.insert("originKind".into(), Value::from(kind));
+    }
+    if let Some(owner) = &origin.owner {
+        attributes.insert("originOwner".into(), Value::from(owner.as_str()));
+    }
+    if let Some(Integer(id)) = origin.id {
+        let key = if kind == Some("github.com") {
             "pullRequestID"
         } else {
             "pushLogID"
         };
-        attributes.insert(key.into(), id.clone());
+        attributes.insert(key.into(), Value::from(id));
     }
     // Explicit fields win over the generic `id`.
-    copy(origin, "pushLogID", "pushLogID", attributes);
-    copy(origin, "pullRequestID", "pullRequestID", attributes);
+    if let Some(Integer(id)) = origin.push_log_id {
+        attributes.insert("pushLogID".into(), Value::from(id));
+    }
+    if let Some(Integer(id)) = origin.pull_request_id {
+        attributes.insert("pullRequestID".into(), Value::from(id));
+    }
 }
 
 /// Platform and machine name come from the machine the job ran on, else the one it was built
 /// on; the chosen machine's os and architecture become attributes, and so does the build
 /// platform when it differs (a cross-compiled build tested elsewhere).
 fn machine_and_platform(
-    root: &Map<String, Value>,
+    message: &PulseMessage<'_>,
     attributes: &mut Map<String, Value>,
 ) -> (Option<String>, Option<String>) {
-    let run = object(root, "runMachine");
-    let build = object(root, "buildMachine");
+    let run = message.run_machine.as_ref();
+    let build = message.build_machine.as_ref();
     let Some(chosen) = run.or(build) else {
         return (None, None);
     };
-    let platform = string(chosen, "platform").map(str::to_owned);
+    let platform = chosen.platform.as_str();
     let machine = run
-        .and_then(|m| string(m, "name"))
-        .or_else(|| build.and_then(|m| string(m, "name")))
-        .map(str::to_owned);
-    copy(chosen, "os", "os", attributes);
-    copy(chosen, "architecture", "architecture", attributes);
-    if let Some(build_platform) = build.and_then(|m| string(m, "platform")) {
-        if platform.as_deref() != Some(build_platform) {
-            attributes.insert("buildPlatform".into(), Value::from(build_platform));
+        .and_then(|m| m.name.as_ref())
+        .or_else(|| build.and_then(|m| m.name.as_ref()))
+        .map(|name| name.as_str().to_owned());
+    attributes.insert("os".into(), Value::from(chosen.os.as_str()));
+    attributes.insert(
+        "architecture".into(),
+        Value::from(chosen.architecture.as_str()),
+    );
+    if let Some(build) = build {
+        if build.platform.as_str() != platform {
+            attributes.insert("buildPlatform".into(), Value::from(build.platform.as_str()));
         }
     }
-    (platform, machine)
+    (Some(platform.to_owned()), machine)
 }
 
-fn logs(root: &Map<String, Value>) -> Vec<NewLog> {
-    array(root, "logs")
+fn logs(message: &PulseMessage<'_>) -> Vec<NewLog> {
+    message
+        .logs
         .iter()
-        .filter_map(Value::as_object)
+        .flatten()
         .map(|log| NewLog {
-            name: string(log, "name").unwrap_or_default().to_owned(),
-            url: string(log, "url").unwrap_or_default().to_owned(),
+            name: log.name.as_str().to_owned(),
+            url: log.url.as_str().to_owned(),
         })
         .collect()
 }
 
 /// A link's `linkText` names it (`errorsummary_json`); its `label` is mostly the generic
 /// "artifact uploaded" and names it only when there is no text.
-fn artifacts(root: &Map<String, Value>) -> Vec<NewArtifact> {
-    let Some(info) = object(root, "jobInfo") else {
-        return Vec::new();
-    };
-    array(info, "links")
-        .iter()
-        .filter_map(Value::as_object)
+fn artifacts(message: &PulseMessage<'_>) -> Vec<NewArtifact> {
+    let links = message
+        .job_info
+        .as_ref()
+        .and_then(|info| info.links.as_ref());
+    links
+        .into_iter()
+        .flatten()
         .map(|link| {
-            let link_text = string(link, "linkText").unwrap_or_default();
-            let url = string(link, "url").unwrap_or_default();
+            let link_text = link.link_text.as_str();
+            let url = link.url.as_str();
             let name = match link_text {
-                "" => string(link, "label").unwrap_or_default(),
+                "" => link.label.as_str(),
                 text => text,
             };
             NewArtifact {
@@ -340,42 +427,9 @@ fn artifacts(root: &Map<String, Value>) -> Vec<NewArtifact> {
         .collect()
 }
 
-fn time(map: &Map<String, Value>, key: &str) -> Option<i64> {
-    string(map, key).and_then(pulse_schema::parse_date_time)
-}
-
-fn object<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Map<String, Value>> {
-    map.get(key).and_then(Value::as_object)
-}
-
-fn string<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
-    map.get(key).and_then(Value::as_str)
-}
-
-fn array<'a>(map: &'a Map<String, Value>, key: &str) -> &'a [Value] {
-    map.get(key)
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-}
-
-fn strings(value: Option<&Value>) -> Vec<String> {
-    value
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn copy(from: &Map<String, Value>, key: &str, to_key: &str, to: &mut Map<String, Value>) {
-    if let Some(value) = from.get(key) {
-        to.insert(to_key.to_owned(), value.clone());
-    }
+fn time(text: &Option<Text<'_>>) -> Option<i64> {
+    text.as_ref()
+        .and_then(|t| pulse_schema::parse_date_time(t.as_str()))
 }
 
 fn non_empty(s: &str) -> Option<String> {

@@ -230,7 +230,7 @@ const fn int(min: Option<i64>, max: Option<i64>) -> Schema {
     }
 }
 
-const ANY_STRING: Schema = Schema::String {
+pub(crate) const ANY_STRING: Schema = Schema::String {
     min_len: 0,
     max_len: None,
     pattern: None,
@@ -238,13 +238,64 @@ const ANY_STRING: Schema = Schema::String {
     one_of: None,
 };
 
+// The leaves: every string and integer rule of the yml, named so that the validator's tree
+// below and the typed fast path (`crate::pulse_message`) judge by the very same node.
+pub(crate) const TASK_ID: Schema = patterned(1, 50, Pattern::TaskId);
+pub(crate) const RETRY_ID: Schema = int(Some(0), None);
+pub(crate) const BUILD_SYSTEM: Schema = patterned(1, 25, Pattern::Word);
+pub(crate) const PROJECT: Schema = patterned(1, 50, Pattern::Word);
+pub(crate) const REVISION: Schema = patterned(40, 40, Pattern::Revision);
+/// `origin.id`, `pushLogID`, `pullRequestID`.
+pub(crate) const ANY_INTEGER: Schema = int(None, None);
+pub(crate) const ORIGIN_KIND: Schema = one_of(ORIGIN_KINDS);
+pub(crate) const ORIGIN_OWNER: Schema = patterned(1, 50, Pattern::Word);
+pub(crate) const JOB_SYMBOL: Schema = text(0, 25);
+/// `chunkId`, `chunkCount`.
+pub(crate) const CHUNK: Schema = int(Some(1), None);
+pub(crate) const GROUP_SYMBOL: Schema = text(1, 25);
+pub(crate) const JOB_NAME: Schema = text(1, 140);
+pub(crate) const GROUP_NAME: Schema = text(1, 255);
+pub(crate) const STATE: Schema = one_of(STATES);
+pub(crate) const RESULT: Schema = one_of(RESULTS);
+pub(crate) const JOB_KIND: Schema = one_of(JOB_KINDS);
+pub(crate) const TIER: Schema = int(Some(1), Some(3));
+/// An item of `coalesced`.
+pub(crate) const GUID: Schema = patterned(1, 50, Pattern::Guid);
+/// `timeScheduled`, `timeStarted`, `timeCompleted`.
+pub(crate) const TIME: Schema = formatted(None, Format::DateTime);
+/// An item of `labels`.
+pub(crate) const LABEL: Schema = patterned(1, 50, Pattern::Word);
+pub(crate) const OWNER: Schema = text(1, 50);
+pub(crate) const REASON: Schema = text(1, 125);
+pub(crate) const PRODUCT_NAME: Schema = text(1, 125);
+pub(crate) const MACHINE_NAME: Schema = patterned(1, 50, Pattern::Word);
+pub(crate) const MACHINE_PLATFORM: Schema = patterned(1, 100, Pattern::Word);
+pub(crate) const MACHINE_OS: Schema = patterned(1, 25, Pattern::Word);
+pub(crate) const MACHINE_ARCHITECTURE: Schema = patterned(1, 25, Pattern::Word);
+pub(crate) const LINK_URL: Schema = formatted(Some(512), Format::Uri);
+pub(crate) const LINK_TEXT: Schema = text(1, 125);
+pub(crate) const LINK_LABEL: Schema = text(1, 70);
+pub(crate) const LOG_URL: Schema = Schema::String {
+    min_len: 1,
+    max_len: Some(255),
+    pattern: None,
+    format: Some(Format::Uri),
+    one_of: None,
+};
+pub(crate) const LOG_NAME: Schema = text(1, 50);
+pub(crate) const VERSION: Schema = Schema::Integer {
+    min: None,
+    max: None,
+    one_of: Some(&[1]),
+};
+
 /// `definitions.machine`
 const MACHINE: Schema = Schema::Object {
     properties: &[
-        ("name", patterned(1, 50, Pattern::Word)),
-        ("platform", patterned(1, 100, Pattern::Word)),
-        ("os", patterned(1, 25, Pattern::Word)),
-        ("architecture", patterned(1, 25, Pattern::Word)),
+        ("name", MACHINE_NAME),
+        ("platform", MACHINE_PLATFORM),
+        ("os", MACHINE_OS),
+        ("architecture", MACHINE_ARCHITECTURE),
     ],
     required: &["platform", "os", "architecture"],
     closed: true,
@@ -252,9 +303,9 @@ const MACHINE: Schema = Schema::Object {
 
 const LINK: Schema = Schema::Object {
     properties: &[
-        ("url", formatted(Some(512), Format::Uri)),
-        ("linkText", text(1, 125)),
-        ("label", text(1, 70)),
+        ("url", LINK_URL),
+        ("linkText", LINK_TEXT),
+        ("label", LINK_LABEL),
     ],
     required: &["url", "linkText", "label"],
     closed: true,
@@ -264,17 +315,8 @@ const ANY_ARRAY: Schema = Schema::Array(&Schema::Any);
 
 const LOG: Schema = Schema::Object {
     properties: &[
-        (
-            "url",
-            Schema::String {
-                min_len: 1,
-                max_len: Some(255),
-                pattern: None,
-                format: Some(Format::Uri),
-                one_of: None,
-            },
-        ),
-        ("name", text(1, 50)),
+        ("url", LOG_URL),
+        ("name", LOG_NAME),
         // EXTENSION: a log may carry the steps and errors already parsed from it.
         ("steps", ANY_ARRAY),
         ("errors", ANY_ARRAY),
@@ -299,22 +341,22 @@ pub(crate) const ORIGIN_KINDS: &[&str] = &["hg.mozilla.org", "github.com"];
 /// The whole message, in the yml's order.
 pub(crate) const PULSE_JOB: Schema = Schema::Object {
     properties: &[
-        ("taskId", patterned(1, 50, Pattern::TaskId)),
-        ("retryId", int(Some(0), None)),
+        ("taskId", TASK_ID),
+        ("retryId", RETRY_ID),
         ("isRetried", Schema::Boolean),
-        ("buildSystem", patterned(1, 25, Pattern::Word)),
+        ("buildSystem", BUILD_SYSTEM),
         (
             "origin",
             Schema::Object {
                 properties: &[
-                    ("project", patterned(1, 50, Pattern::Word)),
-                    ("revision", patterned(40, 40, Pattern::Revision)),
-                    ("id", int(None, None)),
+                    ("project", PROJECT),
+                    ("revision", REVISION),
+                    ("id", ANY_INTEGER),
                     // EXTENSION: the fields of Treeherder's later origin variants.
-                    ("kind", one_of(ORIGIN_KINDS)),
-                    ("owner", patterned(1, 50, Pattern::Word)),
-                    ("pushLogID", int(None, None)),
-                    ("pullRequestID", int(None, None)),
+                    ("kind", ORIGIN_KIND),
+                    ("owner", ORIGIN_OWNER),
+                    ("pushLogID", ANY_INTEGER),
+                    ("pullRequestID", ANY_INTEGER),
                 ],
                 required: &["project", "revision"],
                 closed: true,
@@ -324,29 +366,29 @@ pub(crate) const PULSE_JOB: Schema = Schema::Object {
             "display",
             Schema::Object {
                 properties: &[
-                    ("jobSymbol", text(0, 25)),
-                    ("chunkId", int(Some(1), None)),
-                    ("chunkCount", int(Some(1), None)),
-                    ("groupSymbol", text(1, 25)),
-                    ("jobName", text(1, 140)),
-                    ("groupName", text(1, 255)),
+                    ("jobSymbol", JOB_SYMBOL),
+                    ("chunkId", CHUNK),
+                    ("chunkCount", CHUNK),
+                    ("groupSymbol", GROUP_SYMBOL),
+                    ("jobName", JOB_NAME),
+                    ("groupName", GROUP_NAME),
                 ],
                 required: &["jobName", "jobSymbol", "groupSymbol"],
                 closed: true,
             },
         ),
-        ("state", one_of(STATES)),
-        ("result", one_of(RESULTS)),
-        ("jobKind", one_of(JOB_KINDS)),
-        ("tier", int(Some(1), Some(3))),
-        ("coalesced", Schema::Array(&patterned(1, 50, Pattern::Guid))),
-        ("timeScheduled", formatted(None, Format::DateTime)),
-        ("timeStarted", formatted(None, Format::DateTime)),
-        ("timeCompleted", formatted(None, Format::DateTime)),
-        ("labels", Schema::Array(&patterned(1, 50, Pattern::Word))),
-        ("owner", text(1, 50)),
-        ("reason", text(1, 125)),
-        ("productName", text(1, 125)),
+        ("state", STATE),
+        ("result", RESULT),
+        ("jobKind", JOB_KIND),
+        ("tier", TIER),
+        ("coalesced", Schema::Array(&GUID)),
+        ("timeScheduled", TIME),
+        ("timeStarted", TIME),
+        ("timeCompleted", TIME),
+        ("labels", Schema::Array(&LABEL)),
+        ("owner", OWNER),
+        ("reason", REASON),
+        ("productName", PRODUCT_NAME),
         ("buildMachine", MACHINE),
         ("runMachine", MACHINE),
         (
@@ -358,14 +400,7 @@ pub(crate) const PULSE_JOB: Schema = Schema::Object {
             },
         ),
         ("logs", Schema::Array(&LOG)),
-        (
-            "version",
-            Schema::Integer {
-                min: None,
-                max: None,
-                one_of: Some(&[1]),
-            },
-        ),
+        ("version", VERSION),
     ],
     required: &[
         "taskId",
@@ -413,7 +448,7 @@ fn check(schema: &Schema, value: &Value, at: &FieldPath<'_>) -> Result<(), Viola
                 Some(value),
             )),
         },
-        Schema::Integer { min, max, one_of } => {
+        Schema::Integer { .. } => {
             let Some(n) = integer(value) else {
                 return Err(Violation::new(
                     &at.spell(),
@@ -421,76 +456,13 @@ fn check(schema: &Schema, value: &Value, at: &FieldPath<'_>) -> Result<(), Viola
                     Some(value),
                 ));
             };
-            if let Some(allowed) = one_of {
-                if !allowed.contains(&n) {
-                    let list: Vec<String> = allowed.iter().map(i64::to_string).collect();
-                    let rule = format!("must be one of {}", list.join(", "));
-                    return Err(Violation::new(&at.spell(), rule, Some(value)));
-                }
-            }
-            let too_low = min.is_some_and(|m| n < m);
-            let too_high = max.is_some_and(|m| n > m);
-            if too_low || too_high {
-                let rule = match (min, max) {
-                    (Some(lo), Some(hi)) => format!("must be between {lo} and {hi}"),
-                    (Some(lo), None) => format!("must be at least {lo}"),
-                    (None, Some(hi)) => format!("must be at most {hi}"),
-                    (None, None) => String::new(),
-                };
-                return Err(Violation::new(&at.spell(), rule, Some(value)));
-            }
-            Ok(())
+            integer_rule(schema, n).map_err(|rule| Violation::new(&at.spell(), rule, Some(value)))
         }
-        Schema::String {
-            min_len,
-            max_len,
-            pattern,
-            format,
-            one_of,
-        } => {
+        Schema::String { .. } => {
             let Value::String(s) = value else {
                 return Err(Violation::new(&at.spell(), "must be a string", Some(value)));
             };
-            if let Some(allowed) = one_of {
-                if !allowed.contains(&s.as_str()) {
-                    let rule = format!("must be one of {}", allowed.join(", "));
-                    return Err(Violation::new(&at.spell(), rule, Some(value)));
-                }
-                return Ok(());
-            }
-            // The pattern goes first where it also fixes the length (revision).
-            if let Some(pattern) = pattern {
-                if matches!(pattern, Pattern::Revision) && !pattern.matches(s) {
-                    return Err(Violation::new(&at.spell(), pattern.rule(), Some(value)));
-                }
-            }
-            // JSON Schema lengths count code points, not bytes.
-            let len = s.chars().count();
-            if len < *min_len {
-                let rule = if *min_len == 1 {
-                    "must not be empty".to_owned()
-                } else {
-                    format!("must be at least {min_len} characters")
-                };
-                return Err(Violation::new(&at.spell(), rule, Some(value)));
-            }
-            if let Some(max) = max_len {
-                if len > *max {
-                    let rule = format!("must be at most {max} characters");
-                    return Err(Violation::new(&at.spell(), rule, Some(value)));
-                }
-            }
-            if let Some(pattern) = pattern {
-                if !pattern.matches(s) {
-                    return Err(Violation::new(&at.spell(), pattern.rule(), Some(value)));
-                }
-            }
-            if let Some(format) = format {
-                if !format.matches(s) {
-                    return Err(Violation::new(&at.spell(), format.rule(), Some(value)));
-                }
-            }
-            Ok(())
+            string_rule(schema, s).map_err(|rule| Violation::new(&at.spell(), rule, Some(value)))
         }
         Schema::Array(items) => {
             let Value::Array(values) = value else {
@@ -542,6 +514,86 @@ fn check(schema: &Schema, value: &Value, at: &FieldPath<'_>) -> Result<(), Viola
             Ok(())
         }
     }
+}
+
+/// The rule an integer breaks under `schema` (an integer node), if any. Shared by the
+/// validator and the typed fast path ([`crate::pulse_message`]), so both judge alike.
+pub(crate) fn integer_rule(schema: &Schema, n: i64) -> Result<(), String> {
+    let Schema::Integer { min, max, one_of } = schema else {
+        return Err("must not be an integer".into());
+    };
+    if let Some(allowed) = one_of {
+        if !allowed.contains(&n) {
+            let list: Vec<String> = allowed.iter().map(i64::to_string).collect();
+            return Err(format!("must be one of {}", list.join(", ")));
+        }
+    }
+    let too_low = min.is_some_and(|m| n < m);
+    let too_high = max.is_some_and(|m| n > m);
+    if too_low || too_high {
+        return Err(match (min, max) {
+            (Some(lo), Some(hi)) => format!("must be between {lo} and {hi}"),
+            (Some(lo), None) => format!("must be at least {lo}"),
+            (None, Some(hi)) => format!("must be at most {hi}"),
+            (None, None) => String::new(),
+        });
+    }
+    Ok(())
+}
+
+/// The rule a string breaks under `schema` (a string node), if any; see [`integer_rule`].
+pub(crate) fn string_rule(schema: &Schema, s: &str) -> Result<(), String> {
+    let Schema::String {
+        min_len,
+        max_len,
+        pattern,
+        format,
+        one_of,
+    } = schema
+    else {
+        return Err("must not be a string".into());
+    };
+    if let Some(allowed) = one_of {
+        if !allowed.contains(&s) {
+            return Err(format!("must be one of {}", allowed.join(", ")));
+        }
+        return Ok(());
+    }
+    // The pattern goes first where it also fixes the length (revision).
+    if let Some(pattern) = pattern {
+        if matches!(pattern, Pattern::Revision) && !pattern.matches(s) {
+            return Err(pattern.rule().into());
+        }
+    }
+    // JSON Schema lengths count code points, not bytes (an ASCII string's are its bytes).
+    let len = if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
+    };
+    if len < *min_len {
+        return Err(if *min_len == 1 {
+            "must not be empty".to_owned()
+        } else {
+            format!("must be at least {min_len} characters")
+        });
+    }
+    if let Some(max) = max_len {
+        if len > *max {
+            return Err(format!("must be at most {max} characters"));
+        }
+    }
+    if let Some(pattern) = pattern {
+        if !pattern.matches(s) {
+            return Err(pattern.rule().into());
+        }
+    }
+    if let Some(format) = format {
+        if !format.matches(s) {
+            return Err(format.rule().into());
+        }
+    }
+    Ok(())
 }
 
 /// `parent.child`, where the message itself is the unnamed root.

@@ -13,12 +13,33 @@ mod taskgraph;
 use std::path::PathBuf;
 
 use serde_json::Value;
+use treeherd_ingest::{
+    IngestedJob, Rejection, parse_pulse_batch, parse_pulse_job, parse_pulse_text,
+};
 
 /// A fixture parsed as JSON, or `None` (the test skips) when fixtures are absent.
 pub fn fixture_json(relative: &str) -> Option<Value> {
     let path: PathBuf = treeherd_testkit::fixture(relative)?;
     let text = std::fs::read_to_string(&path).unwrap();
     Some(serde_json::from_str(&text).unwrap())
+}
+
+/// `message` parsed both ways: from its `Value` (the exact way) and from its text (the fast
+/// way, which falls back to the exact one). They must agree, job for job and word for word.
+pub fn parse_both_ways(index: usize, message: &Value) -> Result<IngestedJob, Rejection> {
+    let exact = parse_pulse_job(index, message);
+    let fast = parse_pulse_text(index, &message.to_string());
+    assert_eq!(fast, exact, "the two ways disagree on {message}");
+    if message.is_array() {
+        return exact; // As a body, an array is a batch of messages, not one.
+    }
+    let pretty = serde_json::to_string_pretty(message).unwrap();
+    let framed = parse_pulse_batch(pretty.as_bytes(), index).unwrap();
+    match &exact {
+        Ok(job) => assert_eq!(framed.jobs, vec![job.clone()]),
+        Err(rejection) => assert_eq!(framed.rejected, vec![rejection.clone()]),
+    }
+    exact
 }
 
 /// A small valid pulse message to vary.

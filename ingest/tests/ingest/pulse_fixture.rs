@@ -18,8 +18,12 @@ fn messages() -> Option<Vec<Value>> {
 }
 
 fn ingested() -> Option<Vec<IngestedJob>> {
-    let batch = parse_pulse_jobs(&messages()?);
+    let messages = messages()?;
+    let batch = parse_pulse_jobs(&messages);
     assert_eq!(batch.rejected, vec![]);
+    for (index, message) in messages.iter().enumerate() {
+        crate::parse_both_ways(index, message).unwrap();
+    }
     Some(batch.jobs)
 }
 
@@ -35,6 +39,7 @@ fn all_thirty_sample_jobs_parse() {
         job,
         superseded,
         previous_run,
+        ..
     } in &ingested
     {
         assert_eq!(job.repository, "try");

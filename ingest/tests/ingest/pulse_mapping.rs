@@ -1,17 +1,17 @@
 //! How each pulse field lands in a job: retries, results by kind, symbols, machines, origin.
 
 use serde_json::{Value, json};
-use treeherd_ingest::{IngestedJob, parse_pulse_job};
+use treeherd_ingest::IngestedJob;
 use treeherd_model::{ArtifactKind, JobKind, JobResult, JobState, NewJob};
 
-use crate::{edit, valid_message};
+use crate::{edit, parse_both_ways, valid_message};
 
 /// The base message with `edits`, ingested.
 fn ingested(edits: &[(&str, Option<Value>)]) -> IngestedJob {
     let message = edits.iter().fold(valid_message(), |m, (path, value)| {
         edit(m, path, value.clone())
     });
-    match parse_pulse_job(0, &message) {
+    match parse_both_ways(0, &message) {
         Ok(job) => job,
         Err(rejection) => panic!("{message}: {rejection}"),
     }

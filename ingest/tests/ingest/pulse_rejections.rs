@@ -3,11 +3,11 @@
 use serde_json::{Value, json};
 use treeherd_ingest::{parse_pulse_job, parse_pulse_jobs};
 
-use crate::{edit, valid_message};
+use crate::{edit, parse_both_ways, valid_message};
 
 /// `message` is rejected at `field` for `rule`.
 fn check(message: Value, field: &str, rule: &str) {
-    match parse_pulse_job(4, &message) {
+    match parse_both_ways(4, &message) {
         Ok(job) => panic!("accepted {message}: {job:?}"),
         Err(rejection) => {
             assert_eq!(
