@@ -7,8 +7,8 @@
 //! (malformed, invalid, unknown repository) is acknowledged and logged with its reasons, as a
 //! dead letter would be; a store failure puts the batch back on the queue.
 //!
-//! Two stages keep the store busy: one task receives and decodes the next batch while another
-//! commits the current one, and the prefetch is larger than a batch so that the broker keeps
+//! Two stages keep the store busy: one task receives, decodes, validates and maps the next
+//! batch while another commits the current one, and the prefetch is larger than a batch so that the broker keeps
 //! sending while a batch commits. Batches commit (and are acknowledged) in the order received.
 
 use anyhow::Context as _;
@@ -20,9 +20,9 @@ use lapin::options::{
 };
 use lapin::types::FieldTable;
 use lapin::{Connection, ConnectionProperties, ExchangeKind};
-use serde_json::Value;
 use std::time::Duration;
 use tokio::sync::mpsc;
+use treeherd_ingest::PulseBatch;
 use treeherd_schema::{Caller, JobEvents};
 use treeherd_store::Store;
 
@@ -44,9 +44,9 @@ pub struct ConsumeConfig {
     pub batch: usize,
 }
 
-/// Decoded messages of one batch, and the delivery whose acknowledgement covers them all.
+/// One batch, validated and mapped, and the delivery whose acknowledgement covers it all.
 struct Batch {
-    messages: Vec<Value>,
+    jobs: PulseBatch,
     last: Delivery,
 }
 
@@ -113,18 +113,22 @@ pub async fn run(store: Store, config: &ConsumeConfig) -> anyhow::Result<()> {
 
     let mut deliveries = consumer.ready_chunks(config.batch.max(1));
     while let Some(chunk) = deliveries.next().await {
-        let mut messages = Vec::with_capacity(chunk.len());
+        let mut jobs = PulseBatch::default();
+        let mut messages = 0;
         let mut last = None;
         for delivery in chunk {
             let delivery = delivery.context("the AMQP consumer failed")?;
-            match treeherd_ingest::parse_pulse_body(&delivery.data) {
-                Ok(body) => messages.extend(body),
+            match treeherd_ingest::parse_pulse_batch(&delivery.data, messages) {
+                Ok(body) => {
+                    messages += body.jobs.len() + body.rejected.len();
+                    jobs.extend(body);
+                }
                 Err(e) => tracing::warn!(error = %e, "dropping a message that is not JSON"),
             }
             last = Some(delivery);
         }
         let Some(last) = last else { continue };
-        if ready.send(Batch { messages, last }).await.is_err() {
+        if ready.send(Batch { jobs, last }).await.is_err() {
             break; // The committer stopped: its error is reported below.
         }
     }
@@ -135,8 +139,8 @@ pub async fn run(store: Store, config: &ConsumeConfig) -> anyhow::Result<()> {
 /// Stores one batch, then acknowledges every delivery up to its last; a store failure puts
 /// them back on the queue and waits a moment before the next batch.
 async fn commit(store: &Store, events: &JobEvents, batch: Batch) -> anyhow::Result<()> {
-    let Batch { messages, last } = batch;
-    match treeherd_schema::ingest::ingest_pulse(store, events, &Caller::Trusted, &messages).await {
+    let Batch { jobs, last } = batch;
+    match treeherd_schema::ingest::ingest_parsed(store, events, &Caller::Trusted, jobs).await {
         Ok(outcome) => {
             for rejected in &outcome.rejected {
                 tracing::warn!(field = %rejected.field, rule = %rejected.rule, "{}", rejected.message);

@@ -106,18 +106,16 @@ async fn post_jobs(
     request: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
-    let messages = match treeherd_ingest::parse_pulse_body(&body) {
-        Ok(messages) => messages,
+    let caller = auth::caller_of(&request, &state.keys, &state.trusted);
+    if let Err(e) = caller.require_authenticated() {
+        return error_response(e);
+    }
+    let batch = match treeherd_ingest::parse_pulse_batch(&body, 0) {
+        Ok(batch) => batch,
         Err(e) => return error_response(ApiError::BadUserInput(e.to_string())),
     };
-    let caller = auth::caller_of(&request, &state.keys, &state.trusted);
-    match treeherd_schema::ingest::ingest_pulse(
-        &state.store,
-        &state.changes.jobs,
-        &caller,
-        &messages,
-    )
-    .await
+    match treeherd_schema::ingest::ingest_parsed(&state.store, &state.changes.jobs, &caller, batch)
+        .await
     {
         Ok(outcome) => {
             let status = if outcome.jobs.is_empty() && !outcome.rejected.is_empty() {

@@ -9,7 +9,7 @@ use async_graphql::SimpleObject;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashSet;
-use treeherd_ingest::{IngestedJob, Rejection, parse_pulse_job};
+use treeherd_ingest::{IngestedJob, PulseBatch, Rejection, parse_pulse_jobs};
 use treeherd_model::JobResult;
 use treeherd_store::{Job, JobMark, Store};
 
@@ -74,19 +74,37 @@ pub async fn ingest_pulse(
     messages: &[Value],
 ) -> Result<IngestOutcome, ApiError> {
     caller.require_authenticated()?;
+    ingest_parsed(store, events, caller, parse_pulse_jobs(messages)).await
+}
+
+/// Authorises and stores a batch already validated and mapped ([`parse_pulse_jobs`]): the
+/// AMQP consumer parses the next batch while this one commits. Rejections come back in
+/// message order, the parser's and this function's together.
+pub async fn ingest_parsed(
+    store: &Store,
+    events: &JobEvents,
+    caller: &Caller,
+    batch: PulseBatch,
+) -> Result<IngestOutcome, ApiError> {
+    caller.require_authenticated()?;
+    let PulseBatch {
+        jobs: parsed,
+        rejected: unparsed,
+    } = batch;
+    let mut rejected: Vec<RejectedMessage> = unparsed.into_iter().map(Into::into).collect();
+    if parsed.is_empty() {
+        return Ok(IngestOutcome {
+            jobs: Vec::new(),
+            rejected,
+            marked: 0,
+        });
+    }
     let repositories = store.repositories().await?;
     let known: HashSet<&str> = repositories.iter().map(|r| r.name.as_str()).collect();
-    let mut rejected = Vec::new();
-    let mut jobs = Vec::new();
+    let mut jobs = Vec::with_capacity(parsed.len());
     let mut marks = Vec::new();
-    for (index, message) in messages.iter().enumerate() {
-        let ingested = match parse_pulse_job(index, message) {
-            Ok(ingested) => ingested,
-            Err(rejection) => {
-                rejected.push(rejection.into());
-                continue;
-            }
-        };
+    for ingested in parsed {
+        let index = ingested.index;
         let refuse = |rule: &str, message: String| RejectedMessage {
             index: i32::try_from(index).unwrap_or(i32::MAX),
             field: "origin.project".into(),
@@ -111,6 +129,7 @@ pub async fn ingest_pulse(
         marks.extend(self::marks(&ingested));
         jobs.push(ingested.job);
     }
+    rejected.sort_by_key(|r| r.index);
     let (stored, marked) = if jobs.is_empty() {
         (Vec::new(), 0)
     } else {
