@@ -15,13 +15,22 @@ use treeherd_tests::{TestApp, revision};
 
 const BATCH: usize = 1000;
 
+fn task_id(i: usize, push: u64) -> String {
+    format!("{:08x}-{:04x}-4000-8000-{:012x}/0", i, push, i)
+}
+
+/// The guid pulse ingestion gives message `i` of `push`.
+fn guid(i: usize, push: u64) -> String {
+    task_id(i, push)
+}
+
 /// A pulse job message shaped like the samples Treeherder ships (a completed test).
 pub fn message(i: usize, push: u64) -> Value {
     let platforms = ["linux64", "windows11-64", "macosx1400-64", "android-hw-a55"];
     let platform = platforms[i % 4];
     let machine = json!({"platform": platform, "os": "linux", "architecture": "x86_64", "name": format!("t-linux-{:04}", i % 500)});
     json!({
-        "taskId": format!("{:08x}-{:04x}-4000-8000-{:012x}/0", i, push, i),
+        "taskId": task_id(i, push),
         "origin": {"project": "bench", "revision": revision(push)},
         "buildSystem": "taskcluster",
         "display": {"jobSymbol": format!("bc{}", i % 16), "jobName": format!("test-{platform}/opt-mochitest-browser-chrome-{}", i % 16),
@@ -69,6 +78,8 @@ pub struct AmqpRates {
     /// The same messages delivered and acknowledged in batches, nothing stored: the ceiling
     /// the broker and the AMQP client set.
     pub deliver_only: f64,
+    /// CPU seconds this process spent consuming (the consumer, and the bench's look-ups).
+    pub ingest_cpu: Option<f64>,
 }
 
 /// Publishes `count` messages to a fresh queue, then runs the consumer until all are stored;
@@ -78,6 +89,7 @@ pub async fn through_amqp(
     repository_id: i64,
     count: usize,
     push: u64,
+    round: usize,
 ) -> anyhow::Result<Option<AmqpRates>> {
     let url = std::env::var("TREEHERD_TEST_AMQP_URL")
         .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into());
@@ -86,7 +98,7 @@ pub async fn through_amqp(
     };
     let channel = connection.create_channel().await?;
 
-    let name = format!("treeherd-bench-{}", std::process::id());
+    let name = format!("treeherd-bench-{}-{round}", std::process::id());
     fill_queue(&channel, &name, count, push).await?;
     let before = app.store().count_jobs(repository_id).await?;
     let config = treeherd_api::consume::ConsumeConfig {
@@ -98,22 +110,34 @@ pub async fn through_amqp(
         batch: 2000,
     };
     let store = app.store().clone();
+    let cpu_before = crate::cpu::now();
     let started = Instant::now();
     let consumer = tokio::spawn(async move { treeherd_api::consume::run(store, &config).await });
-    while app.store().count_jobs(repository_id).await? < before + count as i64 {
+    // Batches commit in the order delivered, so the last message's job is stored last: look
+    // it up by guid (one index probe) rather than counting every job while the consumer runs.
+    let last_guid = guid(count - 1, push);
+    loop {
         anyhow::ensure!(
             started.elapsed() < Duration::from_secs(600),
             "the consumer did not keep up"
         );
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        if app.store().job(last_guid.clone()).await?.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let ingest = count as f64 / started.elapsed().as_secs_f64();
+    let ingest_cpu = crate::cpu::own_since(cpu_before);
+    anyhow::ensure!(
+        app.store().count_jobs(repository_id).await? == before + count as i64,
+        "the consumer stored the last job before all the others"
+    );
     consumer.abort();
     channel
         .queue_delete(name.as_str().into(), QueueDeleteOptions::default())
         .await?;
 
-    let name = format!("treeherd-bench-{}-deliver", std::process::id());
+    let name = format!("treeherd-bench-{}-{round}-deliver", std::process::id());
     fill_queue(&channel, &name, count, push).await?;
     let started = Instant::now();
     let consumer = channel
@@ -142,6 +166,7 @@ pub async fn through_amqp(
     Ok(Some(AmqpRates {
         ingest,
         deliver_only,
+        ingest_cpu,
     }))
 }
 
@@ -189,5 +214,29 @@ async fn fill_queue(channel: &Channel, name: &str, count: usize, push: u64) -> a
             )
             .await?;
     }
-    Ok(())
+    // A publish is done when its frame is written, not when the broker has queued it: wait
+    // until the queue holds every message, so the consumer is not timed against the broker
+    // still enqueueing (which competes with it for this machine's two cores).
+    let started = Instant::now();
+    loop {
+        let queue = channel
+            .queue_declare(
+                name.into(),
+                QueueDeclareOptions {
+                    passive: true,
+                    ..Default::default()
+                },
+                FieldTable::default(),
+            )
+            .await?;
+        if queue.message_count() as usize >= count {
+            return Ok(());
+        }
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(120),
+            "the broker queued {} of {count} messages",
+            queue.message_count()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

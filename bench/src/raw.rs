@@ -32,19 +32,20 @@ fn micros(value: &Value) -> String {
     }
 }
 
-/// Inserts `count` jobs made by `job` into the app's database through its command-line client
-/// and returns jobs per second, or `None` when the client is not installed. With
+/// Inserts `count` jobs made by `job` into the app's database through its command-line client,
+/// with row ids from `first_id` on, and returns jobs per second, or `None` when the client is
+/// not installed. With
 /// `with_log_and_link`, each job also gets the log row and artifact row a pulse message
 /// carries, so the reference writes the same rows as pulse ingestion does.
 pub async fn insert_rate(
     app: &TestApp,
     count: usize,
+    first_id: i64,
     job: impl Fn(usize) -> Value,
     with_log_and_link: bool,
 ) -> anyhow::Result<Option<RawRate>> {
     let push_row = 2; // the second push of the bench repository
     let repository_id = 1;
-    let first_id = 10_000_000i64;
     let mut sql = String::from("BEGIN;\n");
     let mut attributes = Vec::new();
     for chunk in (0..count).collect::<Vec<_>>().chunks(500) {
