@@ -7,7 +7,7 @@
 
 use diesel::prelude::*;
 use diesel::upsert::excluded;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::db::{BATCH_ROWS, DbConnection};
 use crate::schema::{artifacts, job_logs};
@@ -113,17 +113,18 @@ fn write<'a>(
     artifacts: Vec<ArtifactValues<'a>>,
 ) -> Result<(), StoreError> {
     logs.extend(artifacts.iter().filter_map(ArtifactValues::log));
-    // One statement may not touch a row twice: the last of a repeated key wins.
+    // One statement may not touch a row twice: the last of a repeated key wins. Rows go in
+    // in key order, so each index is written left to right rather than all over.
     let logs: Vec<LogValues<'a>> = logs
         .into_iter()
         .map(|l| ((l.job_id, l.name), l))
-        .collect::<HashMap<_, _>>()
+        .collect::<BTreeMap<_, _>>()
         .into_values()
         .collect();
     let artifacts: Vec<ArtifactValues<'a>> = artifacts
         .into_iter()
         .map(|a| ((a.job_id, a.name, a.url), a))
-        .collect::<HashMap<_, _>>()
+        .collect::<BTreeMap<_, _>>()
         .into_values()
         .collect();
     for chunk in logs.chunks(BATCH_ROWS) {

@@ -474,7 +474,7 @@ pub(crate) fn upsert(conn: &mut DbConnection, new: Vec<NewJob>) -> Result<Vec<Jo
         }
     }
 
-    reindex_attributes(conn, &repos, &batch, &ids)?;
+    reindex_attributes(conn, &repos, &batch, &ids, &stored)?;
     bind_dangling_edges(conn, &batch, &ids)?;
     crate::artifacts::record(conn, &batch, &ids)?;
     crate::machines::follow_jobs(conn, &batch, &ids, db::now_micros())?;
@@ -657,11 +657,14 @@ fn bind_dangling_edges(
     Ok(())
 }
 
-fn reindex_attributes(
+/// Writes the indexed attribute rows of written jobs; those of jobs stored before (`stored`,
+/// by guid) replace their old rows. A new job has none to delete.
+fn reindex_attributes<T>(
     conn: &mut DbConnection,
     repos: &HashMap<String, Repository>,
     batch: &[&NewJob],
     ids: &HashMap<String, i64>,
+    stored: &HashMap<String, T>,
 ) -> Result<(), StoreError> {
     let mut stale = Vec::new();
     let mut rows = Vec::new();
@@ -671,7 +674,9 @@ fn reindex_attributes(
             continue;
         }
         let id = ids[&job.guid];
-        stale.push(id);
+        if stored.contains_key(&job.guid) {
+            stale.push(id);
+        }
         rows.extend(
             indexed_values(&job.attributes, keys)
                 .into_iter()
