@@ -67,6 +67,11 @@ impl<T> Events<T> {
         let _ = self.sender.send(Arc::new(event));
     }
 
+    /// Whether anyone is subscribed: a writer with many events can skip building them.
+    pub fn is_watched(&self) -> bool {
+        self.sender.receiver_count() > 0
+    }
+
     pub(crate) fn subscribe(&self) -> broadcast::Receiver<Arc<T>> {
         self.sender.subscribe()
     }

@@ -135,12 +135,15 @@ pub async fn ingest_parsed(
     } else {
         store.ingest_jobs(jobs, marks).await?
     };
-    for job in &stored {
-        if let Some(repository) = repositories.iter().find(|r| r.id == job.repository_id) {
-            events.publish(JobEvent {
-                repository: repository.name.clone(),
-                job: job.clone(),
-            });
+    // The consumer's events reach nobody: build them only where someone subscribed.
+    if events.is_watched() {
+        for job in &stored {
+            if let Some(repository) = repositories.iter().find(|r| r.id == job.repository_id) {
+                events.publish(JobEvent {
+                    repository: repository.name.clone(),
+                    job: job.clone(),
+                });
+            }
         }
     }
     Ok(IngestOutcome {
