@@ -2,8 +2,10 @@
 # Runs the UI's end-to-end tests against a real server: builds `treeherd`, serves it on a
 # free port with a fresh SQLite database and a known token secret, waits for /readyz, runs
 # e2e.test.mjs in Debian's chromium, stops the server, and exits with the tests' status.
+# With `bench`, the same with a release build and bench.mjs (its options follow).
 #
 #   ui/tests/run.sh            (CARGO_TARGET_DIR, CHROMIUM, TREEHERD_UI_SCREENSHOTS are honoured)
+#   ui/tests/run.sh bench [--minutes 30] [--runs 5] [--rate 10]
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -12,6 +14,14 @@ target="${CARGO_TARGET_DIR:-$root/target}"
 chromium="${CHROMIUM:-/usr/bin/chromium}"
 
 say() { printf '== %s\n' "$*" >&2; }
+
+script=e2e.test.mjs
+profile=debug
+if [ "${1:-}" = bench ]; then
+  shift
+  script=bench.mjs
+  profile=release
+fi
 
 # What a fresh machine may lack: the browser (Debian's package) and playwright-core.
 if [ ! -x "$chromium" ]; then
@@ -29,9 +39,13 @@ if [ ! -f "$here/node_modules/playwright-core/package.json" ]; then
   (cd "$here" && npm ci --no-audit --no-fund >/dev/null)
 fi
 
-say "cargo build --bin treeherd"
-(cd "$root" && cargo build --quiet --bin treeherd)
-bin="$target/debug/treeherd"
+say "cargo build --bin treeherd ($profile)"
+if [ "$profile" = release ]; then
+  (cd "$root" && cargo build --quiet --release --bin treeherd)
+else
+  (cd "$root" && cargo build --quiet --bin treeherd)
+fi
+bin="$target/$profile/treeherd"
 
 work="$(mktemp -d)"
 server=""
@@ -86,9 +100,13 @@ if [ -z "$ready" ]; then
 fi
 
 token="$("$bin" token issue --subject ui --scope admin --jwt-secret "$secret")"
-say "running the UI tests against $url"
+say "running $script against $url"
 status=0
-(cd "$here" && TREEHERD_TOKEN="$token" CHROMIUM="$chromium" timeout 600 node e2e.test.mjs "$url") || status=$?
+if [ "$script" = bench.mjs ]; then
+  (cd "$here" && TREEHERD_TOKEN="$token" CHROMIUM="$chromium" node bench.mjs "$url" "$@") || status=$?
+else
+  (cd "$here" && TREEHERD_TOKEN="$token" CHROMIUM="$chromium" timeout 600 node e2e.test.mjs "$url") || status=$?
+fi
 if [ "$status" -ne 0 ]; then
   say "tests failed ($status); the server's log ends with:"
   tail -n 40 "$work/server.log" >&2
