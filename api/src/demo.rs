@@ -334,6 +334,10 @@ struct RepoSpec {
     interval: i64,
     /// Commits per push (low, high).
     commits: (u32, u32),
+    /// The newest push landed this many intervals before now (the generator's newest pushes
+    /// are left out): a quiet hour, so the newest push is well under way rather than all
+    /// waiting on its first builds.
+    gap: u32,
     /// Nightly releases every this many pushes (0: none).
     release_every: u32,
 }
@@ -352,6 +356,7 @@ const REPOSITORIES: &[RepoSpec] = &[
         cross_repacks: 1,
         interval: 30 * MINUTE,
         commits: (3, 16),
+        gap: 3,
         release_every: 24,
     },
     RepoSpec {
@@ -367,6 +372,7 @@ const REPOSITORIES: &[RepoSpec] = &[
         cross_repacks: 0,
         interval: 8 * MINUTE,
         commits: (1, 4),
+        gap: 11,
         release_every: 0,
     },
     RepoSpec {
@@ -382,6 +388,7 @@ const REPOSITORIES: &[RepoSpec] = &[
         cross_repacks: 0,
         interval: 45 * MINUTE,
         commits: (1, 3),
+        gap: 1,
         release_every: 0,
     },
 ];
@@ -472,8 +479,9 @@ struct Repo<'a> {
 
 impl<'a> Repo<'a> {
     fn new(spec: &'a RepoSpec, pushes: u32, seed: u64, now: i64) -> Result<Repo<'a>, DemoError> {
+        let made = pushes + spec.gap;
         let params = Params {
-            pushes,
+            pushes: made,
             builds_per_push: u32::try_from(spec.platforms).unwrap_or(1),
             tests_per_build: spec.tests_per_build,
             repacks_per_build: u32::try_from(spec.locales).unwrap_or(0),
@@ -486,7 +494,7 @@ impl<'a> Repo<'a> {
         };
         let generated = generate::generate(&params);
         let mut rng = StdRng::seed_from_u64(seed);
-        let landed = |push: u32| now - i64::from(pushes - push) * spec.interval;
+        let landed = |push: u32| now - i64::from(made - push) * spec.interval;
         let records = (0..pushes)
             .map(|push| push_record(spec, push, landed(push), &mut rng))
             .collect::<Result<Vec<_>, _>>()?;
@@ -526,6 +534,7 @@ impl<'a> Repo<'a> {
                 Some(Role::Build { platform }) => *platform,
                 _ => 0,
             };
+            let mut gates = false;
             let role = match job.kind {
                 JobKind::Other => {
                     let seen = others.entry(current).or_default();
@@ -537,7 +546,7 @@ impl<'a> Repo<'a> {
                     }
                 }
                 JobKind::Build => {
-                    gate.push(true);
+                    gates = true;
                     let seen = builds.entry(current).or_default();
                     *seen += 1;
                     Role::Build {
@@ -559,12 +568,10 @@ impl<'a> Repo<'a> {
                 JobKind::L10nRepack => {
                     let build = parent(DependencyKind::L10nRepack);
                     let platform = platform_of(build);
-                    gate.push(
-                        generated
-                            .jobs
-                            .get(build)
-                            .is_some_and(|b| b.push == job.push),
-                    );
+                    gates = generated
+                        .jobs
+                        .get(build)
+                        .is_some_and(|b| b.push == job.push);
                     let (_, repacks) = children.entry(build).or_default();
                     // A build's own repacks cover the locales; later ones redo one of them.
                     let locale = if *repacks < spec.locales {
@@ -580,9 +587,13 @@ impl<'a> Repo<'a> {
                 },
                 JobKind::Release => Role::Dropped,
             };
-            if !matches!(role, Role::Build { .. } | Role::Repack { .. }) {
-                gate.push(false);
-            }
+            // Left out for the gap: the newest generated pushes and what ran beside them.
+            let role = if current < pushes {
+                role
+            } else {
+                Role::Dropped
+            };
+            gate.push(gates && !matches!(role, Role::Dropped));
             roles.push(role);
         }
 
