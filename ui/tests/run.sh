@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the UI's end-to-end tests against a real server: builds `treeherd`, serves it on a
-# free port with a fresh SQLite database and a known token secret, waits for /readyz, runs
-# e2e.test.mjs in Debian's chromium, stops the server, and exits with the tests' status.
-# With `bench`, the same with a release build and bench.mjs (its options follow).
+# free port with a fresh SQLite database filled with demo data (`serve --demo`) and a known
+# token secret, waits for /readyz, runs e2e.test.mjs in Debian's chromium, stops the server,
+# and exits with the tests' status. With `bench`, the same with a release build, no demo
+# data and bench.mjs (its options follow).
 #
 #   ui/tests/run.sh            (CARGO_TARGET_DIR, CHROMIUM, TREEHERD_UI_SCREENSHOTS are honoured)
 #   ui/tests/run.sh bench [--minutes 30] [--runs 5] [--rate 10]
@@ -62,9 +63,12 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 secret="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
-say "starting treeherd serve on a free port"
+# The tests run against demo data (and make their own beside it); the bench makes only its own.
+demo=(--demo)
+[ "$script" = bench.mjs ] && demo=()
+say "starting treeherd serve ${demo[*]} on a free port"
 TREEHERD_JWT_SECRET="$secret" TREEHERD_LOG="${TREEHERD_LOG:-info}" NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}" \
-  "$bin" serve --database "sqlite://$work/ui.db" --bind 127.0.0.1:0 --workers 2 >"$work/server.log" 2>&1 &
+  "$bin" serve --database "sqlite://$work/ui.db" --bind 127.0.0.1:0 --workers 2 "${demo[@]}" >"$work/server.log" 2>&1 &
 server=$!
 
 # The port it got is in its start-up line; then wait until the database answers.
