@@ -18,6 +18,12 @@ import { JobDetail } from './jobdetail.js';
 const PUSH_PAGE = 10;
 const MAX_PUSH_PAGE = 50;
 const JOB_PAGE = 1000;
+/**
+ * Jobs asked for over a whole page of pushes: the server refuses a query above its
+ * complexity limit (600,000, about 12 per job asked), so a page of 50 pushes asks for 800
+ * jobs each (the rest of a larger push follows page by page, as always).
+ */
+const JOBS_PER_PUSH_PAGE = 40000;
 /** Pushes kept at most; the oldest are dropped when live pushes arrive on top. */
 const MAX_PUSHES = 200;
 /** Commits listed under a push before "and N more". */
@@ -365,7 +371,8 @@ ${this.rev ? `<p class="single">One push: <code>${esc(shortRev(this.rev))}</code
         added = [toPush(data.push, null)];
         this.hasMore = false;
       } else {
-        const data = await gql(PUSHES_QUERY, this.variables({ first: this.pageSize, after: this.endCursor }));
+        const jobs = Math.min(JOB_PAGE, Math.floor(JOBS_PER_PUSH_PAGE / this.pageSize));
+        const data = await gql(PUSHES_QUERY, this.variables({ first: this.pageSize, after: this.endCursor, jobs }));
         if (generation !== this.generation) return;
         if (!data.repository) {
           this.list.innerHTML = `<p class="empty">No repository named ${esc(this.repo)}.</p>`;

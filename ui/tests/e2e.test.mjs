@@ -425,6 +425,10 @@ test('the demo: the push list opens on autoland with its pushes and jobs', { tim
   assert.ok(count('s-testfailed') > 0, 'no failure shown');
   await page.evaluate(() => window.scrollTo(0, 0));
   await shot(page, '20-demo-pushes');
+  // A longer page of pushes, as the address can ask for (at most 50): one query of them all.
+  await page.goto(`${BASE}/#/pushes?repo=${DEMO_REPO}&count=50`);
+  await page.waitForFunction(() => document.querySelectorAll('.push').length >= 50);
+  assert.equal(await page.locator('p.error').count(), 0, await page.locator('main').innerText());
   await page.context().close();
 });
 
