@@ -18,6 +18,7 @@
 
 import crypto from 'node:crypto';
 import http from 'node:http';
+import os from 'node:os';
 import { chromium } from 'playwright-core';
 
 const args = process.argv.slice(2);
@@ -53,8 +54,11 @@ async function api(query, variables = {}) {
 
 const SUBMIT = 'mutation($jobs: [JobInput!]!) { submitJobs(input: $jobs) { jobs { guid } } }';
 
+const made = new Map();
+
 /** The 500 jobs of push `n`: per platform a build and its test chunks; half still pending. */
 function jobsOf(n) {
+  if (made.has(n)) return made.get(n);
   const jobs = [];
   const rev = revision(n);
   let i = 0;
@@ -79,6 +83,7 @@ function jobsOf(n) {
       kind: 'BUILD', name: `build-${PLATFORMS[k % PLATFORMS.length]}/opt-${k}`, symbol: `B${k}`, state: 'COMPLETED',
       result: 'SUCCESS', buildSystem: 'taskcluster' });
   }
+  made.set(n, jobs);
   return jobs;
 }
 
@@ -100,21 +105,31 @@ async function makeData() {
 const url = `${BASE}/#/pushes?repo=${REPO}&count=${PUSHES}`;
 const ALL = PUSHES * JOBS_PER_PUSH;
 
+/**
+ * Watches, from the document's start, for the frame in which every symbol is in the page, and
+ * records the time (ms since navigation start) of the frame after it: the one that shows them.
+ */
+function watchFirstFrame(done) {
+  const check = () => {
+    if (done()) requestAnimationFrame(() => { window.__rendered = performance.now(); });
+    else requestAnimationFrame(check);
+  };
+  requestAnimationFrame(check);
+}
+
 /** Loads the push list in a fresh context; ms from navigation start to the first full frame. */
 async function firstRender(browser) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
+  await page.addInitScript(`(${watchFirstFrame})(() => document.querySelector('.counts')?.dataset.jobs === '${ALL}')`);
   await page.goto(url, { waitUntil: 'commit' });
-  const ms = await page.waitForFunction((n) => {
-    const counts = document.querySelector('.counts');
-    if (!counts || counts.dataset.jobs !== String(n)) return false;
-    return performance.now();
-  }, ALL, { polling: 'raf', timeout: 60e3 }).then((h) => h.jsonValue());
-  // The frame after the one in which they arrived is the one that shows them.
-  const drawn = await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(performance.now()))));
+  const ms = await page.waitForFunction(() => window.__rendered, null, { timeout: 60e3 }).then((h) => h.jsonValue(), async (e) => {
+    const state = await page.evaluate(() => [document.querySelector('.counts')?.textContent, typeof window.__rendered, document.querySelector('main')?.innerText.slice(0, 500), location.href]);
+    throw new Error(`${e.message}: ${JSON.stringify(state)}`);
+  });
   const html = await page.evaluate(() => document.documentElement.outerHTML);
   await context.close();
-  return { ms: Math.max(ms, drawn), html };
+  return { ms, html };
 }
 
 /** The same markup as a static page: the browser's own parse, style, layout and paint. */
@@ -134,13 +149,13 @@ async function staticRender(browser, html) {
   const page = await context.newPage();
   // The stylesheet is cached first, so neither side pays for fetching it.
   await page.goto(`${BASE}/ui/style.css`);
+  await page.addInitScript(`(${watchFirstFrame})(() => document.readyState === 'complete'
+    && document.querySelectorAll('.push .job').length === ${ALL})`);
   await page.goto(`http://127.0.0.1:${server.address().port}/`, { waitUntil: 'commit' });
-  const ms = await page.waitForFunction((n) => document.querySelectorAll('.job').length === n
-    && document.readyState === 'complete' && performance.now(), ALL, { polling: 'raf', timeout: 60e3 }).then((h) => h.jsonValue());
-  const drawn = await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(performance.now()))));
+  const ms = await page.waitForFunction(() => window.__rendered, null, { timeout: 60e3 }).then((h) => h.jsonValue());
   await context.close();
   server.close();
-  return Math.max(ms, drawn);
+  return ms;
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -161,17 +176,32 @@ function* moves() {
   }
 }
 
+/**
+ * Each sample: a watcher armed in the page first (checking every frame for the symbol's new
+ * state, then noting the time of the frame after, which shows it), then the mutation; the
+ * latency is from the mutation's answer in this process to that frame (one clock).
+ */
 async function liveLatency(page, next, samples) {
   const latencies = [];
   for (let k = 0; k < samples; k += 1) {
     const job = next();
     const word = job.state === 'RUNNING' ? 'running' : job.result.toLowerCase();
+    await page.evaluate(([guid, cls]) => {
+      window.__seen = new Promise((resolve) => {
+        const check = () => {
+          const el = document.querySelector(`.job[data-guid="${guid}"]`);
+          if (el && el.classList.contains(cls)) requestAnimationFrame(() => resolve(Date.now()));
+          else requestAnimationFrame(check);
+        };
+        requestAnimationFrame(check);
+      });
+    }, [job.guid, `s-${word}`]);
     await api(SUBMIT, { jobs: [job] });
     const answered = Date.now();
-    const seen = await page.waitForFunction(([guid, cls]) => {
-      const el = document.querySelector(`.job[data-guid="${guid}"]`);
-      return el && el.classList.contains(cls) && Date.now();
-    }, [job.guid, `s-${word}`], { polling: 'raf', timeout: 10e3 }).then((h) => h.jsonValue());
+    const seen = await Promise.race([
+      page.evaluate(() => window.__seen),
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`${job.guid} not drawn within 10 s`)), 10e3)),
+    ]);
     latencies.push(seen - answered);
     await page.waitForTimeout(50);
   }
@@ -186,8 +216,11 @@ async function heap(cdp) {
   return { mb: usedSize / 2 ** 20, nodes, listeners: jsEventListeners };
 }
 
+const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+
 async function main() {
   if (!TOKEN) throw new Error('TREEHERD_TOKEN must hold an admin token');
+  console.log(`${new Date().toISOString()}: ${os.cpus().length} cores, load average ${load()}; Chromium ${CHROMIUM}`);
   await makeData();
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--enable-precise-memory-info'] });
   try {
@@ -242,7 +275,8 @@ async function main() {
         const h = await heap(cdp);
         samples.push({ minute: Math.round(elapsed / 60e3), changes, ...h });
         console.log(`  heap after ${(elapsed / 60e3).toFixed(1)} min (${changes} live changes): ${h.mb.toFixed(2)} MiB, ${h.nodes} DOM nodes, ${h.listeners} listeners`);
-        sampleAt = sampleAt === 60e3 ? Math.min(5 * 60e3, endAt) : Math.min(sampleAt + 5 * 60e3, endAt);
+        // Every minute for the first five, then every five.
+        sampleAt = Math.min(sampleAt + (sampleAt < 5 * 60e3 ? 60e3 : 5 * 60e3), endAt);
       }
       await new Promise((r) => setTimeout(r, Math.max(0, 100 - (Date.now() - tick))));
     }
@@ -253,6 +287,9 @@ async function main() {
     console.log(`heap after ${MINUTES} min of live updates (${changes} changes, ${(changes / ((Date.now() - started) / 1000)).toFixed(1)}/s): `
       + `${last.mb.toFixed(2)} MiB vs ${first.mb.toFixed(2)} MiB after 1 min: ${(((last.mb / first.mb) - 1) * 100).toFixed(1)}%`);
     console.log(`  DOM nodes ${first.nodes} -> ${last.nodes}; jobs shown ${shown}; page errors: ${errors.length}`);
+    console.log(`  samples: ${samples.map((x) => `${x.minute} min ${x.mb.toFixed(2)} MiB`).join(', ')}`);
+    for (const e of errors.slice(0, 5)) console.log(`  page error: ${e}`);
+    console.log(`${new Date().toISOString()}: done; load average ${load()}`);
     await context.close();
   } finally {
     await browser.close();
