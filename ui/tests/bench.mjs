@@ -127,9 +127,14 @@ async function firstRender(browser) {
     const state = await page.evaluate(() => [document.querySelector('.counts')?.textContent, typeof window.__rendered, document.querySelector('main')?.innerText.slice(0, 500), location.href]);
     throw new Error(`${e.message}: ${JSON.stringify(state)}`);
   });
+  // Where the time went: the answer to the big query (the largest /graphql response).
+  const query = await page.evaluate(() => performance.getEntriesByType('resource')
+    .filter((e) => e.name.endsWith('/graphql'))
+    .sort((a, b) => b.encodedBodySize - a.encodedBodySize)
+    .map((e) => ({ sent: e.requestStart, answered: e.responseEnd, kb: e.encodedBodySize / 1024 }))[0]);
   const html = await page.evaluate(() => document.documentElement.outerHTML);
   await context.close();
-  return { ms, html };
+  return { ms, html, query };
 }
 
 /** The same markup as a static page: the browser's own parse, style, layout and paint. */
@@ -227,10 +232,12 @@ async function main() {
     // 1. First render, beside the same markup as a static page.
     await firstRender(browser); // warms the server's caches and the browser's
     const ours = [];
+    const queries = [];
     let html = '';
     for (let r = 0; r < RUNS; r += 1) {
       const run = await firstRender(browser);
       ours.push(run.ms);
+      if (run.query) queries.push(run.query);
       html = run.html;
     }
     const reference = [];
@@ -238,6 +245,10 @@ async function main() {
     const [a, b] = [median(ours), median(reference)];
     console.log(`first render, ${PUSHES} pushes x ${JOBS_PER_PUSH} jobs: median ${a.toFixed(0)} ms (runs: ${ours.map((x) => x.toFixed(0)).join(', ')})`);
     console.log(`  reference, the same markup as a static page: median ${b.toFixed(0)} ms; ratio ${(a / b).toFixed(2)}x`);
+    if (queries.length) {
+      const q = queries.sort((x, y) => x.answered - y.answered)[Math.floor(queries.length / 2)];
+      console.log(`  of which the pushes query: sent at ${q.sent.toFixed(0)} ms, answered at ${q.answered.toFixed(0)} ms (${q.kb.toFixed(0)} KiB; median run)`);
+    }
 
     // 2 and 3. One page kept open with its subscriptions.
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
