@@ -812,6 +812,15 @@ impl<'a> Repo<'a> {
                 branch: spec.branch.map(str::to_owned),
             })
             .await?;
+        let mut phase = Instant::now();
+        let mut done = |what: &str| {
+            tracing::debug!(
+                repository = spec.name,
+                ms = phase.elapsed().as_millis(),
+                "demo: {what}"
+            );
+            phase = Instant::now();
+        };
         let pushes = std::mem::take(&mut self.pushes);
         let revisions: Vec<Revision> = pushes.iter().map(|p| p.revision.clone()).collect();
         filled.pushes += store
@@ -833,8 +842,10 @@ impl<'a> Repo<'a> {
         let guids: Vec<String> = jobs.iter().map(|j| j.guid.clone()).collect();
         let stored = store.submit_jobs(jobs).await?;
         filled.jobs += stored.len();
+        done("pushes and jobs");
         let edges = std::mem::take(&mut self.edges);
         filled.edges += store.add_dependencies(edges).await?;
+        done("edges");
 
         // Nightlies every `release_every` pushes, counting back from the newest; each waits
         // for its push's builds and repacks.
@@ -903,6 +914,7 @@ impl<'a> Repo<'a> {
             }
         }
 
+        done("nightlies and schedules");
         // Logs: generated, parsed by the worker's parser, stored as the worker stores them.
         let by_guid: HashMap<&str, &treeherd_store::Job> =
             stored.iter().map(|j| (j.guid.as_str(), j)).collect();
@@ -926,6 +938,7 @@ impl<'a> Repo<'a> {
                     .await?;
             }
         }
+        done("logs and test results");
         Ok(())
     }
 }
