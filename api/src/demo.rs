@@ -1343,3 +1343,103 @@ impl Log {
         self.mozharness(&format!("Finished {name} step ({result})"));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_800_000_000_000_000;
+
+    fn central(seed: u64) -> Repo<'static> {
+        Repo::new(&REPOSITORIES[0], 30, seed, NOW).unwrap()
+    }
+
+    #[test]
+    fn a_seed_and_a_time_give_the_same_data() {
+        let (a, b) = (central(7), central(7));
+        assert_eq!(a.pushes, b.pushes);
+        assert_eq!(a.jobs, b.jobs);
+        assert_eq!(a.edges.len(), b.edges.len());
+        assert_ne!(central(8).jobs, a.jobs);
+    }
+
+    #[test]
+    fn every_job_is_dressed_and_every_edge_joins_two_of_them() {
+        let repo = central(7);
+        let guids: std::collections::HashSet<&str> =
+            repo.jobs.iter().map(|j| j.guid.as_str()).collect();
+        assert_eq!(guids.len(), repo.jobs.len(), "guids are unique");
+        for job in &repo.jobs {
+            assert!(job.symbol.is_some() && job.platform.is_some(), "{job:?}");
+            assert_eq!(job.revision.is_none(), job.kind == JobKind::Scheduled);
+            assert!(job.submitted_at.is_some_and(|t| t < NOW));
+            assert!(job.finished_at.is_none_or(|t| t <= NOW));
+        }
+        assert!(
+            repo.edges
+                .iter()
+                .all(|e| guids.contains(e.dependent.as_str())
+                    && guids.contains(e.dependency.as_str()))
+        );
+        // Every test waits on the build of its own platform.
+        let by_guid: HashMap<&str, &NewJob> =
+            repo.jobs.iter().map(|j| (j.guid.as_str(), j)).collect();
+        for edge in repo.edges.iter().filter(|e| e.kind == DependencyKind::Test) {
+            let (test, build) = (
+                by_guid[edge.dependent.as_str()],
+                by_guid[edge.dependency.as_str()],
+            );
+            assert_eq!(build.kind, JobKind::Build);
+            assert_eq!(test.platform, build.platform);
+        }
+        // The gap: the newest push landed a quiet hour (and then some) ago.
+        let newest = repo.pushes.iter().map(|p| p.pushed_at).max().unwrap();
+        assert_eq!(newest, NOW - 4 * 30 * MINUTE);
+    }
+
+    #[test]
+    fn a_generated_log_parses_into_its_failures() {
+        let mut repo = central(7);
+        let (i, failed) = repo
+            .jobs
+            .iter()
+            .enumerate()
+            .find(|(_, j)| j.result == JobResult::TestFailed && !j.logs.is_empty())
+            .unwrap();
+        let role = repo.roles[i];
+        let job = treeherd_store::Job {
+            id: 1,
+            guid: failed.guid.clone(),
+            repository_id: 1,
+            push_row_id: Some(1),
+            kind: failed.kind,
+            name: failed.name.clone(),
+            symbol: failed.symbol.clone(),
+            group_symbol: None,
+            group_name: None,
+            platform: failed.platform.clone(),
+            build_system: None,
+            state: failed.state,
+            result: failed.result,
+            tier: 1,
+            machine: failed.machine.clone(),
+            submitted_at: failed.submitted_at,
+            started_at: failed.started_at,
+            finished_at: failed.finished_at,
+            attributes_json: "{}".into(),
+        };
+        let (text, failures) = log_text(&job, role, &mut repo.rng);
+        let parsed = crate::log_worker::parse_log("live_backing.log", "", text.as_bytes()).unwrap();
+        assert!(!failures.is_empty());
+        assert_eq!(parsed.errors.len(), failures.len(), "{text}");
+        for ((test, _, _), error) in failures.iter().zip(&parsed.errors) {
+            assert!(error.line.contains(test.as_str()), "{}", error.line);
+        }
+        assert!(
+            parsed
+                .steps
+                .iter()
+                .any(|s| s.name == "run-tests" && s.result == "failed")
+        );
+    }
+}
