@@ -1,5 +1,7 @@
 // End-to-end tests of treeherd's web UI in a real browser (Debian's chromium, driven by
-// playwright-core). The data is made through the GraphQL API first, as a build system would.
+// playwright-core), against a server started with demo data (`treeherd serve --demo`): the
+// demo picture as a new user sees it, and beside it data of the tests' own, made through the
+// GraphQL API as a build system would, for exact expectations.
 //
 //   node e2e.test.mjs [SERVER_URL]
 //
