@@ -115,7 +115,9 @@ export class MachinesView {
       try {
         const data = await gql(FLAKINESS_QUERY, { buildSystem, since: since.toISOString(), until: until.toISOString() });
         if (generation !== this.generation) return;
-        for (const f of data.machineFlakiness) this.flakiness.set(key(f), f);
+        // A machine that serves two platforms has an entry for each: the first (flagged
+        // ones come first, then the worst) stands for it.
+        for (const f of data.machineFlakiness) if (!this.flakiness.has(key(f))) this.flakiness.set(key(f), f);
       } catch (error) {
         console.warn('flakiness', error);
       }

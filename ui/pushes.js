@@ -18,6 +18,12 @@ import { JobDetail } from './jobdetail.js';
 const PUSH_PAGE = 10;
 const MAX_PUSH_PAGE = 50;
 const JOB_PAGE = 1000;
+/**
+ * Jobs asked for over a whole page of pushes: the server refuses a query above its
+ * complexity limit (600,000, about 12 per job asked), so a page of 50 pushes asks for 800
+ * jobs each (the rest of a larger push follows page by page, as always).
+ */
+const JOBS_PER_PUSH_PAGE = 40000;
 /** Pushes kept at most; the oldest are dropped when live pushes arrive on top. */
 const MAX_PUSHES = 200;
 /** Commits listed under a push before "and N more". */
@@ -97,11 +103,33 @@ function symbolOf(job) {
   return job.symbol || job.name.slice(0, 8);
 }
 
+/** What a symbol shows of a job: its class (status, tier, selection), title and text. */
+function jobParts(job, selected) {
+  const word = statusOf(job);
+  return {
+    className: `job s-${word}${job.tier > 1 ? ` t${job.tier}` : ''}${selected ? ' selected' : ''}`,
+    title: `${job.name} — ${word}${job.tier > 1 ? ` (tier ${job.tier})` : ''}`,
+    text: symbolOf(job),
+  };
+}
+
 /** One symbol. `selected` gets the roving tab stop. */
 export function jobHtml(job, selected) {
-  const word = statusOf(job);
-  const tier = job.tier > 1 ? ` t${job.tier}` : '';
-  return `<button class="job s-${word}${tier}${selected ? ' selected' : ''}" data-guid="${esc(job.guid)}" tabindex="${selected ? 0 : -1}" title="${esc(job.name)} — ${word}${job.tier > 1 ? ` (tier ${job.tier})` : ''}">${esc(symbolOf(job))}</button>`;
+  const p = jobParts(job, selected);
+  return `<button class="${esc(p.className)}" data-guid="${esc(job.guid)}" tabindex="${selected ? 0 : -1}" title="${esc(p.title)}">${esc(p.text)}</button>`;
+}
+
+/**
+ * Rewrites a symbol in place for a live change. No new element: replacing one per change
+ * (outerHTML) left Chromium holding a detached node every few changes, so a tab kept open
+ * grew without bound; the same element also keeps its focus.
+ */
+function patchJob(el, job, selected) {
+  const p = jobParts(job, selected);
+  if (el.className !== p.className) el.className = p.className;
+  if (el.title !== p.title) el.title = p.title;
+  if (el.textContent !== p.text) el.textContent = p.text;
+  el.tabIndex = selected ? 0 : -1;
 }
 
 /** The jobs of a push, grouped by platform then group symbol, as HTML. */
@@ -365,7 +393,8 @@ ${this.rev ? `<p class="single">One push: <code>${esc(shortRev(this.rev))}</code
         added = [toPush(data.push, null)];
         this.hasMore = false;
       } else {
-        const data = await gql(PUSHES_QUERY, this.variables({ first: this.pageSize, after: this.endCursor }));
+        const jobs = Math.min(JOB_PAGE, Math.floor(JOBS_PER_PUSH_PAGE / this.pageSize));
+        const data = await gql(PUSHES_QUERY, this.variables({ first: this.pageSize, after: this.endCursor, jobs }));
         if (generation !== this.generation) return;
         if (!data.repository) {
           this.list.innerHTML = `<p class="empty">No repository named ${esc(this.repo)}.</p>`;
@@ -457,19 +486,21 @@ ${this.rev ? `<p class="single">One push: <code>${esc(shortRev(this.rev))}</code
     ];
   }
 
-  onJob(job) {
-    if (!job) return;
-    const pushId = job.push ? job.push.pushId : null;
+  onJob(changed) {
+    if (!changed) return;
+    const pushId = changed.push ? changed.push.pushId : null;
     if (pushId === null) return;
     const push = this.byId.get(pushId);
     if (!push) {
       // A push newer than any shown that we have not heard of: fetch it (once).
       const newest = this.pushes.length ? this.pushes[0].pushId : -Infinity;
-      if (!this.rev && pushId > newest) this.fetchPush(job.push.revision);
+      if (!this.rev && pushId > newest) this.fetchPush(changed.push.revision);
       return;
     }
+    // Kept without its push (a new object: `delete` would leave every changed job in V8's
+    // slower, larger dictionary mode).
+    const { push: _where, ...job } = changed;
     const old = push.jobs.get(job.guid);
-    delete job.push;
     const keep = matchesFilter(job, this.filter);
     this.updateStatus(push, old, job);
     if (keep) push.jobs.set(job.guid, job);
@@ -480,9 +511,7 @@ ${this.rev ? `<p class="single">One push: <code>${esc(shortRev(this.rev))}</code
         && old.symbol === job.symbol && old.name === job.name) {
       const el = this.symbolElement(push, job.guid);
       if (el) {
-        const focused = document.activeElement === el;
-        el.outerHTML = jobHtml(job, job.guid === this.selected);
-        if (focused) this.focusSelected();
+        patchJob(el, job, job.guid === this.selected);
       } else {
         this.markDirty(push);
       }

@@ -1,5 +1,5 @@
-//! The `treeherd` command line: `serve`, `migrate`, `token issue`, `schema`, `consume`,
-//! `import` (task graphs, buildhub records), `pushlog`, `log`. Flags fall back
+//! The `treeherd` command line: `serve`, `demo`, `migrate`, `token issue`, `schema`,
+//! `consume`, `import` (task graphs, buildhub records), `pushlog`, `log`. Flags fall back
 //! to `TREEHERD_*` environment variables; this is the only place that reads them.
 
 use anyhow::Context as _;
@@ -104,6 +104,21 @@ enum Command {
         /// The largest log (bytes as served) that is parsed; larger ones are SKIPPED.
         #[arg(long, env = "TREEHERD_LOG_MAX_BYTES", default_value_t = 256 * 1024 * 1024)]
         log_max_bytes: u64,
+        /// Fill the database with demo data first (three repositories, a few hundred pushes),
+        /// unless the demo repositories are there already.
+        #[arg(long, env = "TREEHERD_DEMO")]
+        demo: bool,
+    },
+    /// Fills the database with demo data and exits (what `serve --demo` does first).
+    Demo {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// Pushes over all repositories.
+        #[arg(long, default_value_t = crate::demo::DemoOptions::default().pushes)]
+        pushes: u32,
+        /// The same seed (at the same time) gives the same data.
+        #[arg(long, default_value_t = crate::demo::DemoOptions::default().seed)]
+        seed: u64,
     },
     /// Applies pending database migrations and exits.
     Migrate {
@@ -275,6 +290,7 @@ impl Cli {
                 pushlog_interval,
                 log_parse_concurrency,
                 log_max_bytes,
+                demo,
             } => {
                 let jwks = jwks_file
                     .map(|path| {
@@ -306,6 +322,7 @@ impl Cli {
                             ..Default::default()
                         }
                     }),
+                    demo: demo.then(crate::demo::DemoOptions::default),
                 };
                 let app = Application::build(&config).await?;
                 let host = config.bind.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h);
@@ -314,6 +331,16 @@ impl Cli {
                     port = app.port()
                 );
                 app.run_until_stopped().await?;
+            }
+            Command::Demo {
+                database,
+                pushes,
+                seed,
+            } => {
+                let store = open_migrated(&database).await?;
+                let options = crate::demo::DemoOptions { pushes, seed };
+                let now = chrono::Utc::now().timestamp_micros();
+                println!("{}", crate::demo::fill(&store, &options, now).await?);
             }
             Command::Migrate { database } => {
                 let store = open(&database)?;

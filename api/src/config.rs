@@ -6,6 +6,7 @@ use std::time::Duration;
 use treeherd_store::{DatabaseUrl, StoreOptions};
 
 use crate::auth::TrustedNetworks;
+use crate::demo::DemoOptions;
 use crate::log_worker::LogWorkerOptions;
 
 /// Everything `serve` needs.
@@ -33,6 +34,8 @@ pub struct Config {
     pub pushlog_interval: Option<Duration>,
     /// The parse worker of job logs; `None`: logs stay PENDING (another process parses).
     pub log_worker: Option<LogWorkerOptions>,
+    /// Fill the database with demo data before serving, unless it is there (`--demo`).
+    pub demo: Option<DemoOptions>,
 }
 
 impl Config {
@@ -51,6 +54,7 @@ impl Config {
             github_webhook_secret: None,
             pushlog_interval: None,
             log_worker: None,
+            demo: None,
         }
     }
 

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod consume;
+pub mod demo;
 pub mod import;
 mod log_cli;
 pub mod log_worker;

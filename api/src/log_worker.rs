@@ -178,7 +178,7 @@ async fn fetch_and_parse(
         return Err(Setback::TooLarge(length));
     }
 
-    let kind = LogKind::of(log);
+    let kind = LogKind::of(&log.name, &log.url);
     let (chunks, receiver) = mpsc::channel::<Bytes>(8);
     let parsing = tokio::task::spawn_blocking(move || kind.parse(ChannelReader::new(receiver)));
     let mut received: u64 = 0;
@@ -234,10 +234,16 @@ enum LogKind {
     Text,
 }
 
+/// Parses a log's body as the worker does after fetching it: by its name and URL, an error
+/// summary or a text log. The demo data's logs, made in process, are parsed here too.
+pub(crate) fn parse_log(name: &str, url: &str, body: impl Read) -> Result<ParsedLog, ParseError> {
+    LogKind::of(name, url).parse(body)
+}
+
 impl LogKind {
-    fn of(log: &DueLog) -> LogKind {
-        let path = log.url.split(['?', '#']).next().unwrap_or("");
-        if log.name.contains("errorsummary") || path.ends_with("_errorsummary.log") {
+    fn of(name: &str, url: &str) -> LogKind {
+        let path = url.split(['?', '#']).next().unwrap_or("");
+        if name.contains("errorsummary") || path.ends_with("_errorsummary.log") {
             LogKind::ErrorSummary
         } else {
             LogKind::Text

@@ -38,6 +38,13 @@ impl Application {
             .await
             .context("cannot load the dependency graph")?;
         tracing::info!(jobs, edges, "dependency graph ready");
+        // Before the parse worker starts: the demo's logs are stored parsed, never fetched.
+        if let Some(demo) = &config.demo {
+            let filled = crate::demo::fill(&store, demo, chrono::Utc::now().timestamp_micros())
+                .await
+                .context("cannot fill the database with demo data")?;
+            tracing::info!("{filled}");
+        }
         let secret = auth::signing_secret(config.jwt_secret.as_deref(), &store)
             .await
             .context("cannot load the token secret")?;

@@ -102,6 +102,12 @@ struct AttributeValues<'a> {
     value: String,
 }
 
+/// The highest job id: about how many jobs are stored (ids are never reused).
+fn highest_id(conn: &mut DbConnection) -> Result<i64, StoreError> {
+    let id: Option<i64> = jobs::table.select(diesel::dsl::max(jobs::id)).first(conn)?;
+    Ok(id.unwrap_or(0))
+}
+
 /// Checks what the database cannot: guid, name and tier.
 pub(crate) fn check(index: usize, job: &NewJob) -> Result<(), StoreError> {
     let invalid = |rule: String| Err(StoreError::Invalid(format!("job {index}: {rule}")));
@@ -145,11 +151,18 @@ impl Store {
             check(index, job)?;
         }
         self.run(move |conn| {
-            db::write(conn, |conn| {
+            let before = highest_id(conn)?;
+            let written = db::write(conn, |conn| {
                 let jobs = upsert(conn, new)?;
                 let marked = mark(conn, &marks)?;
                 Ok((jobs, marked))
-            })
+            })?;
+            // A table that doubled needs fresh planner statistics (PostgreSQL): without them a
+            // later batch's guid lookups scan the table once per thousand guids.
+            if db::doubled(before, highest_id(conn)?) {
+                db::analyze(conn, &["jobs", "job_attributes"])?;
+            }
+            Ok(written)
         })
         .await
     }

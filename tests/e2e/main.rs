@@ -6,6 +6,7 @@
 
 mod auth;
 mod builds;
+mod demo;
 mod dependencies;
 mod external_auth;
 mod graph;

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Runs the UI's end-to-end tests against a real server: builds `treeherd`, serves it on a
-# free port with a fresh SQLite database and a known token secret, waits for /readyz, runs
-# e2e.test.mjs in Debian's chromium, stops the server, and exits with the tests' status.
+# free port with a fresh SQLite database filled with demo data (`serve --demo`) and a known
+# token secret, waits for /readyz, runs e2e.test.mjs in Debian's chromium, stops the server,
+# and exits with the tests' status. With `bench`, the same with a release build, no demo
+# data and bench.mjs (its options follow).
 #
 #   ui/tests/run.sh            (CARGO_TARGET_DIR, CHROMIUM, TREEHERD_UI_SCREENSHOTS are honoured)
+#   ui/tests/run.sh bench [--minutes 30] [--runs 5] [--rate 10]
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -12,6 +15,14 @@ target="${CARGO_TARGET_DIR:-$root/target}"
 chromium="${CHROMIUM:-/usr/bin/chromium}"
 
 say() { printf '== %s\n' "$*" >&2; }
+
+script=e2e.test.mjs
+profile=debug
+if [ "${1:-}" = bench ]; then
+  shift
+  script=bench.mjs
+  profile=release
+fi
 
 # What a fresh machine may lack: the browser (Debian's package) and playwright-core.
 if [ ! -x "$chromium" ]; then
@@ -29,9 +40,13 @@ if [ ! -f "$here/node_modules/playwright-core/package.json" ]; then
   (cd "$here" && npm ci --no-audit --no-fund >/dev/null)
 fi
 
-say "cargo build --bin treeherd"
-(cd "$root" && cargo build --quiet --bin treeherd)
-bin="$target/debug/treeherd"
+say "cargo build --bin treeherd ($profile)"
+if [ "$profile" = release ]; then
+  (cd "$root" && cargo build --quiet --release --bin treeherd)
+else
+  (cd "$root" && cargo build --quiet --bin treeherd)
+fi
+bin="$target/$profile/treeherd"
 
 work="$(mktemp -d)"
 server=""
@@ -48,9 +63,12 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 secret="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
-say "starting treeherd serve on a free port"
+# The tests run against demo data (and make their own beside it); the bench makes only its own.
+demo=(--demo)
+[ "$script" = bench.mjs ] && demo=()
+say "starting treeherd serve ${demo[*]} on a free port"
 TREEHERD_JWT_SECRET="$secret" TREEHERD_LOG="${TREEHERD_LOG:-info}" NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}" \
-  "$bin" serve --database "sqlite://$work/ui.db" --bind 127.0.0.1:0 --workers 2 >"$work/server.log" 2>&1 &
+  "$bin" serve --database "sqlite://$work/ui.db" --bind 127.0.0.1:0 --workers 2 "${demo[@]}" >"$work/server.log" 2>&1 &
 server=$!
 
 # The port it got is in its start-up line; then wait until the database answers.
@@ -86,9 +104,13 @@ if [ -z "$ready" ]; then
 fi
 
 token="$("$bin" token issue --subject ui --scope admin --jwt-secret "$secret")"
-say "running the UI tests against $url"
+say "running $script against $url"
 status=0
-(cd "$here" && TREEHERD_TOKEN="$token" CHROMIUM="$chromium" timeout 600 node e2e.test.mjs "$url") || status=$?
+if [ "$script" = bench.mjs ]; then
+  (cd "$here" && TREEHERD_TOKEN="$token" CHROMIUM="$chromium" node bench.mjs "$url" "$@") || status=$?
+else
+  (cd "$here" && TREEHERD_TOKEN="$token" CHROMIUM="$chromium" timeout 600 node e2e.test.mjs "$url") || status=$?
+fi
 if [ "$status" -ne 0 ]; then
   say "tests failed ($status); the server's log ends with:"
   tail -n 40 "$work/server.log" >&2
