@@ -1,0 +1,240 @@
+//! The logs of the demo's failed jobs: text shaped like a Taskcluster task running
+//! mozharness, with the failures it reports, and the test results those failures make.
+//! The fill parses the text with the parse worker's own function.
+
+use rand::Rng;
+use rand::rngs::StdRng;
+use std::fmt::Write as _;
+use treeherd_model::{JobResult, NewTestResult, TestStatus};
+
+use super::catalogue::*;
+use super::{MINUTE, Role};
+
+/// A failing test of a generated log: test, status, message.
+pub(super) type Failure = (String, TestStatus, String);
+
+/// The text of a job's log, shaped like a Taskcluster task running mozharness, and the tests
+/// it reports failing.
+pub(super) fn log_text(
+    job: &treeherd_store::Job,
+    role: Role,
+    rng: &mut StdRng,
+) -> (String, Vec<Failure>) {
+    let start = job.started_at.unwrap_or(job.submitted_at.unwrap_or(0));
+    let end = job.finished_at.unwrap_or(start + 10 * MINUTE).max(start);
+    let mut log = Log::new(start, end);
+    let machine = job.machine.clone().unwrap_or_else(|| "unknown".to_owned());
+    log.worker(&format!("Task ID: {}", job.guid));
+    log.worker(&format!(
+        "Worker Type: {}",
+        machine.trim_end_matches(|c: char| c.is_ascii_digit() || c == '-')
+    ));
+    log.worker(&format!("Hostname: {machine}"));
+    log.worker("=== Task Starting ===");
+    let mut failures = Vec::new();
+    if job.result == JobResult::Exception {
+        log.task("executing ['/usr/bin/python3', '-u', 'run-task', '--', 'mozharness']");
+        log.info("Downloading the build artifacts");
+        log.raw("[taskcluster:error] Task aborted - max run time exceeded");
+        log.worker_at(end, "=== Task Finished ===");
+        log.worker_at(
+            end,
+            &format!(
+                "Unsuccessful task run with exit code: -1 completed in {} seconds",
+                (end - start) / 1_000_000
+            ),
+        );
+        return (log.text, failures);
+    }
+    let ok = job.result == JobResult::Success;
+    match role {
+        Role::Test { suite, .. } => {
+            let s = &SUITES[suite % SUITES.len()];
+            log.step("download-and-extract", "success");
+            log.step("create-virtualenv", "success");
+            log.step("install", "success");
+            log.mozharness("Running run-tests step.");
+            let failing = if ok {
+                0
+            } else {
+                rng.random_range(1..=2usize).min(s.tests.len())
+            };
+            for (n, test) in s.tests.iter().enumerate() {
+                log.info(&format!("TEST-START | {test}"));
+                if n < failing {
+                    let (status, message) = FAILURES[rng.random_range(0..FAILURES.len())];
+                    let word = if status == TestStatus::Timeout {
+                        "TIMEOUT"
+                    } else {
+                        "FAIL"
+                    };
+                    log.info(&format!("TEST-UNEXPECTED-{word} | {test} | {message}"));
+                    failures.push(((*test).to_owned(), status, message.to_owned()));
+                } else {
+                    log.info(&format!(
+                        "TEST-OK | {test} | took {}ms",
+                        rng.random_range(200..9000)
+                    ));
+                }
+            }
+            log.info(&format!(
+                "{}: {} passed, {} failed",
+                s.suite,
+                s.tests.len() - failing,
+                failing
+            ));
+            log.mozharness(&format!(
+                "Finished run-tests step ({})",
+                if ok { "success" } else { "failed" }
+            ));
+        }
+        _ => {
+            log.step("get-secrets", "success");
+            log.mozharness("Running build step.");
+            log.info("Running mach build");
+            log.info("0:05.31 W Clobber not needed.");
+            log.info("2:48.07 Compiling gkrust v0.1.0 (/builds/worker/checkouts/gecko/toolkit/library/rust)");
+            if !ok {
+                let error = BUILD_ERRORS[rng.random_range(0..BUILD_ERRORS.len())];
+                log.error(error);
+                log.error("gmake[4]: *** [/builds/worker/checkouts/gecko/config/rules.mk:669: Unified_cpp_dom_base3.o] Error 1");
+                log.info("Return code: 2");
+            } else {
+                log.info("Return code: 0");
+            }
+            log.mozharness(&format!(
+                "Finished build step ({})",
+                if ok { "success" } else { "failed" }
+            ));
+        }
+    }
+    log.worker_at(end, "=== Task Finished ===");
+    let seconds = (end - start) / 1_000_000;
+    if ok {
+        log.worker_at(
+            end,
+            &format!("Successful task run with exit code: 0 completed in {seconds} seconds"),
+        );
+    } else {
+        log.worker_at(
+            end,
+            &format!("Unsuccessful task run with exit code: 1 completed in {seconds} seconds"),
+        );
+    }
+    (log.text, failures)
+}
+
+/// The results a failing test job reports: its failures and a few passes.
+pub(super) fn test_results(role: Role, failures: &[Failure]) -> Vec<NewTestResult> {
+    let Role::Test { suite, .. } = role else {
+        return Vec::new();
+    };
+    let s = &SUITES[suite % SUITES.len()];
+    s.tests
+        .iter()
+        .map(|test| {
+            let failure = failures.iter().find(|(t, _, _)| t == test);
+            NewTestResult {
+                test: (*test).to_owned(),
+                subtest: None,
+                status: failure.map_or(TestStatus::Pass, |f| f.1),
+                expected: failure.map(|_| TestStatus::Pass),
+                duration_ms: Some(if failure.is_some() { 45_000 } else { 1_800 }),
+                message: failure.map(|f| f.2.clone()),
+                stack: None,
+                group: Some(test.rsplit_once('/').map_or("", |(dir, _)| dir).to_owned()),
+                artifacts: Vec::new(),
+            }
+        })
+        .collect()
+}
+
+/// A log being written: worker lines, task lines with mozharness's prefix, each a little
+/// later than the one before.
+pub(super) struct Log {
+    pub(super) text: String,
+    pub(super) at: i64,
+    pub(super) step: i64,
+}
+
+impl Log {
+    fn new(start: i64, end: i64) -> Log {
+        Log {
+            text: String::with_capacity(4096),
+            at: start,
+            step: ((end - start) / 40).max(1_000_000),
+        }
+    }
+
+    fn tick(&mut self) -> chrono::DateTime<chrono::Utc> {
+        self.at += self.step;
+        chrono::DateTime::from_timestamp_micros(self.at).unwrap_or_default()
+    }
+
+    fn worker(&mut self, line: &str) {
+        let at = self.tick();
+        let _ = writeln!(
+            self.text,
+            "[taskcluster {}] {line}",
+            at.format("%Y-%m-%d %H:%M:%S%.3fZ")
+        );
+    }
+
+    /// A line as the worker writes it without a time (its own errors).
+    fn raw(&mut self, line: &str) {
+        self.text.push_str(line);
+        self.text.push('\n');
+    }
+
+    fn worker_at(&mut self, at: i64, line: &str) {
+        self.at = self.at.max(at);
+        let at = chrono::DateTime::from_timestamp_micros(self.at).unwrap_or_default();
+        let _ = writeln!(
+            self.text,
+            "[taskcluster {}] {line}",
+            at.format("%Y-%m-%d %H:%M:%S%.3fZ")
+        );
+    }
+
+    fn task(&mut self, line: &str) {
+        let at = self.tick();
+        let _ = writeln!(
+            self.text,
+            "[task {}] {line}",
+            at.format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        );
+    }
+
+    fn level(&mut self, level: &str, line: &str) {
+        let at = self.tick();
+        let _ = writeln!(
+            self.text,
+            "[task {}] {} {level:>8} - {line}",
+            at.format("%Y-%m-%dT%H:%M:%S%.3fZ"),
+            at.format("%H:%M:%S"),
+        );
+    }
+
+    fn info(&mut self, line: &str) {
+        self.level("INFO", line);
+    }
+
+    fn error(&mut self, line: &str) {
+        self.level("ERROR", line);
+    }
+
+    fn mozharness(&mut self, line: &str) {
+        let at = chrono::DateTime::from_timestamp_micros(self.at + self.step).unwrap_or_default();
+        let marker = format!(
+            "[mozharness: {}] {line}",
+            at.format("%Y-%m-%d %H:%M:%S%.6fZ")
+        );
+        self.info(&marker);
+    }
+
+    fn step(&mut self, name: &str, result: &str) {
+        self.mozharness(&format!("Running {name} step."));
+        self.info(&format!("Running command for {name}"));
+        self.mozharness(&format!("Finished {name} step ({result})"));
+    }
+}
