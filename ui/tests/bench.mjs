@@ -21,6 +21,8 @@ import http from 'node:http';
 import os from 'node:os';
 import { chromium } from 'playwright-core';
 
+import { graphqlClient } from './api.mjs';
+
 const args = process.argv.slice(2);
 const BASE = (args.find((a) => !a.startsWith('--')) || process.env.TREEHERD_URL || 'http://127.0.0.1:8000').replace(/\/$/, '');
 const option = (name, fallback) => {
@@ -41,16 +43,7 @@ const SUITES = [['M', 'mochitest-plain', 16], ['M', 'mochitest-browser-chrome', 
 const REPO = `uibench-${Date.now().toString(36)}`;
 const revision = (n) => crypto.createHash('sha1').update(`${REPO}/${n}`).digest('hex');
 
-async function api(query, variables = {}) {
-  const response = await fetch(`${BASE}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await response.json();
-  if (body.errors) throw new Error(`${body.errors[0].message} (${body.errors[0].extensions?.code})`);
-  return body.data;
-}
+const api = graphqlClient(BASE, TOKEN);
 
 const SUBMIT = 'mutation($jobs: [JobInput!]!) { submitJobs(input: $jobs) { jobs { guid } } }';
 

@@ -18,6 +18,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
+import { graphqlClient } from './api.mjs';
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BASE = (process.argv[2] || process.env.TREEHERD_URL || 'http://127.0.0.1:8000').replace(/\/$/, '');
 const TOKEN = process.env.TREEHERD_TOKEN || '';
@@ -53,19 +55,7 @@ let logServer;
 let jobCount = 0;
 const pageErrors = [];
 
-async function api(query, variables = {}) {
-  const response = await fetch(`${BASE}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await response.json();
-  if (body.errors) {
-    const [e] = body.errors;
-    throw new Error(`${e.message} (${e.extensions && e.extensions.code})`);
-  }
-  return body.data;
-}
+const api = graphqlClient(BASE, TOKEN);
 
 const SUBMIT_JOBS = 'mutation($jobs: [JobInput!]!) { submitJobs(input: $jobs) { jobs { guid } } }';
 
