@@ -212,9 +212,6 @@ pub(crate) fn write<T>(
     }
 }
 
-/// Serializes the writers of the graph change log across processes until the transaction
-/// ends, so sequence numbers commit in order. SQLite needs nothing: `BEGIN IMMEDIATE` already
-/// admits one writer at a time.
 /// Whether a table that grew from `before` to `after` rows (or ids) crossed a power of two
 /// from 1,024 up: the points at which fresh planner statistics are worth taking.
 pub(crate) fn doubled(before: i64, after: i64) -> bool {
@@ -232,6 +229,9 @@ pub(crate) fn analyze(conn: &mut DbConnection, tables: &[&str]) -> Result<(), St
     Ok(())
 }
 
+/// Serializes the writers of the graph change log across processes until the transaction
+/// ends, so sequence numbers commit in order. SQLite needs nothing: `BEGIN IMMEDIATE` already
+/// admits one writer at a time.
 pub(crate) fn lock_graph_writers(conn: &mut DbConnection) -> Result<(), StoreError> {
     if let DbConnection::Pg(c) = conn {
         c.batch_execute(&format!(

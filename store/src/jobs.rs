@@ -151,18 +151,18 @@ impl Store {
             check(index, job)?;
         }
         self.run(move |conn| {
-            let before = highest_id(conn)?;
-            let written = db::write(conn, |conn| {
+            let (jobs, marked, before, after) = db::write(conn, |conn| {
+                let before = highest_id(conn)?;
                 let jobs = upsert(conn, new)?;
                 let marked = mark(conn, &marks)?;
-                Ok((jobs, marked))
+                Ok((jobs, marked, before, highest_id(conn)?))
             })?;
             // A table that doubled needs fresh planner statistics (PostgreSQL): without them a
             // later batch's guid lookups scan the table once per thousand guids.
-            if db::doubled(before, highest_id(conn)?) {
+            if db::doubled(before, after) {
                 db::analyze(conn, &["jobs", "job_attributes"])?;
             }
-            Ok(written)
+            Ok((jobs, marked))
         })
         .await
     }
