@@ -8,8 +8,9 @@
 //! dead letter would be; a store failure puts the batch back on the queue.
 //!
 //! Two stages keep the store busy: one task receives, decodes, validates and maps the next
-//! batch while another commits the current one, and the prefetch is larger than a batch so that the broker keeps
-//! sending while a batch commits. Batches commit (and are acknowledged) in the order received.
+//! batch while another commits the current one (`ingest_parsed`). The prefetch is larger than
+//! a batch (three batches by default) so that the broker keeps sending while a batch commits.
+//! Batches commit (and are acknowledged) in the order received.
 
 use anyhow::Context as _;
 use futures_util::StreamExt;

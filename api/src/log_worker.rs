@@ -2,11 +2,16 @@
 //! `treeherd-logparse` while they download, and stores what they hold (errors, steps, perf
 //! data; test results of mozlog error summaries).
 //!
+//! It runs inside `serve` (2 logs at once by default; `TREEHERD_LOG_PARSE_CONCURRENCY=0` turns
+//! it off in a process): there is no second daemon to deploy, and the lease lets any number of
+//! servers share the queue.
+//!
 //! - At most `concurrency` logs at once; each is *claimed* in the store for a lease, so
 //!   several server processes share the queue without parsing a log twice at once.
 //! - A body larger than `max_bytes` (by its Content-Length, or counted while it streams) is
-//!   SKIPPED with the reason; memory stays bounded whatever the size (the download is handed
-//!   to the parser in chunks through a small channel).
+//!   SKIPPED with the reason; the limit applies to bytes as served, before any inflating.
+//!   Memory stays bounded whatever the size (the download is handed to the parser in chunks
+//!   through a small channel).
 //! - Timeouts, refused connections and 5xx/408/429 answers are retried with doubling pauses
 //!   until `attempts` tries, then FAILED; other 4xx answers and corrupt gzip fail at once.
 //!   Every setback is one log line with the log's id and URL and the reason.

@@ -1,6 +1,9 @@
 //! The pushlog over plain HTTP: GitHub push webhooks in (`POST /api/webhooks/github`), and
 //! hg's `json-pushes` out (`GET /api/{repository}/json-pushes`) for tools that already speak
 //! it, for git repositories too.
+//!
+//! A git repository's pushlog follows one branch: `Repository.branch`, else GitHub's default
+//! branch. A webhook push to another ref is answered 202 with the reason and not stored.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};

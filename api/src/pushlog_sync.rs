@@ -1,5 +1,6 @@
 //! Keeping the pushlog of hg repositories up to date from their `json-pushes`
-//! (`treeherd pushlog sync`, and a background task in `serve`).
+//! (`treeherd pushlog sync`, and a background task in `serve`). The task runs only when
+//! `TREEHERD_PUSHLOG_INTERVAL` is set, as build networks are often offline.
 //!
 //! A sync resumes after the highest push id stored and asks the server for bounded pages
 //! (`startID` exclusive, `endID` inclusive), each stored in one transaction: a failure

@@ -2,6 +2,10 @@
 //! `/graphql` with an upgrade), GraphiQL (GET `/graphiql`), pulse jobs (POST `/api/jobs`),
 //! the pushlog routes (`crate::pushlog_routes`), the health probes, and the web UI at `/`
 //! (`crate::ui`).
+//!
+//! `/graphql` over HTTP is our own handler over `web::Bytes` rather than the crate's streaming
+//! extractor: it is faster for batches of 1,000 jobs, and a body over the limit gets a plain
+//! 413.
 
 use actix_web::http::header::ContentType;
 use actix_web::{HttpRequest, HttpResponse, guard, web};

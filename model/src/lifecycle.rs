@@ -1,5 +1,9 @@
 //! How a job may change: the one rule every write path (GraphQL, pulse messages, task graphs)
 //! applies, so that messages arriving late or twice never undo what is known.
+//!
+//! State never moves backwards; a completed job changes only to be marked SUPERSEDED or
+//! RETRY; the same message twice changes nothing. The store leaves a job whose change the rule
+//! refuses as it is.
 
 use crate::{JobResult, JobState};
 

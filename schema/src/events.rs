@@ -1,6 +1,9 @@
 //! Changes as they are committed, fanned out to subscribers in this process: one broadcast
 //! channel per kind of change (jobs, pushes, machines set by hand), the same mechanism for
 //! each.
+//!
+//! A change is published after it commits. Fan-out is in-process only: jobs written by another
+//! process (e.g. `treeherd consume`) reach this server's subscribers only through queries.
 
 use std::sync::Arc;
 use tokio::sync::broadcast;

@@ -1,5 +1,7 @@
 //! Storing pushes, shared by the `submitPush` mutation, the GitHub webhook, the hg poller and
 //! git backfills: every way in stores the same way and announces the pushes it adds.
+//! Storing the same push again announces nothing: `pushAdded` fires only for pushes new to
+//! the pushlog.
 
 use treeherd_model::PushRecord;
 use treeherd_store::{Push, Store};

@@ -2,6 +2,7 @@
 //! buildhub or a build system describes it, upserted in batches, and the questions crash
 //! reporting asks: a build by id and platform, builds newest build id first, and which
 //! version a (product, channel, build id) really is (a beta reports `64.0` for `64.0b4`).
+//! Sending a build again updates it; optional fields left out keep what is stored.
 //!
 //! A build links to the treeherd repository at its URL, to that repository's push of its
 //! revision and to the job that produced it, when treeherd holds them. Only pushlog pushes

@@ -3,6 +3,12 @@
 //! such an edge is dangling (`dependency_id` NULL) until a job with that guid is stored, which
 //! binds it. Every bound edge is checked against the live graph inside the write transaction,
 //! so no cycle is ever committed.
+//!
+//! An edge's dependent must be a stored job. The check runs after the live graph is caught up
+//! inside the transaction, while graph writers are serialized (the graph's lock in this
+//! process, the write lock across processes), so it sees every committed edge. A job that
+//! arrives has no edges of its own yet, so binding the edges that wait on it can never close a
+//! cycle.
 
 use diesel::prelude::*;
 use diesel::upsert::excluded;

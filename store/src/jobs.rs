@@ -1,6 +1,10 @@
 //! Jobs: upserted by guid in batches, listed by repository or push with filters, and the
 //! index of the attribute values each repository declares (datazilla-style: the whole
 //! attribute object is kept as JSON; only declared keys get rows in `job_attributes`).
+//! Filtering on a key the repository does not declare is invalid (`BAD_USER_INPUT`).
+//!
+//! A job guid belongs to one repository forever: upserting it from another is a conflict
+//! (`CONFLICT`). So a write-scope check made before a write stays true during it.
 
 use diesel::prelude::*;
 use diesel::upsert::excluded;

@@ -1,11 +1,12 @@
 //! A job's logs as a work queue for the parse worker, and what parsing them found: Treeherder's
 //! error lines, steps, PERFHERDER_DATA values and the test results of mozlog error summaries.
 //!
-//! A log is PENDING until parsed. The worker *claims* due logs by moving their next attempt
-//! into the future (a lease) with a conditional update, so several server processes on one
-//! database never parse the same log at once, and a worker that dies mid-log only delays it by
-//! the lease. Storing an outcome replaces everything an earlier parse of the log stored, in
-//! one transaction: parsing again is harmless.
+//! The queue is one table, `job_logs`, whichever way a log came in. A log is PENDING until
+//! parsed. The worker *claims* due logs by moving their next attempt into the future (a
+//! lease) with a conditional update, so several server processes on one database never parse
+//! the same log at once, and a worker that dies mid-log only delays it by the lease. Storing
+//! an outcome replaces everything an earlier parse of the log stored, in one transaction:
+//! parsing again is harmless.
 
 use diesel::prelude::*;
 use std::collections::HashMap;

@@ -3,8 +3,11 @@
 //! QUARANTINED with a reason and an end), a history of state changes, and the flakiness
 //! signal that makes a bad machine stand out from its platform.
 //!
-//! A machine is named by its build system and name. A state set by hand holds until its end;
+//! A machine is named by its build system and name. A state set by hand holds until its end
+//! (a machine set OFFLINE that runs a job is evidently up again and takes the job's state);
 //! after that the machine is whatever its jobs say, without anyone having to flip it back.
+//! Every job write moves the machines its running or completed jobs name, in the same
+//! transaction. Each stored state change is a history row.
 
 use diesel::dsl::sql;
 use diesel::prelude::*;

@@ -3,6 +3,9 @@
 //! A push row without a push id is a placeholder: a job named its revision before the pushlog
 //! brought the push. Placeholders hold jobs but are no push to readers; the pushlog fills the
 //! same row in when the push arrives, so nothing is duplicated.
+//!
+//! Queries whose best index planners misjudge are split into index lookups: a revision prefix
+//! goes through `commits_by_revision`, then to pushes by row id.
 
 use diesel::prelude::*;
 use std::collections::HashMap;

@@ -4,6 +4,9 @@
 //!
 //! Creating a release is one transaction: the release job, its edges (checked against the live
 //! graph for cycles) and the release row. Creating it again adds gates and changes nothing else.
+//! The live graph is caught up to the new release job inside the transaction, and dropped
+//! (loaded again on next use) if the transaction fails. A release's status is never stored:
+//! the model's rule over the live graph answers it on every read.
 
 use diesel::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -1,6 +1,9 @@
 //! Test results of jobs (one per job, test and subtest) with their artifacts, and the
 //! questions asked of them across pushes: a test's history, which tests fail and whether
 //! they fail now and then (intermittent) or since some push (new).
+//!
+//! Sending a result for a (job, test, subtest) again replaces it. `failed` is stored as the
+//! model's rule computed it (`TestStatus::fails`).
 
 use diesel::prelude::*;
 use diesel::upsert::excluded;

@@ -1,5 +1,6 @@
 //! Demo data: what `treeherd serve --demo` (and `treeherd demo`) put in a database so that a
-//! new user sees a real picture on the first run.
+//! new user sees a real picture on the first run. A module of the server rather than a crate:
+//! it is glue between crates that only `serve --demo` and `treeherd demo` use.
 //!
 //! Three repositories (`mozilla-central` and `autoland` on hg, `gecko-dev` on git) with a few
 //! hundred pushes between them, whose job graphs come from the graph crate's Firefox-shaped

@@ -1,5 +1,8 @@
 //! Relay connections over the store's keyset pages: `first` is required and capped at
 //! [`crate::MAX_PAGE_SIZE`], cursors are opaque.
+//!
+//! Every list pages by key, never by offset. A cursor is the row's key (`id`, or `push_id` for
+//! pushes) in URL-safe base64.
 
 use async_graphql::OutputType;
 use async_graphql::connection::{Connection, CursorType, Edge};
