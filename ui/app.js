@@ -102,9 +102,21 @@ async function start() {
     const target = PER_REPOSITORY.has(viewName) ? viewName : 'pushes';
     navigate(target, { repo: repoSelect.value });
   });
+  const listing = gql('{ repositories { name } }');
+  if (currentRoute().params.get('repo')) {
+    // The URL names the repository: the view starts at once, the menu fills when it can.
+    window.addEventListener('hashchange', route);
+    route();
+    try {
+      repositories = (await listing).repositories.map((r) => r.name);
+      fillRepositories(viewRepo);
+    } catch (error) {
+      console.warn('cannot list the repositories', error);
+    }
+    return;
+  }
   try {
-    const data = await gql('{ repositories { name } }');
-    repositories = data.repositories.map((r) => r.name);
+    repositories = (await listing).repositories.map((r) => r.name);
   } catch (error) {
     main.innerHTML = errorBox(error);
   }

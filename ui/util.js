@@ -2,11 +2,14 @@
 // that came from the server goes through `esc`), job status words, times and durations.
 
 const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const NEEDS_ESCAPE = /[&<>"']/;
 
 /** Escapes text for use in HTML content and in double-quoted attributes. */
 export function esc(value) {
   if (value === null || value === undefined) return '';
-  return String(value).replace(/[&<>"']/g, (c) => ESCAPES[c]);
+  const text = String(value);
+  // Most values (symbols, guids, platforms) have nothing to escape: no new string for them.
+  return NEEDS_ESCAPE.test(text) ? text.replace(/[&<>"']/g, (c) => ESCAPES[c]) : text;
 }
 
 /** A URL safe to put in an href: only http(s) ones, anything else becomes inert. */

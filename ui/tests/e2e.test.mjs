@@ -278,6 +278,14 @@ test('clicking a job opens its detail with the parsed error lines', { timeout: 6
   await page.waitForFunction((g) => document.querySelector('.job.selected')?.dataset.guid === g, FAILING);
   await page.keyboard.press('Escape');
   await page.waitForFunction(() => document.querySelector('#detail').hidden);
+  // A symbol is a button to assistive technology, and Enter on it opens it as on one.
+  const symbol = page.getByRole('button').and(page.locator(`[data-guid="${FAILING}"]`));
+  await symbol.focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction((g) => !document.querySelector('#detail').hidden
+    && (document.querySelector('#detail .core')?.textContent.includes(g) ?? false), FAILING);
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => document.querySelector('#detail').hidden);
   // A narrow window shows the same detail over the list.
   await page.setViewportSize({ width: 420, height: 800 });
   await shot(page, '05-narrow-pushes');
@@ -417,10 +425,18 @@ test('the demo: the push list opens on autoland with its pushes and jobs', { tim
   assert.ok(count('s-testfailed') > 0, 'no failure shown');
   await page.evaluate(() => window.scrollTo(0, 0));
   await shot(page, '20-demo-pushes');
-  // A longer page of pushes, as the address can ask for (at most 50): one query of them all.
+  // A longer page of pushes, as the address can ask for (at most 50): the heads, then the
+  // jobs in chunks asked for side by side. Every push ends with all its jobs, none loading.
   await page.goto(`${BASE}/#/pushes?repo=${DEMO_REPO}&count=50`);
-  await page.waitForFunction(() => document.querySelectorAll('.push').length >= 50);
+  await page.waitForFunction(() => {
+    const pushes = [...document.querySelectorAll('.push')];
+    return pushes.length >= 50 && pushes.slice(0, 50).every((push) => {
+      const total = Number(/(\d+) jobs?/.exec(push.querySelector('.summary').textContent)?.[1] || -1);
+      return push.querySelectorAll('.job').length === total;
+    });
+  });
   assert.equal(await page.locator('p.error').count(), 0, await page.locator('main').innerText());
+  assert.equal(await page.locator('.push .nojobs').count(), 0);
   await page.context().close();
 });
 
