@@ -225,6 +225,32 @@ mod tests {
         assert_eq!(on_disk, embedded);
     }
 
+    /// The page preloads every module beside app.js (so the browser fetches them at once
+    /// instead of after reading app.js), and names only modules that are served.
+    #[test]
+    fn the_page_preloads_every_module() {
+        let preloaded: Vec<&str> = INDEX
+            .body
+            .split("<link rel=\"modulepreload\" href=\"/ui/")
+            .skip(1)
+            .filter_map(|part| part.split('"').next())
+            .collect();
+        for asset in ASSETS.iter().filter(|a| a.name.ends_with(".js")) {
+            assert_eq!(
+                preloaded.contains(&asset.name),
+                asset.name != "app.js",
+                "{} (preloaded: {preloaded:?})",
+                asset.name
+            );
+        }
+        assert!(
+            preloaded
+                .iter()
+                .all(|name| ASSETS.iter().any(|a| a.name == *name)),
+            "{preloaded:?}"
+        );
+    }
+
     /// Every module a module imports (`from './x.js'`) is one that is served.
     #[test]
     fn every_import_names_an_embedded_module() {
