@@ -214,12 +214,6 @@ function pushHeadHtml(repo, push, params) {
 </header><ul class="commits">${listed.join('')}</ul>`;
 }
 
-/** One whole push (header, commits and jobs) as HTML. */
-export function pushHtml(repo, push, { selected, params = new URLSearchParams() } = {}) {
-  const { html } = jobsHtml(push.jobs.values(), { selected });
-  return `<section class="push" id="p${push.pushId}" data-push="${push.pushId}">${pushHeadHtml(repo, push, params)}<div class="jobs">${html}</div></section>`;
-}
-
 /**
  * A push as the view keeps it. From a head alone (no `jobs` asked) its jobs are still to
  * come: `arrived` is false until `addJobs` has had their first page.
