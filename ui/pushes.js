@@ -725,18 +725,15 @@ ${this.rev ? `<p class="single">One push: <code>${esc(shortRev(this.rev))}</code
   // ---- selection and keys ----
 
   bind() {
-    this.list.addEventListener('mousedown', (event) => {
-      // A symbol is focusable only once selected, so a press on one would focus the list
-      // itself, whose focus handler selects the first job. The click selects and focuses it.
-      if (event.target instanceof Element && event.target.closest('.job[data-guid]')) event.preventDefault();
-    });
     this.list.addEventListener('click', (event) => {
       const button = event.target.closest('.job[data-guid]');
       if (button) this.select(button.dataset.guid, { open: true });
     });
     this.list.addEventListener('focus', (event) => {
-      // Tabbing into the list lands on the selected job, or the first one.
-      if (event.target !== this.list) return;
+      // Tabbing into the list lands on the selected job, or the first one. A pointer press
+      // focuses the list too (a symbol is focusable only once selected), but the click that
+      // follows says which job: only the keyboard's focus (`:focus-visible`) picks one here.
+      if (event.target !== this.list || !this.list.matches(':focus-visible')) return;
       if (!this.focusSelected() && this.buttons.length) this.select(this.buttons[0].dataset.guid, { open: true });
     });
     const form = this.root.querySelector('.filters');

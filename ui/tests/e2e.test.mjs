@@ -286,6 +286,17 @@ test('clicking a job opens its detail with the parsed error lines', { timeout: 6
     && (document.querySelector('#detail .core')?.textContent.includes(g) ?? false), FAILING);
   await page.keyboard.press('Escape');
   await page.waitForFunction(() => document.querySelector('#detail').hidden);
+  // Tabbing into the list, with no job selected, lands on the first one and opens it.
+  await page.locator('.legend summary').focus();
+  await page.keyboard.press('Tab');
+  const firstJob = await page.locator('.push .job').first().getAttribute('data-guid');
+  await page.waitForFunction((g) => {
+    const selected = document.querySelector('.job.selected');
+    return selected?.dataset.guid === g && document.activeElement === selected
+      && (document.querySelector('#detail .core')?.textContent.includes(g) ?? false);
+  }, firstJob);
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => document.querySelector('#detail').hidden);
   // A narrow window shows the same detail over the list.
   await page.setViewportSize({ width: 420, height: 800 });
   await shot(page, '05-narrow-pushes');
