@@ -102,13 +102,13 @@ async function start() {
     const target = PER_REPOSITORY.has(viewName) ? viewName : 'pushes';
     navigate(target, { repo: repoSelect.value });
   });
-  const listing = gql('{ repositories { name } }');
+  const listing = gql('{ repositories { name } }').then((data) => data.repositories.map((r) => r.name));
   if (currentRoute().params.get('repo')) {
     // The URL names the repository: the view starts at once, the menu fills when it can.
     window.addEventListener('hashchange', route);
     route();
     try {
-      repositories = (await listing).repositories.map((r) => r.name);
+      repositories = await listing;
       fillRepositories(viewRepo);
     } catch (error) {
       console.warn('cannot list the repositories', error);
@@ -116,7 +116,7 @@ async function start() {
     return;
   }
   try {
-    repositories = (await listing).repositories.map((r) => r.name);
+    repositories = await listing;
   } catch (error) {
     main.innerHTML = errorBox(error);
   }
