@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the UI's end-to-end tests against a real server: builds `treeherd`, serves it on a
 # free port with a fresh SQLite database filled with demo data (`serve --demo`) and a known
-# token secret, waits for /readyz, runs e2e.test.mjs in Debian's chromium, stops the server,
+# token secret, waits for /readyz, runs every *.test.mjs in Debian's chromium, stops the server,
 # and exits with the tests' status. With `bench`, the same with a release build, no demo
 # data and bench.mjs (its options follow).
 #
@@ -104,12 +104,16 @@ if [ -z "$ready" ]; then
 fi
 
 token="$("$bin" token issue --subject ui --scope admin --jwt-secret "$secret")"
-say "running $script against $url"
+say "running against $url"
 status=0
 if [ "$script" = bench.mjs ]; then
   (cd "$here" && TREEHERD_TOKEN="$token" CHROMIUM="$chromium" node bench.mjs "$url" "$@") || status=$?
 else
-  (cd "$here" && TREEHERD_TOKEN="$token" CHROMIUM="$chromium" timeout 600 node e2e.test.mjs "$url") || status=$?
+  # Every *.test.mjs file, one after another against the same server; any failure fails the run.
+  for file in "$here"/*.test.mjs; do
+    say "running $(basename "$file")"
+    (cd "$here" && TREEHERD_TOKEN="$token" CHROMIUM="$chromium" timeout 600 node "$(basename "$file")" "$url") || status=$?
+  done
 fi
 if [ "$status" -ne 0 ]; then
   say "tests failed ($status); the server's log ends with:"
