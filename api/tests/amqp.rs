@@ -27,9 +27,10 @@ async fn broker() -> Option<(String, Connection)> {
     match Connection::connect(&url, ConnectionProperties::default()).await {
         Ok(connection) => Some((url, connection)),
         Err(e) => {
-            let required = std::env::var("TREEHERD_REQUIRE_AMQP").is_ok_and(|v| v == "1");
-            assert!(!required, "no AMQP broker at {url}: {e}");
-            eprintln!("skipping: no AMQP broker at {url}: {e}");
+            treeherd_testkit::skip(
+                "TREEHERD_REQUIRE_AMQP",
+                format_args!("no AMQP broker at {url}: {e}"),
+            );
             None
         }
     }
