@@ -315,12 +315,11 @@ impl Cli {
                     max_body_bytes,
                     github_webhook_secret,
                     pushlog_interval,
-                    log_worker: (log_parse_concurrency > 0).then(|| {
-                        crate::log_worker::LogWorkerOptions {
-                            concurrency: log_parse_concurrency,
-                            max_bytes: log_max_bytes,
-                            ..Default::default()
-                        }
+                    // Even with no parsing here, the log viewer's route keeps to the limit.
+                    log_worker: Some(crate::log_worker::LogWorkerOptions {
+                        concurrency: log_parse_concurrency,
+                        max_bytes: log_max_bytes,
+                        ..Default::default()
                     }),
                     demo: demo.then(crate::demo::DemoOptions::default),
                 };

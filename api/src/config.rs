@@ -32,7 +32,8 @@ pub struct Config {
     pub github_webhook_secret: Option<String>,
     /// How often `serve` brings the pushlog of every hg repository up to date; `None`: never.
     pub pushlog_interval: Option<Duration>,
-    /// The parse worker of job logs; `None`: logs stay PENDING (another process parses).
+    /// The parse worker of job logs; `None` or a concurrency of 0: logs stay PENDING
+    /// (another process parses). Its `max_bytes` also bounds the log viewer's route.
     pub log_worker: Option<LogWorkerOptions>,
     /// Fill the database with demo data before serving, unless it is there (`--demo`).
     pub demo: Option<DemoOptions>,

@@ -8,6 +8,7 @@ pub mod consume;
 pub mod demo;
 pub mod import;
 mod log_cli;
+mod log_routes;
 pub mod log_worker;
 mod progress;
 mod pushlog_routes;

@@ -31,7 +31,7 @@ use treeherd_store::{
 /// How the worker runs.
 #[derive(Debug, Clone)]
 pub struct LogWorkerOptions {
-    /// Logs fetched and parsed at once.
+    /// Logs fetched and parsed at once (0: no worker in this process).
     pub concurrency: usize,
     /// The largest log body (as sent, compressed or not) that is parsed.
     pub max_bytes: u64,
@@ -215,7 +215,7 @@ async fn fetch_and_parse(
 }
 
 /// reqwest's error with its causes (its Display alone says little: "error sending request").
-fn describe(e: &reqwest::Error) -> String {
+pub(crate) fn describe(e: &reqwest::Error) -> String {
     let mut text = if e.is_timeout() {
         "timed out".to_owned()
     } else {
@@ -395,14 +395,14 @@ fn from_error_summary(summary: ErrorSummaryLog) -> ParsedLog {
     }
 }
 
-/// The download, as a `Read` for the parser's blocking thread.
-struct ChannelReader {
+/// The download, as a `Read` for a blocking thread (the parser's; the log route's inflater).
+pub(crate) struct ChannelReader {
     chunks: mpsc::Receiver<Bytes>,
     current: Bytes,
 }
 
 impl ChannelReader {
-    fn new(chunks: mpsc::Receiver<Bytes>) -> ChannelReader {
+    pub(crate) fn new(chunks: mpsc::Receiver<Bytes>) -> ChannelReader {
         ChannelReader {
             chunks,
             current: Bytes::new(),

@@ -25,6 +25,8 @@ pub(crate) struct State {
     pub changes: Changes,
     /// The secret GitHub signs webhook bodies with; `None` turns the webhook off.
     pub github_webhook_secret: Option<Vec<u8>>,
+    /// How the log viewer's route fetches logs (`crate::log_routes`).
+    pub log_source: crate::log_routes::LogSource,
 }
 
 pub(crate) fn configure(config: &mut web::ServiceConfig) {
@@ -49,6 +51,7 @@ pub(crate) fn configure(config: &mut web::ServiceConfig) {
             web::get().to(crate::pushlog_routes::json_pushes),
         )
         .route("/graphiql", web::get().to(graphiql))
+        .configure(crate::log_routes::configure)
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
         .configure(crate::ui::configure);

@@ -64,6 +64,9 @@ impl Application {
             },
             trusted: config.trusted.clone(),
             store: store.clone(),
+            log_source: crate::log_routes::LogSource::new(
+                config.log_worker.clone().unwrap_or_default().max_bytes,
+            ),
         });
 
         let listener = TcpListener::bind(&config.bind)
@@ -85,7 +88,7 @@ impl Application {
         if let Some(every) = config.pushlog_interval {
             crate::pushlog_sync::spawn_poller(store.clone(), changes.pushes, every);
         }
-        if let Some(options) = &config.log_worker {
+        if let Some(options) = config.log_worker.as_ref().filter(|o| o.concurrency > 0) {
             crate::log_worker::spawn(store.clone(), options.clone());
         }
         Ok(Application {

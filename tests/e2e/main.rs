@@ -16,6 +16,7 @@ mod ingest;
 mod jobs;
 mod limits;
 mod log_server;
+mod log_view;
 mod machines;
 mod pushes;
 mod pushlog;

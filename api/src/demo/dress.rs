@@ -285,10 +285,7 @@ impl<'a> Repo<'a> {
         let logs = if failed && recent {
             vec![NewLog {
                 name: "live_backing.log".to_owned(),
-                url: format!(
-                    "https://logs.demo.invalid/{}/{guid}/live_backing.log",
-                    self.spec.name
-                ),
+                url: logs::log_url(&guid, role),
             }]
         } else {
             Vec::new()

@@ -1,25 +1,72 @@
 //! The logs of the demo's failed jobs: text shaped like a Taskcluster task running
 //! mozharness, with the failures it reports, and the test results those failures make.
 //! The fill parses the text with the parse worker's own function.
+//!
+//! treeherd serves these logs itself, so that every log link of the demo opens (no host
+//! that does not exist) and the log viewer shows the very text the stored error lines and
+//! steps were parsed from. A log is a pure function of its stored job row (guid, times,
+//! machine, result) and of its shape (a test suite, or a build), and its URL names both:
+//! `/demo/logs/{guid}/{shape}/live_backing.log`, relative to the server that stores it
+//! (the port of a demo database changes from run to run). Its random draws come from a
+//! generator seeded by the guid alone, so the text made at the fill and the text served later
+//! are the same bytes. `GET /demo/logs/...` (`crate::log_routes`) regenerates it, and only for
+//! a job that stores that very URL: nothing else can be asked for. Nothing fetches these
+//! URLs but that route's readers: the fill stores the logs parsed, so the parse worker never
+//! claims them.
 
-use rand::Rng;
 use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use std::fmt::Write as _;
 use treeherd_model::{JobResult, NewTestResult, TestStatus};
 
 use super::catalogue::*;
-use super::{MINUTE, Role};
+use super::{MINUTE, Role, fnv1a};
+
+/// Where the demo's logs are served, relative to the server.
+pub const DEMO_LOG_PREFIX: &str = "/demo/logs/";
+
+/// The log a job's shape makes: a test suite's (by its name) or a build's.
+const BUILD_SHAPE: &str = "build";
+
+/// The URL (relative to the server) of the log of a demo job.
+pub(super) fn log_url(guid: &str, role: Role) -> String {
+    let shape = match role {
+        Role::Test { suite, .. } => SUITES[suite % SUITES.len()].suite,
+        _ => BUILD_SHAPE,
+    };
+    format!("{DEMO_LOG_PREFIX}{guid}/{shape}/live_backing.log")
+}
+
+/// The text of the demo log at `url` (as [`log_url`] made it) of a stored job; `None` when
+/// the URL is no demo log of this job.
+pub fn served_log(job: &treeherd_store::Job, url: &str) -> Option<String> {
+    let rest = url.strip_prefix(DEMO_LOG_PREFIX)?;
+    let mut parts = rest.split('/');
+    let (guid, shape, name) = (parts.next()?, parts.next()?, parts.next()?);
+    if guid != job.guid || name != "live_backing.log" || parts.next().is_some() {
+        return None;
+    }
+    // Only the suite matters to the text: the other fields of the role are placeholders.
+    let role = if shape == BUILD_SHAPE {
+        Role::Build { platform: 0 }
+    } else {
+        let suite = SUITES.iter().position(|s| s.suite == shape)?;
+        Role::Test {
+            platform: 0,
+            suite,
+            chunk: 1,
+        }
+    };
+    Some(log_text(job, role).0)
+}
 
 /// A failing test of a generated log: test, status, message.
 pub(super) type Failure = (String, TestStatus, String);
 
 /// The text of a job's log, shaped like a Taskcluster task running mozharness, and the tests
-/// it reports failing.
-pub(super) fn log_text(
-    job: &treeherd_store::Job,
-    role: Role,
-    rng: &mut StdRng,
-) -> (String, Vec<Failure>) {
+/// it reports failing. The same job and role give the same text (see the module docs).
+pub(super) fn log_text(job: &treeherd_store::Job, role: Role) -> (String, Vec<Failure>) {
+    let rng = &mut StdRng::seed_from_u64(fnv1a(&job.guid));
     let start = job.started_at.unwrap_or(job.submitted_at.unwrap_or(0));
     let end = job.finished_at.unwrap_or(start + 10 * MINUTE).max(start);
     let mut log = Log::new(start, end);

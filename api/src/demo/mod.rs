@@ -121,6 +121,7 @@ mod logs;
 mod write;
 
 use catalogue::*;
+pub use logs::{DEMO_LOG_PREFIX, served_log};
 use logs::{log_text, test_results};
 
 /// Fills the database with demo data unless its repositories exist; see the module docs.
@@ -298,7 +299,8 @@ mod tests {
             finished_at: failed.finished_at,
             attributes_json: "{}".into(),
         };
-        let (text, failures) = log_text(&job, role, &mut repo.rng);
+        let (text, failures) = log_text(&job, role);
+        assert_eq!(served_log(&job, &failed.logs[0].url), Some(text.clone()));
         let parsed = crate::log_worker::parse_log("live_backing.log", "", text.as_bytes()).unwrap();
         assert!(!failures.is_empty());
         assert_eq!(parsed.errors.len(), failures.len(), "{text}");

@@ -136,7 +136,7 @@ impl Repo<'_> {
             .logs_of(jobs.iter().map(|(j, _)| j.id).collect())
             .await?;
         for (job, role) in jobs {
-            let (text, failures) = log_text(job, role, &mut self.rng);
+            let (text, failures) = log_text(job, role);
             for log in logs.get(&job.id).into_iter().flatten() {
                 let parsed = crate::log_worker::parse_log(&log.name, &log.url, text.as_bytes())?;
                 store.store_parsed_log(log.id, parsed, self.now).await?;
