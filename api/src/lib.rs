@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod consume;
 pub mod demo;
+mod graphiql;
 pub mod import;
 mod log_cli;
 mod log_routes;

@@ -1,7 +1,7 @@
 //! HTTP routes: GraphQL over HTTP (POST `/graphql`), subscriptions over WebSocket (GET
-//! `/graphql` with an upgrade), GraphiQL (GET `/graphiql`), pulse jobs (POST `/api/jobs`),
-//! the pushlog routes (`crate::pushlog_routes`), the health probes, and the web UI at `/`
-//! (`crate::ui`).
+//! `/graphql` with an upgrade), GraphiQL (GET `/graphiql`, `crate::graphiql`), pulse jobs
+//! (POST `/api/jobs`), the pushlog routes (`crate::pushlog_routes`), the health probes, and
+//! the web UI at `/` (`crate::ui`).
 //!
 //! `/graphql` over HTTP is our own handler over `web::Bytes` rather than the crate's streaming
 //! extractor: it is faster for batches of 1,000 jobs, and a body over the limit gets a plain
@@ -9,7 +9,6 @@
 
 use actix_web::http::header::ContentType;
 use actix_web::{HttpRequest, HttpResponse, guard, web};
-use async_graphql::http::GraphiQLSource;
 use async_graphql_actix_web::GraphQLSubscription;
 use treeherd_schema::{ApiError, Changes, TreeherdSchema};
 use treeherd_store::Store;
@@ -39,7 +38,7 @@ pub(crate) fn configure(config: &mut web::ServiceConfig) {
                         .guard(guard::Header("upgrade", "websocket"))
                         .to(subscription),
                 )
-                .route(web::get().to(graphiql)),
+                .route(web::get().to(crate::graphiql::page)),
         )
         .route("/api/jobs", web::post().to(post_jobs))
         .route(
@@ -50,10 +49,10 @@ pub(crate) fn configure(config: &mut web::ServiceConfig) {
             "/api/{repository}/json-pushes",
             web::get().to(crate::pushlog_routes::json_pushes),
         )
-        .route("/graphiql", web::get().to(graphiql))
         .configure(crate::log_routes::configure)
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
+        .configure(crate::graphiql::configure)
         .configure(crate::ui::configure);
 }
 
@@ -147,16 +146,6 @@ async fn subscription(
     payload: web::Payload,
 ) -> actix_web::Result<HttpResponse> {
     GraphQLSubscription::new(state.schema.clone()).start(&request, payload)
-}
-
-async fn graphiql() -> HttpResponse {
-    HttpResponse::Ok().content_type(ContentType::html()).body(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql")
-            .title("treeherd")
-            .finish(),
-    )
 }
 
 async fn healthz() -> HttpResponse {

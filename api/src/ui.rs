@@ -12,16 +12,17 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 /// One embedded file.
-struct Asset {
+pub(crate) struct Asset {
     name: &'static str,
     content_type: &'static str,
     body: &'static str,
     hash: u64,
+    cache_control: &'static str,
 }
 
-const JS: &str = "text/javascript; charset=utf-8";
-const CSS: &str = "text/css; charset=utf-8";
-const HTML: &str = "text/html; charset=utf-8";
+pub(crate) const JS: &str = "text/javascript; charset=utf-8";
+pub(crate) const CSS: &str = "text/css; charset=utf-8";
+pub(crate) const HTML: &str = "text/html; charset=utf-8";
 
 /// FNV-1a: enough to tell versions of a file apart, and computable in a `const`.
 const fn fnv1a(bytes: &[u8]) -> u64 {
@@ -35,12 +36,34 @@ const fn fnv1a(bytes: &[u8]) -> u64 {
     hash
 }
 
-const fn asset(name: &'static str, content_type: &'static str, body: &'static str) -> Asset {
+pub(crate) const fn asset(
+    name: &'static str,
+    content_type: &'static str,
+    body: &'static str,
+) -> Asset {
     Asset {
         name,
         content_type,
         body,
         hash: fnv1a(body.as_bytes()),
+        cache_control: "no-cache",
+    }
+}
+
+/// A file whose name carries its version (a vendored library): its bytes never change under
+/// that name, so the browser keeps it a year without asking, and the name stands for the
+/// bytes in the ETag (rather than hashing megabytes in `const` evaluation at each build).
+pub(crate) const fn versioned_asset(
+    name: &'static str,
+    content_type: &'static str,
+    body: &'static str,
+) -> Asset {
+    Asset {
+        name,
+        content_type,
+        body,
+        hash: fnv1a(name.as_bytes()),
+        cache_control: "public, max-age=31536000, immutable",
     }
 }
 
@@ -93,8 +116,13 @@ async fn index(request: HttpRequest) -> HttpResponse {
 }
 
 async fn file(request: HttpRequest, name: web::Path<String>) -> HttpResponse {
-    match ASSETS.iter().find(|asset| asset.name == name.as_str()) {
-        Some(asset) => serve(&request, asset),
+    serve_named(&request, ASSETS, &name)
+}
+
+/// The file of `assets` called `name`, or 404.
+pub(crate) fn serve_named(request: &HttpRequest, assets: &[Asset], name: &str) -> HttpResponse {
+    match assets.iter().find(|asset| asset.name == name) {
+        Some(asset) => serve(request, asset),
         None => HttpResponse::NotFound()
             .content_type("text/plain; charset=utf-8")
             .body("no such file"),
@@ -102,7 +130,7 @@ async fn file(request: HttpRequest, name: web::Path<String>) -> HttpResponse {
 }
 
 /// The file, or 304 when the browser's copy (`If-None-Match`) is this one.
-fn serve(request: &HttpRequest, asset: &Asset) -> HttpResponse {
+pub(crate) fn serve(request: &HttpRequest, asset: &Asset) -> HttpResponse {
     let etag = format!("\"{:016x}\"", asset.hash);
     let fresh = request
         .headers()
@@ -118,7 +146,7 @@ fn serve(request: &HttpRequest, asset: &Asset) -> HttpResponse {
     };
     response
         .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::CACHE_CONTROL, asset.cache_control))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
     if fresh {
         response.finish()
