@@ -23,7 +23,7 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use treeherd_schema::{Caller, Scopes};
+use treeherd_schema::{Caller, Scopes, UnknownScope};
 use treeherd_store::{Store, StoreError};
 
 /// The audience every treeherd token names.
@@ -76,6 +76,9 @@ pub enum TokenError {
     Key { kid: String, reason: String },
     #[error("a JWKS needs an issuer to check tokens against (set TREEHERD_JWT_ISSUER)")]
     NoIssuer,
+    /// A scope of no known form: signing it would make a token that grants nothing.
+    #[error("refusing to sign a token: {0}")]
+    Scope(#[from] UnknownScope),
 }
 
 /// The algorithm a JWKS key is used with: its `alg`, or the one its type implies. Only
@@ -165,12 +168,18 @@ impl TokenKeys {
         Ok(self)
     }
 
+    /// Signs a token for `subject` with `scopes`, each of a known form ([`Scopes::parse`]),
+    /// valid for `ttl`.
     pub fn issue(
         &self,
         subject: &str,
         scopes: &[String],
         ttl: Duration,
     ) -> Result<String, TokenError> {
+        for scope in scopes {
+            // One argument may hold several scopes, as the claim does: judge each.
+            Scopes::parse(scope)?;
+        }
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_err(|_| TokenError::Clock)?
@@ -219,9 +228,12 @@ impl TokenKeys {
             }
         };
         match decoded {
-            Ok(data) => Caller::Token {
-                scopes: Scopes::parse(&data.claims.scope),
-                subject: data.claims.sub,
+            Ok(data) => match Scopes::parse(&data.claims.scope) {
+                Ok(scopes) => Caller::Token {
+                    scopes,
+                    subject: data.claims.sub,
+                },
+                Err(e) => Caller::Rejected(format!("it carries an {e}")),
             },
             Err(e) => Caller::Rejected(describe(&e)),
         }
@@ -326,6 +338,14 @@ pub async fn signing_secret(
     Ok(secret.into_bytes())
 }
 
+/// Checks one `--scope` argument (one or more space-separated scopes) as [`Scopes::parse`]
+/// does, so the command line refuses a typo before anything is signed.
+pub fn parse_scope(text: &str) -> Result<String, String> {
+    Scopes::parse(text)
+        .map(|_| text.to_owned())
+        .map_err(|e| e.to_string())
+}
+
 /// Parses a duration like `30d`, `12h`, `15m` or `3600s` (or bare seconds).
 pub fn parse_ttl(text: &str) -> Result<Duration, String> {
     treeherd_model::duration::parse(text)
@@ -367,6 +387,37 @@ mod tests {
             matches!(validation_keys.caller(&expired), Caller::Rejected(r) if r.contains("expired"))
         );
         assert!(matches!(keys.caller("garbage"), Caller::Rejected(_)));
+    }
+
+    #[test]
+    fn unknown_scopes_are_neither_signed_nor_accepted() {
+        let keys = TokenKeys::from_secret(b"s3cret");
+        let refused = keys
+            .issue(
+                "ci",
+                &["write:try".into(), "admni".into()],
+                Duration::from_secs(60),
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(refused.contains("\"admni\""), "{refused}");
+        assert!(
+            refused.contains(treeherd_schema::KNOWN_SCOPE_FORMS),
+            "{refused}"
+        );
+        // A token signed elsewhere with the same secret but a scope of no known form.
+        let claims = Claims {
+            sub: "ci".into(),
+            aud: AUDIENCE.into(),
+            iat: 0,
+            exp: u64::MAX / 2,
+            scope: "write:try write:".into(),
+        };
+        let token =
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &keys.encoding).unwrap();
+        assert!(
+            matches!(keys.caller(&token), Caller::Rejected(r) if r.contains("unknown scope \"write:\"")),
+        );
     }
 
     #[test]

@@ -250,7 +250,7 @@ enum TokenCommand {
         #[arg(long)]
         subject: String,
         /// write:<repository>, write:* or admin; repeat for several.
-        #[arg(long = "scope", required = true, num_args = 1..)]
+        #[arg(long = "scope", required = true, num_args = 1.., value_parser = auth::parse_scope)]
         scopes: Vec<String>,
         /// How long the token is valid: 30d, 12h, 15m, 3600s.
         #[arg(long, default_value = "30d", value_parser = auth::parse_ttl)]

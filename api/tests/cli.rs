@@ -84,6 +84,40 @@ fn schema_prints_the_checked_in_sdl() {
 }
 
 #[test]
+fn token_issue_refuses_a_scope_of_no_known_form_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    for bad in ["admni", "write:", "write:try/x", "read:try"] {
+        let output = treeherd(dir.path())
+            .args(["token", "issue", "--subject", "me"])
+            .args(["--scope", "write:try", "--scope", bad])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{bad}: {stderr}");
+        assert!(output.stdout.is_empty(), "nothing is signed for {bad}");
+        assert!(
+            stderr.contains(&format!("unknown scope {bad:?}"))
+                && stderr.contains("admin, write:*, write:<repository>"),
+            "{stderr}"
+        );
+    }
+    assert!(
+        !dir.path().join("treeherd.db").exists(),
+        "refused before any database is touched"
+    );
+    let good = treeherd(dir.path())
+        .args(["token", "issue", "--subject", "me", "--jwt-secret", "s"])
+        .args(["--scope", "write:try", "write:*", "--scope", "admin"])
+        .output()
+        .unwrap();
+    assert!(
+        good.status.success(),
+        "{}",
+        String::from_utf8_lossy(&good.stderr)
+    );
+}
+
+#[test]
 fn migrate_creates_the_database_and_bad_urls_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let output = treeherd(dir.path())

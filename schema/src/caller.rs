@@ -4,7 +4,29 @@
 
 use crate::ApiError;
 
-/// The permissions of a write token: `write:<repository>`, `write:*`, `admin`.
+/// The forms a scope may take, as refusals name them.
+pub const KNOWN_SCOPE_FORMS: &str = "admin, write:*, write:<repository>";
+
+/// A scope that is none of [`KNOWN_SCOPE_FORMS`]: a typo such as `admni` or `write:` would
+/// otherwise grant nothing and pass unnoticed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown scope {scope:?}{detail}; the known forms are {KNOWN_SCOPE_FORMS}")]
+pub struct UnknownScope {
+    scope: String,
+    /// Why a `write:` scope's repository is not a repository name ("" otherwise).
+    detail: String,
+}
+
+impl UnknownScope {
+    /// The scope as it was written.
+    pub fn scope(&self) -> &str {
+        &self.scope
+    }
+}
+
+/// The permissions of a write token: `write:<repository>`, `write:*`, `admin`. The one place
+/// scopes are understood: `treeherd token issue` refuses to sign what this refuses, and a
+/// token carrying it is refused.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scopes {
     admin: bool,
@@ -13,22 +35,29 @@ pub struct Scopes {
 }
 
 impl Scopes {
-    /// Parses a space-separated `scope` claim; unknown scopes are ignored (a token minted for
-    /// a newer server keeps working for what this one knows).
-    pub fn parse(scope: &str) -> Scopes {
+    /// Parses a space-separated `scope` claim; a scope of no known form is refused, naming
+    /// it.
+    pub fn parse(scope: &str) -> Result<Scopes, UnknownScope> {
         let mut scopes = Scopes::default();
         for item in scope.split_whitespace() {
             match item {
                 "admin" => scopes.admin = true,
                 "write:*" => scopes.all_repositories = true,
                 _ => {
-                    if let Some(repository) = item.strip_prefix("write:") {
-                        scopes.repositories.push(repository.to_owned());
-                    }
+                    let unknown = |detail: String| UnknownScope {
+                        scope: item.to_owned(),
+                        detail,
+                    };
+                    let repository = item
+                        .strip_prefix("write:")
+                        .ok_or_else(|| unknown(String::new()))?;
+                    treeherd_store::check_repository_name(repository)
+                        .map_err(|e| unknown(format!(" ({e})")))?;
+                    scopes.repositories.push(repository.to_owned());
                 }
             }
         }
-        scopes
+        Ok(scopes)
     }
 
     pub fn is_admin(&self) -> bool {
@@ -98,15 +127,43 @@ impl Caller {
 mod tests {
     use super::*;
 
+    fn parse(scope: &str) -> Scopes {
+        Scopes::parse(scope).unwrap()
+    }
+
     #[test]
     fn scopes_grant_what_they_name() {
-        let s = Scopes::parse("write:try  write:autoland unknown:thing");
+        let s = parse("write:try  write:autoland write:mozilla-esr128 write:comm_central.x");
         assert!(s.may_write("try") && s.may_write("autoland"));
+        assert!(s.may_write("mozilla-esr128") && s.may_write("comm_central.x"));
         assert!(!s.may_write("mozilla-central") && !s.is_admin());
-        assert!(Scopes::parse("write:*").may_write("anything"));
-        assert!(!Scopes::parse("write:*").is_admin());
-        assert!(Scopes::parse("admin").may_write("x"));
-        assert!(!Scopes::parse("write:tr").may_write("try"));
+        assert!(parse("write:*").may_write("anything"));
+        assert!(!parse("write:*").is_admin());
+        assert!(parse("admin").may_write("x"));
+        assert!(!parse("write:tr").may_write("try"));
+        assert_eq!(parse(""), Scopes::default());
+    }
+
+    #[test]
+    fn unknown_scopes_are_refused_naming_them_and_the_known_forms() {
+        for bad in [
+            "admni",
+            "write",
+            "write:",
+            "write:-try",
+            "write:a/b",
+            "write:**",
+            "read:try",
+            "Admin",
+        ] {
+            let error = Scopes::parse(&format!("write:try {bad}")).unwrap_err();
+            assert_eq!(error.scope(), bad);
+            let message = error.to_string();
+            assert!(message.contains(&format!("{bad:?}")), "{message}");
+            assert!(message.contains(KNOWN_SCOPE_FORMS), "{message}");
+        }
+        let detail = Scopes::parse("write:a/b").unwrap_err().to_string();
+        assert!(detail.contains("letters, digits"), "{detail}");
     }
 
     #[test]
@@ -124,7 +181,7 @@ mod tests {
         );
         let token = Caller::Token {
             subject: "ci".into(),
-            scopes: Scopes::parse("write:try"),
+            scopes: parse("write:try"),
         };
         assert!(token.require_write("try").is_ok());
         assert_eq!(token.require_write("x").unwrap_err().code(), "FORBIDDEN");

@@ -16,7 +16,7 @@ mod query;
 mod subscription;
 mod types;
 
-pub use caller::{Caller, Scopes};
+pub use caller::{Caller, KNOWN_SCOPE_FORMS, Scopes, UnknownScope};
 pub use error::ApiError;
 pub use events::{
     Changes, Events, JobEvent, JobEvents, MachineEvent, MachineEvents, PushEvent, PushEvents,

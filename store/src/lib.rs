@@ -37,6 +37,7 @@ pub use perf::{PerfPoint, PerfSeriesKey};
 pub use push_writes::StoredPush;
 pub use pushes::{Direction, MIN_REVISION_PREFIX};
 pub use releases::{LocaleCell, LocaleMatrix, NewRelease, Release, ReleaseFilter};
+pub use repositories::check_name as check_repository_name;
 pub use schedules::ScheduledJob;
 pub use test_results::{FailureKind, TestFailureSummary, TestResult};
 pub use types::*;

@@ -43,7 +43,7 @@ struct RepositoryValues<'a> {
 }
 
 /// A repository name: what URLs and scopes (`write:NAME`) are made of.
-fn check_name(name: &str) -> Result<(), StoreError> {
+pub fn check_name(name: &str) -> Result<(), StoreError> {
     let valid = (1..=100).contains(&name.len())
         && name.starts_with(|c: char| c.is_ascii_alphanumeric())
         && name

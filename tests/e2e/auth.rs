@@ -125,3 +125,47 @@ async fn a_token_writes_only_where_its_scopes_allow() {
         .await;
     assert_eq!(data, json!({"job": null, "repository": null}));
 }
+
+#[tokio::test]
+async fn a_token_carrying_an_unknown_scope_is_refused_naming_it() {
+    let secret = "a-secret-shared-with-the-test";
+    let app = TestApp::spawn_with(|config| config.jwt_secret = Some(secret.to_owned())).await;
+    app.create_repository("try", &[]).await;
+    // Signed with the server's own secret, so only the scope can be wrong.
+    let sign = |scope: &str| {
+        let now = chrono::Utc::now().timestamp();
+        let claims = json!({"sub": "ci", "aud": "treeherd", "iat": now, "exp": now + 600,
+                            "scope": scope});
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+        )
+        .unwrap()
+    };
+    let create = "mutation { createRepository(input: {name: \"new\", vcs: GIT, url: \"https://github.com/x/new\"}) { name } }";
+    for scope in ["admni", "admin write:", "write:try/x"] {
+        let response = app.graphql_as(Some(&sign(scope)), create, json!({})).await;
+        assert_eq!(
+            error_code(&response),
+            "UNAUTHENTICATED",
+            "{scope}: {response}"
+        );
+        let message = response["errors"][0]["message"].as_str().unwrap();
+        let bad = scope.split(' ').next_back().unwrap();
+        assert!(
+            message.contains(&format!("unknown scope {bad:?}"))
+                && message.contains(treeherd_schema::KNOWN_SCOPE_FORMS),
+            "{message}"
+        );
+    }
+    // The same token with known scopes writes; reads need no scope at all.
+    let good = app
+        .graphql_as(Some(&sign("write:try admin")), create, json!({}))
+        .await;
+    assert_eq!(good["data"]["createRepository"]["name"], "new", "{good}");
+    let read = app
+        .graphql_as(Some(&sign("admni")), "{ repositories { name } }", json!({}))
+        .await;
+    assert!(read.get("errors").is_none(), "{read}");
+}
