@@ -180,7 +180,8 @@ impl Mutation {
     }
 
     /// Sets a machine's state by hand: OFFLINE or QUARANTINED with a reason and an optional
-    /// end, or IDLE to put it back. Needs the `admin` scope.
+    /// end, or IDLE to put it back. A machine no job has run on is NOT_FOUND. Needs the
+    /// `admin` scope.
     async fn set_machine_state(
         &self,
         ctx: &Context<'_>,

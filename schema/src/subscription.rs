@@ -1,4 +1,8 @@
 //! `Subscription`: changes pushed to clients over WebSocket (`graphql-transport-ws`).
+//!
+//! A subscription to a repository that does not exist is refused (`NOT_FOUND` in its first
+//! answer) rather than left open and silent forever. `machineChanged` takes any build system:
+//! one with no machine yet is a fair thing to wait on, so there is nothing to check it against.
 
 use async_graphql::{Context, Subscription as GqlSubscription};
 use futures_util::Stream;
@@ -15,24 +19,27 @@ pub struct Subscription;
 
 #[GqlSubscription]
 impl Subscription {
-    /// Jobs of `repository` as they are written.
+    /// Jobs of `repository` as they are written (an unknown repository is NOT_FOUND).
     async fn job_changed(
         &self,
         ctx: &Context<'_>,
         repository: String,
     ) -> Result<impl Stream<Item = Job>, ApiError> {
+        require_repository(ctx, &repository).await?;
         let receiver = ctx.data::<JobEvents>()?.subscribe();
         Ok(of_repository(receiver, "jobChanged", move |event| {
             (event.repository == repository).then(|| Job(event.job.clone()))
         }))
     }
 
-    /// Pushes new to `repository`'s pushlog, as they are stored.
+    /// Pushes new to `repository`'s pushlog, as they are stored (an unknown repository is
+    /// NOT_FOUND).
     async fn push_added(
         &self,
         ctx: &Context<'_>,
         repository: String,
     ) -> Result<impl Stream<Item = Push>, ApiError> {
+        require_repository(ctx, &repository).await?;
         let receiver = ctx.data::<PushEvents>()?.subscribe();
         Ok(of_repository(receiver, "pushAdded", move |event| {
             (event.repository == repository).then(|| Push(event.push.clone()))
@@ -81,6 +88,15 @@ impl Subscription {
             }
         });
         Ok(StreamExt::merge(Box::pin(by_hand), Box::pin(by_jobs)))
+    }
+}
+
+/// Refuses a subscription to a repository this server does not have.
+async fn require_repository(ctx: &Context<'_>, name: &str) -> Result<(), ApiError> {
+    let store = ctx.data::<treeherd_store::Store>()?;
+    match store.repository(name.to_owned()).await? {
+        Some(_) => Ok(()),
+        None => Err(ApiError::NotFound(format!("no repository named {name:?}"))),
     }
 }
 

@@ -36,7 +36,8 @@ pub struct Machine {
     /// What it is doing now (a state set by hand that ended reads as what its jobs say).
     pub state: MachineState,
     pub current_job_id: Option<i64>,
-    /// When a job last named it (unix microseconds).
+    /// When a job last ran on it (unix microseconds): now while one runs, else when the
+    /// last one finished.
     pub last_seen_at: i64,
     /// Why it was set to its state by hand, and until when.
     pub reason: Option<String>,
@@ -244,7 +245,7 @@ pub(crate) fn follow_jobs(
                         architecture: row.architecture.clone(),
                         state: before.unwrap_or(MachineState::Idle).as_str(),
                         current_job_id: row.current_job_id,
-                        last_seen_at: now,
+                        last_seen_at: row.last_seen_at,
                         reason: row.reason.clone(),
                         until: row.until,
                     },
@@ -256,7 +257,7 @@ pub(crate) fn follow_jobs(
                         architecture: None,
                         state: MachineState::Idle.as_str(),
                         current_job_id: None,
-                        last_seen_at: now,
+                        last_seen_at: i64::MIN,
                         reason: None,
                         until: None,
                     },
@@ -279,6 +280,13 @@ pub(crate) fn follow_jobs(
         v.os = text("os").or(v.os.take());
         v.architecture = text("architecture").or(v.architecture.take());
         follow.last_job = Some(job_id);
+        // Seen when its job ended (a report of an old job does not make it seen now), or now
+        // while the job runs; never later than now, never moving back.
+        let seen = match job.state {
+            JobState::Completed => job.finished_at.map_or(now, |t| t.min(now)),
+            _ => now,
+        };
+        v.last_seen_at = v.last_seen_at.max(seen);
         let stored_state: MachineState = v.state.parse().unwrap_or(MachineState::Idle);
         let held = matches!(
             stored_state,
@@ -359,8 +367,9 @@ pub(crate) fn follow_jobs(
 
 impl Store {
     /// Sets a machine's state by hand (OFFLINE or QUARANTINED with a reason and an optional
-    /// end, or IDLE to put it back), creating the machine if no job named it yet; recorded in
-    /// its history. Returns the machine as it is now.
+    /// end, or IDLE to put it back), recorded in its history. Returns the machine as it is
+    /// now. A machine no job has named is not found, and nothing is written: a typo must not
+    /// make a phantom machine.
     pub async fn set_machine_state(
         &self,
         build_system: String,
@@ -380,41 +389,33 @@ impl Store {
         }
         self.run(move |conn| {
             db::write(conn, |conn| {
-                let existing: Option<MachineRow> = machines::table
+                let existing: MachineRow = machines::table
                     .filter(machines::build_system.eq(&build_system))
                     .filter(machines::name.eq(&name))
                     .select(MachineRow::as_select())
                     .first(conn)
-                    .optional()?;
+                    .optional()?
+                    .ok_or_else(|| {
+                        StoreError::NotFound(format!(
+                            "no machine {name:?} of build system {build_system:?}: a machine is known once a job runs on it"
+                        ))
+                    })?;
                 let by_hand = matches!(state, MachineState::Offline | MachineState::Quarantined);
                 // Putting a machine back: it is what its jobs say.
-                let stored_state = match (state, existing.as_ref().and_then(|m| m.current_job_id)) {
+                let stored_state = match (state, existing.current_job_id) {
                     (MachineState::Idle, Some(_)) => MachineState::Busy,
                     (state, _) => state,
                 };
-                let values = MachineValues {
-                    build_system: build_system.clone(),
-                    name: name.clone(),
-                    platform: existing.as_ref().and_then(|m| m.platform.clone()),
-                    os: existing.as_ref().and_then(|m| m.os.clone()),
-                    architecture: existing.as_ref().and_then(|m| m.architecture.clone()),
-                    state: stored_state.as_str(),
-                    current_job_id: existing.as_ref().and_then(|m| m.current_job_id),
-                    last_seen_at: existing.as_ref().map_or(now, |m| m.last_seen_at),
-                    reason: reason.clone().filter(|_| by_hand),
-                    until: until.filter(|_| by_hand),
-                };
-                let row: MachineRow = per_backend!(conn, |c| diesel::insert_into(machines::table)
-                    .values(&values)
-                    .on_conflict((machines::build_system, machines::name))
-                    .do_update()
-                    .set((
-                        machines::state.eq(excluded(machines::state)),
-                        machines::reason.eq(excluded(machines::reason)),
-                        machines::until.eq(excluded(machines::until)),
-                    ))
-                    .returning(MachineRow::as_returning())
-                    .get_result(c)?);
+                let row: MachineRow = per_backend!(conn, |c| diesel::update(
+                    machines::table.find(existing.id)
+                )
+                .set((
+                    machines::state.eq(stored_state.as_str()),
+                    machines::reason.eq(reason.clone().filter(|_| by_hand)),
+                    machines::until.eq(until.filter(|_| by_hand)),
+                ))
+                .returning(MachineRow::as_returning())
+                .get_result(c)?);
                 per_backend!(conn, |c| diesel::insert_into(machine_events::table)
                     .values(EventValues {
                         machine_id: row.id,

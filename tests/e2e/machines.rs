@@ -134,6 +134,47 @@ async fn a_machine_follows_its_jobs_and_a_quarantine_holds_until_it_ends() {
 }
 
 #[tokio::test]
+async fn setting_the_state_of_a_machine_no_job_ran_on_is_not_found_and_writes_nothing() {
+    let app = TestApp::spawn().await;
+    app.create_repository("try", &[]).await;
+    submit(
+        &app,
+        vec![job("a", "t-linux-1", "linux64", "RUNNING", "UNKNOWN")],
+    )
+    .await;
+    let set = "mutation($b: String!, $n: String!) {
+        setMachineState(buildSystem: $b, name: $n, state: QUARANTINED, reason: \"typo\") { name } }";
+    // A typo of the name, and the right name under another build system.
+    for (system, name) in [("taskcluster", "t-linux-l"), ("buildbot", "t-linux-1")] {
+        let response = app.graphql(set, json!({"b": system, "n": name})).await;
+        assert_eq!(error_code(&response), "NOT_FOUND", "{response}");
+        let message = response["errors"][0]["message"].as_str().unwrap();
+        assert!(
+            message.contains(&format!("{name:?}")) && message.contains(&format!("{system:?}")),
+            "{message}"
+        );
+    }
+    let listed = app
+        .data(
+            "{ machines(first: 10) { nodes { buildSystem name state } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        listed["machines"]["nodes"],
+        json!([{"buildSystem": "taskcluster", "name": "t-linux-1", "state": "BUSY"}]),
+        "no phantom machine, and the known one untouched"
+    );
+    assert!(
+        machine(&app, "t-linux-1").await["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["state"] == "BUSY")
+    );
+}
+
+#[tokio::test]
 async fn a_flaky_machine_stands_out_from_its_platform() {
     let app = TestApp::spawn().await;
     app.create_repository("try", &[]).await;

@@ -1,4 +1,5 @@
-//! `jobChanged` and `pushAdded` over WebSocket with the `graphql-transport-ws` protocol.
+//! `jobChanged` and `pushAdded` over WebSocket with the `graphql-transport-ws` protocol, and
+//! their refusal of a repository that does not exist.
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -127,4 +128,34 @@ async fn subscribers_hear_of_new_pushes_once() {
         treeherd_tests::revision(n),
         "{message}"
     );
+}
+
+#[tokio::test]
+async fn a_subscription_to_a_repository_that_does_not_exist_is_refused() {
+    let app = app_with_push().await;
+    for query in [
+        "subscription { jobChanged(repository: \"tyr\") { guid } }",
+        "subscription { pushAdded(repository: \"tyr\") { pushId } }",
+    ] {
+        let mut socket = subscribe(&app, query).await;
+        let first = tokio::time::timeout(Duration::from_secs(10), next_json(&mut socket))
+            .await
+            .expect("an answer to the subscription");
+        // async-graphql answers an operation that fails at its start with one `next` holding
+        // the errors, then `complete` (it never sends the protocol's `error` message).
+        assert_eq!(first["id"], "1", "{first}");
+        assert_eq!(first["type"], "next", "{first}");
+        assert_eq!(first["payload"]["data"], Value::Null, "{first}");
+        let errors = &first["payload"]["errors"];
+        assert_eq!(errors[0]["extensions"]["code"], "NOT_FOUND", "{first}");
+        assert!(
+            errors[0]["message"].as_str().unwrap().contains("\"tyr\""),
+            "{first}"
+        );
+        // The operation is over: nothing more will come on it.
+        let done = tokio::time::timeout(Duration::from_secs(10), next_json(&mut socket))
+            .await
+            .expect("the subscription completes");
+        assert_eq!(done, json!({"id": "1", "type": "complete"}));
+    }
 }
