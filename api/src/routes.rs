@@ -106,7 +106,8 @@ pub(crate) fn error_response(error: ApiError) -> HttpResponse {
 }
 
 /// Treeherder pulse job messages as a JSON array, NDJSON or one object. Answers 200 with the
-/// stored guids and each rejected message (index, field, rule), or 422 when none was taken.
+/// stored guids, each rejected message (index, field, rule) and each message the job
+/// lifecycle ignored (index, guid, reason), or 422 when none was taken.
 async fn post_jobs(
     state: web::Data<State>,
     request: HttpRequest,
@@ -134,6 +135,7 @@ async fn post_jobs(
                 "jobs": outcome.jobs.iter().map(|j| &j.guid).collect::<Vec<_>>(),
                 "rejected": outcome.rejected,
                 "marked": outcome.marked,
+                "ignored": outcome.ignored,
             }))
         }
         Err(e) => error_response(e),

@@ -4,6 +4,8 @@
 //! Each message stands or falls on its own: an invalid one, one for a repository this server
 //! does not have, or one the caller may not write is rejected with its index, field and rule,
 //! and the rest are stored in one transaction (with the runs they supersede or retry marked).
+//! A valid message the job lifecycle refuses (a completed job sent again with another result)
+//! changes nothing and is reported as an [`IgnoredJob`], here and by `submitJobs`.
 
 use async_graphql::SimpleObject;
 use serde::Serialize;
@@ -11,7 +13,7 @@ use serde_json::Value;
 use std::collections::HashSet;
 use treeherd_ingest::{IngestedJob, PulseBatch, Rejection, parse_pulse_jobs};
 use treeherd_model::JobResult;
-use treeherd_store::{Job, JobMark, Store};
+use treeherd_store::{Job, JobMark, JobsWritten, Store};
 
 use crate::events::{JobEvent, JobEvents};
 use crate::{ApiError, Caller};
@@ -39,6 +41,33 @@ impl From<Rejection> for RejectedMessage {
     }
 }
 
+/// A job version that was valid but changed nothing: the job lifecycle refused it (state never
+/// moves back; a completed job changes only to be marked SUPERSEDED or RETRY). The job stays as
+/// it is, and is in the answer's `jobs` as such.
+#[derive(SimpleObject, Serialize, Clone, Debug)]
+pub struct IgnoredJob {
+    /// Its position in the batch (0-based): the message's, or the input's.
+    pub index: i32,
+    pub guid: String,
+    /// Why, naming the state and result that stand.
+    pub reason: String,
+}
+
+impl IgnoredJob {
+    /// The store's report, with its index mapped to the caller's batch by `index_of` (the
+    /// store's index is the position among the jobs it was given).
+    pub fn from_store(
+        ignored: treeherd_store::IgnoredJob,
+        index_of: impl Fn(usize) -> usize,
+    ) -> IgnoredJob {
+        IgnoredJob {
+            index: i32::try_from(index_of(ignored.index)).unwrap_or(i32::MAX),
+            guid: ignored.guid,
+            reason: ignored.reason,
+        }
+    }
+}
+
 /// What a batch of messages came to.
 pub struct IngestOutcome {
     /// The jobs as stored, in message order.
@@ -46,6 +75,8 @@ pub struct IngestOutcome {
     pub rejected: Vec<RejectedMessage>,
     /// Earlier runs marked SUPERSEDED or RETRY.
     pub marked: usize,
+    /// Valid messages the job lifecycle refused, in message order.
+    pub ignored: Vec<IgnoredJob>,
 }
 
 /// The earlier runs an ingested job ends: those coalesced into it, and the one it retries.
@@ -97,11 +128,14 @@ pub async fn ingest_parsed(
             jobs: Vec::new(),
             rejected,
             marked: 0,
+            ignored: Vec::new(),
         });
     }
     let repositories = store.repositories().await?;
     let known: HashSet<&str> = repositories.iter().map(|r| r.name.as_str()).collect();
     let mut jobs = Vec::with_capacity(parsed.len());
+    // The message index of each job taken.
+    let mut indexes = Vec::with_capacity(parsed.len());
     let mut marks = Vec::new();
     for ingested in parsed {
         let index = ingested.index;
@@ -127,14 +161,23 @@ pub async fn ingest_parsed(
             continue;
         }
         marks.extend(self::marks(&ingested));
+        indexes.push(index);
         jobs.push(ingested.job);
     }
     rejected.sort_by_key(|r| r.index);
-    let (stored, marked) = if jobs.is_empty() {
-        (Vec::new(), 0)
+    let JobsWritten {
+        jobs: stored,
+        marked,
+        ignored,
+    } = if jobs.is_empty() {
+        JobsWritten::default()
     } else {
         store.ingest_jobs(jobs, marks).await?
     };
+    let ignored = ignored
+        .into_iter()
+        .map(|i| IgnoredJob::from_store(i, |at| indexes.get(at).copied().unwrap_or(at)))
+        .collect();
     // The consumer's events reach nobody: build them only where someone subscribed.
     if events.is_watched() {
         for job in &stored {
@@ -150,5 +193,6 @@ pub async fn ingest_parsed(
         jobs: stored,
         rejected,
         marked,
+        ignored,
     })
 }

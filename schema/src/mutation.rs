@@ -6,6 +6,7 @@ use treeherd_model::PushRecord;
 use treeherd_store::{NewDependency, Store};
 
 use crate::events::{JobEvent, JobEvents, MachineEvent, MachineEvents, PushEvents};
+use crate::ingest::IgnoredJob;
 use crate::types::{
     ArtifactInput, AttachArtifactsPayload, DependencyInput, Job, JobInput, Machine, MachineState,
     Push, PushInput, Release, ReleaseInput, Repository, RepositoryInput, TestResult,
@@ -20,6 +21,9 @@ pub struct Mutation;
 struct SubmitJobsPayload {
     /// The jobs as stored, one per distinct guid, in the order first submitted.
     jobs: Vec<Job>,
+    /// The inputs the job lifecycle refused (a completed job sent again with another result,
+    /// a state moving back), each with its index and reason; those jobs stay as they were.
+    ignored: Vec<IgnoredJob>,
 }
 
 #[derive(SimpleObject)]
@@ -31,6 +35,9 @@ struct IngestPayload {
     rejected: Vec<crate::ingest::RejectedMessage>,
     /// Earlier runs marked SUPERSEDED (coalesced) or RETRY (retried).
     marked: i32,
+    /// Valid messages the job lifecycle refused (a completed job sent again with another
+    /// result, a state moving back), each with its index and reason.
+    ignored: Vec<IgnoredJob>,
 }
 
 #[derive(SimpleObject)]
@@ -107,7 +114,8 @@ impl Mutation {
             .iter()
             .map(|j| (j.guid.clone(), j.repository.clone()))
             .collect();
-        let stored = ctx.data::<Store>()?.submit_jobs(jobs).await?;
+        let written = ctx.data::<Store>()?.ingest_jobs(jobs, Vec::new()).await?;
+        let stored = written.jobs;
         let events = ctx.data::<JobEvents>()?;
         for job in &stored {
             if let Some(repository) = names.get(&job.guid) {
@@ -119,6 +127,11 @@ impl Mutation {
         }
         Ok(SubmitJobsPayload {
             jobs: stored.into_iter().map(Job).collect(),
+            ignored: written
+                .ignored
+                .into_iter()
+                .map(|i| IgnoredJob::from_store(i, |at| at))
+                .collect(),
         })
     }
 
@@ -264,6 +277,7 @@ impl Mutation {
             jobs: outcome.jobs.into_iter().map(Job).collect(),
             rejected: outcome.rejected,
             marked: i32::try_from(outcome.marked).unwrap_or(i32::MAX),
+            ignored: outcome.ignored,
         })
     }
 

@@ -5,6 +5,10 @@
 //!
 //! A job guid belongs to one repository forever: upserting it from another is a conflict
 //! (`CONFLICT`). So a write-scope check made before a write stays true during it.
+//!
+//! A job version the lifecycle refuses (a completed job sent again with another result, a
+//! state moving back) leaves the job as it is and comes back as an [`IgnoredJob`], so the
+//! sender learns that its write changed nothing, and why.
 
 use diesel::prelude::*;
 use diesel::upsert::excluded;
@@ -133,6 +137,48 @@ pub(crate) fn check(index: usize, job: &NewJob) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// A submitted job version the lifecycle refused: the job stays as stored (or as an earlier
+/// version of the same batch left it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IgnoredJob {
+    /// Its position in the submitted batch (0-based).
+    pub index: usize,
+    pub guid: String,
+    /// Why, naming the state and result that stand.
+    pub reason: String,
+}
+
+/// What a batch of jobs came to.
+#[derive(Debug, Clone, Default)]
+pub struct JobsWritten {
+    /// The jobs as stored, one per distinct guid, in the order first submitted.
+    pub jobs: Vec<Job>,
+    /// Earlier runs marked SUPERSEDED or RETRY.
+    pub marked: usize,
+    /// The versions the lifecycle refused, in batch order.
+    pub ignored: Vec<IgnoredJob>,
+}
+
+/// Why the lifecycle keeps a job at `current` (`whose`: where that status comes from) rather
+/// than take `incoming`.
+fn refusal(whose: &str, current: (JobState, JobResult), incoming: (JobState, JobResult)) -> String {
+    let (state, result) = current;
+    let (new_state, new_result) = incoming;
+    if state == JobState::Completed && new_state == JobState::Completed {
+        format!(
+            "{whose} COMPLETED with result {}; a completed job changes only to be marked SUPERSEDED or RETRY, so result {} is ignored",
+            result.as_str(),
+            new_result.as_str()
+        )
+    } else {
+        format!(
+            "{whose} {}; a job's state never moves back, so {} is ignored",
+            state.as_str(),
+            new_state.as_str()
+        )
+    }
+}
+
 impl Store {
     /// Upserts jobs by guid in one transaction. A guid seen twice in the batch keeps its last
     /// version. A guid that belongs to another repository is a conflict, an unknown
@@ -140,33 +186,39 @@ impl Store {
     pub async fn submit_jobs(&self, new: Vec<NewJob>) -> Result<Vec<Job>, StoreError> {
         self.ingest_jobs(new, Vec::new())
             .await
-            .map(|(jobs, _)| jobs)
+            .map(|written| written.jobs)
     }
 
     /// [`Store::submit_jobs`] and, in the same transaction, marks stored jobs as ended
     /// another way (SUPERSEDED, RETRY) where the lifecycle allows. Marks naming unknown jobs,
-    /// or jobs of another repository, are skipped. Returns the jobs and how many were marked.
+    /// or jobs of another repository, are skipped. Returns the jobs, how many were marked, and
+    /// the versions the lifecycle refused.
     pub async fn ingest_jobs(
         &self,
         new: Vec<NewJob>,
         marks: Vec<JobMark>,
-    ) -> Result<(Vec<Job>, usize), StoreError> {
+    ) -> Result<JobsWritten, StoreError> {
         for (index, job) in new.iter().enumerate() {
             check(index, job)?;
         }
         self.run(move |conn| {
-            let (jobs, marked, before, after) = db::write(conn, |conn| {
+            let (written, before, after) = db::write(conn, |conn| {
                 let before = highest_id(conn)?;
-                let jobs = upsert(conn, new)?;
+                let (jobs, ignored) = upsert_reporting(conn, new)?;
                 let marked = mark(conn, &marks)?;
-                Ok((jobs, marked, before, highest_id(conn)?))
+                let written = JobsWritten {
+                    jobs,
+                    marked,
+                    ignored,
+                };
+                Ok((written, before, highest_id(conn)?))
             })?;
             // A table that doubled needs fresh planner statistics (PostgreSQL): without them a
             // later batch's guid lookups scan the table once per thousand guids.
             if db::doubled(before, after) {
                 db::analyze(conn, &["jobs", "job_attributes"])?;
             }
-            Ok((jobs, marked))
+            Ok(written)
         })
         .await
     }
@@ -367,20 +419,43 @@ pub(crate) fn indexed_values<'k>(
 }
 
 pub(crate) fn upsert(conn: &mut DbConnection, new: Vec<NewJob>) -> Result<Vec<Job>, StoreError> {
+    upsert_reporting(conn, new).map(|(jobs, _)| jobs)
+}
+
+/// [`upsert`], also returning the versions the lifecycle refused.
+fn upsert_reporting(
+    conn: &mut DbConnection,
+    new: Vec<NewJob>,
+) -> Result<(Vec<Job>, Vec<IgnoredJob>), StoreError> {
     db::lock_graph_writers(conn)?;
     // Within the batch, a later version of a guid wins where the lifecycle allows it; keep
     // first-seen order for the answer.
     let mut position: HashMap<&str, usize> = HashMap::with_capacity(new.len());
     let mut batch: Vec<&NewJob> = Vec::with_capacity(new.len());
-    for job in &new {
+    // The batch index of each guid's winning version, and the versions that lost.
+    let mut chosen: HashMap<&str, usize> = HashMap::with_capacity(new.len());
+    let mut ignored = Vec::new();
+    for (index, job) in new.iter().enumerate() {
         match position.get(job.guid.as_str()) {
             Some(&at) => {
                 if lifecycle::accepts(status(batch[at]), status(job)) {
                     batch[at] = job;
+                    chosen.insert(&job.guid, index);
+                } else {
+                    ignored.push(IgnoredJob {
+                        index,
+                        guid: job.guid.clone(),
+                        reason: refusal(
+                            "an earlier version in this batch has it",
+                            status(batch[at]),
+                            status(job),
+                        ),
+                    });
                 }
             }
             None => {
                 position.insert(&job.guid, batch.len());
+                chosen.insert(&job.guid, index);
                 batch.push(job);
             }
         }
@@ -414,6 +489,16 @@ pub(crate) fn upsert(conn: &mut DbConnection, new: Vec<NewJob>) -> Result<Vec<Jo
             .get(&job.guid)
             .is_none_or(|now| lifecycle::accepts(*now, status(job)))
     });
+    for job in &unchanged {
+        if let Some(now) = stored.get(&job.guid) {
+            ignored.push(IgnoredJob {
+                index: chosen.get(job.guid.as_str()).copied().unwrap_or_default(),
+                guid: job.guid.clone(),
+                reason: refusal("it is stored", *now, status(job)),
+            });
+        }
+    }
+    ignored.sort_by_key(|i| i.index);
     let position: HashMap<&str, usize> = batch
         .iter()
         .enumerate()
@@ -539,10 +624,11 @@ pub(crate) fn upsert(conn: &mut DbConnection, new: Vec<NewJob>) -> Result<Vec<Jo
             written.extend(into_jobs(rows)?.into_iter().map(|j| (j.guid.clone(), j)));
         }
     }
-    Ok(order
+    let jobs = order
         .into_iter()
         .filter_map(|guid| written.remove(guid))
-        .collect())
+        .collect();
+    Ok((jobs, ignored))
 }
 
 fn mark(conn: &mut DbConnection, marks: &[JobMark]) -> Result<usize, StoreError> {

@@ -31,6 +31,7 @@ mod types;
 pub use builds::{Build, BuildFilter, BuildRelease};
 pub use db::{Backend, DatabaseUrl, StoreOptions};
 pub use error::StoreError;
+pub use jobs::{IgnoredJob, JobsWritten};
 pub use logs::{DueLog, LogError, LogSetback, LogStep, ParsedLog, PerfValue};
 pub use machines::{Machine, MachineEvent, MachineFilter, MachineFlakiness, UNKNOWN_BUILD_SYSTEM};
 pub use perf::{PerfPoint, PerfSeriesKey};

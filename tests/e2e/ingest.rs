@@ -347,6 +347,103 @@ async fn http_accepts_arrays_and_ndjson_and_answers_with_statuses() {
     assert_eq!(count["jobs"]["nodes"].as_array().unwrap().len(), 30);
 }
 
+/// A pulse message for `try` (no fixture needed): `task` run 0, in `state` with `result`.
+fn message(task: &str, state: &str, result: Option<&str>) -> Value {
+    let mut m = json!({
+        "taskId": format!("{task}/0"),
+        "origin": {"project": "try", "revision": treeherd_tests::revision(1)},
+        "buildSystem": "taskcluster",
+        "display": {"jobSymbol": "M1", "jobName": "test-linux64/opt-mochitest-1", "groupSymbol": "M", "groupName": "Mochitests"},
+        "state": state, "jobKind": "test",
+        "runMachine": {"platform": "linux64", "os": "linux", "architecture": "x86_64", "name": "t-linux-1"},
+        "version": 1,
+        "timeScheduled": "2026-11-25T10:00:00Z",
+    });
+    if let Some(result) = result {
+        m["result"] = json!(result);
+        m["timeStarted"] = json!("2026-11-25T10:01:00Z");
+        m["timeCompleted"] = json!("2026-11-25T10:20:00Z");
+    }
+    m
+}
+
+#[tokio::test]
+async fn a_message_the_lifecycle_refuses_is_reported_over_graphql_and_http() {
+    let app = app().await;
+    let ingest = "mutation($m: [JSON!]!) { ingestPulseJobs(messages: $m) {
+        jobs { guid state result } rejected { index } ignored { index guid reason } } }";
+    let task = "5a1d3c2e-0001-4000-8000-000000000001";
+    let guid = format!("{task}/0");
+    let done = app
+        .data(
+            ingest,
+            json!({"m": [message(task, "completed", Some("success"))]}),
+        )
+        .await;
+    assert_eq!(done["ingestPulseJobs"]["rejected"], json!([]), "{done}");
+    assert_eq!(done["ingestPulseJobs"]["ignored"], json!([]));
+    assert_eq!(done["ingestPulseJobs"]["jobs"][0]["result"], "SUCCESS");
+
+    // Re-sent with another result, behind an invalid message: index 1 is the message's.
+    let answer = app
+        .data(
+            ingest,
+            json!({"m": ["not an object", message(task, "completed", Some("fail"))]}),
+        )
+        .await;
+    let outcome = &answer["ingestPulseJobs"];
+    assert_eq!(outcome["rejected"], json!([{"index": 0}]));
+    assert_eq!(
+        outcome["jobs"],
+        json!([{"guid": guid, "state": "COMPLETED", "result": "SUCCESS"}])
+    );
+    assert_eq!(outcome["ignored"][0]["index"], 1);
+    assert_eq!(outcome["ignored"][0]["guid"], guid.as_str());
+    let reason = outcome["ignored"][0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("COMPLETED with result SUCCESS") && reason.contains("TESTFAILED"),
+        "{reason}"
+    );
+
+    // The same over HTTP: a late "running" message is ignored, and said so.
+    let response = app
+        .client
+        .post(format!("{}/api/jobs", app.address))
+        .bearer_auth(app.token(&["write:try"]))
+        .body(message(task, "running", None).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["accepted"], 1);
+    assert_eq!(body["ignored"][0]["index"], 0);
+    assert_eq!(body["ignored"][0]["guid"], guid.as_str());
+    let reason = body["ignored"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("never moves back"), "{reason}");
+    let fresh = app
+        .client
+        .post(format!("{}/api/jobs", app.address))
+        .bearer_auth(app.token(&["write:try"]))
+        .body(message("5a1d3c2e-0002-4000-8000-000000000002", "pending", None).to_string())
+        .send()
+        .await
+        .unwrap();
+    let body: Value = fresh.json().await.unwrap();
+    assert_eq!(body["ignored"], json!([]), "{body}");
+
+    let stored = app
+        .data(
+            "query($g: String!) { job(guid: $g) { state result } }",
+            json!({"g": guid}),
+        )
+        .await;
+    assert_eq!(
+        stored["job"],
+        json!({"state": "COMPLETED", "result": "SUCCESS"})
+    );
+}
+
 #[tokio::test]
 async fn a_write_scope_for_another_repository_is_refused_per_message() {
     let Some(messages) = samples() else { return };

@@ -452,3 +452,88 @@ async fn state_never_moves_backwards_and_completed_jobs_only_get_marked() {
         json!({"state": "COMPLETED", "result": "SUPERSEDED"})
     );
 }
+
+#[tokio::test]
+async fn an_update_the_lifecycle_refuses_is_reported_as_ignored_with_its_reason() {
+    let app = app_with_push().await;
+    let submit = "mutation($jobs: [JobInput!]!) { submitJobs(input: $jobs) {
+        jobs { guid state result } ignored { index guid reason } } }";
+    let version = |guid: &str, state: &str, result: &str| {
+        let mut j = job(guid, "TEST", state);
+        j["result"] = json!(result);
+        j
+    };
+    let first = app
+        .data(
+            submit,
+            json!({"jobs": [version("done", "COMPLETED", "SUCCESS"), version("run", "RUNNING", "UNKNOWN")]}),
+        )
+        .await;
+    assert_eq!(first["submitJobs"]["ignored"], json!([]));
+
+    // Sent again the same: idempotent, nothing to report.
+    let again = app
+        .data(
+            submit,
+            json!({"jobs": [version("done", "COMPLETED", "SUCCESS")]}),
+        )
+        .await;
+    assert_eq!(again["submitJobs"]["ignored"], json!([]));
+
+    // Another result for a completed job, a state moving back, and within one batch a later
+    // version moving back: each named with its index, the others written.
+    let answer = app
+        .data(
+            submit,
+            json!({"jobs": [
+                version("new", "PENDING", "UNKNOWN"),
+                version("done", "COMPLETED", "BUSTED"),
+                version("run", "PENDING", "UNKNOWN"),
+                version("new", "RUNNING", "UNKNOWN"),
+                version("new", "PENDING", "UNKNOWN"),
+            ]}),
+        )
+        .await;
+    let outcome = &answer["submitJobs"];
+    assert_eq!(
+        outcome["jobs"],
+        json!([
+            {"guid": "new", "state": "RUNNING", "result": "UNKNOWN"},
+            {"guid": "done", "state": "COMPLETED", "result": "SUCCESS"},
+            {"guid": "run", "state": "RUNNING", "result": "UNKNOWN"},
+        ])
+    );
+    let ignored: Vec<(i64, &str)> = outcome["ignored"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["index"].as_i64().unwrap(), i["guid"].as_str().unwrap()))
+        .collect();
+    assert_eq!(ignored, [(1, "done"), (2, "run"), (4, "new")]);
+    let reason = |i: usize| outcome["ignored"][i]["reason"].as_str().unwrap();
+    assert!(
+        reason(0).contains("COMPLETED with result SUCCESS") && reason(0).contains("BUSTED"),
+        "{}",
+        reason(0)
+    );
+    assert!(
+        reason(1).contains("RUNNING") && reason(1).contains("never moves back"),
+        "{}",
+        reason(1)
+    );
+    assert!(
+        reason(2).contains("earlier version in this batch"),
+        "{}",
+        reason(2)
+    );
+
+    // Marking a completed job is a change, not an ignored update.
+    let marked = app
+        .data(
+            submit,
+            json!({"jobs": [version("done", "COMPLETED", "SUPERSEDED")]}),
+        )
+        .await;
+    assert_eq!(marked["submitJobs"]["ignored"], json!([]));
+    assert_eq!(marked["submitJobs"]["jobs"][0]["result"], "SUPERSEDED");
+}
