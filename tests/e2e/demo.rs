@@ -292,6 +292,89 @@ async fn demo_data_fills_a_fresh_database_with_a_live_looking_picture() {
         .unwrap();
     assert!(flaky["failed"].as_i64().unwrap() > most, "{flakiness:#?}");
 
+    // A machine was last seen when its last job ended (or, while one runs, at the fill): the
+    // fill spreads them over the hours its pushes ran instead of stamping its own moment.
+    let seen = app
+        .data(
+            "{ machines(buildSystem: \"taskcluster\", first: 200) { pageInfo { hasNextPage } nodes {
+                name lastSeenAt currentJob { guid }
+                jobs(first: 300) { pageInfo { hasNextPage } nodes { finishedAt } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(seen["machines"]["pageInfo"]["hasNextPage"], false);
+    let at = |v: &Value| -> chrono::DateTime<chrono::Utc> {
+        v.as_str()
+            .unwrap_or_else(|| panic!("not a time: {v}"))
+            .parse()
+            .unwrap()
+    };
+    let machines = seen["machines"]["nodes"].as_array().unwrap();
+    let mut idle_seen = Vec::new();
+    for machine in machines {
+        let jobs = &machine["jobs"];
+        assert_eq!(jobs["pageInfo"]["hasNextPage"], false, "{machine:#}");
+        let last_end = jobs["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|j| j["finishedAt"].is_string())
+            .map(|j| at(&j["finishedAt"]))
+            .max();
+        let last_seen = at(&machine["lastSeenAt"]);
+        if machine["currentJob"].is_null() {
+            assert_eq!(Some(last_seen), last_end, "{}", machine["name"]);
+            idle_seen.push(last_seen);
+        } else {
+            assert!(last_end.is_none_or(|end| end <= last_seen), "{machine:#}");
+        }
+    }
+    let idle = idle_seen.len();
+    idle_seen.sort();
+    idle_seen.dedup();
+    assert!(idle >= 5, "{idle} idle machines of {}", machines.len());
+    assert_eq!(
+        idle_seen.len(),
+        idle,
+        "idle machines share a last-seen time"
+    );
+    let spread = idle_seen.last().copied().unwrap() - idle_seen.first().copied().unwrap();
+    assert!(
+        spread > chrono::Duration::minutes(15),
+        "last seen within {spread} of each other"
+    );
+
+    // The quarantined machine runs nothing: its last job ended before the quarantine began.
+    let flaky = app
+        .data(
+            "query($n: String!) { machine(buildSystem: \"taskcluster\", name: $n) {
+                state lastSeenAt currentJob { guid } history { state at }
+                jobs(first: 300) { nodes { state } } } }",
+            json!({"n": FLAKY_MACHINE}),
+        )
+        .await;
+    let flaky = &flaky["machine"];
+    assert_eq!(flaky["state"], "QUARANTINED");
+    assert!(flaky["currentJob"].is_null(), "{flaky:#}");
+    assert!(
+        flaky["jobs"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|j| j["state"] == "COMPLETED"),
+        "{flaky:#}"
+    );
+    let quarantined = flaky["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rfind(|e| e["state"] == "QUARANTINED")
+        .unwrap_or_else(|| panic!("{flaky:#}"));
+    assert!(
+        at(&flaky["lastSeenAt"]) <= at(&quarantined["at"]),
+        "{flaky:#}"
+    );
+
     // Failed jobs of recent pushes have parsed logs (errors, steps) and test results; none
     // is left for the parse worker to fetch.
     let failed = app

@@ -273,7 +273,7 @@ impl<'a> Repo<'a> {
             _ => {}
         }
         let ran = matches!(status.state, JobState::Running | JobState::Completed);
-        let machine = ran.then(|| self.machine(role, status.result));
+        let machine = ran.then(|| self.machine(role, status.state, status.result));
         let guid = task_id(&mut self.rng);
         let failed = status.state == JobState::Completed
             && matches!(
@@ -315,8 +315,9 @@ impl<'a> Repo<'a> {
     }
 
     /// The machine a job ran on: builders for builds, the platform's testers for tests. The
-    /// flaky machine takes half of linux64's test failures besides its share of the rest.
-    pub(super) fn machine(&mut self, role: Role, result: JobResult) -> String {
+    /// flaky machine takes half of linux64's test failures besides its share of the rest, and
+    /// runs nothing now: it is quarantined when the fill ends, after its last job finished.
+    pub(super) fn machine(&mut self, role: Role, state: JobState, result: JobResult) -> String {
         let (prefix, pool) = match role {
             Role::Test { platform, .. } => PLATFORMS[platform % PLATFORMS.len()].testers,
             Role::Scheduled { .. } => PLATFORMS[0].testers,
@@ -326,7 +327,12 @@ impl<'a> Repo<'a> {
         if linux_test && result == JobResult::TestFailed && self.rng.random_bool(0.5) {
             return FLAKY_MACHINE.to_owned();
         }
-        format!("{prefix}-{:03}", self.rng.random_range(1..=pool))
+        loop {
+            let name = format!("{prefix}-{:03}", self.rng.random_range(1..=pool));
+            if name != FLAKY_MACHINE || state == JobState::Completed || pool < 2 {
+                return name;
+            }
+        }
     }
 }
 

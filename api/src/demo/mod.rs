@@ -8,7 +8,8 @@
 //! tests and l10n repacks, nightly releases fanning in over builds and repacks with their
 //! gates, scheduled jobs (valgrind and friends) with declared intervals. This module only
 //! dresses the generated graph: names, symbols, platforms, machines (one of them flaky and
-//! quarantined), commits, parsed logs with error lines and steps, and test results.
+//! quarantined, running nothing; each last seen when its last job ended), commits, parsed logs
+//! with error lines and steps, and test results.
 //!
 //! Everything goes through the store's public write functions, the ones the mutations use,
 //! in a few large transactions (a repository's pushes in one, its jobs in one, its edges in
@@ -141,7 +142,8 @@ pub async fn fill(store: &Store, options: &DemoOptions, now: i64) -> Result<Fill
             .await?;
         filled.repositories.push(spec.name.to_owned());
     }
-    // Its linux64 jobs are in every repository; the quarantine is part of the fill.
+    // Its linux64 jobs are in every repository; the quarantine is part of the fill, set once
+    // its last job has finished (it is given no running job: a quarantined machine runs none).
     if !filled.repositories.is_empty() {
         store
             .set_machine_state(
