@@ -23,10 +23,21 @@ const TITLES = {
   pushes: 'Pushes', job: 'Job', graph: 'Dependencies', machines: 'Machines',
   scheduled: 'Scheduled jobs', releases: 'Releases',
 };
-/** Views that show one repository. */
+/** Views that show one repository, named in their address. */
 const PER_REPOSITORY = new Set(['pushes', 'scheduled']);
 const LIVE_TEXT = {
-  live: '● live', connecting: '○ connecting…', reconnecting: '○ reconnecting…', off: '○ not live',
+  live: '● live', connecting: '○ connecting…', reconnecting: '○ reconnecting…', off: '',
+};
+const LIVE_TITLE = {
+  live: 'this page follows changes as they happen',
+  connecting: 'connecting to follow changes',
+  reconnecting: 'the connection dropped: reconnecting, then re-reading what the page shows',
+  off: '',
+/**
+ * The badge says how the page follows changes. A view that shows data that changes subscribes
+ * to it; with no subscription ('off': an empty page, or one still loading) the badge is hidden
+ * rather than claiming a broken connection.
+ */
 };
 
 const main = document.getElementById('main');
@@ -40,6 +51,12 @@ let viewName = '';
 let viewRepo = '';
 
 function remembered() {
+/** The repository the header shows: the route's, or the one the view said it is about. */
+let shownRepo = '';
+/** Counts views mounted, so a view that was replaced cannot change the header. */
+let mounts = 0;
+/** Whether the view (one about a job) said which repository it is about. */
+let reported = false;
   try {
     return localStorage.getItem('treeherd.repo') || '';
   } catch {
@@ -70,35 +87,66 @@ function fillRepositories(current) {
 
 function route() {
   const r = currentRoute();
+/**
+ * Shows `repo` as the page's repository: the menu, the views' links and the title. A view
+ * about one job (the job page, the dependency view) calls it through its context once it
+ * knows the job's repository; until then the title names none.
+ */
+function showRepository(repo) {
+  shownRepo = repo;
+  fillRepositories(repo);
+  for (const link of document.querySelectorAll('nav a[data-view]')) {
+    const name = link.dataset.view;
+    link.href = href(name, PER_REPOSITORY.has(name) ? { repo } : {});
+    if (name === viewName) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+  const about = repo && (PER_REPOSITORY.has(viewName) || reported);
+  document.title = `${TITLES[viewName]}${about ? ` · ${repo}` : ''} · treeherd`;
+}
+
   const repo = repositoryOf(r.params);
   if (PER_REPOSITORY.has(r.view) && repo && !r.params.get('repo')) {
     navigate(r.view, withParams(r.params, { repo }), { replace: true });
     return;
   }
   if (repo) remember(repo);
-  fillRepositories(repo);
-  for (const link of document.querySelectorAll('nav a[data-view]')) {
-    const name = link.dataset.view;
-    link.href = href(name, PER_REPOSITORY.has(name) ? { repo } : {});
-    if (name === r.view) link.setAttribute('aria-current', 'page');
-    else link.removeAttribute('aria-current');
+  const sameRepo = !PER_REPOSITORY.has(r.view) || viewRepo === repo;
+  if (view && viewName === r.view && sameRepo && view.update(r)) {
+    showRepository(PER_REPOSITORY.has(r.view) ? repo : shownRepo);
+    return;
   }
-  document.title = `${TITLES[r.view]}${repo && PER_REPOSITORY.has(r.view) ? ` · ${repo}` : ''} · treeherd`;
-  if (view && viewName === r.view && viewRepo === repo && view.update(r)) return;
   if (view) view.unmount();
   main.innerHTML = '';
   main.scrollTop = 0;
   viewName = r.view;
   viewRepo = repo;
-  view = new VIEW_CLASSES[r.view](main, r, { repo, detailPanel });
+  reported = false;
+  showRepository(repo);
+  mounts += 1;
+  const mount = mounts;
+  const ctx = {
+    repo,
+    detailPanel,
+    /** The view is about `name` (its job's repository): the header says so. */
+    showRepository: (name) => {
+      if (mount !== mounts || !name) return;
+      reported = true;
+      remember(name);
+      showRepository(name);
+    },
+  };
+  view = new VIEW_CLASSES[r.view](main, r, ctx);
 }
 
 async function start() {
   live.onStatus((status) => {
-    liveEl.textContent = LIVE_TEXT[status] || status;
+    liveEl.textContent = LIVE_TEXT[status] ?? status;
+    liveEl.title = LIVE_TITLE[status] ?? '';
     liveEl.dataset.status = status;
   });
   repoSelect.addEventListener('change', () => {
+    liveEl.hidden = status === 'off';
     const target = PER_REPOSITORY.has(viewName) ? viewName : 'pushes';
     navigate(target, { repo: repoSelect.value });
   });
@@ -109,7 +157,7 @@ async function start() {
     route();
     try {
       repositories = await listing;
-      fillRepositories(viewRepo);
+      fillRepositories(shownRepo);
     } catch (error) {
       console.warn('cannot list the repositories', error);
     }

@@ -135,12 +135,22 @@ export class Live {
         const subscription = this.subscriptions.get(message.id);
         if (subscription && message.payload && message.payload.data) {
           subscription.onNext(message.payload.data);
+        } else if (message.payload && message.payload.errors) {
+          console.warn('subscription refused', message.id, message.payload.errors);
         }
         break;
       }
+      case 'complete': {
+        // The server ended it (a `next` carrying the refusal comes first): as for an error.
+        if (this.subscriptions.delete(message.id) && this.subscriptions.size === 0) this.close();
+        break;
+      }
       case 'error':
+        // Refused (a repository that does not exist, say): nothing more comes for it, and
+        // with nothing left to follow the badge must not say live.
         console.warn('subscription error', message.id, message.payload);
         this.subscriptions.delete(message.id);
+        if (this.subscriptions.size === 0) this.close();
         break;
       default:
         break;

@@ -2,7 +2,7 @@
 // error lines and steps, test results, artifacts, dependencies and dependents. Shown in the
 // side panel of the push list, or alone as the `#/job?guid=` page.
 
-import { gql } from './graphql.js';
+import { gql, live } from './graphql.js';
 import { href, navigate } from './router.js';
 import {
   esc, safeUrl, badge, statusOf, STATUS_MARK, timeAgo, duration, between, shortRev, debounce,
@@ -139,8 +139,9 @@ ${attributesHtml(job.attributes)}`;
 
 /** A job's detail shown in a container element, kept current on request. */
 export class JobDetail {
-  constructor(panel, { onNavigate, onClose, closable = true } = {}) {
+  constructor(panel, { onNavigate, onClose, onLoaded, closable = true } = {}) {
     this.panel = panel;
+    this.onLoaded = onLoaded;
     this.onNavigate = onNavigate;
     this.onClose = onClose;
     this.closable = closable;
@@ -183,6 +184,7 @@ export class JobDetail {
         ? detailHtml(data.job, { closable: this.closable })
         : `<p class="empty">No job ${esc(guid)}.</p>${this.closable ? '<button type="button" class="close" aria-label="close">×</button>' : ''}`;
       this.panel.scrollTop = keepScroll ? scroll : 0;
+      if (data.job && this.onLoaded) this.onLoaded(data.job);
     } catch (error) {
       if (error.name === 'AbortError') return;
       this.failed = true;
@@ -214,11 +216,18 @@ export class JobDetail {
   }
 }
 
-/** `#/job?guid=`: one job's detail as a page. */
+/** `#/job?guid=`: one job's detail as a page, following its repository's job changes. */
+const JOB_CHANGED = `subscription JobPage($repo: String!) { jobChanged(repository: $repo) { guid } }`;
+
 export class JobView {
-  constructor(root, route) {
+  constructor(root, route, ctx = {}) {
     root.innerHTML = '<article class="job-page"></article>';
-    this.detail = new JobDetail(root.firstElementChild, { closable: false });
+    this.ctx = ctx;
+    this.detail = new JobDetail(root.firstElementChild, {
+      closable: false,
+      onLoaded: (job) => this.follow(job),
+    });
+    this.stops = [];
     this.update(route);
   }
 
@@ -228,7 +237,29 @@ export class JobView {
     return true;
   }
 
+  /** Shows the job's repository in the header and refreshes when the job or a neighbour changes. */
+  follow(job) {
+    const repo = job.repository.name;
+    if (this.ctx.showRepository) this.ctx.showRepository(repo);
+    this.shown = new Set([job.guid, ...job.dependencies.map((d) => d.job.guid), ...job.dependents.map((d) => d.job.guid)]);
+    if (repo === this.repo) return;
+    this.stop();
+    this.repo = repo;
+    this.stops = [
+      live.subscribe(JOB_CHANGED, { repo }, (data) => {
+        if (data.jobChanged && this.shown.has(data.jobChanged.guid)) this.detail.refreshSoon();
+      }),
+      live.onResync(() => this.detail.refreshSoon()),
+    ];
+  }
+
+  stop() {
+    for (const stop of this.stops) stop();
+    this.stops = [];
+  }
+
   unmount() {
+    this.stop();
     this.detail.destroy();
   }
 }

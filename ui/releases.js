@@ -1,8 +1,12 @@
-// Releases, newest first: status, gates, blockers and the locale matrix of repacks.
+// Releases, newest first: status, gates, blockers and the locale matrix of repacks. Kept
+// live: a change to a job of a shown release (its release job, a gate, a blocker, a repack)
+// re-reads the releases shown, in their repositories' `jobChanged`.
 
-import { gql } from './graphql.js';
+import { gql, live } from './graphql.js';
 import { href, navigate, withParams } from './router.js';
-import { esc, badge, statusOf, STATUS_MARK, STATUSES, timeAgo, shortRev, errorBox } from './util.js';
+import {
+  esc, badge, statusOf, STATUS_MARK, STATUSES, timeAgo, shortRev, errorBox, debounce,
+} from './util.js';
 
 const PAGE = 10;
 const GATES = 200;
@@ -23,6 +27,10 @@ const RELEASES_QUERY = `query Releases($product: String, $channel: String, $vers
     }
   }
 }`;
+
+const JOB_CHANGED = `subscription ReleaseJobs($repo: String!) { jobChanged(repository: $repo) { guid kind } }`;
+/** Job kinds that may join a shown release (a new repack fills a matrix cell). */
+const JOINING = new Set(['RELEASE', 'L10N_REPACK']);
 
 function jobLink(job) {
   const word = statusOf(job);
@@ -66,6 +74,9 @@ ${matrixHtml(r.localeMatrix)}
 export class ReleasesView {
   constructor(root, route) {
     this.root = root;
+    this.stops = [];
+    this.repos = '';
+    this.refreshSoon = debounce(() => this.refresh(), 400);
     this.update(route);
   }
 
@@ -73,6 +84,7 @@ export class ReleasesView {
     this.params = route.params;
     this.generation = (this.generation || 0) + 1;
     this.after = null;
+    this.shown = [];
     const p = this.params;
     this.root.innerHTML = `<h1>Releases</h1>
 <form class="filters" aria-label="filter releases">
@@ -92,28 +104,81 @@ export class ReleasesView {
 
   unmount() {
     this.generation += 1;
+    this.refreshSoon.cancel();
+    this.stop();
+  }
+
+  stop() {
+    for (const stop of this.stops) stop();
+    this.stops = [];
+    this.repos = '';
+  }
+
+  variables(first, after) {
+    const p = this.params;
+    return {
+      product: p.get('product') || null,
+      channel: p.get('channel') || null,
+      version: p.get('version') || null,
+      first,
+      after,
+      gates: GATES,
+    };
   }
 
   async load() {
     const generation = this.generation;
-    const p = this.params;
     try {
-      const data = await gql(RELEASES_QUERY, {
-        product: p.get('product') || null,
-        channel: p.get('channel') || null,
-        version: p.get('version') || null,
-        first: PAGE,
-        after: this.after,
-        gates: GATES,
-      });
+      const data = await gql(RELEASES_QUERY, this.variables(PAGE, this.after));
       if (generation !== this.generation) return;
       const { nodes, pageInfo } = data.releases;
       if (!nodes.length && !this.after) this.list.innerHTML = '<p class="empty">No releases.</p>';
       this.list.insertAdjacentHTML('beforeend', nodes.map(releaseHtml).join(''));
+      this.shown.push(...nodes);
       this.after = pageInfo.endCursor;
       this.more.hidden = !pageInfo.hasNextPage;
+      this.follow();
     } catch (error) {
       if (generation === this.generation) this.list.insertAdjacentHTML('beforeend', errorBox(error));
     }
+  }
+
+  /** Reads the releases shown again, as many as are shown, and redraws them. */
+  async refresh() {
+    const generation = this.generation;
+    try {
+      const data = await gql(RELEASES_QUERY, this.variables(Math.max(PAGE, this.shown.length), null));
+      if (generation !== this.generation) return;
+      const { nodes, pageInfo } = data.releases;
+      this.list.innerHTML = nodes.length ? nodes.map(releaseHtml).join('') : '<p class="empty">No releases.</p>';
+      this.shown = nodes;
+      this.after = pageInfo.endCursor;
+      this.more.hidden = !pageInfo.hasNextPage;
+      this.follow();
+    } catch (error) {
+      console.warn('releases refresh', error);
+    }
+  }
+
+  /** Follows the repositories of the releases shown. */
+  follow() {
+    const guids = new Set();
+    const repos = new Set();
+    for (const r of this.shown) {
+      if (r.repository) repos.add(r.repository.name);
+      if (r.job) guids.add(r.job.guid);
+      for (const j of [...r.gates.nodes, ...r.blockers.nodes]) guids.add(j.guid);
+      for (const c of r.localeMatrix.cells) if (c.job) guids.add(c.job.guid);
+    }
+    this.guids = guids;
+    const key = [...repos].sort().join('\u0000');
+    if (key === this.repos) return;
+    this.stop();
+    this.repos = key;
+    this.stops = [...repos].map((repo) => live.subscribe(JOB_CHANGED, { repo }, (data) => {
+      const job = data.jobChanged;
+      if (job && (this.guids.has(job.guid) || JOINING.has(job.kind))) this.refreshSoon();
+    }));
+    if (this.stops.length) this.stops.push(live.onResync(() => this.refreshSoon()));
   }
 }

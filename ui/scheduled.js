@@ -1,8 +1,9 @@
 // Scheduled jobs of a repository: last run, last success and failure, overdue ones flagged.
+// Kept live: a scheduled job of the repository that changes re-reads the table.
 
-import { gql } from './graphql.js';
+import { gql, live } from './graphql.js';
 import { href } from './router.js';
-import { esc, badge, statusOf, timeAgo, duration, errorBox } from './util.js';
+import { esc, badge, statusOf, timeAgo, duration, errorBox, debounce } from './util.js';
 
 const SCHEDULED_QUERY = `query Scheduled($repo: String!) {
   scheduledJobs(repository: $repo) {
@@ -13,6 +14,8 @@ const SCHEDULED_QUERY = `query Scheduled($repo: String!) {
   }
 }`;
 
+const JOB_CHANGED = `subscription ScheduledJobs($repo: String!) { jobChanged(repository: $repo) { kind } }`;
+
 function runLink(job, text) {
   return job ? `<a href="${esc(href('job', { guid: job.guid }))}">${text}</a>` : '<span class="none">never</span>';
 }
@@ -22,6 +25,16 @@ export class ScheduledView {
     this.root = root;
     this.repo = ctx.repo;
     this.generation = 0;
+    this.stops = [];
+    this.refreshSoon = debounce(() => this.load({ quiet: true }), 400);
+    if (this.repo) {
+      this.stops = [
+        live.subscribe(JOB_CHANGED, { repo: this.repo }, (data) => {
+          if (data.jobChanged && data.jobChanged.kind === 'SCHEDULED') this.refreshSoon();
+        }),
+        live.onResync(() => this.refreshSoon()),
+      ];
+    }
     this.load();
   }
 
@@ -31,11 +44,15 @@ export class ScheduledView {
 
   unmount() {
     this.generation += 1;
+    this.refreshSoon.cancel();
+    for (const stop of this.stops) stop();
+    this.stops = [];
   }
 
-  async load() {
+  /** Reads the table (`quiet`: a live refresh, drawn over the table it replaces). */
+  async load({ quiet = false } = {}) {
     const generation = ++this.generation;
-    this.root.innerHTML = `<h1>Scheduled jobs of ${esc(this.repo)}</h1><p class="loading">Loading…</p>`;
+    if (!quiet) this.root.innerHTML = `<h1>Scheduled jobs of ${esc(this.repo)}</h1><p class="loading">Loading…</p>`;
     if (!this.repo) {
       this.root.innerHTML = '<h1>Scheduled jobs</h1><p class="empty">No repository yet.</p>';
       return;
