@@ -547,6 +547,212 @@ test('the demo: machines, scheduled jobs and nightlies', { timeout: 60e3 }, asyn
   await page.context().close();
 });
 
+// ---- The rough edges a new user met (issue 15): each page tells the truth ----
+
+/** Waits until the header's live badge says `status` (and is shown). */
+async function badgeSays(page, status) {
+  await page.waitForFunction((s) => {
+    const badge = document.querySelector('#live');
+    return badge && !badge.hidden && badge.dataset.status === s;
+  }, status);
+}
+
+test('the live badge: every page that shows changing data follows it, and a page that follows nothing claims nothing', { timeout: 90e3 }, async () => {
+  const page = await newPage();
+  const rev = revision('push-3');
+  const job = (guid, extra) => ({ guid, repository: REPO, revision: rev, kind: 'TEST', name: `test-linux64/opt-${guid}`,
+    symbol: 'Lb', platform: 'linux64', buildSystem: 'taskcluster', ...extra });
+  // The job page: live, and a change to the job shows without a reload.
+  const watched = `${REPO}-badge-job`;
+  await api(SUBMIT_JOBS, { jobs: [job(watched, { state: 'RUNNING', startedAt: new Date().toISOString() })] });
+  await page.goto(`${BASE}/#/job?guid=${watched}`);
+  await page.locator('.job-page .detail-status').waitFor();
+  await badgeSays(page, 'live');
+  await page.evaluate(() => { window.notReloaded = true; });
+  await page.waitForTimeout(300);
+  await api(SUBMIT_JOBS, { jobs: [job(watched, { state: 'COMPLETED', result: 'BUSTED', finishedAt: new Date().toISOString() })] });
+  await page.waitForFunction(() => /busted/.test(document.querySelector('.job-page .detail-status')?.textContent || ''));
+  assert.equal(await page.evaluate(() => window.notReloaded), true, 'the page was not reloaded');
+  await shot(page, '30-job-page-live');
+  // The dependency view: live, and a drawn job that changes is redrawn.
+  const drawn = `${REPO}-badge-graph`;
+  await api(SUBMIT_JOBS, { jobs: [job(drawn, { state: 'RUNNING', startedAt: new Date().toISOString() })] });
+  await api('mutation($e: [DependencyInput!]!) { addDependencies(input: $e) { added } }',
+    { e: [{ dependent: drawn, dependency: BUILD, kind: 'TEST' }] });
+  await page.goto(`${BASE}/#/graph?job=${BUILD}&dir=downstream&depth=1`);
+  await page.locator(`svg.depgraph .node[data-guid="${drawn}"]`).waitFor();
+  assert.match(await page.locator(`svg.depgraph .node[data-guid="${drawn}"]`).getAttribute('class'), /s-running/);
+  await badgeSays(page, 'live');
+  await page.waitForTimeout(300);
+  await api(SUBMIT_JOBS, { jobs: [job(drawn, { state: 'COMPLETED', result: 'SUCCESS', finishedAt: new Date().toISOString() })] });
+  await page.waitForFunction((g) => document.querySelector(`svg.depgraph .node[data-guid="${g}"]`)?.classList.contains('s-success'), drawn);
+  // Scheduled jobs: live, and a new run of the overdue one clears its flag.
+  await page.goto(`${BASE}/#/scheduled?repo=${REPO}`);
+  await page.locator('tr.overdue', { hasText: 'valgrind' }).waitFor();
+  await badgeSays(page, 'live');
+  await page.waitForTimeout(300);
+  await api(SUBMIT_JOBS, { jobs: [{ guid: `${REPO}-valgrind-2`, repository: REPO, kind: 'SCHEDULED', name: 'valgrind',
+    state: 'COMPLETED', result: 'SUCCESS', startedAt: iso(-1000), finishedAt: new Date().toISOString() }] });
+  await page.waitForFunction(() => document.querySelectorAll('tr.overdue').length === 0);
+  // Releases: live, and the release job that starts shows as running.
+  const { releases } = await api(`{ releases(product: "${PRODUCT}", first: 1) { nodes { job { guid name kind state } } } }`);
+  const releaseJob = releases.nodes[0].job;
+  await page.goto(`${BASE}/#/releases?product=${PRODUCT}`);
+  await page.locator('article.release').waitFor();
+  await badgeSays(page, 'live');
+  await page.waitForTimeout(300);
+  await api(SUBMIT_JOBS, { jobs: [{ guid: releaseJob.guid, repository: REPO, revision: rev, kind: releaseJob.kind,
+    name: releaseJob.name, state: 'RUNNING', startedAt: new Date().toISOString() }] });
+  await page.waitForFunction(() => /release job\s+▶ running/.test(document.querySelector('article.release .meta')?.textContent || ''));
+  await shot(page, '31-releases-live');
+  // Pages with nothing to follow (no job named, a job that does not exist) show no badge.
+  for (const empty of ['#/graph', '#/job?guid=no-such-job']) {
+    await page.goto(`${BASE}/${empty}`);
+    await page.locator('main .empty').waitFor();
+    await page.waitForTimeout(500);
+    assert.equal(await page.locator('#live').isVisible(), false, `${empty}: ${await page.locator('#live').textContent()}`);
+    assert.doesNotMatch(await page.locator('header.top').innerText(), /not live/);
+  }
+  await page.context().close();
+});
+
+/** A demo build of mozilla-central that has run: its tests and repacks wait on it. */
+async function demoBuild() {
+  const { jobs } = await api(`{ jobs(repository: "mozilla-central", filter: {kind: BUILD, platform: "linux64", state: COMPLETED}, first: 1) {
+    nodes { guid name dependents { kind } } } }`);
+  return jobs.nodes[0];
+}
+
+/** The drawing's size on screen beside its box's, and its scale. */
+function drawingMeasure(page) {
+  return page.evaluate(() => {
+    const canvas = document.querySelector('.graph-canvas');
+    const drawing = document.querySelector('svg.depgraph .viewport').getBoundingClientRect();
+    const box = canvas.getBoundingClientRect();
+    return {
+      width: drawing.width, height: drawing.height, left: drawing.left - box.left, top: drawing.top - box.top,
+      boxWidth: canvas.clientWidth, boxHeight: canvas.clientHeight,
+      scale: Number(document.querySelector('svg.depgraph').dataset.scale),
+      transform: document.querySelector('svg.depgraph .viewport').getAttribute('transform'),
+    };
+  });
+}
+
+test('the demo: the dependency view of a build fits its box, zooms, pans and names suites and chunks', { timeout: 60e3 }, async () => {
+  const build = await demoBuild();
+  assert.ok(build.dependents.length > 20, `${build.name} has ${build.dependents.length} dependents`);
+  const page = await newPage();
+  await page.goto(`${BASE}/#/graph?job=${build.guid}`);
+  await page.waitForFunction((n) => document.querySelectorAll('svg.depgraph .node').length > n, build.dependents.length);
+  await page.waitForFunction(() => document.querySelector('svg.depgraph')?.dataset.scale);
+  // Fitted on open: the whole drawing inside its box.
+  const fitted = await drawingMeasure(page);
+  assert.ok(fitted.width <= fitted.boxWidth + 1 && fitted.height <= fitted.boxHeight + 1, JSON.stringify(fitted));
+  assert.ok(fitted.left >= -1 && fitted.top >= -1, JSON.stringify(fitted));
+  assert.ok(fitted.scale >= 0.5, `fitted at ${fitted.scale}: too small to read`);
+  // Labels say suite and chunk ("mochitest-browser-chrome 3"), not a bare chunk number.
+  const labels = await page.locator('svg.depgraph .node .l1').allTextContents();
+  assert.ok(labels.some((l) => /^mochitest-browser-chrome \d+$/.test(l)), labels.join(' | '));
+  assert.ok(labels.some((l) => /^xpcshell \d+$/.test(l)), labels.join(' | '));
+  assert.ok(labels.some((l) => /^repack [a-z]{2}(-[A-Z]{2})?$/.test(l)), labels.join(' | '));
+  assert.ok(labels.every((l) => !/^\d+$/.test(l)), labels.join(' | '));
+  assert.ok(labels.every((l) => !l.endsWith('…') || l.length >= 24), labels.join(' | '));
+  const seconds = await page.locator('svg.depgraph .node .l2').allTextContents();
+  assert.ok(seconds.some((l) => /linux64 · M\(bc\d+\)/.test(l)), seconds.join(' | '));
+  await shot(page, '32-demo-dependencies-fitted');
+  // Zoom in with the button: larger; the wheel zooms too; "fit" brings it back.
+  await page.locator('.zoom button[data-zoom="in"]').click();
+  const zoomed = await drawingMeasure(page);
+  assert.ok(zoomed.scale > fitted.scale && zoomed.width > fitted.width * 1.2, JSON.stringify(zoomed));
+  const said = Number(/^(\d+)%$/.exec(await page.locator('.zoom .scale').innerText())?.[1]);
+  assert.ok(Math.abs(said - zoomed.scale * 100) <= 1, `says ${said}% at ${zoomed.scale}`);
+  const box = await page.locator('.graph-canvas').boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.wheel(0, -300);
+  await page.waitForFunction((s) => Number(document.querySelector('svg.depgraph').dataset.scale) > s, zoomed.scale);
+  await page.mouse.wheel(0, 600);
+  await page.waitForFunction((s) => Number(document.querySelector('svg.depgraph').dataset.scale) < s, zoomed.scale);
+  // A drag pans (and is not a click on the node it started on: the view stays).
+  const url = page.url();
+  const before = await drawingMeasure(page);
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 - 120, box.y + box.height / 2 - 80, { steps: 6 });
+  await page.mouse.up();
+  const panned = await drawingMeasure(page);
+  assert.ok(Math.abs(panned.left - before.left + 120) < 2 && Math.abs(panned.top - before.top + 80) < 2,
+    `${JSON.stringify(before)} -> ${JSON.stringify(panned)}`);
+  await page.waitForTimeout(300);
+  assert.equal(page.url(), url, 'the drag did not follow a link');
+  await page.locator('.zoom button[data-zoom="fit"]').click();
+  const refit = await drawingMeasure(page);
+  assert.ok(Math.abs(refit.scale - fitted.scale) < 1e-3 && refit.width <= refit.boxWidth + 1, JSON.stringify(refit));
+  // Still a link to each node's own view.
+  const test = await page.locator('svg.depgraph .node', { hasText: 'xpcshell' }).first().getAttribute('data-guid');
+  await page.locator(`svg.depgraph .node[data-guid="${test}"]`).click();
+  await page.waitForFunction((g) => document.querySelector('svg.depgraph .node.focus')?.dataset.guid === g, test);
+  await page.context().close();
+});
+
+test('the demo: the job detail keeps its test-result table inside the panel', { timeout: 60e3 }, async () => {
+  const failure = await demoFailure();
+  const page = await newPage();
+  await page.goto(`${BASE}/#/pushes?repo=${DEMO_REPO}&rev=${failure.push.revision}&job=${failure.guid}`);
+  const table = page.locator('#detail .tests table');
+  await table.waitFor();
+  const fits = await page.evaluate(() => {
+    const panel = document.querySelector('#detail');
+    const edge = panel.getBoundingClientRect().left + panel.clientLeft + panel.clientWidth;
+    const cells = [...panel.querySelectorAll('.tests table td, .tests table th')];
+    return {
+      tableRight: panel.querySelector('.tests table').getBoundingClientRect().right,
+      cellRight: Math.max(...cells.map((c) => c.getBoundingClientRect().right)),
+      edge,
+      scrolls: panel.scrollWidth - panel.clientWidth,
+    };
+  });
+  assert.ok(fits.tableRight <= fits.edge + 1 && fits.cellRight <= fits.edge + 1, JSON.stringify(fits));
+  assert.ok(fits.scrolls <= 1, `the panel scrolls sideways by ${fits.scrolls} px`);
+  await table.scrollIntoViewIfNeeded();
+  await shot(page, '33-demo-test-results');
+  await page.context().close();
+});
+
+test('the demo: the repository selector shows the repository of the job a page is about', { timeout: 60e3 }, async () => {
+  const { jobs } = await api('{ jobs(repository: "gecko-dev", filter: {kind: TEST, state: COMPLETED}, first: 1) { nodes { guid } } }');
+  const { guid } = jobs.nodes[0];
+  const page = await newPage(); // a fresh browser: no repository remembered, the first listed is autoland
+  await page.goto(`${BASE}/#/job?guid=${guid}`);
+  await page.locator('.job-page .core').waitFor();
+  await page.waitForFunction(() => document.querySelector('#repo').value === 'gecko-dev');
+  assert.match(await page.title(), /gecko-dev/);
+  assert.match(await page.locator('nav a[data-view="pushes"]').getAttribute('href'), /repo=gecko-dev/);
+  // Its dependency view, reached from another repository's list, says the same.
+  await page.goto(`${BASE}/#/pushes?repo=autoland`);
+  await page.locator('.push').first().waitFor();
+  await page.goto(`${BASE}/#/graph?job=${guid}`);
+  await page.locator('svg.depgraph').waitFor();
+  await page.waitForFunction(() => document.querySelector('#repo').value === 'gecko-dev');
+  await page.context().close();
+});
+
+test('the demo: machines were last seen as their jobs ran, and the quarantined one runs nothing', { timeout: 60e3 }, async () => {
+  const page = await newPage();
+  await page.goto(`${BASE}/#/machines?buildSystem=taskcluster`);
+  const flaky = page.locator('table.machines tr', { hasText: 't-linux-013' });
+  await flaky.waitFor();
+  const cells = await flaky.locator('td').allInnerTexts();
+  assert.match(cells[3], /quarantined/);
+  assert.equal(cells[4].trim(), '', `the quarantined machine runs ${cells[4]}`);
+  // A machine running nothing was last seen when its last job ended: no two at one moment.
+  const idle = await page.locator('table.machines tbody tr[data-key]').evaluateAll((rows) => rows
+    .filter((r) => r.cells[4].textContent.trim() === '')
+    .map((r) => r.cells[5].querySelector('time')?.dateTime));
+  assert.ok(idle.length >= 3, `${idle.length} machines run nothing`);
+  assert.equal(new Set(idle).size, idle.length, idle.join(', '));
+  await page.context().close();
+});
+
 test('no page raised an error', () => {
   assert.deepEqual(pageErrors, []);
 });
