@@ -272,7 +272,7 @@ mod tests {
 
     #[test]
     fn a_generated_log_parses_into_its_failures() {
-        let mut repo = central(7);
+        let repo = central(7);
         let (i, failed) = repo
             .jobs
             .iter()
