@@ -25,6 +25,11 @@ const TITLES = {
 };
 /** Views that show one repository, named in their address. */
 const PER_REPOSITORY = new Set(['pushes', 'scheduled']);
+/**
+ * The badge says how the page follows changes. A view that shows data that changes subscribes
+ * to it; with no subscription ('off': an empty page, or one still loading) the badge is hidden
+ * rather than claiming a broken connection.
+ */
 const LIVE_TEXT = {
   live: '● live', connecting: '○ connecting…', reconnecting: '○ reconnecting…', off: '',
 };
@@ -33,11 +38,6 @@ const LIVE_TITLE = {
   connecting: 'connecting to follow changes',
   reconnecting: 'the connection dropped: reconnecting, then re-reading what the page shows',
   off: '',
-/**
- * The badge says how the page follows changes. A view that shows data that changes subscribes
- * to it; with no subscription ('off': an empty page, or one still loading) the badge is hidden
- * rather than claiming a broken connection.
- */
 };
 
 const main = document.getElementById('main');
@@ -49,14 +49,14 @@ let repositories = [];
 let view = null;
 let viewName = '';
 let viewRepo = '';
-
-function remembered() {
 /** The repository the header shows: the route's, or the one the view said it is about. */
 let shownRepo = '';
 /** Counts views mounted, so a view that was replaced cannot change the header. */
 let mounts = 0;
 /** Whether the view (one about a job) said which repository it is about. */
 let reported = false;
+
+function remembered() {
   try {
     return localStorage.getItem('treeherd.repo') || '';
   } catch {
@@ -85,8 +85,6 @@ function fillRepositories(current) {
   repoSelect.innerHTML = names.map((n) => `<option${n === current ? ' selected' : ''}>${esc(n)}</option>`).join('');
 }
 
-function route() {
-  const r = currentRoute();
 /**
  * Shows `repo` as the page's repository: the menu, the views' links and the title. A view
  * about one job (the job page, the dependency view) calls it through its context once it
@@ -105,6 +103,8 @@ function showRepository(repo) {
   document.title = `${TITLES[viewName]}${about ? ` · ${repo}` : ''} · treeherd`;
 }
 
+function route() {
+  const r = currentRoute();
   const repo = repositoryOf(r.params);
   if (PER_REPOSITORY.has(r.view) && repo && !r.params.get('repo')) {
     navigate(r.view, withParams(r.params, { repo }), { replace: true });
@@ -144,9 +144,9 @@ async function start() {
     liveEl.textContent = LIVE_TEXT[status] ?? status;
     liveEl.title = LIVE_TITLE[status] ?? '';
     liveEl.dataset.status = status;
+    liveEl.hidden = status === 'off';
   });
   repoSelect.addEventListener('change', () => {
-    liveEl.hidden = status === 'off';
     const target = PER_REPOSITORY.has(viewName) ? viewName : 'pushes';
     navigate(target, { repo: repoSelect.value });
   });
