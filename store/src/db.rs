@@ -72,7 +72,14 @@ impl DatabaseUrl {
                 "unsupported database URL {url:?}: use sqlite://PATH or postgres://..."
             )));
         }
-        Ok(DatabaseUrl(url.to_owned()))
+        let parsed = DatabaseUrl(url.to_owned());
+        // SQLite opens a private temporary database for an empty name: nothing would be kept.
+        if parsed.backend() == Backend::Sqlite && parsed.sqlite_path().is_empty() {
+            return Err(StoreError::Invalid(
+                "the database URL sqlite:// names no file: use sqlite://PATH".into(),
+            ));
+        }
+        Ok(parsed)
     }
 
     fn is_postgres(url: &str) -> bool {
@@ -94,6 +101,45 @@ impl DatabaseUrl {
     fn sqlite_path(&self) -> &str {
         self.0.strip_prefix("sqlite://").unwrap_or(&self.0)
     }
+
+    /// The URL as it may be shown in a message or a log: a PostgreSQL password (in the user
+    /// part or as a `password=` parameter) replaced by nothing.
+    pub fn redacted(&self) -> String {
+        if self.backend() == Backend::Sqlite {
+            return self.0.clone();
+        }
+        let Some((scheme, rest)) = self.0.split_once("://") else {
+            return self.0.clone();
+        };
+        let (before_query, query) = match rest.split_once('?') {
+            Some((before, query)) => (before, Some(query)),
+            None => (rest, None),
+        };
+        let (authority, path) = match before_query.find('/') {
+            Some(at) => before_query.split_at(at),
+            None => (before_query, ""),
+        };
+        let authority = match authority.rsplit_once('@') {
+            Some((user_info, host)) => {
+                let user = user_info
+                    .split_once(':')
+                    .map_or(user_info, |(user, _)| user);
+                format!("{user}@{host}")
+            }
+            None => authority.to_owned(),
+        };
+        let query = query.map(|query| {
+            query
+                .split('&')
+                .filter(|pair| !pair.starts_with("password="))
+                .collect::<Vec<_>>()
+                .join("&")
+        });
+        match query.filter(|query| !query.is_empty()) {
+            Some(query) => format!("{scheme}://{authority}{path}?{query}"),
+            None => format!("{scheme}://{authority}{path}"),
+        }
+    }
 }
 
 /// Pool tuning.
@@ -114,13 +160,138 @@ impl Default for StoreOptions {
     }
 }
 
+/// The pool, after one connection opened directly: a database that cannot be opened fails
+/// here at once with its cause, instead of after the pool's connection timeout of retries.
 pub(crate) fn pool(url: &DatabaseUrl, options: &StoreOptions) -> Result<Pool, StoreError> {
     let manager = Manager { url: url.clone() };
+    drop(r2d2::ManageConnection::connect(&manager).map_err(|e| cannot_open(url, &e))?);
     r2d2::Pool::builder()
         .max_size(options.pool_size.max(1))
         .connection_timeout(options.connection_timeout)
+        .error_handler(Box::new(ConnectFailures::default()))
         .build(manager)
-        .map_err(|e| StoreError::internal(format!("cannot connect to the database: {e}")))
+        .map_err(|e| cannot_open(url, &e))
+}
+
+/// Why `url` cannot be opened, as one line that names it (without its password) and the
+/// cause. An `Invalid`: it is the operator's URL that names nothing usable.
+fn cannot_open(url: &DatabaseUrl, error: &dyn std::fmt::Display) -> StoreError {
+    let reported = error.to_string();
+    StoreError::Invalid(match url.backend() {
+        Backend::Sqlite => {
+            let path = url.sqlite_path();
+            let cause = sqlite_cause(path).unwrap_or(reported);
+            format!("cannot open the SQLite database {path}: {cause}")
+        }
+        Backend::Postgres => format!(
+            "cannot connect to PostgreSQL at {}: {}",
+            url.redacted(),
+            postgres_cause(&reported)
+        ),
+    })
+}
+
+/// What stops SQLite from opening `path`, found by asking the file system (SQLite itself
+/// only says "Unable to open the database file"); `None` when the file system sees nothing
+/// wrong (the file is then, say, not a database: SQLite's own words are the cause).
+fn sqlite_cause(path: &str) -> Option<String> {
+    use std::path::Path;
+    if path == ":memory:" || path.starts_with("file:") {
+        return None;
+    }
+    let file = Path::new(path);
+    if file.is_dir() {
+        return Some("it is a directory".into());
+    }
+    let folder = match file.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => folder,
+        _ => Path::new("."),
+    };
+    // Walk up to the first folder that exists: the one below it is what is missing.
+    let mut missing = None;
+    for ancestor in folder.ancestors() {
+        match std::fs::metadata(ancestor) {
+            Ok(found) if found.is_dir() => break,
+            Ok(_) => return Some(format!("{} is not a folder", ancestor.display())),
+            Err(_) => missing = Some(ancestor),
+        }
+    }
+    if let Some(missing) = missing {
+        return Some(format!("the folder {} does not exist", missing.display()));
+    }
+    let existed = file.exists();
+    match std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(file)
+    {
+        Ok(_) => {
+            if !existed {
+                // Only this check created it; SQLite failed for a reason of its own.
+                let _ = std::fs::remove_file(file);
+            }
+            None
+        }
+        Err(e) => Some(io_cause(&e)),
+    }
+}
+
+/// An IO error in a few words, without the "(os error N)" tail.
+fn io_cause(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        std::io::ErrorKind::ReadOnlyFilesystem => "the file system is read-only".into(),
+        _ => {
+            let text = error.to_string();
+            let text = text.split(" (os error").next().unwrap_or(&text);
+            lowercase_first(text)
+        }
+    }
+}
+
+/// libpq's first line without its "connection to server at "...", port N failed:" preamble
+/// (the URL is named already), e.g. "connection refused".
+fn postgres_cause(reported: &str) -> String {
+    let first = reported.lines().next().unwrap_or(reported).trim();
+    let cause = match first.split_once(" failed: ") {
+        Some((preamble, cause)) if preamble.starts_with("connection to server") => cause,
+        _ => first,
+    };
+    lowercase_first(cause.trim_start_matches("FATAL:").trim())
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// r2d2's handler of failed connection attempts. Its default logs every attempt, dozens a
+/// second while the database is away; this one logs a failure when it differs from the last
+/// one logged, or a minute after it.
+#[derive(Debug, Default)]
+struct ConnectFailures {
+    last: std::sync::Mutex<Option<(String, std::time::Instant)>>,
+}
+
+impl r2d2::HandleError<ConnectError> for ConnectFailures {
+    fn handle_error(&self, error: ConnectError) {
+        let text = error.to_string();
+        let Ok(mut last) = self.last.lock() else {
+            return;
+        };
+        let repeated = last.as_ref().is_some_and(|(previous, at)| {
+            *previous == text && at.elapsed() < Duration::from_secs(60)
+        });
+        if !repeated {
+            tracing::warn!(error = %text, "cannot open a database connection");
+            *last = Some((text, std::time::Instant::now()));
+        }
+    }
 }
 
 /// Establishes connections for the pool, choosing the backend from the URL scheme (diesel's
@@ -160,7 +331,7 @@ impl r2d2::ManageConnection for Manager {
                 Ok(DbConnection::Sqlite(conn))
             }
             Backend::Postgres => Ok(DbConnection::Pg(diesel::PgConnection::establish(
-                self.url.as_str(),
+                &with_connect_timeout(self.url.as_str()),
             )?)),
         }
     }
@@ -171,6 +342,18 @@ impl r2d2::ManageConnection for Manager {
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
         conn.is_broken()
+    }
+}
+
+/// libpq waits for the operating system to give up on a host that drops packets (minutes);
+/// unless the URL says otherwise, a connection attempt gives up after 10 s.
+fn with_connect_timeout(url: &str) -> String {
+    if url.contains("connect_timeout=") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&connect_timeout=10")
+    } else {
+        format!("{url}?connect_timeout=10")
     }
 }
 
@@ -269,4 +452,52 @@ pub(crate) fn now_micros() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacted_urls_keep_all_but_the_password() {
+        let check = |url: &str, shown: &str| {
+            assert_eq!(
+                DatabaseUrl::parse(url)
+                    .map(|u| u.redacted())
+                    .ok()
+                    .as_deref(),
+                Some(shown)
+            );
+        };
+        check(
+            "postgres://user:secret@db:5432/treeherd",
+            "postgres://user@db:5432/treeherd",
+        );
+        check(
+            "postgresql://user@db/treeherd?password=secret&sslmode=disable",
+            "postgresql://user@db/treeherd?sslmode=disable",
+        );
+        check("postgres://db", "postgres://db");
+        check("sqlite://treeherd.db", "sqlite://treeherd.db");
+    }
+
+    #[test]
+    fn an_empty_sqlite_path_is_refused() {
+        assert!(DatabaseUrl::parse("sqlite://").is_err());
+        assert!(DatabaseUrl::parse("sqlite://x.db").is_ok());
+    }
+
+    #[test]
+    fn postgres_causes_drop_libpq_preambles() {
+        assert_eq!(
+            postgres_cause(
+                "connection to server at \"127.0.0.1\", port 1 failed: Connection refused\n\tIs the server running?"
+            ),
+            "connection refused"
+        );
+        assert_eq!(
+            postgres_cause("FATAL:  password authentication failed for user \"u\""),
+            "password authentication failed for user \"u\""
+        );
+    }
 }
