@@ -10,6 +10,7 @@ import { GraphView } from './depgraph.js';
 import { MachinesView } from './machines.js';
 import { ScheduledView } from './scheduled.js';
 import { ReleasesView } from './releases.js';
+import { LogView } from './logview.js';
 
 const VIEW_CLASSES = {
   pushes: PushesView,
@@ -18,10 +19,11 @@ const VIEW_CLASSES = {
   machines: MachinesView,
   scheduled: ScheduledView,
   releases: ReleasesView,
+  log: LogView,
 };
 const TITLES = {
   pushes: 'Pushes', job: 'Job', graph: 'Dependencies', machines: 'Machines',
-  scheduled: 'Scheduled jobs', releases: 'Releases',
+  scheduled: 'Scheduled jobs', releases: 'Releases', log: 'Log',
 };
 /** Views that show one repository, named in their address. */
 const PER_REPOSITORY = new Set(['pushes', 'scheduled']);

@@ -2,6 +2,7 @@
 // error lines and steps, test results, artifacts, dependencies and dependents. Shown in the
 // side panel of the push list, or alone as the `#/job?guid=` page.
 
+import { logTextUrl, logViewHref } from './logview.js';
 import { gql, live } from './graphql.js';
 import { href, navigate } from './router.js';
 import {
@@ -52,11 +53,12 @@ function neighbours(title, list, cls) {
   return `<section class="${cls}"><h3>${title} <span class="n">(${list.length})</span></h3><ul class="neighbours">${items.join('')}${more}</ul></section>`;
 }
 
-function logsHtml(logs) {
+/** A job's logs: each opens in the log viewer (at an error line from that line's link). */
+function logsHtml(guid, logs) {
   if (!logs.length) return '<section class="logs"><h3>Logs</h3><p class="none">none</p></section>';
   const parts = logs.map((log) => {
     const errors = log.errors.length
-      ? `<ol class="log-errors">${log.errors.map((e) => `<li class="log-error"><span class="ln" title="line ${e.lineNumber + 1}">${e.lineNumber}</span> <code>${esc(e.line)}</code></li>`).join('')}</ol>`
+      ? `<ol class="log-errors">${log.errors.map((e) => `<li class="log-error"><a class="ln" href="${esc(logViewHref(guid, log.name, e.lineNumber))}" title="open the log at line ${e.lineNumber + 1}">${e.lineNumber + 1}</a> <code>${esc(e.line)}</code></li>`).join('')}</ol>`
         + (log.errorCount > log.errors.length ? `<p class="more">${log.errorCount - log.errors.length} more error lines in the log</p>` : '')
       : (log.status === 'PARSED' ? '<p class="none">no error lines</p>' : '');
     const steps = log.steps.length
@@ -64,7 +66,10 @@ function logsHtml(logs) {
       : '';
     const size = log.lineCount !== null ? ` · ${log.lineCount} lines` : '';
     const reason = log.reason ? ` <span class="reason">(${esc(log.reason)})</span>` : '';
-    return `<div class="log"><p><a href="${esc(safeUrl(log.url))}" target="_blank" rel="noopener">${esc(log.name)}</a> <span class="logstatus l-${esc(log.status.toLowerCase())}">${esc(log.status.toLowerCase())}</span>${reason}${size}${log.errorCount ? ` · <strong>${log.errorCount} error line${log.errorCount === 1 ? '' : 's'}</strong>` : ''}</p>${errors}${steps}</div>`;
+    // The text from this origin (`raw`); the stored URL as well when it is a link elsewhere.
+    const source = safeUrl(log.url) !== '#' ? ` · <a href="${esc(log.url)}" target="_blank" rel="noopener">source</a>` : '';
+    const links = ` · <a class="log-view" href="${esc(logViewHref(guid, log.name))}">open in viewer</a> · <a href="${esc(logTextUrl(guid, log.name))}" target="_blank" rel="noopener">raw</a>${source}`;
+    return `<div class="log"><p><a href="${esc(logViewHref(guid, log.name))}">${esc(log.name)}</a> <span class="logstatus l-${esc(log.status.toLowerCase())}">${esc(log.status.toLowerCase())}</span>${reason}${size}${log.errorCount ? ` · <strong>${log.errorCount} error line${log.errorCount === 1 ? '' : 's'}</strong>` : ''}${links}</p>${errors}${steps}</div>`;
   });
   return `<section class="logs"><h3>Logs</h3>${parts.join('')}</section>`;
 }
@@ -128,7 +133,7 @@ ${field('finished', timeAgo(job.finishedAt))}
 ${field('waited', wait !== null ? esc(duration(wait)) : '')}
 ${field(job.finishedAt ? 'ran' : 'running for', run !== null ? esc(duration(run)) : '')}
 </dl></section>
-${logsHtml(job.logs)}
+${logsHtml(job.guid, job.logs)}
 ${testsHtml(job.testResults)}
 <section class="artifacts"><h3>Artifacts</h3>${job.artifacts.length ? `<ul>${job.artifacts.map((a) => `<li>${artifactLinks([a])}${a.size ? ` <span class="size">${a.size} bytes</span>` : ''}</li>`).join('')}</ul>` : '<p class="none">none</p>'}</section>
 ${neighbours('Depends on', job.dependencies, 'dependencies')}

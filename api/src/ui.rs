@@ -86,6 +86,7 @@ static ASSETS: &[Asset] = &[
     embed!("depgraph.js", JS),
     embed!("graphql.js", JS),
     embed!("jobdetail.js", JS),
+    embed!("logview.js", JS),
     embed!("machines.js", JS),
     embed!("pushes.js", JS),
     embed!("releases.js", JS),
