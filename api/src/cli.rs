@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use treeherd_store::{DatabaseUrl, Store, StoreOptions};
 
 use crate::auth::{self, TokenKeys};
+use crate::config;
 use crate::telemetry::{self, LogFormat};
 use crate::{Application, Config};
 
@@ -20,7 +21,13 @@ pub struct Cli {
     #[command(subcommand)]
     command: Command,
     /// Log filter (tracing's EnvFilter syntax).
-    #[arg(long, global = true, env = "TREEHERD_LOG", default_value = "info")]
+    #[arg(
+        long,
+        global = true,
+        env = "TREEHERD_LOG",
+        default_value = "info",
+        value_parser = telemetry::filter
+    )]
     log: String,
     #[arg(
         long,
@@ -38,15 +45,10 @@ struct DatabaseArgs {
     #[arg(
         long = "database",
         env = "TREEHERD_DATABASE_URL",
-        default_value = "sqlite://treeherd.db"
+        default_value = "sqlite://treeherd.db",
+        value_parser = config::database_url
     )]
-    url: String,
-}
-
-impl DatabaseArgs {
-    fn parse(&self) -> anyhow::Result<DatabaseUrl> {
-        DatabaseUrl::parse(&self.url).map_err(|e| anyhow::anyhow!("{e}"))
-    }
+    url: DatabaseUrl,
 }
 
 #[derive(Subcommand)]
@@ -56,16 +58,26 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
         /// Address to listen on.
-        #[arg(long, env = "TREEHERD_BIND", default_value = "127.0.0.1:8000")]
+        #[arg(
+            long,
+            env = "TREEHERD_BIND",
+            default_value = "127.0.0.1:8000",
+            value_parser = config::bind
+        )]
         bind: String,
         /// Secret that signs write tokens (HS256). Default: one generated and kept in the database.
-        #[arg(long, env = "TREEHERD_JWT_SECRET", hide_env_values = true)]
+        #[arg(
+            long,
+            env = "TREEHERD_JWT_SECRET",
+            hide_env_values = true,
+            value_parser = config::not_empty
+        )]
         jwt_secret: Option<String>,
         /// A JWKS file (an external OAuth provider's keys) whose RS256/ES256 tokens are accepted.
         #[arg(long, env = "TREEHERD_JWKS_FILE")]
         jwks_file: Option<std::path::PathBuf>,
         /// The issuer (`iss`) tokens verified by the JWKS must name.
-        #[arg(long, env = "TREEHERD_JWT_ISSUER")]
+        #[arg(long, env = "TREEHERD_JWT_ISSUER", value_parser = config::not_empty)]
         jwt_issuer: Option<String>,
         /// CIDR ranges (the build network) that may write without a token; comma-separated.
         #[arg(
@@ -81,32 +93,43 @@ enum Command {
             value_delimiter = ','
         )]
         trusted_proxies: Vec<ipnet::IpNet>,
-        /// Database connections in the pool.
-        #[arg(long, env = "TREEHERD_POOL_SIZE", default_value_t = 8)]
+        /// Database connections in the pool (1 to 1000).
+        #[arg(long, env = "TREEHERD_POOL_SIZE", default_value_t = 8,
+              value_parser = clap::value_parser!(u32).range(1..=1000))]
         pool_size: u32,
-        /// HTTP worker threads (default: one per core).
-        #[arg(long, env = "TREEHERD_WORKERS")]
-        workers: Option<usize>,
-        /// Largest request body in bytes.
-        #[arg(long, env = "TREEHERD_MAX_BODY_BYTES", default_value_t = 64 * 1024 * 1024)]
-        max_body_bytes: usize,
+        /// HTTP worker threads, 1 to 1024 (default: one per core).
+        #[arg(
+            long,
+            env = "TREEHERD_WORKERS",
+            value_parser = clap::value_parser!(u16).range(1..=1024)
+        )]
+        workers: Option<u16>,
+        /// Largest request body in bytes (at least 1).
+        #[arg(long, env = "TREEHERD_MAX_BODY_BYTES", default_value_t = 64 * 1024 * 1024,
+              value_parser = config::bytes)]
+        max_body_bytes: u64,
         /// The secret GitHub signs push webhooks with (POST /api/webhooks/github is off
         /// without it).
-        #[arg(long, env = "TREEHERD_GITHUB_WEBHOOK_SECRET", hide_env_values = true)]
+        #[arg(long, env = "TREEHERD_GITHUB_WEBHOOK_SECRET", hide_env_values = true,
+              value_parser = config::not_empty)]
         github_webhook_secret: Option<String>,
         /// How often to bring the pushlog of every hg repository up to date from its
-        /// json-pushes (e.g. 60s, 5m; default: never).
-        #[arg(long, env = "TREEHERD_PUSHLOG_INTERVAL", value_parser = auth::parse_ttl)]
+        /// json-pushes (e.g. 60s, 5m, up to 365d; default: never).
+        #[arg(long, env = "TREEHERD_PUSHLOG_INTERVAL", value_parser = config::interval)]
         pushlog_interval: Option<std::time::Duration>,
-        /// Job logs fetched and parsed at once (0: this process parses none).
-        #[arg(long, env = "TREEHERD_LOG_PARSE_CONCURRENCY", default_value_t = 2)]
-        log_parse_concurrency: usize,
+        /// Job logs fetched and parsed at once, up to 256 (0: this process parses none).
+        #[arg(long, env = "TREEHERD_LOG_PARSE_CONCURRENCY", default_value_t = 2,
+              value_parser = clap::value_parser!(u16).range(0..=256))]
+        log_parse_concurrency: u16,
         /// The largest log (bytes as served) that is parsed; larger ones are SKIPPED.
-        #[arg(long, env = "TREEHERD_LOG_MAX_BYTES", default_value_t = 256 * 1024 * 1024)]
+        #[arg(long, env = "TREEHERD_LOG_MAX_BYTES", default_value_t = 256 * 1024 * 1024,
+              value_parser = config::bytes)]
         log_max_bytes: u64,
         /// Fill the database with demo data first (three repositories, a few hundred pushes),
-        /// unless the demo repositories are there already.
-        #[arg(long, env = "TREEHERD_DEMO")]
+        /// unless the demo repositories are there already. The variable takes any boolean
+        /// (1/0, true/false, yes/no, on/off).
+        #[arg(long, env = "TREEHERD_DEMO", action = clap::ArgAction::SetTrue,
+              value_parser = clap::builder::BoolishValueParser::new())]
         demo: bool,
     },
     /// Fills the database with demo data and exits (what `serve --demo` does first).
@@ -137,7 +160,7 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
         /// amqp://user:pass@host:5672/vhost or amqps://...
-        #[arg(long, env = "TREEHERD_AMQP_URL")]
+        #[arg(long, env = "TREEHERD_AMQP_URL", value_parser = config::amqp_url)]
         amqp_url: String,
         /// The topic exchange to bind to.
         #[arg(long)]
@@ -253,9 +276,14 @@ enum TokenCommand {
         #[arg(long = "scope", required = true, num_args = 1.., value_parser = auth::parse_scope)]
         scopes: Vec<String>,
         /// How long the token is valid: 30d, 12h, 15m, 3600s.
-        #[arg(long, default_value = "30d", value_parser = auth::parse_ttl)]
+        #[arg(long, default_value = "30d", value_parser = config::token_ttl)]
         ttl: std::time::Duration,
-        #[arg(long, env = "TREEHERD_JWT_SECRET", hide_env_values = true)]
+        #[arg(
+            long,
+            env = "TREEHERD_JWT_SECRET",
+            hide_env_values = true,
+            value_parser = config::not_empty
+        )]
         jwt_secret: Option<String>,
     },
 }
@@ -293,15 +321,10 @@ impl Cli {
                 demo,
             } => {
                 let jwks = jwks_file
-                    .map(|path| {
-                        let text = std::fs::read(&path)
-                            .with_context(|| format!("cannot read {}", path.display()))?;
-                        serde_json::from_slice(&text)
-                            .with_context(|| format!("{} is not a JWKS", path.display()))
-                    })
+                    .map(|path| config::read_jwks(&path, jwt_issuer.as_deref()))
                     .transpose()?;
                 let config = Config {
-                    database_url: database.parse()?,
+                    database_url: database.url,
                     bind,
                     jwt_secret,
                     jwks,
@@ -311,13 +334,13 @@ impl Cli {
                         proxies: trusted_proxies,
                     },
                     pool_size,
-                    workers,
-                    max_body_bytes,
+                    workers: workers.map(usize::from),
+                    max_body_bytes: usize::try_from(max_body_bytes).unwrap_or(usize::MAX),
                     github_webhook_secret,
                     pushlog_interval,
                     // Even with no parsing here, the log viewer's route keeps to the limit.
                     log_worker: Some(crate::log_worker::LogWorkerOptions {
-                        concurrency: log_parse_concurrency,
+                        concurrency: usize::from(log_parse_concurrency),
                         max_bytes: log_max_bytes,
                         ..Default::default()
                     }),
@@ -485,6 +508,51 @@ async fn open_migrated(database: &DatabaseArgs) -> anyhow::Result<Store> {
     Ok(store)
 }
 
+/// The store's error names the database and the cause; nothing to add.
 fn open(database: &DatabaseArgs) -> anyhow::Result<Store> {
-    Store::open(&database.parse()?, &StoreOptions::default()).context("cannot open the database")
+    Ok(Store::open(&database.url, &StoreOptions::default())?)
+}
+
+/// A clap error about a value that came from a `TREEHERD_*` variable names the variable
+/// (clap names only the flag, which the person who set the variable never typed).
+pub fn name_the_variable(mut error: clap::Error) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue};
+    let Some(ContextValue::String(arg)) = error.get(ContextKind::InvalidArg) else {
+        return error;
+    };
+    let Some(long) = arg
+        .strip_prefix("--")
+        .and_then(|rest| rest.split([' ', '=']).next())
+        .map(str::to_owned)
+    else {
+        return error;
+    };
+    let typed = std::env::args_os().any(|given| {
+        given.to_str().is_some_and(|given| {
+            given == format!("--{long}") || given.starts_with(&format!("--{long}="))
+        })
+    });
+    if typed {
+        return error;
+    }
+    let Some(variable) = env_of(&<Cli as clap::CommandFactory>::command(), &long) else {
+        return error;
+    };
+    if std::env::var_os(&variable).is_some() {
+        error.insert(
+            ContextKind::InvalidArg,
+            ContextValue::String(format!("{variable} (--{long})")),
+        );
+    }
+    error
+}
+
+/// The environment variable of the flag `--long` anywhere in `command`'s tree.
+fn env_of(command: &clap::Command, long: &str) -> Option<String> {
+    command
+        .get_arguments()
+        .find(|arg| arg.get_long() == Some(long))
+        .and_then(|arg| arg.get_env())
+        .map(|env| env.to_string_lossy().into_owned())
+        .or_else(|| command.get_subcommands().find_map(|sub| env_of(sub, long)))
 }

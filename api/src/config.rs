@@ -1,7 +1,10 @@
 //! The server's typed configuration, read once in `main` (from flags and `TREEHERD_*`
 //! environment variables, see the README) and passed down; nothing else reads the environment.
+//! Here too: what each value allows (the parsers `cli.rs` gives clap), so a bad value stops
+//! the process before anything starts, with a line that names it, never a panic later.
 
 use jsonwebtoken::jwk::JwkSet;
+use std::path::Path;
 use std::time::Duration;
 use treeherd_store::{DatabaseUrl, StoreOptions};
 
@@ -65,4 +68,99 @@ impl Config {
             connection_timeout: Duration::from_secs(10),
         }
     }
+}
+
+/// A configuration value that cannot be used. `main` exits with [`ConfigError::EXIT_CODE`],
+/// the code clap gives a value it refuses, so every bad value ends the same way.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+impl ConfigError {
+    pub const EXIT_CODE: u8 = 2;
+}
+
+/// `sqlite://PATH` or `postgres://...`.
+pub(crate) fn database_url(text: &str) -> Result<DatabaseUrl, String> {
+    DatabaseUrl::parse(text).map_err(|e| e.to_string())
+}
+
+/// `HOST:PORT` (`[::1]:8000` for IPv6); port 0 picks a free one. The host is looked up when
+/// the port is bound.
+pub(crate) fn bind(text: &str) -> Result<String, String> {
+    let allowed = "expected HOST:PORT, e.g. 127.0.0.1:8000 (port 0 picks a free port)";
+    match text.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => {
+            Ok(text.to_owned())
+        }
+        _ => Err(allowed.into()),
+    }
+}
+
+/// A size in bytes, at least 1 (`0` would refuse everything).
+pub(crate) fn bytes(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(0) => Err("must be at least 1 (a size in bytes)".into()),
+        Ok(bytes) => Ok(bytes),
+        Err(_) => Err("expected a size in bytes, e.g. 67108864".into()),
+    }
+}
+
+/// A secret, an issuer: anything but nothing (an empty secret would sign forgeable tokens).
+pub(crate) fn not_empty(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        Err("must not be empty".into())
+    } else {
+        Ok(text.to_owned())
+    }
+}
+
+/// How often something repeats: from 1 s to 365 d (`60s`, `5m`).
+pub(crate) fn interval(text: &str) -> Result<Duration, String> {
+    duration_within(text, Duration::from_secs(365 * 86_400))
+}
+
+/// How long a token is valid: from 1 s to 3,650 d.
+pub(crate) fn token_ttl(text: &str) -> Result<Duration, String> {
+    duration_within(text, Duration::from_secs(3650 * 86_400))
+}
+
+fn duration_within(text: &str, longest: Duration) -> Result<Duration, String> {
+    let duration = crate::auth::parse_ttl(text)?;
+    if duration < Duration::from_secs(1) || duration > longest {
+        return Err(format!(
+            "must be from 1s to {}d",
+            longest.as_secs() / 86_400
+        ));
+    }
+    Ok(duration)
+}
+
+/// `amqp://user:pass@host:5672/vhost` or `amqps://...`.
+pub(crate) fn amqp_url(text: &str) -> Result<String, String> {
+    text.parse::<lapin::uri::AMQPUri>()
+        .map(|_| text.to_owned())
+        .map_err(|e| format!("not an AMQP URL ({e}): expected amqp://USER:PASS@HOST:5672/VHOST"))
+}
+
+/// The JWKS file of `--jwks-file`, checked with the issuer its tokens must carry, before the
+/// database is touched.
+pub(crate) fn read_jwks(path: &Path, issuer: Option<&str>) -> Result<JwkSet, ConfigError> {
+    let refuse = |why: String| {
+        ConfigError(format!(
+            "--jwks-file/TREEHERD_JWKS_FILE {}: {why}",
+            path.display()
+        ))
+    };
+    let text = std::fs::read(path).map_err(|e| {
+        let cause = e.to_string();
+        let cause = cause.split(" (os error").next().unwrap_or(&cause);
+        refuse(format!("cannot read it: {cause}"))
+    })?;
+    let jwks: JwkSet =
+        serde_json::from_slice(&text).map_err(|e| refuse(format!("not a JWKS: {e}")))?;
+    crate::auth::TokenKeys::from_secret(b"checking the keys only")
+        .with_jwks(&jwks, issuer)
+        .map_err(|e| refuse(e.to_string()))?;
+    Ok(jwks)
 }

@@ -1,6 +1,7 @@
-//! Building the application apart from running it: [`Application::build`] opens and migrates
-//! the store, binds the port (port 0 picks a free one) and reports the port it got; tests,
-//! benches and `serve` all start the server this way.
+//! Building the application apart from running it: [`Application::build`] binds the port
+//! (port 0 picks a free one), opens and migrates the store and reports the port it got;
+//! tests, benches and `serve` all start the server this way. The port comes first: a port
+//! that is taken stops `serve` before it creates or migrates a database.
 
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
@@ -11,6 +12,7 @@ use treeherd_store::Store;
 
 use crate::Config;
 use crate::auth::{self, TokenKeys};
+use crate::config::ConfigError;
 use crate::routes::{self, State};
 
 /// A bound, not yet running server.
@@ -22,8 +24,13 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: &Config) -> anyhow::Result<Application> {
-        let store = Store::open(&config.database_url, &config.store_options())
-            .context("cannot open the database")?;
+        if config.workers == Some(0) {
+            // actix-web panics on zero workers.
+            return Err(ConfigError("workers must be at least 1".into()).into());
+        }
+        let listener = listen(&config.bind)?;
+        // The store's error names the database and the cause.
+        let store = Store::open(&config.database_url, &config.store_options())?;
         let migrating = store.clone();
         let applied = tokio::task::spawn_blocking(move || migrating.migrate())
             .await
@@ -69,8 +76,6 @@ impl Application {
             ),
         });
 
-        let listener = TcpListener::bind(&config.bind)
-            .with_context(|| format!("cannot listen on {}", config.bind))?;
         let port = listener.local_addr()?.port();
         let max_body = config.max_body_bytes;
         let mut server = HttpServer::new(move || {
@@ -110,6 +115,25 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// The listening socket on `bind`, or why not, in a few words: "cannot listen on
+/// 127.0.0.1:8000: address in use".
+fn listen(bind: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(bind).map_err(|e| {
+        let cause = match e.kind() {
+            std::io::ErrorKind::AddrInUse => "address in use".to_owned(),
+            std::io::ErrorKind::AddrNotAvailable => "no such address on this machine".to_owned(),
+            std::io::ErrorKind::PermissionDenied => {
+                "permission denied (ports below 1024 need privileges)".to_owned()
+            }
+            _ => {
+                let text = e.to_string();
+                text.split(" (os error").next().unwrap_or(&text).to_owned()
+            }
+        };
+        anyhow::anyhow!("cannot listen on {bind}: {cause}")
+    })
 }
 
 /// Graph changes a server keeps: about a day of heavy ingestion. A process that falls further
