@@ -41,16 +41,22 @@ impl Drop for Server {
 
 /// Starts `treeherd serve` on a free port and waits for the line that gives its address.
 pub fn serve(dir: &Path, env: &[(&str, &str)]) -> Server {
+    serve_with(dir, &[], env)
+}
+
+/// [`serve`] with more arguments after `serve --bind 127.0.0.1:0` (e.g. `--demo`).
+pub fn serve_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
     let mut command = treeherd(dir);
     command
         .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(args)
         .stderr(Stdio::piped());
     for (name, value) in env {
         command.env(name, value);
     }
     let mut child = command.spawn().expect("start treeherd serve");
     let stderr = child.stderr.take().expect("stderr");
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_secs(120);
     let mut lines = BufReader::new(stderr).lines();
     let port = loop {
         assert!(
@@ -69,4 +75,20 @@ pub fn serve(dir: &Path, env: &[(&str, &str)]) -> Server {
     // Keep draining stderr so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
     Server { child, port }
+}
+
+/// A new PostgreSQL database (dropped with the value) when `TREEHERD_TEST_POSTGRES_URL` names
+/// a server, so a test of the binary runs on the backend the suite runs on; `None` for SQLite.
+pub fn postgres_database(prefix: &str) -> Option<treeherd_store::testing::PostgresTestDatabase> {
+    let admin = std::env::var("TREEHERD_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())?;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let name = format!("treeherd_{prefix}_{}_{nanos}", std::process::id());
+    Some(
+        treeherd_store::testing::PostgresTestDatabase::create(&admin, &name)
+            .expect("a test database"),
+    )
 }
