@@ -1,6 +1,6 @@
 //! The server's typed configuration, read once in `main` (from flags and `TREEHERD_*`
 //! environment variables, see the README) and passed down; nothing else reads the environment.
-//! Here too: what each value allows (the parsers `cli.rs` gives clap), so a bad value stops
+//! Here too: what each value allows (the parsers `cli/` gives clap), so a bad value stops
 //! the process before anything starts, with a line that names it, never a panic later.
 
 use jsonwebtoken::jwk::JwkSet;

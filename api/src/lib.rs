@@ -8,7 +8,6 @@ pub mod consume;
 pub mod demo;
 mod graphiql;
 pub mod import;
-mod log_cli;
 mod log_routes;
 pub mod log_worker;
 mod progress;

@@ -1,0 +1,39 @@
+//! `treeherd demo`: fills a database with demo data and exits, saying what it made (what
+//! `serve --demo` does first, with the default [`DemoOptions`]).
+
+use clap::Args;
+
+use super::DatabaseArgs;
+use crate::demo::{self, DemoOptions};
+
+/// The flags of `treeherd demo`.
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Pushes over all repositories.
+    #[arg(long, default_value_t = DemoOptions::default().pushes)]
+    pub pushes: u32,
+    /// The same seed (at the same time) gives the same data.
+    #[arg(long, default_value_t = DemoOptions::default().seed)]
+    pub seed: u64,
+}
+
+impl From<&DemoArgs> for DemoOptions {
+    fn from(args: &DemoArgs) -> DemoOptions {
+        DemoOptions {
+            pushes: args.pushes,
+            seed: args.seed,
+        }
+    }
+}
+
+pub(super) async fn run(args: DemoArgs) -> anyhow::Result<()> {
+    let store = args.database.open_migrated().await?;
+    let now = chrono::Utc::now().timestamp_micros();
+    println!(
+        "{}",
+        demo::fill(&store, &DemoOptions::from(&args), now).await?
+    );
+    Ok(())
+}
