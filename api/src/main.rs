@@ -25,8 +25,7 @@ fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            // `{:#}` is the cause chain on one line; `{:?}` would add anyhow's backtrace.
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", one_line(&e));
             if e.chain().any(|cause| cause.is::<ConfigError>()) {
                 ExitCode::from(ConfigError::EXIT_CODE)
             } else {
@@ -34,4 +33,21 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// The cause chain on one line, joined by ": " as anyhow's `{:#}` does (`{:?}` would add its
+/// backtrace), leaving out a cause whose text the error before it already ends with (an
+/// error that says its cause and also keeps it as its source).
+fn one_line(e: &anyhow::Error) -> String {
+    let mut chain = e.chain().map(ToString::to_string);
+    let mut line = chain.next().unwrap_or_default();
+    let mut said = line.clone();
+    for text in chain {
+        if !said.ends_with(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+        said = text;
+    }
+    line
 }

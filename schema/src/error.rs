@@ -38,7 +38,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(m) => ApiError::NotFound(m),
             StoreError::Conflict(m) => ApiError::Conflict(m),
             StoreError::Invalid(m) => ApiError::BadUserInput(m),
-            StoreError::Internal(m) => ApiError::Internal(m),
+            StoreError::Internal(m) => ApiError::Internal(m.to_string()),
         }
     }
 }
@@ -76,7 +76,7 @@ impl From<std::sync::Arc<StoreError>> for ApiError {
             StoreError::NotFound(m) => ApiError::NotFound(m.clone()),
             StoreError::Conflict(m) => ApiError::Conflict(m.clone()),
             StoreError::Invalid(m) => ApiError::BadUserInput(m.clone()),
-            StoreError::Internal(m) => ApiError::Internal(m.clone()),
+            StoreError::Internal(m) => ApiError::Internal(m.to_string()),
         }
     }
 }

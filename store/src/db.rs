@@ -378,7 +378,7 @@ pub(crate) fn migrate(conn: &mut DbConnection) -> Result<Vec<String>, StoreError
             applied
         }
     };
-    applied.map_err(|e| StoreError::internal(format!("migration failed: {e}")))
+    applied.map_err(|e| StoreError::caused_by("migration failed", e))
 }
 
 /// Runs `work` in one write transaction: all or nothing. On SQLite the transaction takes the

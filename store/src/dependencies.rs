@@ -251,7 +251,7 @@ pub(crate) fn add(
         let kind = edge
             .kind
             .parse()
-            .map_err(|e| StoreError::internal(format!("{e}")))?;
+            .map_err(|e| StoreError::caused_by("stored edge kind", e))?;
         match live.add_edge(JobId(edge.dependent_id), JobId(dependency), kind) {
             Ok(record) => undo.push(record),
             Err(GraphErrorOrStore::Graph(GraphError::Cycle { jobs })) => {
@@ -261,7 +261,7 @@ pub(crate) fn add(
                 )));
             }
             Err(GraphErrorOrStore::Graph(e)) => {
-                return Err(StoreError::internal(format!("graph out of step: {e}")));
+                return Err(StoreError::caused_by("graph out of step", e));
             }
             Err(GraphErrorOrStore::Store(e)) => return Err(e),
         }

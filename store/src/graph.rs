@@ -199,13 +199,13 @@ impl LiveGraph {
                 if let Some(dependency) = dependency {
                     builder
                         .add_edge(JobId(dependent), JobId(dependency), kind.parse()?)
-                        .map_err(|e| StoreError::internal(format!("stored edges: {e}")))?;
+                        .map_err(|e| StoreError::caused_by("stored edges", e))?;
                 }
             }
         });
         let graph = builder
             .build()
-            .map_err(|e| StoreError::internal(format!("stored edges: {e}")))?;
+            .map_err(|e| StoreError::caused_by("stored edges", e))?;
         tracing::info!(
             jobs = graph.len(),
             edges = graph.edge_count(),

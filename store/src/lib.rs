@@ -30,7 +30,7 @@ mod types;
 
 pub use builds::{Build, BuildFilter, BuildRelease};
 pub use db::{Backend, DatabaseUrl, StoreOptions};
-pub use error::StoreError;
+pub use error::{InternalError, StoreError};
 pub use jobs::{IgnoredJob, JobsWritten};
 pub use logs::{DueLog, LogError, LogSetback, LogStep, ParsedLog, PerfValue};
 pub use machines::{Machine, MachineEvent, MachineFilter, MachineFlakiness, UNKNOWN_BUILD_SYSTEM};
@@ -117,6 +117,6 @@ impl Store {
             work(&mut conn)
         })
         .await
-        .map_err(|e| StoreError::internal(format!("database task failed: {e}")))?
+        .map_err(|e| StoreError::caused_by("database task failed", e))?
     }
 }

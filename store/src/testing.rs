@@ -27,7 +27,7 @@ impl PostgresTestDatabase {
             )));
         }
         let mut conn = PgConnection::establish(admin_url)
-            .map_err(|e| StoreError::internal(format!("cannot reach {admin_url}: {e}")))?;
+            .map_err(|e| StoreError::caused_by(&format!("cannot reach {admin_url}"), e))?;
         diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn)?;
         Ok(PostgresTestDatabase {
             admin_url: admin_url.to_owned(),
