@@ -3,13 +3,15 @@
 //! Kept apart so that the pure graph engine, the store and the GraphQL schema share one
 //! definition of a job kind, state, result and dependency kind, with one spelling each
 //! (the upper-case GraphQL names, also used as the stored text), and one shape of a job as
-//! submitted and of a push with its commits, whichever way they came in.
+//! submitted and of a push with its commits, whichever way they came in; and the rules that
+//! are pure (a job's lifecycle, a machine's state).
 
 mod build;
 pub mod duration;
 mod enums;
 mod job;
 pub mod lifecycle;
+pub mod machine_state;
 mod push;
 pub mod release;
 mod revision;
