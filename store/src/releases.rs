@@ -179,7 +179,7 @@ impl Store {
             logs: Vec::new(),
             artifacts: Vec::new(),
         };
-        crate::jobs::check(0, &job)?;
+        crate::job_writes::check(0, &job)?;
         let edges: Vec<NewDependency> = new
             .gates
             .iter()
@@ -212,7 +212,7 @@ impl Store {
                         new.product, new.version, new.build_number
                     )));
                 }
-                let stored = crate::jobs::upsert(conn, vec![job])?;
+                let stored = crate::job_writes::upsert(conn, vec![job])?;
                 let job_id = stored
                     .first()
                     .map(|j| j.id)
