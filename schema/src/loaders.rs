@@ -2,8 +2,10 @@
 //! edges), so a page of 100 jobs costs one query per field, not 100 (no N+1).
 //!
 //! One loader is shared by the schema and caches nothing: every request sees current data,
-//! and concurrent requests share batches.
+//! and concurrent requests share batches. Resolvers reach it through [`load`].
 
+use crate::ApiError;
+use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, Loader};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -22,6 +24,19 @@ impl Loaders {
     pub fn new(store: Store) -> Loaders {
         Loaders(DataLoader::new(StoreLoader(store), tokio::spawn).delay(Duration::from_micros(200)))
     }
+}
+
+/// What `key` names (none when it names nothing), batched with the same field of the other
+/// objects of the request: how every resolver reaches a related object.
+pub(crate) async fn load<K>(
+    ctx: &Context<'_>,
+    key: K,
+) -> Result<Option<<StoreLoader as Loader<K>>::Value>, ApiError>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    StoreLoader: Loader<K, Error = Arc<StoreError>>,
+{
+    Ok(ctx.data::<Loaders>()?.0.load_one(key).await?)
 }
 
 type Loaded<K, V> = Result<HashMap<K, V>, Arc<StoreError>>;

@@ -13,7 +13,7 @@ use treeherd_store::{BuildFilter, Store};
 
 use super::time::{to_datetime, to_micros};
 use super::{Job, KeyCursor, Push, Repository, connection, page_request};
-use crate::loaders::{Loaders, PushById, RepositoryById};
+use crate::loaders::{PushById, RepositoryById, load};
 use crate::{ApiError, Caller};
 
 /// The most builds one `submitBuilds` call takes.
@@ -74,11 +74,7 @@ impl Build {
         let Some(id) = self.0.repository_id else {
             return Ok(None);
         };
-        let repository = ctx
-            .data::<Loaders>()?
-            .0
-            .load_one(RepositoryById(id))
-            .await?;
+        let repository = load(ctx, RepositoryById(id)).await?;
         Ok(repository.map(Repository))
     }
 
@@ -87,12 +83,7 @@ impl Build {
         let Some(id) = self.0.push_row_id else {
             return Ok(None);
         };
-        Ok(ctx
-            .data::<Loaders>()?
-            .0
-            .load_one(PushById(id))
-            .await?
-            .map(Push))
+        Ok(load(ctx, PushById(id)).await?.map(Push))
     }
 
     /// The job that produced the build, when it was named.

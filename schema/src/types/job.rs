@@ -13,8 +13,8 @@ use super::{
 };
 use crate::ApiError;
 use crate::loaders::{
-    ArtifactsOfJob, DanglingOfJob, DependenciesOfJob, DependentsOfJob, Loaders, LogsOfJob,
-    PushById, RepositoryById, RevisionOfPush,
+    ArtifactsOfJob, DanglingOfJob, DependenciesOfJob, DependentsOfJob, JobById, LogsOfJob,
+    PushById, RepositoryById, RevisionOfPush, load,
 };
 
 pub(crate) struct Job(pub treeherd_store::Job);
@@ -26,12 +26,7 @@ impl Job {
         let Some(id) = id else {
             return Ok(None);
         };
-        Ok(ctx
-            .data::<Loaders>()?
-            .0
-            .load_one(crate::loaders::JobById(id))
-            .await?
-            .map(Job))
+        Ok(load(ctx, JobById(id)).await?.map(Job))
     }
 }
 
@@ -144,11 +139,7 @@ impl Job {
         let Some(id) = self.0.push_row_id else {
             return Ok(None);
         };
-        Ok(ctx
-            .data::<Loaders>()?
-            .0
-            .load_one(RevisionOfPush(id))
-            .await?)
+        load(ctx, RevisionOfPush(id)).await
     }
 
     /// The push the job belongs to; none for jobs that hang off no push (scheduled jobs), and
@@ -157,18 +148,11 @@ impl Job {
         let Some(id) = self.0.push_row_id else {
             return Ok(None);
         };
-        Ok(ctx
-            .data::<Loaders>()?
-            .0
-            .load_one(PushById(id))
-            .await?
-            .map(Push))
+        Ok(load(ctx, PushById(id)).await?.map(Push))
     }
 
     async fn repository(&self, ctx: &Context<'_>) -> Result<Repository, ApiError> {
-        ctx.data::<Loaders>()?
-            .0
-            .load_one(RepositoryById(self.0.repository_id))
+        load(ctx, RepositoryById(self.0.repository_id))
             .await?
             .map(Repository)
             .ok_or_else(|| ApiError::Internal("job without repository".into()))
@@ -180,11 +164,7 @@ impl Job {
         ctx: &Context<'_>,
         kinds: Option<Vec<DependencyKind>>,
     ) -> Result<Vec<Dependency>, ApiError> {
-        let all = ctx
-            .data::<Loaders>()?
-            .0
-            .load_one(DependenciesOfJob(self.0.id))
-            .await?;
+        let all = load(ctx, DependenciesOfJob(self.0.id)).await?;
         Ok(all
             .unwrap_or_default()
             .into_iter()
@@ -199,11 +179,7 @@ impl Job {
         ctx: &Context<'_>,
         kinds: Option<Vec<DependencyKind>>,
     ) -> Result<Vec<Dependency>, ApiError> {
-        let all = ctx
-            .data::<Loaders>()?
-            .0
-            .load_one(DependentsOfJob(self.0.id))
-            .await?;
+        let all = load(ctx, DependentsOfJob(self.0.id)).await?;
         Ok(all
             .unwrap_or_default()
             .into_iter()
@@ -220,11 +196,7 @@ impl Job {
         ctx: &Context<'_>,
         locales: Option<Vec<String>>,
     ) -> Result<Vec<Job>, ApiError> {
-        let all = ctx
-            .data::<Loaders>()?
-            .0
-            .load_one(DependentsOfJob(self.0.id))
-            .await?;
+        let all = load(ctx, DependentsOfJob(self.0.id)).await?;
         let mut repacks: Vec<(String, treeherd_store::Job)> = Vec::new();
         for dependent in all.unwrap_or_default() {
             if dependent.kind != treeherd_model::DependencyKind::L10nRepack {
@@ -341,22 +313,14 @@ impl Job {
 
     /// The job's logs (pointers to fetch and parse), with what parsing them found.
     async fn logs(&self, ctx: &Context<'_>) -> Result<Vec<JobLog>, ApiError> {
-        let logs = ctx
-            .data::<Loaders>()?
-            .0
-            .load_one(LogsOfJob(self.0.id))
-            .await?;
+        let logs = load(ctx, LogsOfJob(self.0.id)).await?;
         Ok(logs.unwrap_or_default().into_iter().map(JobLog).collect())
     }
 
     /// The job's results dictionary (raw and parsed logs, screenshots, recordings,
     /// binaries), without those of its test results.
     async fn artifacts(&self, ctx: &Context<'_>) -> Result<Vec<Artifact>, ApiError> {
-        let artifacts = ctx
-            .data::<Loaders>()?
-            .0
-            .load_one(ArtifactsOfJob(self.0.id))
-            .await?;
+        let artifacts = load(ctx, ArtifactsOfJob(self.0.id)).await?;
         Ok(artifacts
             .unwrap_or_default()
             .into_iter()
@@ -391,11 +355,7 @@ impl Job {
         &self,
         ctx: &Context<'_>,
     ) -> Result<Vec<DanglingDependency>, ApiError> {
-        let all = ctx
-            .data::<Loaders>()?
-            .0
-            .load_one(DanglingOfJob(self.0.id))
-            .await?;
+        let all = load(ctx, DanglingOfJob(self.0.id)).await?;
         Ok(all
             .unwrap_or_default()
             .into_iter()

@@ -9,7 +9,7 @@ use treeherd_store::{Direction, JobScope, Store};
 use super::time::to_datetime;
 use super::{Job, JobFilterInput, KeyCursor, Repository, connection, page_request};
 use crate::ApiError;
-use crate::loaders::{CommitsOfPush, Loaders, RepositoryById, StatusOfPush};
+use crate::loaders::{CommitsOfPush, RepositoryById, StatusOfPush, load};
 
 pub(crate) struct Push(pub treeherd_store::Push);
 
@@ -92,11 +92,7 @@ impl Push {
 
     /// The commits the push brought, in order.
     async fn commits(&self, ctx: &Context<'_>) -> Result<Vec<Commit>, ApiError> {
-        let commits = ctx
-            .data::<Loaders>()?
-            .0
-            .load_one(CommitsOfPush(self.0.id))
-            .await?;
+        let commits = load(ctx, CommitsOfPush(self.0.id)).await?;
         Ok(commits
             .unwrap_or_default()
             .into_iter()
@@ -114,11 +110,7 @@ impl Push {
 
     /// Job counts by state and result.
     async fn status(&self, ctx: &Context<'_>) -> Result<PushStatus, ApiError> {
-        let counts = ctx
-            .data::<Loaders>()?
-            .0
-            .load_one(StatusOfPush(self.0.id))
-            .await?;
+        let counts = load(ctx, StatusOfPush(self.0.id)).await?;
         let mut status = PushStatus::default();
         for count in counts.unwrap_or_default() {
             status.count(count.state, count.result, count.count);
@@ -137,9 +129,7 @@ impl Push {
     }
 
     async fn repository(&self, ctx: &Context<'_>) -> Result<Repository, ApiError> {
-        ctx.data::<Loaders>()?
-            .0
-            .load_one(RepositoryById(self.0.repository_id))
+        load(ctx, RepositoryById(self.0.repository_id))
             .await?
             .map(Repository)
             .ok_or_else(|| ApiError::Internal("push without repository".into()))

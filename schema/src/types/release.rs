@@ -12,7 +12,7 @@ use super::{
     page_request, walk,
 };
 use crate::ApiError;
-use crate::loaders::{JobById, Loaders, PushById, RepositoryById};
+use crate::loaders::{JobById, PushById, RepositoryById, load};
 
 pub(crate) struct Release(pub treeherd_store::Release);
 
@@ -48,10 +48,7 @@ impl Release {
     }
 
     async fn repository(&self, ctx: &Context<'_>) -> Result<Option<Repository>, ApiError> {
-        Ok(ctx
-            .data::<Loaders>()?
-            .0
-            .load_one(RepositoryById(self.0.repository_id))
+        Ok(load(ctx, RepositoryById(self.0.repository_id))
             .await?
             .map(Repository))
     }
@@ -63,14 +60,13 @@ impl Release {
 
     /// The push the release is built from.
     async fn push(&self, ctx: &Context<'_>) -> Result<Option<Push>, ApiError> {
-        let loaders = ctx.data::<Loaders>()?;
-        let Some(job) = loaders.0.load_one(JobById(self.0.job_id)).await? else {
+        let Some(job) = load(ctx, JobById(self.0.job_id)).await? else {
             return Ok(None);
         };
         let Some(row) = job.push_row_id else {
             return Ok(None);
         };
-        Ok(loaders.0.load_one(PushById(row)).await?.map(Push))
+        Ok(load(ctx, PushById(row)).await?.map(Push))
     }
 
     /// WAITING, RUNNING, BLOCKED (something it waits for failed), FAILED or SHIPPED.

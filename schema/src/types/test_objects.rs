@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use super::time::to_datetime;
 use super::{ArtifactKind, FailureKind, Job, LogStatus, TestStatus};
 use crate::ApiError;
-use crate::loaders::{ArtifactsOfResult, ErrorsOfLog, Loaders, StepsOfLog};
+use crate::loaders::{ArtifactsOfResult, ErrorsOfLog, StepsOfLog, load};
 
 /// A log of the job, kept as a pointer, and what parsing it found.
 pub(crate) struct JobLog(pub treeherd_store::JobLog);
@@ -59,11 +59,7 @@ impl JobLog {
     /// Treeherder's error summary of the log: the same lines and 0-based line numbers as
     /// Treeherder's logview artifact.
     async fn errors(&self, ctx: &Context<'_>) -> Result<Vec<LogError>, ApiError> {
-        let errors = ctx
-            .data::<Loaders>()?
-            .0
-            .load_one(ErrorsOfLog(self.0.id))
-            .await?;
+        let errors = load(ctx, ErrorsOfLog(self.0.id)).await?;
         Ok(errors
             .unwrap_or_default()
             .into_iter()
@@ -77,11 +73,7 @@ impl JobLog {
 
     /// The log's steps (taskcluster, mozharness, buildbot), in the order they start.
     async fn steps(&self, ctx: &Context<'_>) -> Result<Vec<LogStep>, ApiError> {
-        let steps = ctx
-            .data::<Loaders>()?
-            .0
-            .load_one(StepsOfLog(self.0.id))
-            .await?;
+        let steps = load(ctx, StepsOfLog(self.0.id)).await?;
         Ok(steps
             .unwrap_or_default()
             .into_iter()
@@ -204,11 +196,7 @@ impl TestResult {
 
     /// The result's own artifacts (screenshots, recordings, logs...).
     async fn artifacts(&self, ctx: &Context<'_>) -> Result<Vec<Artifact>, ApiError> {
-        let artifacts = ctx
-            .data::<Loaders>()?
-            .0
-            .load_one(ArtifactsOfResult(self.0.id))
-            .await?;
+        let artifacts = load(ctx, ArtifactsOfResult(self.0.id)).await?;
         Ok(artifacts
             .unwrap_or_default()
             .into_iter()
