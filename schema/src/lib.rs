@@ -39,6 +39,13 @@ pub const MAX_DEPTH: usize = 16;
 /// once per requested item (`first`). 50 pushes × 500 jobs × 20 fields fits.
 pub const MAX_COMPLEXITY: usize = 600_000;
 
+/// The complexity of a connection field: its selection once per item it may answer (`first`,
+/// counted up to [`MAX_PAGE_SIZE`]: a larger `first` is refused anyway), plus the field itself.
+/// Every paged field names it in `#[graphql(complexity = ...)]`.
+pub(crate) fn page_complexity(first: i32, child_complexity: usize) -> usize {
+    (first.clamp(0, MAX_PAGE_SIZE) as usize) * child_complexity + 1
+}
+
 /// Builds the schema over a store. `changes` carries committed changes to subscribers.
 pub fn build(store: Store, changes: Changes) -> TreeherdSchema {
     Schema::build(query::Query, mutation::Mutation, subscription::Subscription)

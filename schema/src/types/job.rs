@@ -222,7 +222,7 @@ impl Job {
     }
 
     /// Everything this job transitively depends on, nearest first.
-    #[graphql(complexity = "(first.clamp(0, 1000) as usize) * child_complexity + 1")]
+    #[graphql(complexity = "crate::page_complexity(first, child_complexity)")]
     async fn ancestors(
         &self,
         ctx: &Context<'_>,
@@ -244,7 +244,7 @@ impl Job {
     }
 
     /// Everything that transitively depends on this job, nearest first.
-    #[graphql(complexity = "(first.clamp(0, 1000) as usize) * child_complexity + 1")]
+    #[graphql(complexity = "crate::page_complexity(first, child_complexity)")]
     async fn descendants(
         &self,
         ctx: &Context<'_>,
@@ -268,7 +268,7 @@ impl Job {
     /// The unfinished or failed ancestors that stand between this job and running: the
     /// frontier between done and not done (a failed job, a running job, a pending job whose
     /// own dependencies all succeeded), not the whole ancestry.
-    #[graphql(complexity = "(first.clamp(0, 1000) as usize) * child_complexity + 1")]
+    #[graphql(complexity = "crate::page_complexity(first, child_complexity)")]
     async fn blockers(
         &self,
         ctx: &Context<'_>,
@@ -290,7 +290,7 @@ impl Job {
     }
 
     /// The descendants that cannot run if this job fails (those not yet completed).
-    #[graphql(complexity = "(first.clamp(0, 1000) as usize) * child_complexity + 1")]
+    #[graphql(complexity = "crate::page_complexity(first, child_complexity)")]
     async fn impact(
         &self,
         ctx: &Context<'_>,
@@ -329,7 +329,7 @@ impl Job {
     }
 
     /// The job's test results in the order they were recorded, optionally of one status.
-    #[graphql(complexity = "(first.clamp(0, 1000) as usize) * child_complexity + 1")]
+    #[graphql(complexity = "crate::page_complexity(first, child_complexity)")]
     async fn test_results(
         &self,
         ctx: &Context<'_>,

@@ -79,7 +79,7 @@ impl Machine {
     }
 
     /// The jobs that ran on it, newest first.
-    #[graphql(complexity = "(first.clamp(0, 1000) as usize) * child_complexity + 1")]
+    #[graphql(complexity = "crate::page_complexity(first, child_complexity)")]
     async fn jobs(
         &self,
         ctx: &Context<'_>,

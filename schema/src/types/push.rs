@@ -136,7 +136,7 @@ impl Push {
     }
 
     /// The push's jobs, newest first.
-    #[graphql(complexity = "(first.clamp(0, 1000) as usize) * child_complexity + 1")]
+    #[graphql(complexity = "crate::page_complexity(first, child_complexity)")]
     async fn jobs(
         &self,
         ctx: &Context<'_>,

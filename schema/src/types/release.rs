@@ -79,7 +79,7 @@ impl Release {
     }
 
     /// The jobs the release job waits for directly, that have arrived.
-    #[graphql(complexity = "(first.clamp(0, 1000) as usize) * child_complexity + 1")]
+    #[graphql(complexity = "crate::page_complexity(first, child_complexity)")]
     async fn gates(
         &self,
         ctx: &Context<'_>,
@@ -93,7 +93,7 @@ impl Release {
 
     /// What stands in its way (from the dependency graph): the nearest jobs it waits for,
     /// transitively, that have not succeeded.
-    #[graphql(complexity = "(first.clamp(0, 1000) as usize) * child_complexity + 1")]
+    #[graphql(complexity = "crate::page_complexity(first, child_complexity)")]
     async fn blockers(
         &self,
         ctx: &Context<'_>,

@@ -37,7 +37,7 @@ impl Repository {
 
     /// Pushes, newest first (by push id); `author` exactly, pushed at or after `since` and
     /// before `until`.
-    #[graphql(complexity = "(first.clamp(0, 1000) as usize) * child_complexity + 1")]
+    #[graphql(complexity = "crate::page_complexity(first, child_complexity)")]
     async fn pushes(
         &self,
         ctx: &Context<'_>,
