@@ -3,7 +3,7 @@
 use serde_json::json;
 use treeherd_tests::{TestApp, error_code};
 
-use crate::jobs::{SUBMIT, app_with_push, job};
+use crate::builders::{SUBMIT, app_with_push, job};
 
 const CREATE: &str = "mutation { createRepository(input: {name: \"new\", vcs: GIT, url: \"https://github.com/x/new\"}) { name } }";
 

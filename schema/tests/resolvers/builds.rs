@@ -4,7 +4,8 @@
 //! the CLI (`api/tests/cli.rs`).
 
 use serde_json::{Value, json};
-use treeherd_tests::{TestApp, error_code, revision};
+
+use crate::support::{TestSchema, error_code, revision};
 
 const SUBMIT: &str = "mutation($b: [BuildInput!]!) { submitBuilds(builds: $b) {
     builds { buildId product version channel platform locale } } }";
@@ -72,20 +73,24 @@ fn shipped() -> Vec<Value> {
     ]
 }
 
-async fn app_with_builds() -> TestApp {
-    let app = TestApp::spawn().await;
+async fn app_with_builds() -> TestSchema {
+    let app = TestSchema::new().await;
     app.data(SUBMIT, json!({"b": shipped()})).await;
     app
 }
 
-async fn release(app: &TestApp, product: &str, channel: &str, build_id: &str) -> Value {
+async fn release(app: &TestSchema, product: &str, channel: &str, build_id: &str) -> Value {
     app.data(RELEASE, json!({"p": product, "c": channel, "id": build_id}))
         .await["releaseForBuild"]
         .clone()
 }
 
 /// The (buildId, platform, locale) of every build the query finds, following its pages.
-async fn all_builds(app: &TestApp, arguments: &str, first: i32) -> Vec<(String, String, String)> {
+async fn all_builds(
+    app: &TestSchema,
+    arguments: &str,
+    first: i32,
+) -> Vec<(String, String, String)> {
     let query = format!(
         "query($after: String) {{ builds({arguments}, first: {first}, after: $after) {{
             nodes {{ buildId platform locale }} pageInfo {{ hasNextPage endCursor }} }} }}"
@@ -294,7 +299,7 @@ async fn builds_are_filtered_and_paged_newest_build_id_first() {
 
 #[tokio::test]
 async fn submitting_again_changes_nothing_and_later_fields_fill_in() {
-    let app = TestApp::spawn().await;
+    let app = TestSchema::new().await;
     let first = app.data(SUBMIT, json!({"b": shipped()})).await;
     let query =
         format!("{{ builds(product: \"firefox\", first: 100) {{ nodes {{ {FIELDS} }} }} }}");
@@ -348,7 +353,7 @@ async fn submitting_again_changes_nothing_and_later_fields_fill_in() {
 
 #[tokio::test]
 async fn invalid_builds_are_refused_with_the_field_and_nothing_is_stored() {
-    let app = TestApp::spawn().await;
+    let app = TestSchema::new().await;
     let valid = build("linux-x86_64", LINUX_ID, "64.0b4");
     let cases = [
         (json!({"buildId": "2018102918510"}), "builds[1].buildId"),
@@ -413,7 +418,7 @@ async fn invalid_builds_are_refused_with_the_field_and_nothing_is_stored() {
 
 #[tokio::test]
 async fn writing_builds_needs_the_repository_scope_or_admin() {
-    let app = TestApp::spawn().await;
+    let app = TestSchema::new().await;
     app.create_repository("mozilla-beta", &[]).await;
     let ours = with(
         build("win64", WIN_ID, "64.0b4"),
@@ -463,7 +468,7 @@ fn job(guid: &str, revision: &str) -> Value {
 
 #[tokio::test]
 async fn builds_link_to_their_repository_push_and_job() {
-    let app = TestApp::spawn().await;
+    let app = TestSchema::new().await;
     app.create_repository("mozilla-beta", &[]).await;
     let (built, late, commit, tip) = (revision(1), revision(2), revision(3), revision(4));
     app.data(PUSH, push(&built, &[&built])).await;

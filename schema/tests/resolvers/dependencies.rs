@@ -2,9 +2,9 @@
 //! when their job arrives, and refusals.
 
 use serde_json::json;
-use treeherd_tests::error_code;
 
-use crate::jobs::{SUBMIT, app_with_push, job};
+use crate::builders::{SUBMIT, app_with_push, job};
+use crate::support::error_code;
 
 const ADD: &str =
     "mutation($edges: [DependencyInput!]!) { addDependencies(input: $edges) { added } }";

@@ -2,7 +2,8 @@
 //! flakiness on a generated history, `machineChanged`; and scheduled jobs that are overdue.
 
 use serde_json::{Value, json};
-use treeherd_tests::{TestApp, error_code};
+
+use crate::support::{TestSchema, error_code};
 
 const SUBMIT: &str = "mutation($j: [JobInput!]!) { submitJobs(input: $j) { jobs { guid } } }";
 const MACHINE: &str = "query($n: String!) { machine(buildSystem: \"taskcluster\", name: $n) {
@@ -15,17 +16,17 @@ fn job(guid: &str, machine: &str, platform: &str, state: &str, result: &str) -> 
            "finishedAt": if state == "COMPLETED" { json!("2026-11-20T10:00:00Z") } else { Value::Null }})
 }
 
-async fn submit(app: &TestApp, jobs: Vec<Value>) {
+async fn submit(app: &TestSchema, jobs: Vec<Value>) {
     app.data(SUBMIT, json!({"j": jobs})).await;
 }
 
-async fn machine(app: &TestApp, name: &str) -> Value {
+async fn machine(app: &TestSchema, name: &str) -> Value {
     app.data(MACHINE, json!({"n": name})).await["machine"].clone()
 }
 
 #[tokio::test]
 async fn a_machine_follows_its_jobs_and_a_quarantine_holds_until_it_ends() {
-    let app = TestApp::spawn().await;
+    let app = TestSchema::new().await;
     app.create_repository("try", &[]).await;
 
     submit(
@@ -135,7 +136,7 @@ async fn a_machine_follows_its_jobs_and_a_quarantine_holds_until_it_ends() {
 
 #[tokio::test]
 async fn setting_the_state_of_a_machine_no_job_ran_on_is_not_found_and_writes_nothing() {
-    let app = TestApp::spawn().await;
+    let app = TestSchema::new().await;
     app.create_repository("try", &[]).await;
     submit(
         &app,
@@ -176,7 +177,7 @@ async fn setting_the_state_of_a_machine_no_job_ran_on_is_not_found_and_writes_no
 
 #[tokio::test]
 async fn a_flaky_machine_stands_out_from_its_platform() {
-    let app = TestApp::spawn().await;
+    let app = TestSchema::new().await;
     app.create_repository("try", &[]).await;
     // 20 machines × 20 jobs on linux64: 1 in 20 fails, except on t-linux-13 where 1 in 2
     // does; windows machines fail 1 in 4 (a worse platform, not a worse machine).
@@ -245,7 +246,7 @@ async fn a_flaky_machine_stands_out_from_its_platform() {
 
 #[tokio::test]
 async fn scheduled_jobs_are_grouped_by_name_and_an_overdue_one_is_flagged() {
-    let app = TestApp::spawn().await;
+    let app = TestSchema::new().await;
     app.create_repository("mozilla-central", &[]).await;
     let scheduled = |guid: &str, name: &str, result: &str, started: &str| {
         json!({"guid": guid, "repository": "mozilla-central", "kind": "SCHEDULED", "name": name,

@@ -2,29 +2,11 @@
 //! all-or-nothing batches.
 
 use serde_json::{Value, json};
-use treeherd_tests::{TestApp, error_code, revision};
 
-pub const SUBMIT: &str = "mutation($jobs: [JobInput!]!) { submitJobs(input: $jobs) { jobs { guid state result tier attributes push { pushId } } } }";
+use crate::builders::{SUBMIT, app_with_push, job};
+use crate::support::{TestSchema, error_code, revision};
 
-/// A repository `try` (indexing `owner` and `labels`) with one push (revision 1).
-pub async fn app_with_push() -> TestApp {
-    let app = TestApp::spawn().await;
-    app.create_repository("try", &["owner", "labels"]).await;
-    app.data(
-        "mutation($input: PushInput!) { submitPush(input: $input) { pushId } }",
-        json!({"input": {"repository": "try", "revision": revision(1), "author": "a",
-                         "pushedAt": "2026-11-25T10:00:00Z"}}),
-    )
-    .await;
-    app
-}
-
-pub fn job(guid: &str, kind: &str, state: &str) -> Value {
-    json!({"guid": guid, "repository": "try", "revision": revision(1), "kind": kind,
-           "name": format!("{guid} job"), "state": state, "platform": "linux64"})
-}
-
-async fn push_jobs(app: &TestApp, filter: Value) -> Value {
+async fn push_jobs(app: &TestSchema, filter: Value) -> Value {
     let data = app
         .data(
             "query($f: JobFilter) { push(repository: \"try\", revision: \"0000000000000000000000000000000000000001\") {

@@ -3,7 +3,8 @@
 //! repacks of an older nightly.
 
 use serde_json::{Value, json};
-use treeherd_tests::{TestApp, error_code, revision};
+
+use crate::support::{TestSchema, error_code, revision};
 
 const SUBMIT: &str = "mutation($j: [JobInput!]!) { submitJobs(input: $j) { jobs { guid } } }";
 const EDGES: &str = "mutation($e: [DependencyInput!]!) { addDependencies(input: $e) { added } }";
@@ -17,8 +18,8 @@ fn job(guid: &str, push: u64, kind: &str, platform: &str, state: &str, result: &
            "name": guid, "platform": platform, "state": state, "result": result})
 }
 
-async fn app() -> TestApp {
-    let app = TestApp::spawn().await;
+async fn app() -> TestSchema {
+    let app = TestSchema::new().await;
     app.create_repository("mozilla-beta", &[]).await;
     for push in 1..=3 {
         app.data(
@@ -36,7 +37,7 @@ fn release_input(gates: Vec<String>, locales: &[&str]) -> Value {
            "repository": "mozilla-beta", "revision": revision(2), "gates": gates, "locales": locales})
 }
 
-async fn status(app: &TestApp) -> Value {
+async fn status(app: &TestSchema) -> Value {
     app.data(RELEASE, json!({})).await["releases"]["nodes"][0].clone()
 }
 

@@ -1,13 +1,14 @@
 //! Creating and reading repositories.
 
 use serde_json::json;
-use treeherd_tests::{TestApp, error_code};
+
+use crate::support::{TestSchema, error_code};
 
 const CREATE: &str = "mutation($input: RepositoryInput!) { createRepository(input: $input) { name vcs url indexedAttributes } }";
 
 #[tokio::test]
 async fn created_repositories_are_listed_by_name() {
-    let app = TestApp::spawn().await;
+    let app = TestSchema::new().await;
     let created = app
         .data(
             CREATE,
@@ -34,7 +35,7 @@ async fn created_repositories_are_listed_by_name() {
 
 #[tokio::test]
 async fn a_second_repository_of_the_same_name_is_a_conflict() {
-    let app = TestApp::spawn().await;
+    let app = TestSchema::new().await;
     app.create_repository("try", &[]).await;
     let response = app
         .graphql(
@@ -47,7 +48,7 @@ async fn a_second_repository_of_the_same_name_is_a_conflict() {
 
 #[tokio::test]
 async fn bad_names_and_keys_are_refused() {
-    let app = TestApp::spawn().await;
+    let app = TestSchema::new().await;
     for input in [
         json!({"name": "has space", "vcs": "HG", "url": "u"}),
         json!({"name": "ok", "vcs": "HG", "url": ""}),

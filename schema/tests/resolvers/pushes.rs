@@ -1,7 +1,8 @@
 //! Pushes: submission, ordering, pagination and lookup by revision.
 
 use serde_json::{Value, json};
-use treeherd_tests::{TestApp, error_code, revision};
+
+use crate::support::{TestSchema, error_code, revision};
 
 const SUBMIT: &str = "mutation($input: PushInput!) { submitPush(input: $input) { pushId revision author pushedAt commits { revision author message } } }";
 
@@ -17,7 +18,7 @@ fn push(push_id: Option<i64>, rev: u64, commits: &[u64]) -> Value {
 
 #[tokio::test]
 async fn pushes_are_numbered_in_order_and_listed_newest_first() {
-    let app = TestApp::spawn().await;
+    let app = TestSchema::new().await;
     app.create_repository("try", &[]).await;
     let first = app.data(SUBMIT, push(None, 1, &[10, 1])).await;
     assert_eq!(
@@ -59,7 +60,7 @@ async fn pushes_are_numbered_in_order_and_listed_newest_first() {
 
 #[tokio::test]
 async fn a_push_is_found_by_its_revision_or_any_commit() {
-    let app = TestApp::spawn().await;
+    let app = TestSchema::new().await;
     app.create_repository("try", &[]).await;
     app.data(SUBMIT, push(None, 1, &[7, 8, 1])).await;
     let query = "query($r: String!) { push(repository: \"try\", revision: $r) { pushId } }";
@@ -90,7 +91,7 @@ async fn a_push_is_found_by_its_revision_or_any_commit() {
 
 #[tokio::test]
 async fn resubmitting_a_push_is_idempotent_and_contradictions_conflict() {
-    let app = TestApp::spawn().await;
+    let app = TestSchema::new().await;
     app.create_repository("try", &[]).await;
     app.data(SUBMIT, push(None, 1, &[1])).await;
     let again = app.data(SUBMIT, push(None, 1, &[5, 1])).await;
@@ -124,7 +125,7 @@ async fn resubmitting_a_push_is_idempotent_and_contradictions_conflict() {
 
 #[tokio::test]
 async fn a_job_on_an_unknown_revision_waits_on_a_placeholder_the_pushlog_fills() {
-    let app = TestApp::spawn().await;
+    let app = TestSchema::new().await;
     app.create_repository("try", &[]).await;
     app.data(SUBMIT, push(None, 1, &[1])).await;
     let early = json!({"jobs": [{"guid": "early", "repository": "try", "revision": revision(2),
