@@ -1,0 +1,168 @@
+//! No two source files of a crate import each other, directly or in a loop: a circle of
+//! files is one module in several files, which nobody can read, test or move on its own.
+//! The check builds each crate's file graph ([`import_graph`]) and reports every circle with
+//! its files and the lines that close it.
+//!
+//! [`KNOWN_CIRCLES`] holds the circles the tree had when the check came (issue 16), each to
+//! be broken; an entry that no longer exists fails the test too, so the list only shrinks.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use crate::import_graph::{Edge, ModuleTree, circles};
+use crate::workspace;
+
+/// Circles tolerated until they are broken, as file sets relative to the repository root.
+/// Remove an entry when its circle is gone (the test says when); never add one.
+const KNOWN_CIRCLES: &[&[&str]] = &[
+    // The demo generator's root and its catalogue and logs share constants and helpers.
+    &[
+        "api/src/demo/catalogue.rs",
+        "api/src/demo/logs.rs",
+        "api/src/demo/mod.rs",
+    ],
+    // The route files share `State` and `error_response` with routes.rs, which mounts them.
+    &[
+        "api/src/log_routes.rs",
+        "api/src/pushlog_routes.rs",
+        "api/src/routes.rs",
+    ],
+    // Sections use main.rs's `row`; main.rs calls the sections.
+    &[
+        "bench/src/logparse.rs",
+        "bench/src/main.rs",
+        "bench/src/pushlog.rs",
+    ],
+    // lib.rs defines `ParseError` and drives input.rs, which returns it.
+    &[
+        "logparse/src/errorsummary.rs",
+        "logparse/src/input.rs",
+        "logparse/src/lib.rs",
+    ],
+    // GraphQL objects that name each other (a push's jobs, a job's push), and lib.rs's
+    // limits used by the roots it builds the schema from.
+    &[
+        "schema/src/lib.rs",
+        "schema/src/mutation.rs",
+        "schema/src/query.rs",
+        "schema/src/subscription.rs",
+        "schema/src/types/build.rs",
+        "schema/src/types/connection.rs",
+        "schema/src/types/dependency_graph.rs",
+        "schema/src/types/job.rs",
+        "schema/src/types/machine.rs",
+        "schema/src/types/push.rs",
+        "schema/src/types/release.rs",
+        "schema/src/types/repository.rs",
+        "schema/src/types/test_objects.rs",
+    ],
+];
+
+#[test]
+fn no_two_files_of_a_crate_import_each_other() {
+    let root = workspace::root();
+    let files = workspace::rust_files(&root);
+    let packages = workspace::packages(&root, &files);
+    assert!(
+        packages.len() > 3,
+        "found only {} packages under {}",
+        packages.len(),
+        root.display()
+    );
+    let read = |path: &std::path::Path| std::fs::read_to_string(root.join(path)).ok();
+    let mut found: Vec<(Vec<PathBuf>, Vec<Edge>)> = Vec::new();
+    let mut reached: BTreeSet<PathBuf> = BTreeSet::new();
+    for package in &packages {
+        for crate_root in &package.roots {
+            let tree = ModuleTree::load(crate_root, &read);
+            reached.extend(tree.files().into_iter().cloned());
+            let edges = tree.edges();
+            for circle in circles(&edges) {
+                if found.iter().any(|(known, _)| *known == circle) {
+                    continue;
+                }
+                let inside: Vec<Edge> = edges
+                    .iter()
+                    .filter(|e| circle.contains(&e.from) && circle.contains(&e.to))
+                    .cloned()
+                    .collect();
+                found.push((circle, inside));
+            }
+        }
+    }
+
+    // A file no crate root reaches would escape the check.
+    let unreached: Vec<String> = files
+        .iter()
+        .filter(|f| !reached.contains(*f))
+        .map(|f| format!("  {}", f.display()))
+        .collect();
+    assert!(
+        unreached.is_empty(),
+        "no crate root reaches these files through `mod` (a new kind of crate root, or a \
+         file nothing declares?):\n{}",
+        unreached.join("\n")
+    );
+
+    let known: Vec<BTreeSet<PathBuf>> = KNOWN_CIRCLES
+        .iter()
+        .map(|files| files.iter().map(PathBuf::from).collect())
+        .collect();
+    let is_known = |circle: &[PathBuf]| {
+        let circle: BTreeSet<PathBuf> = circle.iter().cloned().collect();
+        known.contains(&circle)
+    };
+    let new: Vec<String> = found
+        .iter()
+        .filter(|(circle, _)| !is_known(circle))
+        .map(|(circle, edges)| describe(circle, edges))
+        .collect();
+    let stale: Vec<String> = known
+        .iter()
+        .filter(|k| {
+            !found
+                .iter()
+                .any(|(circle, _)| circle.iter().cloned().collect::<BTreeSet<_>>() == **k)
+        })
+        .map(|k| {
+            format!(
+                "  {:?}",
+                k.iter()
+                    .map(|f| f.display().to_string())
+                    .collect::<Vec<_>>()
+            )
+        })
+        .collect();
+    let mut problems = Vec::new();
+    if !new.is_empty() {
+        problems.push(format!(
+            "files of one crate that import each other (break each circle: move what both \
+             need into a file they both use, or pass it in):\n{}",
+            new.join("\n")
+        ));
+    }
+    if !stale.is_empty() {
+        problems.push(format!(
+            "KNOWN_CIRCLES lists circles that no longer exist: remove them from \
+             testkit/tests/tidy/file_circles.rs:\n{}",
+            stale.join("\n")
+        ));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
+
+/// A circle's files, then each import inside it (`from:line uses path (to)`).
+fn describe(circle: &[PathBuf], edges: &[Edge]) -> String {
+    let files: Vec<String> = circle.iter().map(|f| f.display().to_string()).collect();
+    let mut text = format!("  circle of {}: {}", files.len(), files.join(", "));
+    for edge in edges {
+        text.push_str(&format!(
+            "\n    {}:{} uses {} ({})",
+            edge.from.display(),
+            edge.line,
+            edge.path,
+            edge.to.display()
+        ));
+    }
+    text
+}
