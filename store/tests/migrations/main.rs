@@ -1,0 +1,16 @@
+//! The migrations, checked against themselves and against the code: every migration runs
+//! up → down → up on SQLite and on PostgreSQL and each `down` undoes exactly its `up`
+//! ([`up_down_up`]); the two dialects end in the same tables, columns and indexes
+//! ([`dialects`]); `store/src/schema.rs`, written by hand, names the migrated tables and
+//! columns with their types ([`schema_rs`]). [`catalog`] reads a database's shape from its
+//! catalog; [`databases`] opens fresh ones.
+//!
+//! PostgreSQL tests run when `TREEHERD_TEST_POSTGRES_URL` names a server, each on a new
+//! database; without it they report SKIPPED, unless `TREEHERD_REQUIRE_POSTGRES=1` (CI's
+//! PostgreSQL pass), where they fail instead.
+
+mod catalog;
+mod databases;
+mod dialects;
+mod schema_rs;
+mod up_down_up;
