@@ -95,7 +95,7 @@ pub async fn task_graph(
 }
 
 /// Stores the pushes of a git history (see `treeherd_pushlog::first_parent_pushes`) in
-/// transactions of [`CHUNK`] pushes, showing progress; returns how many were stored.
+/// transactions of `CHUNK` pushes, showing progress; returns how many were stored.
 pub async fn git_pushes(
     store: &Store,
     repository: &str,

@@ -93,7 +93,7 @@ pub fn parse_pulse_job(index: usize, message: &Value) -> Result<IngestedJob, Rej
 }
 
 /// Validates and maps one message given as JSON text (a slice of a request body or an AMQP
-/// delivery). The fast way first ([`crate::pulse_message`]): read straight into the typed
+/// delivery). The fast way first (`pulse_message.rs`): read straight into the typed
 /// message and judged by the schema's rules; anything it does not take goes the exact way
 /// ([`parse_pulse_job`]), which words the rejection, so the answer is always the exact one.
 pub fn parse_pulse_text(index: usize, text: &str) -> Result<IngestedJob, Rejection> {

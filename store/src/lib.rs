@@ -2,8 +2,9 @@
 //!
 //! One API over both backends. Reads are written once against diesel's `MultiConnection`;
 //! the few statements it cannot express (batch upserts, `RETURNING`) are written once in
-//! [`per_backend!`] and compiled for each concrete connection. Every public method is async
-//! and runs its diesel work on the blocking pool, so resolvers never block a server thread.
+//! `per_backend!` (`db.rs`) and compiled for each concrete connection. Every public method is
+//! async and runs its diesel work on the blocking pool, so resolvers never block a server
+//! thread.
 //! Every write method is one transaction: all or nothing.
 
 #[macro_use]

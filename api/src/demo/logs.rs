@@ -37,7 +37,7 @@ pub(super) fn log_url(guid: &str, role: Role) -> String {
     format!("{DEMO_LOG_PREFIX}{guid}/{shape}/live_backing.log")
 }
 
-/// The text of the demo log at `url` (as [`log_url`] made it) of a stored job; `None` when
+/// The text of the demo log at `url` (as `log_url` made it) of a stored job; `None` when
 /// the URL is no demo log of this job.
 pub fn served_log(job: &treeherd_store::Job, url: &str) -> Option<String> {
     let rest = url.strip_prefix(DEMO_LOG_PREFIX)?;
