@@ -1,4 +1,4 @@
-//! The `treeherd` command line: the clap [`Cli`], its [`Command`]s and a short dispatch. Each
+//! The `treeherd` command line: the clap [`Cli`], its `Command`s and a short dispatch. Each
 //! subcommand lives in its own file with its flags and the one function that runs it (`serve`,
 //! `demo`, `migrate`, `token issue`, `schema`, `consume`, `import`, `pushlog`, `log`). Flags fall
 //! back to `TREEHERD_*` environment variables; this tree is the only place that reads them, and
