@@ -23,7 +23,7 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use treeherd_schema::{Caller, Scopes, UnknownScope};
+use treeherd_service::{Caller, Scopes, UnknownScope};
 use treeherd_store::{Store, StoreError};
 
 /// The audience every treeherd token names.
@@ -402,7 +402,7 @@ mod tests {
             .to_string();
         assert!(refused.contains("\"admni\""), "{refused}");
         assert!(
-            refused.contains(treeherd_schema::KNOWN_SCOPE_FORMS),
+            refused.contains(treeherd_service::KNOWN_SCOPE_FORMS),
             "{refused}"
         );
         // A token signed elsewhere with the same secret but a scope of no known form.

@@ -24,7 +24,7 @@ use lapin::{Connection, ConnectionProperties, ExchangeKind};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use treeherd_ingest::PulseBatch;
-use treeherd_schema::{Caller, JobEvents};
+use treeherd_service::{Caller, Changes, Service};
 use treeherd_store::Store;
 
 /// Where to consume from.
@@ -105,9 +105,10 @@ pub async fn run(store: Store, config: &ConsumeConfig) -> anyhow::Result<()> {
     // One batch decoded ahead of the one committing: enough to overlap the two stages.
     let (ready, mut committing) = mpsc::channel::<Batch>(1);
     let committer = tokio::spawn(async move {
-        let events = JobEvents::default();
+        // A process of its own: nobody here subscribes to what it announces.
+        let service = Service::new(store, Changes::default());
         while let Some(batch) = committing.recv().await {
-            commit(&store, &events, batch).await?;
+            commit(&service, batch).await?;
         }
         anyhow::Ok(())
     });
@@ -139,9 +140,9 @@ pub async fn run(store: Store, config: &ConsumeConfig) -> anyhow::Result<()> {
 
 /// Stores one batch, then acknowledges every delivery up to its last; a store failure puts
 /// them back on the queue and waits a moment before the next batch.
-async fn commit(store: &Store, events: &JobEvents, batch: Batch) -> anyhow::Result<()> {
+async fn commit(service: &Service, batch: Batch) -> anyhow::Result<()> {
     let Batch { jobs, last } = batch;
-    match treeherd_schema::ingest::ingest_parsed(store, events, &Caller::Trusted, jobs).await {
+    match service.ingest_parsed(&Caller::Trusted, jobs).await {
         Ok(outcome) => {
             for rejected in &outcome.rejected {
                 tracing::warn!(field = %rejected.field, rule = %rejected.rule, "{}", rejected.message);
@@ -155,8 +156,7 @@ async fn commit(store: &Store, events: &JobEvents, batch: Batch) -> anyhow::Resu
             last.ack(BasicAckOptions { multiple: true }).await?;
         }
         Err(e) => {
-            let (code, message) = e.into_client();
-            tracing::error!(%code, %message, "ingestion failed; the messages go back on the queue");
+            tracing::error!(code = e.code(), error = %treeherd_service::chain(&e), "ingestion failed; the messages go back on the queue");
             last.nack(BasicNackOptions {
                 multiple: true,
                 requeue: true,

@@ -25,39 +25,16 @@ use bytes::Bytes;
 use flate2::read::MultiGzDecoder;
 use std::io::{self, Read};
 use std::net::SocketAddr;
-use std::time::Duration;
 use tokio::sync::mpsc;
-use treeherd_schema::ApiError;
+use treeherd_service::ServiceError;
+use treeherd_service::logs::fetch::{ChannelReader, describe};
 use treeherd_store::JobLog;
 
-use crate::log_worker::{ChannelReader, describe};
-use crate::routes::{State, error_response};
+use crate::state::{ANSWER_TIMEOUT, LogSource, State, error_response};
 
-/// How the log route fetches.
-pub(crate) struct LogSource {
-    http: reqwest::Client,
-    /// The largest log (bytes as served, compressed or not) that is passed on.
-    max_bytes: u64,
-}
-
-/// The most the artifact server may take to answer (the body may take longer: it streams).
-const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
-/// The longest pause between two chunks of the body.
-const READ_TIMEOUT: Duration = Duration::from_secs(60);
 /// Inflated bytes sent to the reader at a time.
 const CHUNK: usize = 64 << 10;
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
-
-impl LogSource {
-    pub(crate) fn new(max_bytes: u64) -> LogSource {
-        let http = reqwest::Client::builder()
-            .connect_timeout(ANSWER_TIMEOUT)
-            .read_timeout(READ_TIMEOUT)
-            .build()
-            .unwrap_or_default();
-        LogSource { http, max_bytes }
-    }
-}
 
 pub(crate) fn configure(config: &mut web::ServiceConfig) {
     config
@@ -102,7 +79,7 @@ async fn demo_log(
         Ok(log) => log,
         Err(response) => return response,
     };
-    let job = match state.store.job(guid.clone()).await {
+    let job = match state.service.store().job(guid.clone()).await {
         Ok(Some(job)) => job,
         Ok(None) => return not_found(&guid, &name),
         Err(e) => return error_response(e.into()),
@@ -119,12 +96,12 @@ async fn demo_log(
 
 /// The stored log `name` of job `guid`, or the response saying it is not there.
 async fn log_of(state: &State, guid: String, name: &str) -> Result<JobLog, HttpResponse> {
-    let job = match state.store.job(guid.clone()).await {
+    let job = match state.service.store().job(guid.clone()).await {
         Ok(Some(job)) => job,
         Ok(None) => return Err(not_found(&guid, name)),
         Err(e) => return Err(error_response(e.into())),
     };
-    let mut logs = match state.store.logs_of(vec![job.id]).await {
+    let mut logs = match state.service.store().logs_of(vec![job.id]).await {
         Ok(logs) => logs,
         Err(e) => return Err(error_response(e.into())),
     };
@@ -136,7 +113,9 @@ async fn log_of(state: &State, guid: String, name: &str) -> Result<JobLog, HttpR
 }
 
 fn not_found(guid: &str, name: &str) -> HttpResponse {
-    error_response(ApiError::NotFound(format!("job {guid} has no log {name}")))
+    error_response(ServiceError::NotFound(format!(
+        "job {guid} has no log {name}"
+    )))
 }
 
 fn text_response() -> actix_web::HttpResponseBuilder {

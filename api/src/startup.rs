@@ -7,13 +7,14 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 use std::net::TcpListener;
 use tracing_actix_web::TracingLogger;
-use treeherd_schema::Changes;
+use treeherd_service::{Changes, Service};
 use treeherd_store::Store;
 
 use crate::Config;
 use crate::auth::{self, TokenKeys};
 use crate::config::ConfigError;
-use crate::routes::{self, State};
+use crate::routes;
+use crate::state::{LogSource, State};
 
 /// A bound, not yet running server.
 pub struct Application {
@@ -55,10 +56,10 @@ impl Application {
         let secret = auth::signing_secret(config.jwt_secret.as_deref(), &store)
             .await
             .context("cannot load the token secret")?;
-        let changes = Changes::default();
+        let service = Service::new(store.clone(), Changes::default());
         let state = web::Data::new(State {
-            schema: treeherd_schema::build(store.clone(), changes.clone()),
-            changes: changes.clone(),
+            schema: treeherd_schema::build(service.clone()),
+            service: service.clone(),
             github_webhook_secret: config
                 .github_webhook_secret
                 .as_ref()
@@ -70,10 +71,7 @@ impl Application {
                 None => TokenKeys::from_secret(&secret),
             },
             trusted: config.trusted.clone(),
-            store: store.clone(),
-            log_source: crate::log_routes::LogSource::new(
-                config.log_worker.clone().unwrap_or_default().max_bytes,
-            ),
+            log_source: LogSource::new(config.log_worker.clone().unwrap_or_default().max_bytes),
         });
 
         let port = listener.local_addr()?.port();
@@ -91,10 +89,10 @@ impl Application {
         }
         spawn_change_log_pruning(store.clone());
         if let Some(every) = config.pushlog_interval {
-            crate::pushlog_sync::spawn_poller(store.clone(), changes.pushes, every);
+            crate::pushlog_poller::spawn_poller(service.clone(), every);
         }
         if let Some(options) = config.log_worker.as_ref().filter(|o| o.concurrency > 0) {
-            crate::log_worker::spawn(store.clone(), options.clone());
+            crate::log_worker::spawn(service.clone(), options.clone());
         }
         Ok(Application {
             server: server.run(),

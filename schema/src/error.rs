@@ -5,6 +5,7 @@
 //! client message without a code, so only this explicit conversion can build one.
 
 use async_graphql::ErrorExtensions;
+use treeherd_service::ServiceError;
 use treeherd_store::StoreError;
 
 /// An error a resolver answers with.
@@ -39,6 +40,21 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(m) => ApiError::Conflict(m),
             StoreError::Invalid(m) => ApiError::BadUserInput(m),
             StoreError::Internal(m) => ApiError::Internal(m.to_string()),
+        }
+    }
+}
+
+/// The service's errors keep their kind (and so their code) and their message.
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Unauthenticated(m) => ApiError::Unauthenticated(m),
+            ServiceError::Forbidden(m) => ApiError::Forbidden(m),
+            ServiceError::BadInput { message, .. } => ApiError::BadUserInput(message),
+            ServiceError::Conflict(m) => ApiError::Conflict(m),
+            ServiceError::NotFound(m) => ApiError::NotFound(m),
+            ServiceError::Store(e) => e.into(),
+            ServiceError::Internal(detail) => ApiError::Internal(detail),
         }
     }
 }

@@ -2,35 +2,29 @@
 //! the server shares between requests.
 //!
 //! GraphQL types live here and only here; they wrap the store's types and never expose
-//! database rows. Resolvers call the store and map its errors at one boundary
-//! ([`ApiError`]), so clients see a stable `extensions.code` and never internal detail.
+//! database rows. Mutations map their input, call the service (`treeherd-service`, where
+//! the write rules live) and map its answer; queries read the store through loaders. Errors
+//! are mapped at one boundary ([`ApiError`]), so clients see a stable `extensions.code` and
+//! never internal detail.
 
-mod caller;
 mod error;
-mod events;
-pub mod ingest;
 mod loaders;
 mod mutation;
-pub mod pushlog;
 mod query;
 mod subscription;
 mod types;
 
-pub use caller::{Caller, KNOWN_SCOPE_FORMS, Scopes, UnknownScope};
 pub use error::ApiError;
-pub use events::{
-    Changes, Events, JobEvent, JobEvents, MachineEvent, MachineEvents, PushEvent, PushEvents,
-};
 
 use async_graphql::Schema;
-use treeherd_store::Store;
+use treeherd_service::Service;
 
 pub type TreeherdSchema = Schema<query::Query, mutation::Mutation, subscription::Subscription>;
 
 /// The most items one page of any connection returns (`first` is required and capped here).
 pub const MAX_PAGE_SIZE: i32 = 1000;
 /// The most test results one `submitTestResults` call takes.
-pub const MAX_TEST_RESULTS: usize = 10_000;
+pub use treeherd_service::jobs::MAX_TEST_RESULTS;
 /// The most values one `perfSeries` answer holds.
 pub const MAX_SERIES_POINTS: i32 = 10_000;
 /// How deeply a query may nest (the introspection query GraphiQL sends needs about 13).
@@ -46,8 +40,11 @@ pub(crate) fn page_complexity(first: i32, child_complexity: usize) -> usize {
     (first.clamp(0, MAX_PAGE_SIZE) as usize) * child_complexity + 1
 }
 
-/// Builds the schema over a store. `changes` carries committed changes to subscribers.
-pub fn build(store: Store, changes: Changes) -> TreeherdSchema {
+/// Builds the schema over the service: mutations call it, queries and loaders read its
+/// store, subscriptions listen on its channels of changes.
+pub fn build(service: Service) -> TreeherdSchema {
+    let store = service.store().clone();
+    let changes = service.changes().clone();
     Schema::build(query::Query, mutation::Mutation, subscription::Subscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
@@ -56,6 +53,7 @@ pub fn build(store: Store, changes: Changes) -> TreeherdSchema {
         .data(changes.jobs)
         .data(changes.pushes)
         .data(changes.machines)
+        .data(service)
         .finish()
 }
 

@@ -1,19 +1,17 @@
-//! `Mutation`: the write entry points. Each needs a token scope (see [`crate::Caller`]) and
-//! is one transaction: all or nothing.
+//! `Mutation`: the write entry points. Each maps its input, calls the service (which checks
+//! the caller's token scope, see [`treeherd_service::Caller`]) and maps its answer; each is
+//! one transaction: all or nothing.
 
 use async_graphql::{Context, Object, SimpleObject};
-use treeherd_model::PushRecord;
-use treeherd_store::{NewDependency, Store};
+use treeherd_service::{Caller, Service};
 
-use crate::events::{JobEvent, JobEvents, MachineEvent, MachineEvents, PushEvents};
-use crate::ingest::IgnoredJob;
+use crate::ApiError;
 use crate::types::{
-    ArtifactInput, AttachArtifactsPayload, DependencyInput, Job, JobInput, Machine, MachineState,
-    Push, PushInput, Release, ReleaseInput, Repository, RepositoryInput, TestResult,
-    TestResultInput, to_micros,
+    ArtifactInput, AttachArtifactsPayload, DependencyInput, IgnoredJob, Job, JobInput, Machine,
+    MachineState, Push, PushInput, RejectedMessage, Release, ReleaseInput, Repository,
+    RepositoryInput, TestResult, TestResultInput, to_micros,
 };
 use crate::types::{Build, BuildInput};
-use crate::{ApiError, Caller};
 
 pub struct Mutation;
 
@@ -32,7 +30,7 @@ struct IngestPayload {
     /// returns the job as it is).
     jobs: Vec<Job>,
     /// The messages not taken, each with its reason.
-    rejected: Vec<crate::ingest::RejectedMessage>,
+    rejected: Vec<RejectedMessage>,
     /// Earlier runs marked SUPERSEDED (coalesced) or RETRY (retried).
     marked: i32,
     /// Valid messages the job lifecycle refused (a completed job sent again with another
@@ -50,17 +48,12 @@ fn caller<'a>(ctx: &'a Context<'_>) -> &'a Caller {
     ctx.data_opt::<Caller>().unwrap_or(&Caller::Anonymous)
 }
 
-/// Refuses a caller who may not write to the repository of job `guid` (or when there is no
-/// such job).
-async fn require_write_to_job(ctx: &Context<'_>, guid: &str) -> Result<(), ApiError> {
-    let repositories = ctx
-        .data::<Store>()?
-        .job_repositories(vec![guid.to_owned()])
-        .await?;
-    let repository = repositories
-        .get(guid)
-        .ok_or_else(|| ApiError::NotFound(format!("no job {guid:?}")))?;
-    caller(ctx).require_write(repository)
+fn service<'a>(ctx: &'a Context<'_>) -> Result<&'a Service, ApiError> {
+    Ok(ctx.data::<Service>()?)
+}
+
+fn count(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
 }
 
 #[Object]
@@ -71,28 +64,19 @@ impl Mutation {
         ctx: &Context<'_>,
         input: RepositoryInput,
     ) -> Result<Repository, ApiError> {
-        caller(ctx).require_admin()?;
-        let repository = ctx.data::<Store>()?.create_repository(input.into()).await?;
+        let repository = service(ctx)?
+            .create_repository(caller(ctx), input.into())
+            .await?;
         Ok(Repository(repository))
     }
 
     /// Stores a push and its commits (idempotent on the revision). Needs `write:<repository>`.
     async fn submit_push(&self, ctx: &Context<'_>, input: PushInput) -> Result<Push, ApiError> {
-        caller(ctx).require_write(&input.repository)?;
         let repository = input.repository.clone();
-        let record = PushRecord::try_from(input)?;
-        let stored = crate::pushlog::store_pushes(
-            ctx.data::<Store>()?,
-            ctx.data::<PushEvents>()?,
-            repository,
-            vec![record],
-        )
-        .await?;
-        stored
-            .into_iter()
-            .next()
-            .map(Push)
-            .ok_or_else(|| ApiError::Internal("a stored push vanished".into()))
+        let push = service(ctx)?
+            .submit_push(caller(ctx), repository, input)
+            .await?;
+        Ok(Push(push))
     }
 
     /// Upserts jobs by guid, all in one transaction. Needs `write:<repository>` for each.
@@ -101,37 +85,10 @@ impl Mutation {
         ctx: &Context<'_>,
         input: Vec<JobInput>,
     ) -> Result<SubmitJobsPayload, ApiError> {
-        let caller = caller(ctx);
-        for job in &input {
-            caller.require_write(&job.repository)?;
-        }
-        let jobs = input
-            .into_iter()
-            .enumerate()
-            .map(|(i, job)| job.into_store(i))
-            .collect::<Result<Vec<_>, _>>()?;
-        let names: std::collections::HashMap<String, String> = jobs
-            .iter()
-            .map(|j| (j.guid.clone(), j.repository.clone()))
-            .collect();
-        let written = ctx.data::<Store>()?.ingest_jobs(jobs, Vec::new()).await?;
-        let stored = written.jobs;
-        let events = ctx.data::<JobEvents>()?;
-        for job in &stored {
-            if let Some(repository) = names.get(&job.guid) {
-                events.publish(JobEvent {
-                    repository: repository.clone(),
-                    job: job.clone(),
-                });
-            }
-        }
+        let submitted = service(ctx)?.submit_jobs(caller(ctx), input).await?;
         Ok(SubmitJobsPayload {
-            jobs: stored.into_iter().map(Job).collect(),
-            ignored: written
-                .ignored
-                .into_iter()
-                .map(|i| IgnoredJob::from_store(i, |at| at))
-                .collect(),
+            jobs: submitted.jobs.into_iter().map(Job).collect(),
+            ignored: submitted.ignored.into_iter().map(Into::into).collect(),
         })
     }
 
@@ -154,10 +111,8 @@ impl Mutation {
             .into_iter()
             .map(TryInto::try_into)
             .collect::<Result<Vec<_>, _>>()?;
-        require_write_to_job(ctx, &job).await?;
-        let stored = ctx
-            .data::<Store>()?
-            .submit_test_results(job, results)
+        let stored = service(ctx)?
+            .submit_test_results(caller(ctx), job, results)
             .await?;
         Ok(stored.into_iter().map(TestResult).collect())
     }
@@ -173,22 +128,15 @@ impl Mutation {
         subtest: Option<String>,
         artifacts: Vec<ArtifactInput>,
     ) -> Result<AttachArtifactsPayload, ApiError> {
-        if subtest.is_some() && test.is_none() {
-            return Err(ApiError::BadUserInput(
-                "a subtest needs its test".to_owned(),
-            ));
-        }
         let artifacts = artifacts
             .into_iter()
             .map(TryInto::try_into)
             .collect::<Result<Vec<_>, _>>()?;
-        require_write_to_job(ctx, &job).await?;
-        let attached = ctx
-            .data::<Store>()?
-            .attach_artifacts(job, test.map(|t| (t, subtest)), artifacts)
+        let attached = service(ctx)?
+            .attach_artifacts(caller(ctx), job, test, subtest, artifacts)
             .await?;
         Ok(AttachArtifactsPayload {
-            attached: i32::try_from(attached).unwrap_or(i32::MAX),
+            attached: count(attached),
         })
     }
 
@@ -204,21 +152,16 @@ impl Mutation {
         reason: Option<String>,
         until: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<Machine, ApiError> {
-        caller(ctx).require_admin()?;
-        let machine = ctx
-            .data::<Store>()?
+        let machine = service(ctx)?
             .set_machine_state(
+                caller(ctx),
                 build_system,
                 name,
                 state.into(),
                 reason,
                 until.map(to_micros),
-                chrono::Utc::now().timestamp_micros(),
             )
             .await?;
-        ctx.data::<MachineEvents>()?.publish(MachineEvent {
-            machine: machine.clone(),
-        });
         Ok(Machine(machine))
     }
 
@@ -231,12 +174,8 @@ impl Mutation {
         name: String,
         every: String,
     ) -> Result<bool, ApiError> {
-        caller(ctx).require_write(&repository)?;
-        let interval = treeherd_model::duration::parse(&every)
-            .map_err(|e| ApiError::BadUserInput(format!("every: {e}")))?;
-        let micros = i64::try_from(interval.as_micros()).unwrap_or(i64::MAX);
-        ctx.data::<Store>()?
-            .declare_schedule(repository, name, micros)
+        service(ctx)?
+            .declare_schedule(caller(ctx), repository, name, &every)
             .await?;
         Ok(true)
     }
@@ -249,11 +188,7 @@ impl Mutation {
         ctx: &Context<'_>,
         input: ReleaseInput,
     ) -> Result<Release, ApiError> {
-        caller(ctx).require_write(&input.repository)?;
-        let release = ctx
-            .data::<Store>()?
-            .create_release(input.try_into()?)
-            .await?;
+        let release = service(ctx)?.create_release(caller(ctx), input).await?;
         Ok(Release(release))
     }
 
@@ -266,18 +201,12 @@ impl Mutation {
         messages: Vec<async_graphql::Json<serde_json::Value>>,
     ) -> Result<IngestPayload, ApiError> {
         let messages: Vec<serde_json::Value> = messages.into_iter().map(|m| m.0).collect();
-        let outcome = crate::ingest::ingest_pulse(
-            ctx.data::<Store>()?,
-            ctx.data::<JobEvents>()?,
-            caller(ctx),
-            &messages,
-        )
-        .await?;
+        let outcome = service(ctx)?.ingest_pulse(caller(ctx), &messages).await?;
         Ok(IngestPayload {
             jobs: outcome.jobs.into_iter().map(Job).collect(),
-            rejected: outcome.rejected,
-            marked: i32::try_from(outcome.marked).unwrap_or(i32::MAX),
-            ignored: outcome.ignored,
+            rejected: outcome.rejected.into_iter().map(Into::into).collect(),
+            marked: count(outcome.marked),
+            ignored: outcome.ignored.into_iter().map(Into::into).collect(),
         })
     }
 
@@ -288,21 +217,10 @@ impl Mutation {
         ctx: &Context<'_>,
         input: Vec<DependencyInput>,
     ) -> Result<AddDependenciesPayload, ApiError> {
-        let store = ctx.data::<Store>()?;
-        let caller = caller(ctx);
-        // A job never changes repository, so checking before the write is as good as during.
-        caller.require_authenticated()?;
-        let mut dependents: Vec<String> = input.iter().map(|d| d.dependent.clone()).collect();
-        dependents.sort_unstable();
-        dependents.dedup();
-        let repositories = store.job_repositories(dependents).await?;
-        for repository in repositories.values() {
-            caller.require_write(repository)?;
-        }
-        let edges: Vec<NewDependency> = input.into_iter().map(Into::into).collect();
-        let added = store.add_dependencies(edges).await?;
+        let edges = input.into_iter().map(Into::into).collect();
+        let added = service(ctx)?.add_dependencies(caller(ctx), edges).await?;
         Ok(AddDependenciesPayload {
-            added: i32::try_from(added).unwrap_or(i32::MAX),
+            added: count(added),
         })
     }
 
@@ -315,8 +233,10 @@ impl Mutation {
         ctx: &Context<'_>,
         builds: Vec<BuildInput>,
     ) -> Result<SubmitBuildsPayload, ApiError> {
-        let builds = crate::types::build::submit_builds(ctx, caller(ctx), builds).await?;
-        Ok(SubmitBuildsPayload { builds })
+        let builds = service(ctx)?.submit_builds(caller(ctx), builds).await?;
+        Ok(SubmitBuildsPayload {
+            builds: builds.into_iter().map(Build).collect(),
+        })
     }
 }
 

@@ -10,9 +10,9 @@ use std::sync::Arc;
 use tokio::sync::broadcast;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
+use treeherd_service::{JobEvents, MachineEvents, PushEvents};
 
 use crate::ApiError;
-use crate::events::{JobEvents, MachineEvents, PushEvents};
 use crate::types::{Job, Machine, Push};
 
 pub struct Subscription;

@@ -155,7 +155,7 @@ async fn a_token_carrying_an_unknown_scope_is_refused_naming_it() {
         let bad = scope.split(' ').next_back().unwrap();
         assert!(
             message.contains(&format!("unknown scope {bad:?}"))
-                && message.contains(treeherd_schema::KNOWN_SCOPE_FORMS),
+                && message.contains(treeherd_service::KNOWN_SCOPE_FORMS),
             "{message}"
         );
     }

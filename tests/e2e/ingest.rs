@@ -203,14 +203,15 @@ async fn the_ninety_one_queue_tasks_import_with_typed_and_dangling_edges() {
     };
     let app = app().await;
     let json: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-    let graph = treeherd_api::import::parse(&json, None).unwrap();
+    let graph = treeherd_service::imports::parse(&json, None).unwrap();
     let revision = "9c6e4c31ad26efdad0b9af47a2b530bc414ce2c3".parse().unwrap();
-    let imported = treeherd_api::import::task_graph(app.store(), graph, "try", &revision)
+    let service = treeherd_service::Service::new(app.store().clone(), Default::default());
+    let imported = treeherd_service::imports::task_graph(&service, graph, "try", &revision, &())
         .await
         .unwrap();
     assert_eq!(
         imported,
-        treeherd_api::import::Imported {
+        treeherd_service::imports::Imported {
             jobs: 91,
             edges: 166
         }

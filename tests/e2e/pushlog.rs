@@ -4,8 +4,8 @@
 
 use serde_json::{Value, json};
 use std::time::Duration;
-use treeherd_api::pushlog_sync::{SyncError, SyncOptions, sync_repository};
-use treeherd_schema::PushEvents;
+use treeherd_service::pushlog::hg::{SyncError, SyncOptions, Synced, sync_repository};
+use treeherd_service::{Changes, Service};
 use treeherd_tests::{TestApp, error_code};
 
 use crate::hg_server::HgServer;
@@ -35,18 +35,14 @@ fn quick() -> SyncOptions {
     }
 }
 
-async fn sync(
-    app: &TestApp,
-    options: &SyncOptions,
-) -> Result<treeherd_api::pushlog_sync::Synced, SyncError> {
+async fn sync(app: &TestApp, options: &SyncOptions) -> Result<Synced, SyncError> {
     let repository = app
         .store()
         .existing_repository("inbound".into())
         .await
         .unwrap();
     sync_repository(
-        app.store(),
-        &PushEvents::default(),
+        &Service::new(app.store().clone(), Changes::default()),
         &reqwest::Client::new(),
         &repository,
         options,

@@ -6,8 +6,10 @@ use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
 use treeherd_ingest::EdgeRules;
 use treeherd_model::Revision;
+use treeherd_service::{Changes, Service, imports};
 
 use super::DatabaseArgs;
+use crate::progress::Progress;
 
 #[derive(Subcommand)]
 pub(super) enum ImportCommand {
@@ -66,10 +68,11 @@ async fn taskgraph(args: TaskgraphArgs) -> anyhow::Result<()> {
     let text = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let json: serde_json::Value =
         serde_json::from_slice(&text).with_context(|| format!("{} is not JSON", file.display()))?;
-    let graph = crate::import::parse(&json, rules.as_ref())?;
-    let store = args.database.open_migrated().await?;
+    let graph = imports::parse(&json, rules.as_ref())?;
+    let service = Service::new(args.database.open_migrated().await?, Changes::default());
     let repository = &args.repository;
-    let imported = crate::import::task_graph(&store, graph, repository, &revision).await?;
+    let imported =
+        imports::task_graph(&service, graph, repository, &revision, &Progress::new()).await?;
     println!(
         "imported {} jobs and {} edges into {repository}",
         imported.jobs, imported.edges

@@ -4,8 +4,11 @@
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
+use treeherd_service::pushlog::hg::{SyncOptions, sync_repository};
+use treeherd_service::{Changes, Service, imports};
+
 use super::DatabaseArgs;
-use crate::pushlog_sync::{self, SyncOptions};
+use crate::progress::Progress;
 
 #[derive(Subcommand)]
 pub(super) enum PushlogCommand {
@@ -48,11 +51,13 @@ pub(super) async fn run(command: PushlogCommand) -> anyhow::Result<()> {
 
 /// One sync, as `serve --pushlog-interval` runs them, announcing to no one.
 async fn sync(args: SyncArgs) -> anyhow::Result<()> {
-    let store = args.database.open_migrated().await?;
-    let repository = store.existing_repository(args.repository).await?;
-    let synced = pushlog_sync::sync_repository(
-        &store,
-        &treeherd_schema::PushEvents::default(),
+    let service = Service::new(args.database.open_migrated().await?, Changes::default());
+    let repository = service
+        .store()
+        .existing_repository(args.repository)
+        .await?;
+    let synced = sync_repository(
+        &service,
         &reqwest::Client::new(),
         &repository,
         &SyncOptions::default(),
@@ -66,9 +71,10 @@ async fn sync(args: SyncArgs) -> anyhow::Result<()> {
 }
 
 async fn import_git(args: ImportGitArgs) -> anyhow::Result<()> {
-    let store = args.database.open_migrated().await?;
+    let service = Service::new(args.database.open_migrated().await?, Changes::default());
     let pushes = treeherd_pushlog::first_parent_pushes(&args.path, &args.branch)?;
-    let stored = crate::import::git_pushes(&store, &args.repository, pushes).await?;
+    let stored =
+        imports::git_pushes(&service, &args.repository, pushes, &Progress::new()).await?;
     println!(
         "imported {stored} pushes of {} into {}",
         args.branch, args.repository

@@ -303,7 +303,8 @@ mod tests {
         };
         let (text, failures) = log_text(&job, role);
         assert_eq!(served_log(&job, &failed.logs[0].url), Some(text.clone()));
-        let parsed = crate::log_worker::parse_log("live_backing.log", "", text.as_bytes()).unwrap();
+        let parsed =
+            treeherd_service::logs::parse_log("live_backing.log", "", text.as_bytes()).unwrap();
         assert!(!failures.is_empty());
         assert_eq!(parsed.errors.len(), failures.len(), "{text}");
         for ((test, _, _), error) in failures.iter().zip(&parsed.errors) {

@@ -138,7 +138,8 @@ impl Repo<'_> {
         for (job, role) in jobs {
             let (text, failures) = log_text(job, role);
             for log in logs.get(&job.id).into_iter().flatten() {
-                let parsed = crate::log_worker::parse_log(&log.name, &log.url, text.as_bytes())?;
+                let parsed =
+                    treeherd_service::logs::parse_log(&log.name, &log.url, text.as_bytes())?;
                 store.store_parsed_log(log.id, parsed, self.now).await?;
                 filled.logs += 1;
             }

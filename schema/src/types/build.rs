@@ -7,17 +7,14 @@
 use async_graphql::connection::Connection;
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
 use treeherd_model::{NewBuild, Revision};
+use treeherd_service::{ServiceError, Submitted};
 use treeherd_store::{BuildFilter, Store};
 
 use super::time::{to_datetime, to_micros};
 use super::{Job, KeyCursor, Push, Repository, connection, page_request};
+use crate::ApiError;
 use crate::loaders::{PushById, RepositoryById, load};
-use crate::{ApiError, Caller};
-
-/// The most builds one `submitBuilds` call takes.
-pub(crate) const MAX_BUILDS: usize = 10_000;
 
 /// A stored build, as GraphQL shows it.
 pub(crate) struct Build(pub treeherd_store::Build);
@@ -157,14 +154,18 @@ pub(crate) struct BuildInput {
     built_at: Option<DateTime<Utc>>,
 }
 
-impl BuildInput {
-    /// The checked build; errors name `builds[index].field`.
-    fn into_new(self, index: usize) -> Result<NewBuild, ApiError> {
+/// The checked build; errors name `builds[index].field`.
+impl Submitted<NewBuild> for BuildInput {
+    fn convert(self, index: usize) -> Result<NewBuild, ServiceError> {
         let revision = self
             .revision
             .map(|r| {
-                r.parse::<Revision>()
-                    .map_err(|e| ApiError::BadUserInput(format!("builds[{index}].revision: {e}")))
+                r.parse::<Revision>().map_err(|e| {
+                    ServiceError::bad_input(
+                        format!("builds[{index}].revision"),
+                        format!("builds[{index}].revision: {e}"),
+                    )
+                })
             })
             .transpose()?;
         let mut new = NewBuild {
@@ -184,8 +185,9 @@ impl BuildInput {
             published_at: self.published_at.map(to_micros),
             built_at: self.built_at.map(to_micros),
         };
-        new.check()
-            .map_err(|e| ApiError::BadUserInput(format!("builds[{index}].{e}")))?;
+        new.check().map_err(|e| {
+            ServiceError::bad_input(format!("builds[{index}]"), format!("builds[{index}].{e}"))
+        })?;
         Ok(new)
     }
 }
@@ -255,66 +257,4 @@ pub(crate) async fn release_for_build(
         version: r.version,
         platforms: r.platforms,
     }))
-}
-
-/// Stores builds in one transaction. A build whose repository URL names a treeherd
-/// repository needs `write:<repository>`, any other needs `admin`; a named job needs
-/// `write:<its repository>` too.
-pub(crate) async fn submit_builds(
-    ctx: &Context<'_>,
-    caller: &Caller,
-    input: Vec<BuildInput>,
-) -> Result<Vec<Build>, ApiError> {
-    caller.require_authenticated()?;
-    if input.len() > MAX_BUILDS {
-        return Err(ApiError::BadUserInput(format!(
-            "at most {MAX_BUILDS} builds per call, not {}",
-            input.len()
-        )));
-    }
-    let new = input
-        .into_iter()
-        .enumerate()
-        .map(|(i, b)| b.into_new(i))
-        .collect::<Result<Vec<_>, _>>()?;
-    let store = ctx.data::<Store>()?;
-    // Repositories never change URL and jobs never change repository, so a check made
-    // before the write holds during it.
-    let urls: Vec<String> = new
-        .iter()
-        .filter_map(|b| b.repository_url.clone())
-        .collect();
-    let repositories = store.repositories_at(urls).await?;
-    for build in &new {
-        match build
-            .repository_url
-            .as_ref()
-            .and_then(|url| repositories.get(url))
-        {
-            Some(repository) => caller.require_write(&repository.name)?,
-            None => caller.require_admin()?,
-        }
-    }
-    let mut guids: Vec<String> = new.iter().filter_map(|b| b.job.clone()).collect();
-    guids.sort_unstable();
-    guids.dedup();
-    if !guids.is_empty() {
-        let of_job = store.job_repositories(guids.clone()).await?;
-        for guid in &guids {
-            let repository = of_job
-                .get(guid)
-                .ok_or_else(|| ApiError::NotFound(format!("no job {guid:?}")))?;
-            caller.require_write(repository)?;
-        }
-    }
-    let ids = store.store_builds(new).await?;
-    let mut stored: HashMap<i64, treeherd_store::Build> = store.builds_by_id(ids.clone()).await?;
-    ids.into_iter()
-        .map(|id| {
-            stored
-                .remove(&id)
-                .map(Build)
-                .ok_or_else(|| ApiError::Internal("a stored build vanished".into()))
-        })
-        .collect()
 }

@@ -4,6 +4,7 @@
 use async_graphql::{InputObject, Json};
 use chrono::{DateTime, Utc};
 use treeherd_model::{CommitRecord, NewJob, PushRecord, Revision};
+use treeherd_service::{ServiceError, Submitted};
 use treeherd_store::{JobFilter, NewDependency, NewRepository};
 
 use super::time::to_micros;
@@ -63,15 +64,19 @@ pub(crate) struct PushInput {
     commits: Vec<CommitInput>,
 }
 
-fn revision(value: &str, what: &str) -> Result<Revision, ApiError> {
+fn revision(value: &str, what: &str) -> Result<Revision, ServiceError> {
     value
         .parse()
-        .map_err(|e| ApiError::BadUserInput(format!("{what}: {e}")))
+        .map_err(|e| ServiceError::bad_input(what, format!("{what}: {e}")))
 }
 
-impl TryFrom<PushInput> for PushRecord {
-    type Error = ApiError;
-    fn try_from(input: PushInput) -> Result<PushRecord, ApiError> {
+impl Submitted<PushRecord> for PushInput {
+    fn repository(&self) -> Option<&str> {
+        Some(&self.repository)
+    }
+
+    fn convert(self, _: usize) -> Result<PushRecord, ServiceError> {
+        let input = self;
         let commits = input
             .commits
             .into_iter()
@@ -91,7 +96,7 @@ impl TryFrom<PushInput> for PushRecord {
                         .collect::<Result<_, _>>()?,
                 })
             })
-            .collect::<Result<_, ApiError>>()?;
+            .collect::<Result<_, ServiceError>>()?;
         Ok(PushRecord {
             revision: revision(&input.revision, "push")?,
             push_id: input.push_id,
@@ -129,15 +134,20 @@ pub(crate) struct JobInput {
     attributes: Option<Json<serde_json::Value>>,
 }
 
-impl JobInput {
-    pub(crate) fn into_store(self, index: usize) -> Result<NewJob, ApiError> {
+impl Submitted<NewJob> for JobInput {
+    fn repository(&self) -> Option<&str> {
+        Some(&self.repository)
+    }
+
+    fn convert(self, index: usize) -> Result<NewJob, ServiceError> {
         let attributes = match self.attributes.map(|j| j.0) {
             None | Some(serde_json::Value::Null) => serde_json::Map::new(),
             Some(serde_json::Value::Object(map)) => map,
             Some(_) => {
-                return Err(ApiError::BadUserInput(format!(
-                    "job {index}: attributes must be a JSON object"
-                )));
+                return Err(ServiceError::bad_input(
+                    format!("input[{index}].attributes"),
+                    format!("job {index}: attributes must be a JSON object"),
+                ));
             }
         };
         Ok(NewJob {

@@ -4,6 +4,7 @@ pub(crate) mod build;
 mod connection;
 mod dependency_graph;
 mod enums;
+mod ingest;
 mod inputs;
 mod job;
 mod machine;
@@ -24,6 +25,7 @@ pub(crate) use enums::{
     ArtifactKind, DependencyKind, FailureKind, JobKind, JobResult, JobState, LogStatus,
     MachineState, ReleaseStatus, TestStatus, Vcs,
 };
+pub(crate) use ingest::{IgnoredJob, RejectedMessage};
 pub(crate) use inputs::{DependencyInput, JobFilterInput, JobInput, PushInput, RepositoryInput};
 pub(crate) use job::Job;
 pub(crate) use machine::{Machine, MachineFlakiness};

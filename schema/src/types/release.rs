@@ -4,6 +4,8 @@
 use async_graphql::connection::Connection;
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
+use treeherd_service::ServiceError;
+use treeherd_service::Submitted;
 use treeherd_store::Store;
 
 use super::time::to_datetime;
@@ -167,15 +169,18 @@ pub(crate) struct ReleaseInput {
     pub locales: Vec<String>,
 }
 
-impl TryFrom<ReleaseInput> for treeherd_store::NewRelease {
-    type Error = ApiError;
+impl Submitted<treeherd_store::NewRelease> for ReleaseInput {
+    fn repository(&self) -> Option<&str> {
+        Some(&self.repository)
+    }
 
-    fn try_from(input: ReleaseInput) -> Result<Self, ApiError> {
+    fn convert(self, _: usize) -> Result<treeherd_store::NewRelease, ServiceError> {
+        let input = self;
         Ok(treeherd_store::NewRelease {
             revision: input
                 .revision
                 .parse()
-                .map_err(|e| ApiError::BadUserInput(format!("revision: {e}")))?,
+                .map_err(|e| ServiceError::bad_input("revision", format!("revision: {e}")))?,
             product: input.product,
             version: input.version,
             build_number: input.build_number,

@@ -29,7 +29,8 @@ pub struct MachineEvent {
     pub machine: Machine,
 }
 
-/// Every channel of committed changes a server has, handed to the schema and to each way in.
+/// Every channel of committed changes a server has: the service publishes on them, the
+/// schema's subscriptions listen.
 #[derive(Clone, Default)]
 pub struct Changes {
     pub jobs: JobEvents,
@@ -75,7 +76,7 @@ impl<T> Events<T> {
         self.sender.receiver_count() > 0
     }
 
-    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Arc<T>> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<T>> {
         self.sender.subscribe()
     }
 }

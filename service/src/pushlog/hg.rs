@@ -1,6 +1,5 @@
-//! Keeping the pushlog of hg repositories up to date from their `json-pushes`
-//! (`treeherd pushlog sync`, and a background task in `serve`). The task runs only when
-//! `TREEHERD_PUSHLOG_INTERVAL` is set, as build networks are often offline.
+//! Keeping the pushlog of one hg repository up to date from its `json-pushes`: the rule
+//! behind `treeherd pushlog sync` and the poller in `serve` (whose loop lives in the api).
 //!
 //! A sync resumes after the highest push id stored and asks the server for bounded pages
 //! (`startID` exclusive, `endID` inclusive), each stored in one transaction: a failure
@@ -11,8 +10,10 @@
 
 use std::time::Duration;
 use treeherd_model::Vcs;
-use treeherd_schema::PushEvents;
-use treeherd_store::{Repository, Store};
+use treeherd_store::Repository;
+
+use crate::error::ServiceError;
+use crate::service::Service;
 
 /// How a sync talks to the server.
 #[derive(Debug, Clone)]
@@ -65,18 +66,19 @@ pub enum SyncError {
     },
     #[error("{repository} is not an hg repository with an http(s) URL")]
     NotHg { repository: String },
-    #[error("storing pushes of {repository}: {code}: {message}")]
+    #[error("storing pushes of {repository}: {code}: {source}", code = .source.code())]
     Store {
         repository: String,
-        code: &'static str,
-        message: String,
+        #[source]
+        source: ServiceError,
     },
 }
 
-/// Brings `repository`'s pushlog up to date from `{url}/json-pushes`.
+/// Brings `repository`'s pushlog up to date from `{url}/json-pushes`; new pushes are
+/// announced.
+#[tracing::instrument(skip_all, fields(repository = %repository.name))]
 pub async fn sync_repository(
-    store: &Store,
-    events: &PushEvents,
+    service: &Service,
     http: &reqwest::Client,
     repository: &Repository,
     options: &SyncOptions,
@@ -86,15 +88,12 @@ pub async fn sync_repository(
             repository: repository.name.clone(),
         });
     }
-    let stored_error = |e: treeherd_schema::ApiError| {
-        let (code, message) = e.into_client();
-        SyncError::Store {
-            repository: repository.name.clone(),
-            code,
-            message,
-        }
+    let stored_error = |source: ServiceError| SyncError::Store {
+        repository: repository.name.clone(),
+        source,
     };
-    let stored = store
+    let stored = service
+        .store()
         .last_push_id(repository.id)
         .await
         .map_err(|e| stored_error(e.into()))?;
@@ -127,14 +126,10 @@ pub async fn sync_repository(
         synced.empty += page.empty.len();
         if !pushes.is_empty() {
             synced.pushes += pushes.len();
-            let stored = treeherd_schema::pushlog::store_pushes(
-                store,
-                events,
-                repository.name.clone(),
-                pushes,
-            )
-            .await
-            .map_err(stored_error)?;
+            let stored = service
+                .store_pushes(repository.name.clone(), pushes)
+                .await
+                .map_err(stored_error)?;
             if let Some(last) = stored.iter().map(|p| p.push_id).max() {
                 synced.last_push_id = synced.last_push_id.max(last);
             }
@@ -191,43 +186,4 @@ async fn fetch(
             options.attempts.max(1)
         ),
     })
-}
-
-/// Syncs every hg repository with an http(s) URL now and then, for as long as the server
-/// runs; a failing repository is logged and tried again next round.
-pub fn spawn_poller(store: Store, events: PushEvents, every: Duration) {
-    tokio::spawn(async move {
-        let http = reqwest::Client::new();
-        let options = SyncOptions::default();
-        let mut ticks = tokio::time::interval(every);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticks.tick().await;
-            let repositories = match store.repositories().await {
-                Ok(repositories) => repositories,
-                Err(e) => {
-                    tracing::warn!(error = %e, "pushlog poller: cannot list repositories");
-                    continue;
-                }
-            };
-            for repository in repositories
-                .iter()
-                .filter(|r| r.vcs == Vcs::Hg && r.url.starts_with("http"))
-            {
-                match sync_repository(&store, &events, &http, repository, &options).await {
-                    Ok(synced) if synced.pushes > 0 => tracing::info!(
-                        repository = %repository.name,
-                        pushes = synced.pushes,
-                        empty = synced.empty,
-                        last_push_id = synced.last_push_id,
-                        "pushlog synced"
-                    ),
-                    Ok(_) => {}
-                    Err(e) => {
-                        tracing::warn!(repository = %repository.name, error = %e, "pushlog sync failed")
-                    }
-                }
-            }
-        }
-    });
 }

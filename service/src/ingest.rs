@@ -7,19 +7,19 @@
 //! A valid message the job lifecycle refuses (a completed job sent again with another result)
 //! changes nothing and is reported as an [`IgnoredJob`], here and by `submitJobs`.
 
-use async_graphql::SimpleObject;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashSet;
 use treeherd_ingest::{IngestedJob, PulseBatch, Rejection, parse_pulse_jobs};
 use treeherd_model::JobResult;
-use treeherd_store::{Job, JobMark, JobsWritten, Store};
+use treeherd_store::{Job, JobMark, JobsWritten};
 
-use crate::events::{JobEvent, JobEvents};
-use crate::{ApiError, Caller};
+use crate::caller::Caller;
+use crate::error::ServiceError;
+use crate::service::Service;
 
 /// A message that was not taken, and why.
-#[derive(SimpleObject, Serialize, Clone, Debug)]
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
 pub struct RejectedMessage {
     /// The message's position in the batch (0-based).
     pub index: i32,
@@ -44,7 +44,7 @@ impl From<Rejection> for RejectedMessage {
 /// A job version that was valid but changed nothing: the job lifecycle refused it (state never
 /// moves back; a completed job changes only to be marked SUPERSEDED or RETRY). The job stays as
 /// it is, and is in the answer's `jobs` as such.
-#[derive(SimpleObject, Serialize, Clone, Debug)]
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
 pub struct IgnoredJob {
     /// Its position in the batch (0-based): the message's, or the input's.
     pub index: i32,
@@ -56,7 +56,7 @@ pub struct IgnoredJob {
 impl IgnoredJob {
     /// The store's report, with its index mapped to the caller's batch by `index_of` (the
     /// store's index is the position among the jobs it was given).
-    pub fn from_store(
+    pub(crate) fn from_store(
         ignored: treeherd_store::IgnoredJob,
         index_of: impl Fn(usize) -> usize,
     ) -> IgnoredJob {
@@ -97,26 +97,36 @@ fn marks(ingested: &IngestedJob) -> impl Iterator<Item = JobMark> + '_ {
     superseded.chain(retried)
 }
 
-/// Validates, authorises and stores a batch of pulse job messages.
-pub async fn ingest_pulse(
-    store: &Store,
-    events: &JobEvents,
-    caller: &Caller,
-    messages: &[Value],
-) -> Result<IngestOutcome, ApiError> {
-    caller.require_authenticated()?;
-    ingest_parsed(store, events, caller, parse_pulse_jobs(messages)).await
+impl Service {
+    /// Validates, authorises and stores a batch of pulse job messages.
+    #[tracing::instrument(skip_all, fields(messages = messages.len()))]
+    pub async fn ingest_pulse(
+        &self,
+        caller: &Caller,
+        messages: &[Value],
+    ) -> Result<IngestOutcome, ServiceError> {
+        caller.require_authenticated()?;
+        self.ingest_parsed(caller, parse_pulse_jobs(messages)).await
+    }
+
+    /// Authorises and stores a batch already validated and mapped ([`parse_pulse_jobs`]): the
+    /// AMQP consumer parses the next batch while this one commits. Rejections come back in
+    /// message order, the parser's and this function's together.
+    #[tracing::instrument(skip_all, fields(jobs = batch.jobs.len(), rejected = batch.rejected.len()))]
+    pub async fn ingest_parsed(
+        &self,
+        caller: &Caller,
+        batch: PulseBatch,
+    ) -> Result<IngestOutcome, ServiceError> {
+        ingest_parsed(self, caller, batch).await
+    }
 }
 
-/// Authorises and stores a batch already validated and mapped ([`parse_pulse_jobs`]): the
-/// AMQP consumer parses the next batch while this one commits. Rejections come back in
-/// message order, the parser's and this function's together.
-pub async fn ingest_parsed(
-    store: &Store,
-    events: &JobEvents,
+async fn ingest_parsed(
+    service: &Service,
     caller: &Caller,
     batch: PulseBatch,
-) -> Result<IngestOutcome, ApiError> {
+) -> Result<IngestOutcome, ServiceError> {
     caller.require_authenticated()?;
     let PulseBatch {
         jobs: parsed,
@@ -131,7 +141,7 @@ pub async fn ingest_parsed(
             ignored: Vec::new(),
         });
     }
-    let repositories = store.repositories().await?;
+    let repositories = service.store().repositories().await?;
     let known: HashSet<&str> = repositories.iter().map(|r| r.name.as_str()).collect();
     let mut jobs = Vec::with_capacity(parsed.len());
     // The message index of each job taken.
@@ -172,23 +182,12 @@ pub async fn ingest_parsed(
     } = if jobs.is_empty() {
         JobsWritten::default()
     } else {
-        store.ingest_jobs(jobs, marks).await?
+        service.write_jobs(jobs, marks).await?
     };
     let ignored = ignored
         .into_iter()
         .map(|i| IgnoredJob::from_store(i, |at| indexes.get(at).copied().unwrap_or(at)))
         .collect();
-    // The consumer's events reach nobody: build them only where someone subscribed.
-    if events.is_watched() {
-        for job in &stored {
-            if let Some(repository) = repositories.iter().find(|r| r.id == job.repository_id) {
-                events.publish(JobEvent {
-                    repository: repository.name.clone(),
-                    job: job.clone(),
-                });
-            }
-        }
-    }
     Ok(IngestOutcome {
         jobs: stored,
         rejected,

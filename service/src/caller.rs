@@ -1,8 +1,8 @@
 //! Who is asking, as the server established it before the request reached the schema: the
 //! scopes a verified token granted, or why there is no usable token. Reads need nothing;
-//! every mutation asks the caller for the scope it needs.
+//! every write asks the caller for the scope it needs, whichever way it came in.
 
-use crate::ApiError;
+use crate::error::ServiceError;
 
 /// The forms a scope may take, as refusals name them.
 pub const KNOWN_SCOPE_FORMS: &str = "admin, write:*, write:<repository>";
@@ -84,12 +84,12 @@ pub enum Caller {
 }
 
 impl Caller {
-    fn authenticated(&self) -> Result<Option<&Scopes>, ApiError> {
+    fn authenticated(&self) -> Result<Option<&Scopes>, ServiceError> {
         match self {
-            Caller::Anonymous => Err(ApiError::Unauthenticated(
+            Caller::Anonymous => Err(ServiceError::Unauthenticated(
                 "this operation needs a token: send Authorization: Bearer <JWT>".into(),
             )),
-            Caller::Rejected(reason) => Err(ApiError::Unauthenticated(format!(
+            Caller::Rejected(reason) => Err(ServiceError::Unauthenticated(format!(
                 "the token was refused: {reason}"
             ))),
             Caller::Token { scopes, .. } => Ok(Some(scopes)),
@@ -98,14 +98,14 @@ impl Caller {
     }
 
     /// Ok when the caller sent a usable token (or is trusted), whatever its scopes.
-    pub fn require_authenticated(&self) -> Result<(), ApiError> {
+    pub fn require_authenticated(&self) -> Result<(), ServiceError> {
         self.authenticated().map(|_| ())
     }
 
     /// Ok when the caller may write to `repository`.
-    pub fn require_write(&self, repository: &str) -> Result<(), ApiError> {
+    pub fn require_write(&self, repository: &str) -> Result<(), ServiceError> {
         match self.authenticated()? {
-            Some(scopes) if !scopes.may_write(repository) => Err(ApiError::Forbidden(format!(
+            Some(scopes) if !scopes.may_write(repository) => Err(ServiceError::Forbidden(format!(
                 "the token has no write:{repository} scope"
             ))),
             _ => Ok(()),
@@ -113,9 +113,9 @@ impl Caller {
     }
 
     /// Ok when the caller is an administrator.
-    pub fn require_admin(&self) -> Result<(), ApiError> {
+    pub fn require_admin(&self) -> Result<(), ServiceError> {
         match self.authenticated()? {
-            Some(scopes) if !scopes.is_admin() => Err(ApiError::Forbidden(
+            Some(scopes) if !scopes.is_admin() => Err(ServiceError::Forbidden(
                 "this operation needs the admin scope".into(),
             )),
             _ => Ok(()),

@@ -2,13 +2,28 @@
 //! (`full-task-graph.json`, `task-graph.json`, or queue task definitions keyed by taskId)
 //! becomes UNSCHEDULED jobs of one push and typed edges (dependencies on tasks outside the
 //! file are kept as dangling edges that bind if those jobs arrive later); a git history
-//! becomes pushes.
+//! becomes pushes. Both write in chunks and report progress to whoever runs them (the CLI
+//! shows it on a terminal).
 
 use treeherd_ingest::{EdgeRules, TaskGraph};
 use treeherd_model::{JobResult, JobState, NewJob, Revision};
-use treeherd_store::{NewDependency, Store, StoreError};
+use treeherd_store::NewDependency;
 
-use crate::progress::Progress;
+use crate::error::ServiceError;
+use crate::service::Service;
+
+/// Where an import reports how far it got.
+pub trait Progress {
+    /// `done` of `total` items (`what` names them) are written.
+    fn at(&self, done: usize, total: usize, what: &str);
+    /// The import is over.
+    fn finish(&self) {}
+}
+
+/// No report.
+impl Progress for () {
+    fn at(&self, _: usize, _: usize, _: &str) {}
+}
 
 /// Jobs and edges written per transaction.
 const CHUNK: usize = 1000;
@@ -21,24 +36,28 @@ pub struct Imported {
 }
 
 /// Parses a task graph with `rules` (the default edge-kind rules when `None`).
-pub fn parse(json: &serde_json::Value, rules: Option<&EdgeRules>) -> anyhow::Result<TaskGraph> {
-    let graph = match rules {
-        Some(rules) => treeherd_ingest::parse_task_graph_with(json, rules)?,
-        None => treeherd_ingest::parse_task_graph(json)?,
-    };
-    Ok(graph)
+pub fn parse(
+    json: &serde_json::Value,
+    rules: Option<&EdgeRules>,
+) -> Result<TaskGraph, treeherd_ingest::GraphFormatError> {
+    match rules {
+        Some(rules) => treeherd_ingest::parse_task_graph_with(json, rules),
+        None => treeherd_ingest::parse_task_graph(json),
+    }
 }
 
 /// Writes the graph's tasks as UNSCHEDULED jobs of `revision`'s push in `repository` (a
 /// placeholder push if the pushlog has not brought it yet), then its edges.
+#[tracing::instrument(skip_all, fields(repository, tasks = graph.tasks.len(), edges = graph.edges.len()))]
 pub async fn task_graph(
-    store: &Store,
+    service: &Service,
     graph: TaskGraph,
     repository: &str,
     revision: &Revision,
-) -> Result<Imported, StoreError> {
+    progress: &dyn Progress,
+) -> Result<Imported, ServiceError> {
+    let store = service.store();
     let total = graph.tasks.len() + graph.edges.len();
-    let progress = Progress::new(total);
     let jobs: Vec<NewJob> = graph
         .tasks
         .into_iter()
@@ -70,7 +89,7 @@ pub async fn task_graph(
     for chunk in jobs.chunks(CHUNK) {
         store.submit_jobs(chunk.to_vec()).await?;
         done += chunk.len();
-        progress.at(done, "jobs and edges");
+        progress.at(done, total, "jobs and edges");
     }
     let edges: Vec<NewDependency> = graph
         .edges
@@ -85,7 +104,7 @@ pub async fn task_graph(
     for chunk in edges.chunks(CHUNK) {
         edge_count += store.add_dependencies(chunk.to_vec()).await?;
         done += chunk.len();
-        progress.at(done, "jobs and edges");
+        progress.at(done, total, "jobs and edges");
     }
     progress.finish();
     Ok(Imported {
@@ -95,21 +114,23 @@ pub async fn task_graph(
 }
 
 /// Stores the pushes of a git history (see `treeherd_pushlog::first_parent_pushes`) in
-/// transactions of `CHUNK` pushes, showing progress; returns how many were stored.
+/// transactions of `CHUNK` pushes (announced as any stored push), reporting progress;
+/// returns how many were stored.
+#[tracing::instrument(skip_all, fields(repository, pushes = pushes.len()))]
 pub async fn git_pushes(
-    store: &Store,
+    service: &Service,
     repository: &str,
     pushes: treeherd_pushlog::FirstParentPushes,
-) -> Result<usize, StoreError> {
-    let progress = Progress::new(pushes.len());
+    progress: &dyn Progress,
+) -> Result<usize, ServiceError> {
+    let total = pushes.len();
     let mut stored = 0;
     let mut pushes = pushes.peekable();
     while pushes.peek().is_some() {
         let chunk: Vec<_> = pushes.by_ref().take(CHUNK).collect();
         stored += chunk.len();
-        // A separate process: nobody here is subscribed to pushAdded.
-        store.store_pushes(repository.to_owned(), chunk).await?;
-        progress.at(stored, "pushes");
+        service.store_pushes(repository.to_owned(), chunk).await?;
+        progress.at(stored, total, "pushes");
     }
     progress.finish();
     Ok(stored)
