@@ -52,10 +52,7 @@ pub(super) async fn run(command: PushlogCommand) -> anyhow::Result<()> {
 /// One sync, as `serve --pushlog-interval` runs them, announcing to no one.
 async fn sync(args: SyncArgs) -> anyhow::Result<()> {
     let service = Service::new(args.database.open_migrated().await?, Changes::default());
-    let repository = service
-        .store()
-        .existing_repository(args.repository)
-        .await?;
+    let repository = service.store().existing_repository(args.repository).await?;
     let synced = sync_repository(
         &service,
         &reqwest::Client::new(),
@@ -73,8 +70,7 @@ async fn sync(args: SyncArgs) -> anyhow::Result<()> {
 async fn import_git(args: ImportGitArgs) -> anyhow::Result<()> {
     let service = Service::new(args.database.open_migrated().await?, Changes::default());
     let pushes = treeherd_pushlog::first_parent_pushes(&args.path, &args.branch)?;
-    let stored =
-        imports::git_pushes(&service, &args.repository, pushes, &Progress::new()).await?;
+    let stored = imports::git_pushes(&service, &args.repository, pushes, &Progress::new()).await?;
     println!(
         "imported {stored} pushes of {} into {}",
         args.branch, args.repository
