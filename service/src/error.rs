@@ -116,6 +116,7 @@ pub fn chain(error: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use treeherd_store::InternalError;
 
     #[test]
     fn each_error_has_the_kind_its_cause_calls_for() {
@@ -131,7 +132,10 @@ mod tests {
             (StoreError::NotFound("x".into()).into(), "NOT_FOUND"),
             (StoreError::Conflict("x".into()).into(), "CONFLICT"),
             (StoreError::Invalid("x".into()).into(), "BAD_USER_INPUT"),
-            (StoreError::Internal("disk".into()).into(), "INTERNAL"),
+            (
+                StoreError::Internal(InternalError::new("disk")).into(),
+                "INTERNAL",
+            ),
             (ServiceError::Internal("x".into()), "INTERNAL"),
         ];
         for (error, code) in cases {
@@ -141,7 +145,9 @@ mod tests {
 
     #[test]
     fn clients_never_read_internal_detail() {
-        let error = ServiceError::from(StoreError::Internal("database: disk I/O".into()));
+        let error = ServiceError::from(StoreError::Internal(InternalError::new(
+            "database: disk I/O",
+        )));
         assert_eq!(error.client_message(), "internal error");
         let error = ServiceError::bad_input("every", "every: no unit");
         assert_eq!(error.client_message(), "every: no unit");
