@@ -10,13 +10,14 @@ use async_graphql::{Request, Variables};
 use serde_json::Value;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
-use treeherd_schema::{Caller, Changes, Scopes, TreeherdSchema};
+use treeherd_schema::TreeherdSchema;
+use treeherd_service::{Caller, Changes, Scopes, Service};
 use treeherd_store::testing::PostgresTestDatabase;
 use treeherd_store::{DatabaseUrl, Store, StoreOptions};
 
 /// The schema as the server builds it over `store`: the one place the harness says how.
 fn build(store: Store) -> TreeherdSchema {
-    treeherd_schema::build(store, Changes::default())
+    treeherd_schema::build(Service::new(store, Changes::default()))
 }
 
 /// Where a test's database lives; dropping it removes the database.
