@@ -21,12 +21,6 @@ const KNOWN_CIRCLES: &[&[&str]] = &[
         "api/src/demo/logs.rs",
         "api/src/demo/mod.rs",
     ],
-    // The route files share `State` and `error_response` with routes.rs, which mounts them.
-    &[
-        "api/src/log_routes.rs",
-        "api/src/pushlog_routes.rs",
-        "api/src/routes.rs",
-    ],
     // Sections use main.rs's `row`; main.rs calls the sections.
     &[
         "bench/src/logparse.rs",
