@@ -48,7 +48,7 @@ pub fn parse(
 
 /// Writes the graph's tasks as UNSCHEDULED jobs of `revision`'s push in `repository` (a
 /// placeholder push if the pushlog has not brought it yet), then its edges.
-#[tracing::instrument(skip_all, fields(repository, tasks = graph.tasks.len(), edges = graph.edges.len()))]
+#[tracing::instrument(skip_all, fields(repository = %repository, tasks = graph.tasks.len(), edges = graph.edges.len()))]
 pub async fn task_graph(
     service: &Service,
     graph: TaskGraph,
@@ -116,7 +116,7 @@ pub async fn task_graph(
 /// Stores the pushes of a git history (see `treeherd_pushlog::first_parent_pushes`) in
 /// transactions of `CHUNK` pushes (announced as any stored push), reporting progress;
 /// returns how many were stored.
-#[tracing::instrument(skip_all, fields(repository, pushes = pushes.len()))]
+#[tracing::instrument(skip_all, fields(repository = %repository, pushes = pushes.len()))]
 pub async fn git_pushes(
     service: &Service,
     repository: &str,
