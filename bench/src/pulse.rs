@@ -86,7 +86,7 @@ pub struct AmqpRates {
 /// then does the same with a consumer that only acknowledges. `None` when no broker answers.
 pub async fn through_amqp(
     app: &TestApp,
-    repository_id: i64,
+    repository_id: treeherd_store::RepositoryId,
     count: usize,
     push: u64,
     round: usize,

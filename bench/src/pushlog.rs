@@ -70,7 +70,7 @@ pub async fn section(sizes: &Sizes) -> anyhow::Result<()> {
         let fresh = TestApp::spawn().await;
         fresh.create_repository("bench", &[]).await;
         let id = fresh.store().existing_repository("bench".into()).await?.id;
-        anyhow::ensure!(id == 1, "the fresh repository is row {id}, not 1");
+        anyhow::ensure!(id.0 == 1, "the fresh repository is row {id}, not 1");
         let raw = pipe_sql(&fresh, &sql)?;
         if raw.is_some() {
             // The rows must all be there, or the rate means nothing.

@@ -4,31 +4,10 @@
 //! (sentinel times, `u8`-sized enums, the topological rank inline) because a server holds a
 //! million of them and every traversal step reads one.
 
-use std::fmt;
-
 use treeherd_model::{JobResult, JobState};
 
-/// A job, named by the store's id for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct JobId(pub i64);
-
-impl From<i64> for JobId {
-    fn from(id: i64) -> Self {
-        JobId(id)
-    }
-}
-
-impl From<JobId> for i64 {
-    fn from(id: JobId) -> Self {
-        id.0
-    }
-}
-
-impl fmt::Display for JobId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
+/// A job, named by the store's id for it (the model's id, so the store and the graph share it).
+pub use treeherd_model::JobId;
 
 /// The part of a job the graph's questions depend on.
 ///

@@ -9,6 +9,7 @@
 mod build;
 pub mod duration;
 mod enums;
+mod ids;
 mod job;
 pub mod lifecycle;
 pub mod machine_state;
@@ -22,6 +23,7 @@ pub use enums::{
     ArtifactKind, DependencyKind, JobKind, JobResult, JobState, LogStatus, MachineState,
     ReleaseStatus, TestStatus, UnknownVariant, Vcs,
 };
+pub use ids::{JobId, PushId, RepositoryId};
 pub use job::{NewArtifact, NewJob, NewLog};
 pub use push::{CommitRecord, PushRecord};
 pub use revision::{InvalidRevision, Revision};

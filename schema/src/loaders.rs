@@ -12,7 +12,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use treeherd_model::CommitRecord;
 use treeherd_store::{
-    DanglingDependency, Dependency, JobCount, Push, Repository, Store, StoreError,
+    DanglingDependency, Dependency, JobCount, JobId, Push, PushId, Repository, RepositoryId, Store,
+    StoreError,
 };
 
 pub(crate) struct StoreLoader(Store);
@@ -42,15 +43,15 @@ where
 type Loaded<K, V> = Result<HashMap<K, V>, Arc<StoreError>>;
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct PushById(pub i64);
+pub(crate) struct PushById(pub PushId);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct RepositoryById(pub i64);
+pub(crate) struct RepositoryById(pub RepositoryId);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct RevisionOfPush(pub i64);
+pub(crate) struct RevisionOfPush(pub PushId);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct LogsOfJob(pub i64);
+pub(crate) struct LogsOfJob(pub JobId);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct ArtifactsOfJob(pub i64);
+pub(crate) struct ArtifactsOfJob(pub JobId);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct ArtifactsOfResult(pub i64);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -58,22 +59,22 @@ pub(crate) struct ErrorsOfLog(pub i64);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct StepsOfLog(pub i64);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct JobById(pub i64);
+pub(crate) struct JobById(pub JobId);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct CommitsOfPush(pub i64);
+pub(crate) struct CommitsOfPush(pub PushId);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct StatusOfPush(pub i64);
+pub(crate) struct StatusOfPush(pub PushId);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct DependenciesOfJob(pub i64);
+pub(crate) struct DependenciesOfJob(pub JobId);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct DanglingOfJob(pub i64);
+pub(crate) struct DanglingOfJob(pub JobId);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct DependentsOfJob(pub i64);
+pub(crate) struct DependentsOfJob(pub JobId);
 
 /// Re-keys a store answer by the loader's key type.
-fn keyed<K: Copy + Eq + std::hash::Hash, V>(
-    answer: Result<HashMap<i64, V>, StoreError>,
-    key: impl Fn(i64) -> K,
+fn keyed<I, K: Copy + Eq + std::hash::Hash, V>(
+    answer: Result<HashMap<I, V>, StoreError>,
+    key: impl Fn(I) -> K,
 ) -> Loaded<K, V> {
     Ok(answer
         .map_err(Arc::new)?
@@ -128,9 +129,9 @@ impl Loader<ArtifactsOfJob> for StoreLoader {
     ) -> Loaded<ArtifactsOfJob, Vec<treeherd_store::Artifact>> {
         keyed(
             self.0
-                .artifacts_of(keys.iter().map(|k| k.0).collect())
+                .artifacts_of(keys.iter().map(|k| k.0.0).collect())
                 .await,
-            ArtifactsOfJob,
+            |id| ArtifactsOfJob(JobId(id)),
         )
     }
 }

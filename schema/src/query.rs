@@ -71,7 +71,7 @@ impl Query {
         let page = store
             .jobs(JobScope::Repository(repository.id), filter, request)
             .await?;
-        Ok(connection(page, request.after.is_some(), |j| j.id, Job))
+        Ok(connection(page, request.after.is_some(), |j| j.id.0, Job))
     }
 
     /// A test's results (subtests included) in a repository, across pushes, newest recorded
@@ -145,7 +145,7 @@ impl Query {
         let store = ctx.data::<Store>()?;
         let repository = store.existing_repository(repository).await?;
         let key = PerfSeriesKey {
-            repository_id: repository.id,
+            repository_id: repository.id.0,
             framework,
             suite,
             subtest,

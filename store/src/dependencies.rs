@@ -19,6 +19,7 @@ use crate::db::{self, BATCH_ROWS, DbConnection};
 use crate::graph::{self, GraphErrorOrStore, LiveGraph, Undo};
 use crate::jobs::{JobRow, into_jobs};
 use crate::schema::{job_dependencies, jobs};
+use crate::types::raw_ids;
 use crate::{DanglingDependency, Dependency, NewDependency, Store, StoreError};
 
 #[derive(Insertable)]
@@ -72,11 +73,11 @@ impl Store {
     /// The bound dependencies of each job (what it waits on), by job id.
     pub async fn dependencies_of(
         &self,
-        job_ids: Vec<i64>,
-    ) -> Result<HashMap<i64, Vec<Dependency>>, StoreError> {
+        job_ids: Vec<JobId>,
+    ) -> Result<HashMap<JobId, Vec<Dependency>>, StoreError> {
         self.run(move |conn| {
-            let mut by_job: HashMap<i64, Vec<Dependency>> = HashMap::new();
-            for chunk in job_ids.chunks(BATCH_ROWS) {
+            let mut by_job: HashMap<JobId, Vec<Dependency>> = HashMap::new();
+            for chunk in raw_ids(&job_ids).chunks(BATCH_ROWS) {
                 let rows: Vec<(i64, String, JobRow)> = job_dependencies::table
                     .inner_join(
                         jobs::table.on(jobs::id.nullable().eq(job_dependencies::dependency_id)),
@@ -99,11 +100,11 @@ impl Store {
     /// The jobs that wait on each job, by the waited-on job's id.
     pub async fn dependents_of(
         &self,
-        job_ids: Vec<i64>,
-    ) -> Result<HashMap<i64, Vec<Dependency>>, StoreError> {
+        job_ids: Vec<JobId>,
+    ) -> Result<HashMap<JobId, Vec<Dependency>>, StoreError> {
         self.run(move |conn| {
-            let mut by_job: HashMap<i64, Vec<Dependency>> = HashMap::new();
-            for chunk in job_ids.chunks(BATCH_ROWS) {
+            let mut by_job: HashMap<JobId, Vec<Dependency>> = HashMap::new();
+            for chunk in raw_ids(&job_ids).chunks(BATCH_ROWS) {
                 let rows: Vec<(Option<i64>, String, JobRow)> = job_dependencies::table
                     .inner_join(jobs::table.on(jobs::id.eq(job_dependencies::dependent_id)))
                     .filter(job_dependencies::dependency_id.eq_any(chunk))
@@ -128,11 +129,11 @@ impl Store {
     /// The edges of each job whose dependency has not arrived yet, by job id.
     pub async fn dangling_dependencies_of(
         &self,
-        job_ids: Vec<i64>,
-    ) -> Result<HashMap<i64, Vec<DanglingDependency>>, StoreError> {
+        job_ids: Vec<JobId>,
+    ) -> Result<HashMap<JobId, Vec<DanglingDependency>>, StoreError> {
         self.run(move |conn| {
-            let mut by_job: HashMap<i64, Vec<DanglingDependency>> = HashMap::new();
-            for chunk in job_ids.chunks(BATCH_ROWS) {
+            let mut by_job: HashMap<JobId, Vec<DanglingDependency>> = HashMap::new();
+            for chunk in raw_ids(&job_ids).chunks(BATCH_ROWS) {
                 let rows: Vec<(i64, String, String)> = job_dependencies::table
                     .filter(job_dependencies::dependent_id.eq_any(chunk))
                     .filter(job_dependencies::dependency_id.is_null())
@@ -144,10 +145,13 @@ impl Store {
                     ))
                     .load(conn)?;
                 for (job, kind, guid) in rows {
-                    by_job.entry(job).or_default().push(DanglingDependency {
-                        kind: kind.parse()?,
-                        guid,
-                    });
+                    by_job
+                        .entry(JobId(job))
+                        .or_default()
+                        .push(DanglingDependency {
+                            kind: kind.parse()?,
+                            guid,
+                        });
                 }
             }
             Ok(by_job)
@@ -157,7 +161,7 @@ impl Store {
 }
 
 fn collect(
-    by_job: &mut HashMap<i64, Vec<Dependency>>,
+    by_job: &mut HashMap<JobId, Vec<Dependency>>,
     rows: Vec<(i64, String, JobRow)>,
 ) -> Result<(), StoreError> {
     let (keys, rest): (Vec<i64>, Vec<(String, JobRow)>) = rows
@@ -166,7 +170,7 @@ fn collect(
         .unzip();
     let (kinds, rows): (Vec<String>, Vec<JobRow>) = rest.into_iter().unzip();
     for ((key, kind), job) in keys.into_iter().zip(kinds).zip(into_jobs(rows)?) {
-        by_job.entry(key).or_default().push(Dependency {
+        by_job.entry(JobId(key)).or_default().push(Dependency {
             kind: kind.parse()?,
             job,
         });

@@ -27,8 +27,8 @@ use crate::db::{self, BATCH_ROWS, DbConnection};
 use crate::jobs::{JobRow, into_jobs};
 use crate::schema::{job_attributes, job_dependencies, jobs};
 use crate::{
-    Job, JobMark, Repository, Store, StoreError, artifacts, graph, machine_writes, pushes,
-    repositories,
+    Job, JobId, JobMark, PushId, Repository, RepositoryId, Store, StoreError, artifacts, graph,
+    machine_writes, pushes, repositories,
 };
 
 #[derive(Insertable)]
@@ -285,7 +285,7 @@ fn refuse_other_repositories(
 ) -> Result<(), StoreError> {
     for job in batch {
         if let Some((repository_id, _)) = stored.get(&job.guid)
-            && *repository_id != repository_of(repos, job)?.id
+            && *repository_id != repository_of(repos, job)?.id.0
         {
             return Err(another_repository(&job.guid, &job.repository));
         }
@@ -346,7 +346,7 @@ fn job_values<'a>(
 ) -> Result<Vec<JobValues<'a>>, StoreError> {
     let mut values = Vec::with_capacity(batch.len());
     for job in batch {
-        let repository_id = repository_of(repos, job)?.id;
+        let repository_id = repository_of(repos, job)?.id.0;
         let push_row_id = match &job.revision {
             Some(revision) => Some(
                 push_rows
@@ -466,10 +466,10 @@ fn as_written(
                 .copied()
                 .ok_or_else(|| StoreError::internal("upsert returned no id"))?;
             let stored = Job {
-                id,
+                id: JobId(id),
                 guid: job.guid.clone(),
-                repository_id: row.repository_id,
-                push_row_id: row.push_row_id,
+                repository_id: RepositoryId(row.repository_id),
+                push_row_id: row.push_row_id.map(PushId),
                 kind: job.kind,
                 name: job.name.clone(),
                 symbol: job.symbol.clone(),
@@ -529,7 +529,7 @@ fn mark(conn: &mut DbConnection, marks: &[JobMark]) -> Result<usize, StoreError>
         let marking = (JobState::Completed, m.result);
         let same_repository = repos
             .get(m.repository.as_str())
-            .is_some_and(|r| r.id == *repository_id);
+            .is_some_and(|r| r.id.0 == *repository_id);
         if !same_repository || !lifecycle::accepts(*now, marking) || *now == marking {
             continue;
         }
@@ -586,7 +586,7 @@ fn resolve_pushes<'a>(
     for job in batch {
         if let Some(revision) = &job.revision {
             wanted
-                .entry(repository_of(repos, job)?.id)
+                .entry(repository_of(repos, job)?.id.0)
                 .or_default()
                 .push(revision.as_str());
         }

@@ -10,8 +10,10 @@ use std::collections::HashMap;
 
 use crate::db::BATCH_ROWS;
 use crate::schema::{job_attributes, jobs, pushes};
+use crate::types::raw_ids;
 use crate::{
-    Job, JobFilter, JobScope, Page, PageRequest, Repository, Store, StoreError, repositories,
+    Job, JobFilter, JobId, JobScope, Page, PageRequest, PushId, Repository, RepositoryId, Store,
+    StoreError, repositories,
 };
 
 #[derive(Queryable, Selectable)]
@@ -42,10 +44,10 @@ impl TryFrom<JobRow> for Job {
     type Error = StoreError;
     fn try_from(row: JobRow) -> Result<Job, StoreError> {
         Ok(Job {
-            id: row.id,
+            id: JobId(row.id),
             guid: row.guid,
-            repository_id: row.repository_id,
-            push_row_id: row.push_row_id,
+            repository_id: RepositoryId(row.repository_id),
+            push_row_id: row.push_row_id.map(PushId),
             kind: row.kind.parse()?,
             name: row.name,
             symbol: row.symbol,
@@ -84,20 +86,20 @@ impl Store {
     }
 
     /// How many jobs a repository has.
-    pub async fn count_jobs(&self, repository_id: i64) -> Result<i64, StoreError> {
+    pub async fn count_jobs(&self, repository_id: RepositoryId) -> Result<i64, StoreError> {
         self.run(move |conn| {
             Ok(jobs::table
-                .filter(jobs::repository_id.eq(repository_id))
+                .filter(jobs::repository_id.eq(repository_id.0))
                 .count()
                 .get_result(conn)?)
         })
         .await
     }
 
-    pub async fn jobs_by_id(&self, ids: Vec<i64>) -> Result<HashMap<i64, Job>, StoreError> {
+    pub async fn jobs_by_id(&self, ids: Vec<JobId>) -> Result<HashMap<JobId, Job>, StoreError> {
         self.run(move |conn| {
             let rows = jobs::table
-                .filter(jobs::id.eq_any(&ids))
+                .filter(jobs::id.eq_any(raw_ids(&ids)))
                 .select(JobRow::as_select())
                 .load(conn)?;
             Ok(into_jobs(rows)?.into_iter().map(|j| (j.id, j)).collect())
@@ -137,10 +139,10 @@ impl Store {
         self.run(move |conn| {
             if !filter.attributes.is_empty() {
                 let repository = match scope {
-                    JobScope::Repository(id) => repositories::by_id(conn, id)?,
+                    JobScope::Repository(id) => repositories::by_id(conn, id.0)?,
                     JobScope::Push(id) => {
                         let repository_id = pushes::table
-                            .find(id)
+                            .find(id.0)
                             .select(pushes::repository_id)
                             .first(conn)?;
                         repositories::by_id(conn, repository_id)?
@@ -157,8 +159,8 @@ impl Store {
                     .limit(page.limit as i64 + 1)
                     .into_boxed();
                 query = match scope {
-                    JobScope::Repository(id) => query.filter(jobs::repository_id.eq(id)),
-                    JobScope::Push(id) => query.filter(jobs::push_row_id.eq(id)),
+                    JobScope::Repository(id) => query.filter(jobs::repository_id.eq(id.0)),
+                    JobScope::Push(id) => query.filter(jobs::push_row_id.eq(id.0)),
                 };
                 if let Some(after) = page.after {
                     query = query.filter(jobs::id.lt(after));

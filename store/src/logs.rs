@@ -15,7 +15,8 @@ use treeherd_model::{LogStatus, NewTestResult};
 use crate::db::{self, BATCH_ROWS, DbConnection};
 use crate::schema::{job_logs, jobs, log_errors, log_steps, perf_data};
 use crate::test_results;
-use crate::{JobLog, Store, StoreError};
+use crate::types::raw_ids;
+use crate::{JobId, JobLog, Store, StoreError};
 
 /// A log the worker holds: fetch `url`, parse, and report back by `id`.
 #[derive(Debug, Clone, PartialEq)]
@@ -152,7 +153,7 @@ fn into_log(row: LogRow) -> Result<JobLog, StoreError> {
     let (id, job_id, name, url, status, reason, attempts, parsed_at, lines, bytes, errors) = row;
     Ok(JobLog {
         id,
-        job_id,
+        job_id: JobId(job_id),
         name,
         url,
         status: status.parse()?,
@@ -271,11 +272,11 @@ impl Store {
     /// The logs of each job, by job id.
     pub async fn logs_of(
         &self,
-        job_ids: Vec<i64>,
-    ) -> Result<HashMap<i64, Vec<JobLog>>, StoreError> {
+        job_ids: Vec<JobId>,
+    ) -> Result<HashMap<JobId, Vec<JobLog>>, StoreError> {
         self.run(move |conn| {
-            let mut by_job: HashMap<i64, Vec<JobLog>> = HashMap::new();
-            for chunk in job_ids.chunks(BATCH_ROWS) {
+            let mut by_job: HashMap<JobId, Vec<JobLog>> = HashMap::new();
+            for chunk in raw_ids(&job_ids).chunks(BATCH_ROWS) {
                 let rows: Vec<LogRow> = job_logs::table
                     .filter(job_logs::job_id.eq_any(chunk))
                     .order(job_logs::id)

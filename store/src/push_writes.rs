@@ -18,7 +18,7 @@ use crate::db::{self, BATCH_ROWS, DbConnection};
 use crate::pushes::PushValues;
 use crate::repositories;
 use crate::schema::{commits, jobs, pushes};
-use crate::{Push, Store, StoreError};
+use crate::{Push, PushId, Store, StoreError};
 
 /// Pushes written per round of statements inside the transaction.
 const PUSHES_PER_ROUND: usize = 500;
@@ -117,7 +117,7 @@ fn store(
     let repository = repositories::existing(conn, repository)?;
     let highest_given = pushes.iter().filter_map(|p| p.push_id).max().unwrap_or(0);
     let highest_stored: Option<i64> = pushes::table
-        .filter(pushes::repository_id.eq(repository.id))
+        .filter(pushes::repository_id.eq(repository.id.0))
         .select(diesel::dsl::max(pushes::push_id))
         .first(conn)?;
     let highest_stored = highest_stored.unwrap_or(0);
@@ -127,7 +127,7 @@ fn store(
     for round in pushes.chunks(PUSHES_PER_ROUND) {
         let tips: Vec<&str> = round.iter().map(|p| p.revision.as_str()).collect();
         let known: HashMap<String, (i64, Option<i64>)> = pushes::table
-            .filter(pushes::repository_id.eq(repository.id))
+            .filter(pushes::repository_id.eq(repository.id.0))
             .filter(pushes::revision.eq_any(&tips))
             .select((pushes::revision, pushes::id, pushes::push_id))
             .load::<(String, i64, Option<i64>)>(conn)?
@@ -160,14 +160,14 @@ fn store(
             added.push(plan.adds(known.get(push.revision.as_str()).and_then(|k| k.1)));
             plans.push(plan);
         }
-        refuse_taken_ids(conn, repository.id, &repository.name, round, &plans)?;
+        refuse_taken_ids(conn, repository.id.0, &repository.name, round, &plans)?;
 
         let inserts: Vec<PushValues<'_>> = round
             .iter()
             .zip(&plans)
             .filter_map(|(push, plan)| match plan {
                 Plan::Insert(push_id) => Some(PushValues {
-                    repository_id: repository.id,
+                    repository_id: repository.id.0,
                     push_id: Some(*push_id),
                     revision: push.revision.as_str(),
                     author: &push.author,
@@ -214,12 +214,12 @@ fn store(
             })
             .collect::<Result<_, _>>()?;
         insert_commits(conn, round, &round_rows)?;
-        merge_placeholders(conn, repository.id, round, &round_rows)?;
+        merge_placeholders(conn, repository.id.0, round, &round_rows)?;
         // Everything a stored push is was written just now: no need to read it back.
         for (((push, plan), row), added) in round.iter().zip(&plans).zip(round_rows).zip(added) {
             stored.push(StoredPush {
                 push: Push {
-                    id: row,
+                    id: PushId(row),
                     repository_id: repository.id,
                     push_id: plan.push_id(),
                     revision: push.revision.as_str().to_owned(),

@@ -15,7 +15,10 @@ use treeherd_model::{CommitRecord, PushRecord, Revision};
 use crate::db::{BATCH_ROWS, DbConnection};
 use crate::repositories;
 use crate::schema::{commits, jobs, pushes};
-use crate::{JobCount, Page, PageRequest, Push, PushFilter, Store, StoreError};
+use crate::types::raw_ids;
+use crate::{
+    JobCount, Page, PageRequest, Push, PushFilter, PushId, RepositoryId, Store, StoreError,
+};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = pushes)]
@@ -32,8 +35,8 @@ impl PushRow {
     /// The push, unless the row is a placeholder.
     fn known(self) -> Option<Push> {
         Some(Push {
-            id: self.id,
-            repository_id: self.repository_id,
+            id: PushId(self.id),
+            repository_id: RepositoryId(self.repository_id),
             push_id: self.push_id?,
             revision: self.revision,
             author: self.author,
@@ -56,13 +59,13 @@ impl Store {
     /// A repository's pushes, newest first; `after` is a push id (exclusive).
     pub async fn pushes(
         &self,
-        repository_id: i64,
+        repository_id: RepositoryId,
         filter: PushFilter,
         page: PageRequest,
     ) -> Result<Page<Push>, StoreError> {
         self.run(move |conn| {
             let mut query = pushes::table
-                .filter(pushes::repository_id.eq(repository_id))
+                .filter(pushes::repository_id.eq(repository_id.0))
                 .filter(pushes::push_id.is_not_null())
                 .select(PushRow::as_select())
                 .order(pushes::push_id.desc())
@@ -108,7 +111,7 @@ impl Store {
         }
         self.run(move |conn| {
             let repository = repositories::existing(conn, &repository)?;
-            find_by_revision(conn, repository.id, &revision)
+            find_by_revision(conn, repository.id.0, &revision)
         })
         .await
     }
@@ -116,13 +119,13 @@ impl Store {
     /// The push before (`Older`) or after (`Newer`) `push_id` in its repository's pushlog.
     pub async fn adjacent_push(
         &self,
-        repository_id: i64,
+        repository_id: RepositoryId,
         push_id: i64,
         direction: Direction,
     ) -> Result<Option<Push>, StoreError> {
         self.run(move |conn| {
             let query = pushes::table
-                .filter(pushes::repository_id.eq(repository_id))
+                .filter(pushes::repository_id.eq(repository_id.0))
                 .select(PushRow::as_select())
                 .into_boxed();
             let query = match direction {
@@ -139,10 +142,10 @@ impl Store {
     }
 
     /// The highest push id of a repository (0 when it has no push yet).
-    pub async fn last_push_id(&self, repository_id: i64) -> Result<i64, StoreError> {
+    pub async fn last_push_id(&self, repository_id: RepositoryId) -> Result<i64, StoreError> {
         self.run(move |conn| {
             let last: Option<i64> = pushes::table
-                .filter(pushes::repository_id.eq(repository_id))
+                .filter(pushes::repository_id.eq(repository_id.0))
                 .select(diesel::dsl::max(pushes::push_id))
                 .first(conn)?;
             Ok(last.unwrap_or(0))
@@ -154,14 +157,14 @@ impl Store {
     /// `limit` of them: what `json-pushes` serves.
     pub async fn push_records(
         &self,
-        repository_id: i64,
+        repository_id: RepositoryId,
         after: i64,
         through: i64,
         limit: usize,
     ) -> Result<Vec<PushRecord>, StoreError> {
         self.run(move |conn| {
             let rows: Vec<PushRow> = pushes::table
-                .filter(pushes::repository_id.eq(repository_id))
+                .filter(pushes::repository_id.eq(repository_id.0))
                 .filter(pushes::push_id.gt(after))
                 .filter(pushes::push_id.le(through))
                 .select(PushRow::as_select())
@@ -169,7 +172,7 @@ impl Store {
                 .limit(i64::try_from(limit).unwrap_or(i64::MAX))
                 .load(conn)?;
             let pushes: Vec<Push> = rows.into_iter().filter_map(PushRow::known).collect();
-            let ids: Vec<i64> = pushes.iter().map(|p| p.id).collect();
+            let ids: Vec<i64> = pushes.iter().map(|p| p.id.0).collect();
             let mut commits = commits_of(conn, &ids)?;
             pushes
                 .into_iter()
@@ -179,7 +182,7 @@ impl Store {
                         revision: push.revision.parse()?,
                         author: push.author,
                         pushed_at: push.pushed_at,
-                        commits: commits.remove(&push.id).unwrap_or_default(),
+                        commits: commits.remove(&push.id.0).unwrap_or_default(),
                     })
                 })
                 .collect()
@@ -190,11 +193,11 @@ impl Store {
     /// How many jobs of each push are in each state and result.
     pub async fn push_statuses(
         &self,
-        push_row_ids: Vec<i64>,
-    ) -> Result<HashMap<i64, Vec<JobCount>>, StoreError> {
+        push_row_ids: Vec<PushId>,
+    ) -> Result<HashMap<PushId, Vec<JobCount>>, StoreError> {
         self.run(move |conn| {
-            let mut by_push: HashMap<i64, Vec<JobCount>> = HashMap::new();
-            for chunk in push_row_ids.chunks(BATCH_ROWS) {
+            let mut by_push: HashMap<PushId, Vec<JobCount>> = HashMap::new();
+            for chunk in raw_ids(&push_row_ids).chunks(BATCH_ROWS) {
                 let rows: Vec<(Option<i64>, String, String, i64)> = jobs::table
                     .filter(jobs::push_row_id.eq_any(chunk))
                     .group_by((jobs::push_row_id, jobs::state, jobs::result))
@@ -207,7 +210,7 @@ impl Store {
                     .load(conn)?;
                 for (push, state, result, count) in rows {
                     let Some(push) = push else { continue };
-                    by_push.entry(push).or_default().push(JobCount {
+                    by_push.entry(PushId(push)).or_default().push(JobCount {
                         state: state.parse()?,
                         result: result.parse()?,
                         count,
@@ -220,10 +223,13 @@ impl Store {
     }
 
     /// Pushes by the store's ids (placeholders are left out).
-    pub async fn pushes_by_id(&self, ids: Vec<i64>) -> Result<HashMap<i64, Push>, StoreError> {
+    pub async fn pushes_by_id(
+        &self,
+        ids: Vec<PushId>,
+    ) -> Result<HashMap<PushId, Push>, StoreError> {
         self.run(move |conn| {
             Ok(pushes::table
-                .filter(pushes::id.eq_any(&ids))
+                .filter(pushes::id.eq_any(raw_ids(&ids)))
                 .select(PushRow::as_select())
                 .load(conn)?
                 .into_iter()
@@ -235,13 +241,17 @@ impl Store {
     }
 
     /// The revision of each push row, placeholders included (what a job was submitted for).
-    pub async fn push_revisions(&self, ids: Vec<i64>) -> Result<HashMap<i64, String>, StoreError> {
+    pub async fn push_revisions(
+        &self,
+        ids: Vec<PushId>,
+    ) -> Result<HashMap<PushId, String>, StoreError> {
         self.run(move |conn| {
             Ok(pushes::table
-                .filter(pushes::id.eq_any(&ids))
+                .filter(pushes::id.eq_any(raw_ids(&ids)))
                 .select((pushes::id, pushes::revision))
                 .load::<(i64, String)>(conn)?
                 .into_iter()
+                .map(|(id, revision)| (PushId(id), revision))
                 .collect())
         })
         .await
@@ -250,9 +260,13 @@ impl Store {
     /// The commits of each push, in push order.
     pub async fn commits(
         &self,
-        push_ids: Vec<i64>,
-    ) -> Result<HashMap<i64, Vec<CommitRecord>>, StoreError> {
-        self.run(move |conn| commits_of(conn, &push_ids)).await
+        push_ids: Vec<PushId>,
+    ) -> Result<HashMap<PushId, Vec<CommitRecord>>, StoreError> {
+        self.run(move |conn| {
+            let commits = commits_of(conn, &raw_ids(&push_ids))?;
+            Ok(commits.into_iter().map(|(id, c)| (PushId(id), c)).collect())
+        })
+        .await
     }
 }
 

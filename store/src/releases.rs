@@ -18,7 +18,11 @@ use treeherd_model::{
 use crate::db::{self, BATCH_ROWS};
 use crate::jobs::{JobRow, into_jobs};
 use crate::schema::{job_dependencies, jobs, releases};
-use crate::{Job, NewDependency, Page, PageRequest, Store, StoreError, dependencies, repositories};
+use crate::types::raw_ids;
+use crate::{
+    Job, NewDependency, Page, PageRequest, RepositoryId, Store, StoreError, dependencies,
+    repositories,
+};
 
 /// A release as created.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,10 +49,10 @@ pub struct Release {
     pub version: String,
     pub build_number: i32,
     pub channel: String,
-    pub repository_id: i64,
+    pub repository_id: RepositoryId,
     pub revision: String,
     /// The release job.
-    pub job_id: i64,
+    pub job_id: JobId,
     pub locales: Vec<String>,
     pub created_at: i64,
 }
@@ -115,9 +119,9 @@ fn into_release(row: ReleaseRow) -> Result<Release, StoreError> {
         version: row.2,
         build_number: row.3,
         channel: row.4,
-        repository_id: row.5,
+        repository_id: RepositoryId(row.5),
         revision: row.6,
-        job_id: row.7,
+        job_id: JobId(row.7),
         locales: serde_json::from_str(&row.8)?,
         created_at: row.9,
     })
@@ -205,7 +209,7 @@ impl Store {
                     .first(conn)
                     .optional()?;
                 if let Some(row) = &existing
-                    && (row.5 != repository.id || row.6 != new.revision.as_str())
+                    && (row.5 != repository.id.0 || row.6 != new.revision.as_str())
                 {
                     return Err(StoreError::Conflict(format!(
                         "{} {} build{} is a release of another revision or repository",
@@ -231,9 +235,9 @@ impl Store {
                                     releases::version.eq(&new.version),
                                     releases::build_number.eq(new.build_number),
                                     releases::channel.eq(&new.channel),
-                                    releases::repository_id.eq(repository.id),
+                                    releases::repository_id.eq(repository.id.0),
                                     releases::revision.eq(new.revision.as_str()),
-                                    releases::job_id.eq(job_id),
+                                    releases::job_id.eq(job_id.0),
                                     releases::locales.eq(serde_json::to_string(&new.locales)?),
                                     releases::created_at.eq(db::now_micros()),
                                 ))
@@ -297,11 +301,11 @@ impl Store {
 
     /// A page of the jobs a release job waits for directly (its RELEASE edges that have
     /// arrived), by job id.
-    pub async fn gates(&self, job_id: i64, page: PageRequest) -> Result<Page<Job>, StoreError> {
+    pub async fn gates(&self, job_id: JobId, page: PageRequest) -> Result<Page<Job>, StoreError> {
         self.run(move |conn| {
             let mut query = job_dependencies::table
                 .inner_join(jobs::table.on(jobs::id.nullable().eq(job_dependencies::dependency_id)))
-                .filter(job_dependencies::dependent_id.eq(job_id))
+                .filter(job_dependencies::dependent_id.eq(job_id.0))
                 .filter(job_dependencies::kind.eq(DependencyKind::Release.as_str()))
                 .into_boxed();
             if let Some(after) = page.after {
@@ -319,11 +323,11 @@ impl Store {
 
     /// A release's status: the model's rule over its release job and everything it waits
     /// for, transitively.
-    pub async fn release_status(&self, job_id: i64) -> Result<ReleaseStatus, StoreError> {
+    pub async fn release_status(&self, job_id: JobId) -> Result<ReleaseStatus, StoreError> {
         self.with_graph(move |graph| {
-            let own = graph.job(JobId(job_id))?;
+            let own = graph.job(job_id)?;
             let waited = graph
-                .ancestors(JobId(job_id), KindFilter::ALL, None)
+                .ancestors(job_id, KindFilter::ALL, None)
                 .ok()?
                 .into_iter()
                 .filter_map(|r| graph.job(r.job))
@@ -345,7 +349,7 @@ impl Store {
         let ancestors: Vec<i64> = self
             .with_graph(move |graph| {
                 graph
-                    .ancestors(JobId(job_id), KindFilter::ALL, None)
+                    .ancestors(job_id, KindFilter::ALL, None)
                     .map(|reached| reached.into_iter().map(|r| r.job.0).collect())
                     .unwrap_or_default()
             })
@@ -409,11 +413,11 @@ impl Store {
     /// The releases whose release jobs are these, by job id.
     pub async fn releases_of_jobs(
         &self,
-        job_ids: Vec<i64>,
-    ) -> Result<HashMap<i64, Release>, StoreError> {
+        job_ids: Vec<JobId>,
+    ) -> Result<HashMap<JobId, Release>, StoreError> {
         self.run(move |conn| {
             let mut found = HashMap::new();
-            for chunk in job_ids.chunks(BATCH_ROWS) {
+            for chunk in raw_ids(&job_ids).chunks(BATCH_ROWS) {
                 let rows: Vec<ReleaseRow> = releases::table
                     .filter(releases::job_id.eq_any(chunk))
                     .select(release_columns!())

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use crate::db::{self, DbConnection};
 use crate::schema::repositories;
-use crate::{NewRepository, Repository, Store, StoreError};
+use crate::types::raw_ids;
+use crate::{NewRepository, Repository, RepositoryId, Store, StoreError};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = repositories)]
@@ -22,7 +23,7 @@ impl TryFrom<RepositoryRow> for Repository {
     type Error = StoreError;
     fn try_from(row: RepositoryRow) -> Result<Repository, StoreError> {
         Ok(Repository {
-            id: row.id,
+            id: RepositoryId(row.id),
             name: row.name,
             vcs: row.vcs.parse()?,
             url: row.url,
@@ -144,11 +145,11 @@ impl Store {
 
     pub async fn repositories_by_id(
         &self,
-        ids: Vec<i64>,
-    ) -> Result<HashMap<i64, Repository>, StoreError> {
+        ids: Vec<RepositoryId>,
+    ) -> Result<HashMap<RepositoryId, Repository>, StoreError> {
         self.run(move |conn| {
             repositories::table
-                .filter(repositories::id.eq_any(&ids))
+                .filter(repositories::id.eq_any(raw_ids(&ids)))
                 .select(RepositoryRow::as_select())
                 .load(conn)?
                 .into_iter()

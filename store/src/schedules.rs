@@ -12,7 +12,7 @@ use treeherd_model::JobResult;
 use crate::db::{self, BATCH_ROWS};
 use crate::jobs::{JobRow, into_jobs};
 use crate::schema::{jobs, schedules};
-use crate::{Job, Store, StoreError, repositories};
+use crate::{Job, RepositoryId, Store, StoreError, repositories};
 
 /// A scheduled job by name: its runs that matter, and whether it is late.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,7 +56,7 @@ impl Store {
                 let repository = repositories::existing(conn, &repository)?;
                 per_backend!(conn, |c| diesel::insert_into(schedules::table)
                     .values((
-                        schedules::repository_id.eq(repository.id),
+                        schedules::repository_id.eq(repository.id.0),
                         schedules::name.eq(&name),
                         schedules::interval_us.eq(interval_us),
                     ))
@@ -73,7 +73,7 @@ impl Store {
     /// The repository's scheduled jobs by name (declared or seen), overdue ones first.
     pub async fn scheduled_jobs(
         &self,
-        repository_id: i64,
+        repository_id: RepositoryId,
         now: i64,
     ) -> Result<Vec<ScheduledJob>, StoreError> {
         self.run(move |conn| {
@@ -81,7 +81,7 @@ impl Store {
                           results: Option<&[&str]>|
              -> Result<Vec<(String, Option<i64>)>, StoreError> {
                 let scheduled = jobs::table
-                    .filter(jobs::repository_id.eq(repository_id))
+                    .filter(jobs::repository_id.eq(repository_id.0))
                     .filter(sql::<Bool>(SCHEDULED));
                 Ok(match results {
                     None => scheduled
@@ -104,7 +104,7 @@ impl Store {
             let last_success = newest(conn, Some(&[JobResult::Success.as_str()]))?;
             let last_failure = newest(conn, Some(&failures))?;
             let declared: Vec<(String, i64)> = schedules::table
-                .filter(schedules::repository_id.eq(repository_id))
+                .filter(schedules::repository_id.eq(repository_id.0))
                 .select((schedules::name, schedules::interval_us))
                 .load(conn)?;
 
@@ -118,7 +118,7 @@ impl Store {
                     .filter(jobs::id.eq_any(chunk))
                     .select(JobRow::as_select())
                     .load(conn)?;
-                found.extend(into_jobs(rows)?.into_iter().map(|j| (j.id, j)));
+                found.extend(into_jobs(rows)?.into_iter().map(|j| (j.id.0, j)));
             }
             let mut by_name: BTreeMap<String, ScheduledJob> = BTreeMap::new();
             let entry = |by_name: &mut BTreeMap<String, ScheduledJob>, name: &str| {

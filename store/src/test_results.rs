@@ -13,7 +13,7 @@ use treeherd_model::{NewArtifact, NewTestResult, TestStatus};
 use crate::artifacts;
 use crate::db::{self, BATCH_ROWS, DbConnection};
 use crate::schema::{jobs, pushes, test_results};
-use crate::{Page, PageRequest, Store, StoreError};
+use crate::{JobId, Page, PageRequest, RepositoryId, Store, StoreError};
 
 /// A stored test result.
 #[derive(Debug, Clone, PartialEq)]
@@ -282,13 +282,13 @@ impl Store {
     /// status; the cursor is the result id.
     pub async fn test_results_of(
         &self,
-        job_id: i64,
+        job_id: JobId,
         status: Option<TestStatus>,
         page: PageRequest,
     ) -> Result<Page<TestResult>, StoreError> {
         self.run(move |conn| {
             let mut query = test_results::table
-                .filter(test_results::job_id.eq(job_id))
+                .filter(test_results::job_id.eq(job_id.0))
                 .into_boxed();
             if let Some(status) = status {
                 query = query.filter(test_results::status.eq(status.as_str()));
@@ -309,13 +309,13 @@ impl Store {
     /// A test's results in a repository, newest recorded first (subtests included).
     pub async fn test_history(
         &self,
-        repository_id: i64,
+        repository_id: RepositoryId,
         test: String,
         page: PageRequest,
     ) -> Result<Page<TestResult>, StoreError> {
         self.run(move |conn| {
             let mut query = test_results::table
-                .filter(test_results::repository_id.eq(repository_id))
+                .filter(test_results::repository_id.eq(repository_id.0))
                 .filter(test_results::test.eq(&test))
                 .into_boxed();
             if let Some(after) = page.after {
@@ -336,7 +336,7 @@ impl Store {
     /// pushes first.
     pub async fn failure_summary(
         &self,
-        repository_id: i64,
+        repository_id: RepositoryId,
         since: i64,
         until: i64,
     ) -> Result<Vec<TestFailureSummary>, StoreError> {
@@ -344,7 +344,7 @@ impl Store {
             // The window's failed results, through the index of failures.
             let failing: Vec<String> = test_results::table
                 .inner_join(jobs::table.inner_join(pushes::table))
-                .filter(test_results::repository_id.eq(repository_id))
+                .filter(test_results::repository_id.eq(repository_id.0))
                 .filter(test_results::failed.eq(true))
                 .filter(pushes::push_id.is_not_null())
                 .filter(pushes::pushed_at.ge(since))
@@ -357,7 +357,7 @@ impl Store {
             for chunk in failing.chunks(BATCH_ROWS) {
                 let rows: Vec<(String, Option<i64>, bool)> = test_results::table
                     .inner_join(jobs::table.inner_join(pushes::table))
-                    .filter(test_results::repository_id.eq(repository_id))
+                    .filter(test_results::repository_id.eq(repository_id.0))
                     .filter(test_results::test.eq_any(chunk))
                     .filter(pushes::push_id.is_not_null())
                     .filter(pushes::pushed_at.ge(since))

@@ -1,12 +1,15 @@
 //! What the store takes in and gives back. Times are unix microseconds (UTC).
 
 use serde_json::{Map, Value};
-use treeherd_model::{DependencyKind, JobKind, JobResult, JobState, LogStatus, NewArtifact, Vcs};
+use treeherd_model::{
+    DependencyKind, JobId, JobKind, JobResult, JobState, LogStatus, NewArtifact, PushId,
+    RepositoryId, Vcs,
+};
 
 /// A source repository and the attribute keys its jobs are indexed by.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Repository {
-    pub id: i64,
+    pub id: RepositoryId,
     pub name: String,
     pub vcs: Vcs,
     pub url: String,
@@ -28,8 +31,9 @@ pub struct NewRepository {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Push {
     /// The store's own id (row id), unique across repositories.
-    pub id: i64,
-    pub repository_id: i64,
+    pub id: PushId,
+    pub repository_id: RepositoryId,
+    /// The pushlog's number for it, ordering the pushes of its repository.
     pub push_id: i64,
     pub revision: String,
     pub author: String,
@@ -58,10 +62,10 @@ pub struct JobCount {
 /// A job of any kind. `push_row_id` is `None` for jobs that hang off no push.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Job {
-    pub id: i64,
+    pub id: JobId,
     pub guid: String,
-    pub repository_id: i64,
-    pub push_row_id: Option<i64>,
+    pub repository_id: RepositoryId,
+    pub push_row_id: Option<PushId>,
     pub kind: JobKind,
     pub name: String,
     pub symbol: Option<String>,
@@ -92,7 +96,7 @@ impl Job {
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobLog {
     pub id: i64,
-    pub job_id: i64,
+    pub job_id: JobId,
     pub name: String,
     pub url: String,
     pub status: LogStatus,
@@ -145,8 +149,8 @@ pub struct DanglingDependency {
 /// Which jobs to list.
 #[derive(Debug, Clone, Copy)]
 pub enum JobScope {
-    Repository(i64),
-    Push(i64),
+    Repository(RepositoryId),
+    Push(PushId),
 }
 
 /// Conditions on listed jobs, all of which must hold.
@@ -175,6 +179,11 @@ pub struct PageRequest {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub has_next: bool,
+}
+
+/// The row ids inside typed ids, for a query.
+pub(crate) fn raw_ids<I: Copy + Into<i64>>(ids: &[I]) -> Vec<i64> {
+    ids.iter().map(|&id| id.into()).collect()
 }
 
 impl<T> Page<T> {

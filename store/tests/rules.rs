@@ -11,7 +11,7 @@ use treeherd_model::machine_state::{self, MachineStatus};
 use treeherd_model::{JobKind, JobResult, JobState, MachineState, NewJob, Vcs};
 use treeherd_store::testing::PostgresTestDatabase;
 use treeherd_store::{
-    DatabaseUrl, JobMark, MachineFilter, NewDependency, NewRepository, PageRequest, Store,
+    DatabaseUrl, JobId, JobMark, MachineFilter, NewDependency, NewRepository, PageRequest, Store,
     StoreError, StoreOptions,
 };
 
@@ -272,7 +272,7 @@ async fn an_edge_to_a_job_not_yet_stored_binds_when_it_arrives() {
     assert!(
         !t.store
             .with_graph(move |g| g
-                .dependencies(dependent.into(), KindFilter::ALL)
+                .dependencies(dependent, KindFilter::ALL)
                 .is_ok_and(|d| !d.is_empty()))
             .await
             .expect("graph"),
@@ -290,7 +290,7 @@ async fn an_edge_to_a_job_not_yet_stored_binds_when_it_arrives() {
         .dependencies_of(vec![dependent])
         .await
         .expect("bound");
-    let ids: Vec<i64> = bound
+    let ids: Vec<JobId> = bound
         .get(&dependent)
         .map(|edges| edges.iter().map(|e| e.job.id).collect())
         .unwrap_or_default();
@@ -304,8 +304,8 @@ async fn an_edge_to_a_job_not_yet_stored_binds_when_it_arrives() {
     assert!(
         t.store
             .with_graph(move |g| {
-                g.dependencies(dependent.into(), KindFilter::ALL)
-                    .is_ok_and(|d| d.iter().any(|(id, _)| i64::from(*id) == dependency))
+                g.dependencies(dependent, KindFilter::ALL)
+                    .is_ok_and(|d| d.iter().any(|(id, _)| *id == dependency))
             })
             .await
             .expect("graph"),
@@ -347,7 +347,7 @@ async fn a_machine_follows_its_jobs_writes() {
         .id;
     assert_eq!(
         machine_state_now(&t.store, "m1").await,
-        (MachineState::Busy, Some(running))
+        (MachineState::Busy, Some(running.0))
     );
     t.store
         .submit_jobs(vec![on_machine(job("r", "a", Completed, Success), "m1")])
@@ -422,7 +422,7 @@ async fn a_quarantine_holds_while_jobs_run_and_offline_does_not() {
             quarantined.current_job_id,
             quarantined.reason.as_deref()
         ),
-        (MachineState::Quarantined, Some(jobs[0].id), Some("flaky"))
+        (MachineState::Quarantined, Some(jobs[0].id.0), Some("flaky"))
     );
     let offline = t
         .store

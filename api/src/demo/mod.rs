@@ -281,10 +281,10 @@ mod tests {
             .unwrap();
         let role = repo.roles[i];
         let job = treeherd_store::Job {
-            id: 1,
+            id: treeherd_store::JobId(1),
             guid: failed.guid.clone(),
-            repository_id: 1,
-            push_row_id: Some(1),
+            repository_id: treeherd_store::RepositoryId(1),
+            push_row_id: Some(treeherd_store::PushId(1)),
             kind: failed.kind,
             name: failed.name.clone(),
             symbol: failed.symbol.clone(),

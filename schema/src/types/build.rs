@@ -71,7 +71,7 @@ impl Build {
         let Some(id) = self.0.repository_id else {
             return Ok(None);
         };
-        let repository = load(ctx, RepositoryById(id)).await?;
+        let repository = load(ctx, RepositoryById(treeherd_store::RepositoryId(id))).await?;
         Ok(repository.map(Repository))
     }
 
@@ -80,12 +80,14 @@ impl Build {
         let Some(id) = self.0.push_row_id else {
             return Ok(None);
         };
-        Ok(load(ctx, PushById(id)).await?.map(Push))
+        Ok(load(ctx, PushById(treeherd_store::PushId(id)))
+            .await?
+            .map(Push))
     }
 
     /// The job that produced the build, when it was named.
     async fn job(&self, ctx: &Context<'_>) -> Result<Option<Job>, ApiError> {
-        Job::by_id(ctx, self.0.job_id).await
+        Job::by_id(ctx, self.0.job_id.map(treeherd_store::JobId)).await
     }
 
     async fn download_url(&self) -> Option<&str> {

@@ -67,7 +67,7 @@ fn graph_error(e: GraphError) -> ApiError {
 }
 
 /// Jobs by id, in the order of `ids`.
-pub(crate) async fn jobs_in_order(store: &Store, ids: Vec<i64>) -> Result<Vec<Job>, ApiError> {
+pub(crate) async fn jobs_in_order(store: &Store, ids: Vec<JobId>) -> Result<Vec<Job>, ApiError> {
     let mut found = store.jobs_by_id(ids.clone()).await?;
     Ok(ids
         .into_iter()
@@ -79,7 +79,7 @@ pub(crate) async fn jobs_in_order(store: &Store, ids: Vec<i64>) -> Result<Vec<Jo
 /// One page of a transitive walk from `job`; the cursor is the position in the answer.
 pub(crate) async fn walk(
     ctx: &Context<'_>,
-    job: i64,
+    job: JobId,
     walk: Walk,
     kinds: Option<Vec<DependencyKind>>,
     depth: Option<i32>,
@@ -91,14 +91,11 @@ pub(crate) async fn walk(
     let depth = max_depth(depth)?;
     let store = ctx.data::<Store>()?;
     let reached: Vec<Reached> = store
-        .with_graph(move |graph: &JobGraph| {
-            let job = JobId(job);
-            match walk {
-                Walk::Ancestors => graph.ancestors(job, filter, depth),
-                Walk::Descendants => graph.descendants(job, filter, depth),
-                Walk::Blockers => graph.blockers(job, filter, depth),
-                Walk::Impact => graph.impact(job, filter, depth),
-            }
+        .with_graph(move |graph: &JobGraph| match walk {
+            Walk::Ancestors => graph.ancestors(job, filter, depth),
+            Walk::Descendants => graph.descendants(job, filter, depth),
+            Walk::Blockers => graph.blockers(job, filter, depth),
+            Walk::Impact => graph.impact(job, filter, depth),
         })
         .await?
         .map_err(graph_error)?;
@@ -106,11 +103,11 @@ pub(crate) async fn walk(
         .after
         .map_or(0, |position| position.saturating_add(1)) as usize;
     let end = start.saturating_add(request.limit).min(reached.len());
-    let page: Vec<i64> = reached
+    let page: Vec<JobId> = reached
         .get(start..end)
         .unwrap_or_default()
         .iter()
-        .map(|r| r.job.0)
+        .map(|r| r.job)
         .collect();
     let jobs = jobs_in_order(store, page).await?;
     let positions: Vec<(i64, Job)> = jobs
@@ -141,18 +138,18 @@ pub(crate) struct CriticalPath {
 
 pub(crate) async fn critical_path(
     ctx: &Context<'_>,
-    job: i64,
+    job: JobId,
     kinds: Option<Vec<DependencyKind>>,
 ) -> Result<CriticalPath, ApiError> {
     let filter = kind_filter(kinds);
     let now = chrono::Utc::now().timestamp_micros();
     let store = ctx.data::<Store>()?;
     let path = store
-        .with_graph(move |graph| graph.critical_path(JobId(job), filter, now))
+        .with_graph(move |graph| graph.critical_path(job, filter, now))
         .await?
         .map_err(graph_error)?;
     Ok(CriticalPath {
-        jobs: jobs_in_order(store, path.jobs.iter().map(|j| j.0).collect()).await?,
+        jobs: jobs_in_order(store, path.jobs.clone()).await?,
         total_duration: path.total_seconds,
     })
 }
@@ -186,22 +183,17 @@ pub(crate) async fn ready_jobs(
                 },
             )
             .await?;
-        cursor = candidates.items.last().map(|j| j.id);
-        let ids: Vec<JobId> = candidates.items.iter().map(|j| JobId(j.id)).collect();
-        let ready: Vec<i64> = store
-            .with_graph(move |graph| {
-                graph
-                    .ready_among(ids, KindFilter::ALL)
-                    .map(|j| j.0)
-                    .collect()
-            })
+        cursor = candidates.items.last().map(|j| j.id.0);
+        let ids: Vec<JobId> = candidates.items.iter().map(|j| j.id).collect();
+        let ready: Vec<JobId> = store
+            .with_graph(move |graph| graph.ready_among(ids, KindFilter::ALL).collect())
             .await?;
-        let waiting: HashSet<i64> = store
+        let waiting: HashSet<JobId> = store
             .dangling_dependencies_of(ready.clone())
             .await?
             .into_keys()
             .collect();
-        let ready: HashSet<i64> = ready
+        let ready: HashSet<JobId> = ready
             .into_iter()
             .filter(|id| !waiting.contains(id))
             .collect();
@@ -219,7 +211,7 @@ pub(crate) async fn ready_jobs(
         has_next: found.len() > request.limit,
         items: found.into_iter().take(request.limit).collect(),
     };
-    Ok(connection(page, request.after.is_some(), |j| j.id, Job))
+    Ok(connection(page, request.after.is_some(), |j| j.id.0, Job))
 }
 
 async fn existing_job(store: &Store, guid: String) -> Result<treeherd_store::Job, ApiError> {
@@ -239,14 +231,12 @@ pub(crate) async fn dependency_path(
     let from = existing_job(store, from).await?.id;
     let to = existing_job(store, to).await?.id;
     let path = store
-        .with_graph(move |graph| graph.shortest_path(JobId(from), JobId(to), KindFilter::ALL))
+        .with_graph(move |graph| graph.shortest_path(from, to, KindFilter::ALL))
         .await?
         .map_err(graph_error)?;
     match path {
         None => Ok(None),
-        Some(path) => Ok(Some(
-            jobs_in_order(store, path.iter().map(|j| j.0).collect()).await?,
-        )),
+        Some(path) => Ok(Some(jobs_in_order(store, path).await?)),
     }
 }
 
@@ -329,7 +319,7 @@ pub(crate) async fn dependency_graph(
     let root = existing_job(store, guid).await?;
     let filter = kind_filter(kinds);
     let depth = max_depth(depth)?;
-    let root_id = JobId(root.id);
+    let root_id = root.id;
     let (ids, edges) = store
         .with_graph(move |graph| -> Result<_, GraphError> {
             let mut ids = vec![root_id];
@@ -372,8 +362,8 @@ pub(crate) async fn dependency_graph(
             ids.len()
         )));
     };
-    let mut found = store.jobs_by_id(ids.iter().map(|j| j.0).collect()).await?;
-    let nodes: Vec<treeherd_store::Job> = ids.iter().filter_map(|id| found.remove(&id.0)).collect();
+    let mut found = store.jobs_by_id(ids.clone()).await?;
+    let nodes: Vec<treeherd_store::Job> = ids.iter().filter_map(|id| found.remove(id)).collect();
     if nodes.len() != ids.len() {
         return Err(ApiError::Internal(
             "graph names jobs the store does not have".into(),

@@ -22,7 +22,10 @@ pub(crate) struct Job(pub treeherd_store::Job);
 impl Job {
     /// The job with row id `id` (none when `id` is none or names no job), through the loader:
     /// how every object that points at a job resolves it.
-    pub(crate) async fn by_id(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Job>, ApiError> {
+    pub(crate) async fn by_id(
+        ctx: &Context<'_>,
+        id: Option<treeherd_store::JobId>,
+    ) -> Result<Option<Job>, ApiError> {
         let Some(id) = id else {
             return Ok(None);
         };

@@ -56,7 +56,7 @@ impl Machine {
 
     /// The job it is running.
     async fn current_job(&self, ctx: &Context<'_>) -> Result<Option<Job>, ApiError> {
-        Job::by_id(ctx, self.0.current_job_id).await
+        Job::by_id(ctx, self.0.current_job_id.map(treeherd_store::JobId)).await
     }
 
     /// Its state changes, oldest first.
@@ -91,7 +91,7 @@ impl Machine {
             .data::<Store>()?
             .machine_jobs(self.0.build_system.clone(), self.0.name.clone(), request)
             .await?;
-        Ok(connection(page, request.after.is_some(), |j| j.id, Job))
+        Ok(connection(page, request.after.is_some(), |j| j.id.0, Job))
     }
 }
 
@@ -110,7 +110,7 @@ pub(crate) struct MachineEvent {
 impl MachineEvent {
     /// The job that moved it, if a job did.
     async fn job(&self, ctx: &Context<'_>) -> Result<Option<Job>, ApiError> {
-        Job::by_id(ctx, self.job_id).await
+        Job::by_id(ctx, self.job_id.map(treeherd_store::JobId)).await
     }
 }
 

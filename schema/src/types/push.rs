@@ -153,7 +153,7 @@ impl Push {
             .data::<Store>()?
             .jobs(JobScope::Push(self.0.id), filter, request)
             .await?;
-        Ok(connection(page, request.after.is_some(), |j| j.id, Job))
+        Ok(connection(page, request.after.is_some(), |j| j.id.0, Job))
     }
 }
 

@@ -90,7 +90,7 @@ impl Release {
     ) -> Result<Connection<KeyCursor, Job>, ApiError> {
         let request = page_request(first, after)?;
         let page = ctx.data::<Store>()?.gates(self.0.job_id, request).await?;
-        Ok(connection(page, request.after.is_some(), |j| j.id, Job))
+        Ok(connection(page, request.after.is_some(), |j| j.id.0, Job))
     }
 
     /// What stands in its way (from the dependency graph): the nearest jobs it waits for,

@@ -191,7 +191,7 @@ impl TestResult {
     }
 
     async fn job(&self, ctx: &Context<'_>) -> Result<Option<Job>, ApiError> {
-        Job::by_id(ctx, Some(self.0.job_id)).await
+        Job::by_id(ctx, Some(treeherd_store::JobId(self.0.job_id))).await
     }
 
     /// The result's own artifacts (screenshots, recordings, logs...).
@@ -253,7 +253,7 @@ pub(crate) struct PerfPoint {
 impl PerfPoint {
     /// The job whose log held it.
     async fn job(&self, ctx: &Context<'_>) -> Result<Option<Job>, ApiError> {
-        Job::by_id(ctx, Some(self.job_id)).await
+        Job::by_id(ctx, Some(treeherd_store::JobId(self.job_id))).await
     }
 }
 
