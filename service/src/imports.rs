@@ -2,11 +2,12 @@
 //! (`full-task-graph.json`, `task-graph.json`, or queue task definitions keyed by taskId)
 //! becomes UNSCHEDULED jobs of one push and typed edges (dependencies on tasks outside the
 //! file are kept as dangling edges that bind if those jobs arrive later); a git history
-//! becomes pushes. Both write in chunks and report progress to whoever runs them (the CLI
-//! shows it on a terminal).
+//! becomes pushes; buildhub records become builds. The first two write in chunks and report
+//! progress to whoever runs them (the CLI shows it on a terminal); builds are one
+//! transaction.
 
 use treeherd_ingest::{EdgeRules, TaskGraph};
-use treeherd_model::{JobResult, JobState, NewJob, Revision};
+use treeherd_model::{JobResult, JobState, NewBuild, NewJob, Revision};
 use treeherd_store::NewDependency;
 
 use crate::error::ServiceError;
@@ -134,4 +135,18 @@ pub async fn git_pushes(
     }
     progress.finish();
     Ok(stored)
+}
+
+/// Parses buildhub records (buildhub2's `buildhub.json` shape, as a JSON array, NDJSON or a
+/// search answer); the error names the first record that is not one.
+pub fn parse_buildhub(text: &[u8]) -> Result<Vec<NewBuild>, treeherd_ingest::BuildhubError> {
+    treeherd_ingest::parse_buildhub(text)
+}
+
+/// Stores buildhub records in one transaction, upserted by product, build id, platform,
+/// locale and channel (an import runs with the database's own access, as a trusted caller
+/// would); answers how many distinct builds it stored.
+#[tracing::instrument(skip_all, fields(builds = builds.len()))]
+pub async fn buildhub(service: &Service, builds: Vec<NewBuild>) -> Result<usize, ServiceError> {
+    Ok(service.store().store_builds(builds).await?.len())
 }

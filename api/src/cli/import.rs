@@ -90,10 +90,10 @@ fn read_rules(path: &Path) -> anyhow::Result<EdgeRules> {
 async fn buildhub(args: BuildhubArgs) -> anyhow::Result<()> {
     let file = &args.file;
     let text = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let builds = treeherd_ingest::parse_buildhub(&text)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let builds =
+        imports::parse_buildhub(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     let store = args.database.open_migrated().await?;
-    let stored = store.store_builds(builds).await?.len();
+    let stored = imports::buildhub(&Service::new(store, Changes::default()), builds).await?;
     println!(
         "imported {stored} build{}",
         if stored == 1 { "" } else { "s" }
