@@ -9,8 +9,8 @@ use std::time::Duration;
 use treeherd_store::{DatabaseUrl, StoreOptions};
 
 use crate::auth::TrustedNetworks;
-use crate::demo::DemoOptions;
 use crate::log_worker::LogWorkerOptions;
+use treeherd_demo::DemoOptions;
 
 /// Everything `serve` needs.
 #[derive(Debug, Clone)]

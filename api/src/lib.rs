@@ -5,7 +5,6 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod consume;
-pub mod demo;
 mod graphiql;
 mod graphql_routes;
 mod health;

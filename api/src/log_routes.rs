@@ -1,6 +1,6 @@
 //! A job's logs served from treeherd's own origin, for the web UI's log viewer
 //! (`ui/logview.js`): `GET /api/jobs/{guid}/logs/{name}` streams the log's text from where it
-//! is stored, and `GET /demo/logs/...` serves the demo's logs (`crate::demo`).
+//! is stored, and `GET /demo/logs/...` serves the demo's logs (`treeherd_demo`).
 //!
 //! Logs are pointers, never copies: this route fetches the stored URL on each request and
 //! streams it through, inflated when it is gzip (by its magic bytes, as the parser decides),
@@ -68,7 +68,7 @@ async fn job_log(
     }
 }
 
-/// A demo log, made again from its stored job (see `crate::demo`).
+/// A demo log, made again from its stored job (see `treeherd_demo`).
 async fn demo_log(
     state: web::Data<State>,
     request: HttpRequest,
@@ -86,7 +86,7 @@ async fn demo_log(
     };
     // Only a log stored at this very address is served.
     match (log.url == request.path())
-        .then(|| crate::demo::served_log(&job, &log.url))
+        .then(|| treeherd_demo::served_log(&job, &log.url))
         .flatten()
     {
         Some(text) => text_response().body(text),

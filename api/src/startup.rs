@@ -48,7 +48,7 @@ impl Application {
         tracing::info!(jobs, edges, "dependency graph ready");
         // Before the parse worker starts: the demo's logs are stored parsed, never fetched.
         if let Some(demo) = &config.demo {
-            let filled = crate::demo::fill(&store, demo, chrono::Utc::now().timestamp_micros())
+            let filled = treeherd_demo::fill(&store, demo, chrono::Utc::now().timestamp_micros())
                 .await
                 .context("cannot fill the database with demo data")?;
             tracing::info!("{filled}");

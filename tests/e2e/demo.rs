@@ -3,7 +3,7 @@
 //! flagged flaky) and parsed logs with error lines; filling again changes nothing.
 
 use serde_json::{Value, json};
-use treeherd_api::demo::{self, DemoOptions, FLAKY_MACHINE};
+use treeherd_demo::{self as demo, DemoOptions, FLAKY_MACHINE};
 use treeherd_tests::TestApp;
 
 /// Small, so the test stays quick on PostgreSQL: 8 mozilla-central pushes, 16 autoland, 5

@@ -7,8 +7,8 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use serde_json::{Value, json};
 use std::io::Write as _;
-use treeherd_api::demo::DemoOptions;
 use treeherd_api::log_worker::LogWorkerOptions;
+use treeherd_demo::DemoOptions;
 use treeherd_tests::{TestApp, revision};
 
 use crate::log_server::LogServer;

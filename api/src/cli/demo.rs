@@ -2,9 +2,9 @@
 //! `serve --demo` does first, with the default [`DemoOptions`]).
 
 use clap::Args;
+use treeherd_demo::DemoOptions;
 
 use super::DatabaseArgs;
-use crate::demo::{self, DemoOptions};
 
 /// The flags of `treeherd demo`.
 #[derive(Args, Debug)]
@@ -33,7 +33,7 @@ pub(super) async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let now = chrono::Utc::now().timestamp_micros();
     println!(
         "{}",
-        demo::fill(&store, &DemoOptions::from(&args), now).await?
+        treeherd_demo::fill(&store, &DemoOptions::from(&args), now).await?
     );
     Ok(())
 }

@@ -6,11 +6,11 @@
 use clap::Args;
 use std::path::PathBuf;
 use std::time::Duration;
+use treeherd_demo::DemoOptions;
 
 use super::DatabaseArgs;
 use crate::auth::TrustedNetworks;
 use crate::config::{self, ConfigError};
-use crate::demo::DemoOptions;
 use crate::log_worker::LogWorkerOptions;
 use crate::{Application, Config};
 

@@ -4,7 +4,9 @@
 
 use treeherd_model::{TestStatus, Vcs};
 
-use super::{HOUR, MINUTE};
+/// Microseconds, the unit of every time the store keeps.
+pub(crate) const MINUTE: i64 = 60_000_000;
+pub(crate) const HOUR: i64 = 60 * MINUTE;
 
 /// A platform: where its build runs and the machines its tests run on.
 pub(super) struct Platform {

@@ -20,7 +20,8 @@ use std::fmt::Write as _;
 use treeherd_model::{JobResult, NewTestResult, TestStatus};
 
 use super::catalogue::*;
-use super::{MINUTE, Role, fnv1a};
+use super::role::Role;
+use super::seed::fnv1a;
 
 /// Where the demo's logs are served, relative to the server.
 pub const DEMO_LOG_PREFIX: &str = "/demo/logs/";

@@ -1,12 +1,13 @@
 //! Demo data: what `treeherd serve --demo` (and `treeherd demo`) put in a database so that a
-//! new user sees a real picture on the first run. A module of the server rather than a crate:
-//! it is glue between crates that only `serve --demo` and `treeherd demo` use.
+//! new user sees a real picture on the first run. Its own crate, out of the server's core:
+//! glue between crates that only `serve --demo`, `treeherd demo` and the log viewer's demo
+//! logs use.
 //!
 //! Three repositories (`mozilla-central` and `autoland` on hg, `gecko-dev` on git) with a few
 //! hundred pushes between them, whose job graphs come from the graph crate's Firefox-shaped
 //! generator (`treeherd_graph::generate`): docker images and toolchains, builds fanning out to
 //! tests and l10n repacks, nightly releases fanning in over builds and repacks with their
-//! gates, scheduled jobs (valgrind and friends) with declared intervals. This module only
+//! gates, scheduled jobs (valgrind and friends) with declared intervals. This crate only
 //! dresses the generated graph: names, symbols, platforms, machines (one of them flaky and
 //! quarantined, running nothing; each last seen when its last job ended), commits, parsed logs
 //! with error lines and steps, and test results.
@@ -19,7 +20,8 @@
 //!
 //! Here: the fill and what it reports. `dress.rs` turns a generated graph into a repository's
 //! pushes and jobs, `write.rs` writes them, `catalogue.rs` holds the names and shapes,
-//! `logs.rs` the failed jobs' logs and test results.
+//! `logs.rs` the failed jobs' logs and test results, `role.rs` what each generated job is, and
+//! `seed.rs` the stable seeds they all draw from.
 //!
 //! Deterministic given the seed and the present: pushes land relative to `now`, so the
 //! newest ones are still running when the server starts. A repository that exists already
@@ -36,8 +38,6 @@ use treeherd_model::{
 };
 use treeherd_store::{NewDependency, NewRelease, NewRepository, Store, StoreError};
 
-const MINUTE: i64 = 60_000_000;
-const HOUR: i64 = 60 * MINUTE;
 /// The build system every demo job names (machines are named within it).
 const BUILD_SYSTEM: &str = "taskcluster";
 /// The machine whose jobs fail far more often than its platform's; quarantined.
@@ -119,11 +119,15 @@ pub enum DemoError {
 mod catalogue;
 mod dress;
 mod logs;
+mod role;
+mod seed;
 mod write;
 
 use catalogue::*;
 pub use logs::{DEMO_LOG_PREFIX, served_log};
 use logs::{log_text, test_results};
+use role::Role;
+use seed::fnv1a;
 
 /// Fills the database with demo data unless its repositories exist; see the module docs.
 pub async fn fill(store: &Store, options: &DemoOptions, now: i64) -> Result<Filled, DemoError> {
@@ -160,30 +164,6 @@ pub async fn fill(store: &Store, options: &DemoOptions, now: i64) -> Result<Fill
     Ok(filled)
 }
 
-/// What a generated job is in the picture.
-#[derive(Debug, Clone, Copy)]
-enum Role {
-    DockerImage,
-    Toolchain,
-    Build {
-        platform: usize,
-    },
-    Test {
-        platform: usize,
-        suite: usize,
-        chunk: u32,
-    },
-    Repack {
-        platform: usize,
-        locale: usize,
-    },
-    Scheduled {
-        name: usize,
-    },
-    /// The generator's per-push release job: the demo makes nightlies its own way.
-    Dropped,
-}
-
 /// One repository's generated data, dressed, before it is written.
 struct Repo<'a> {
     spec: &'a RepoSpec,
@@ -208,13 +188,6 @@ fn task_id(rng: &mut StdRng) -> String {
         id.push(char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]));
     }
     id
-}
-
-/// FNV-1a: a stable per-repository seed from its name.
-fn fnv1a(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 #[cfg(test)]
