@@ -45,8 +45,9 @@ fn unique_name() -> String {
     )
 }
 
-/// The code the HTTP handler (`api/src/routes.rs`) gives errors async-graphql raises before
-/// any resolver runs (syntax, validation, limits), so answers here read as a client reads them.
+/// The code the HTTP handler (`api/src/graphql_routes.rs`) gives errors async-graphql raises
+/// before any resolver runs (syntax, validation, limits), so answers here read as a client
+/// reads them.
 const REQUEST_ERROR_CODE: &str = "BAD_USER_INPUT";
 
 impl TestSchema {
