@@ -11,7 +11,7 @@ use std::sync::mpsc;
 
 use flate2::read::MultiGzDecoder;
 
-use crate::ParseError;
+use crate::error::ParseError;
 
 /// Bytes handed to the parser at a time: large enough to amortise per-chunk work, small
 /// enough to stay in cache.

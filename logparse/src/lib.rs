@@ -2,6 +2,7 @@
 //!
 //! # Code map
 //!
+//! - `error`: [`ParseError`], the one way reading a log fails;
 //! - `input`: plain or gzip input from any `Read`, inflated on a second thread;
 //! - `lines`: Python-compatible line splitting and decoding, in bounded memory;
 //! - `scan`: the hot loop, [`LogParser`];
@@ -14,6 +15,7 @@
 
 use std::io::Read;
 
+mod error;
 mod errors;
 mod errorsummary;
 mod input;
@@ -25,6 +27,7 @@ mod rules;
 mod scan;
 mod steps;
 
+pub use error::ParseError;
 pub use errors::{ErrorLine, ErrorSummary, MAX_ERROR_LINES};
 pub use errorsummary::{
     Crash, ErrorSummaryLog, GroupResult, LogMessage, MAX_ENTRIES, MAX_ENTRY_BYTES, SkippedLine,
@@ -34,16 +37,6 @@ pub use lines::{MAX_LINE_BYTES, MAX_LINE_CHARS};
 pub use perf::PerfherderData;
 pub use scan::{LogParser, MAX_PERF_BLOBS, MAX_PERF_BYTES, ParsedLog};
 pub use steps::{MAX_STEPS, Step, StepKind, StepResult};
-
-/// Why a log could not be parsed. Nothing in a log's *content* is an error: only failing to
-/// read it is.
-#[derive(Debug, thiserror::Error)]
-pub enum ParseError {
-    #[error("reading the log failed: {0}")]
-    Io(#[source] std::io::Error),
-    #[error("the log is gzip but its data is corrupt or truncated: {0}")]
-    Gzip(#[source] std::io::Error),
-}
 
 /// Treeherder's error summary of a log (plain or gzip): serializes as `{"errors": [...]}`,
 /// exactly the `errors` of Treeherder's logview artifact for the same log.

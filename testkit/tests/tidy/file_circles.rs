@@ -21,12 +21,6 @@ const KNOWN_CIRCLES: &[&[&str]] = &[
         "bench/src/main.rs",
         "bench/src/pushlog.rs",
     ],
-    // lib.rs defines `ParseError` and drives input.rs, which returns it.
-    &[
-        "logparse/src/errorsummary.rs",
-        "logparse/src/input.rs",
-        "logparse/src/lib.rs",
-    ],
     // GraphQL objects that name each other (a push's jobs, a job's push), and lib.rs's
     // limits used by the roots it builds the schema from.
     &[
