@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::row;
+use crate::report::row;
 
 /// Rounds per fixture log and command; the best counts.
 const ROUNDS: usize = 7;

@@ -30,11 +30,14 @@ mod logparse;
 mod pulse;
 mod pushlog;
 mod raw;
+mod report;
 
 use clap::Parser;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use treeherd_tests::{TestApp, revision};
+
+use report::{header, row};
 
 #[derive(Parser)]
 struct Args {
@@ -133,10 +136,6 @@ async fn submit_over_http(app: &TestApp, jobs: usize) -> f64 {
     jobs as f64 / started.elapsed().as_secs_f64()
 }
 
-fn row(what: &str, value: String, reference: &str, reference_value: String, ratio: String) {
-    println!("| {what:<44} | {value:>16} | {reference:<34} | {reference_value:>16} | {ratio:>8} |");
-}
-
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -155,14 +154,7 @@ async fn main() -> anyhow::Result<()> {
         args.seconds
     );
     println!();
-    println!(
-        "| {:<44} | {:>16} | {:<34} | {:>16} | {:>8} |",
-        "measure", "treeherd", "reference", "reference", "ratio"
-    );
-    println!(
-        "|{:-<46}|{:-<18}|{:-<36}|{:-<18}|{:-<10}|",
-        "", "", "", "", ""
-    );
+    header();
     let wanted = |section| args.only.is_empty() || args.only.contains(&section);
     if wanted(Section::Jobs) {
         jobs_section(&args).await?;

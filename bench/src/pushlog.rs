@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 use treeherd_pushlog::{PushRecord, generate};
 use treeherd_tests::TestApp;
 
+use crate::load;
 use crate::raw::{pipe_sql, quote};
-use crate::{load, row};
+use crate::report::row;
 
 /// Pushes per `store_pushes` call: one transaction each.
 const CHUNK: usize = 1000;

@@ -15,12 +15,6 @@ use crate::workspace;
 /// Circles tolerated until they are broken, as file sets relative to the repository root.
 /// Remove an entry when its circle is gone (the test says when); never add one.
 const KNOWN_CIRCLES: &[&[&str]] = &[
-    // Sections use main.rs's `row`; main.rs calls the sections.
-    &[
-        "bench/src/logparse.rs",
-        "bench/src/main.rs",
-        "bench/src/pushlog.rs",
-    ],
     // GraphQL objects that name each other (a push's jobs, a job's push), and lib.rs's
     // limits used by the roots it builds the schema from.
     &[
