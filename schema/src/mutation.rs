@@ -100,10 +100,10 @@ impl Mutation {
         job: String,
         results: Vec<TestResultInput>,
     ) -> Result<Vec<TestResult>, ApiError> {
-        if results.len() > crate::MAX_TEST_RESULTS {
+        if results.len() > crate::limits::MAX_TEST_RESULTS {
             return Err(ApiError::BadUserInput(format!(
                 "at most {} test results per call, not {}",
-                crate::MAX_TEST_RESULTS,
+                crate::limits::MAX_TEST_RESULTS,
                 results.len()
             )));
         }

@@ -52,7 +52,7 @@ impl Query {
     }
 
     /// Jobs of a repository, newest first.
-    #[graphql(complexity = "crate::page_complexity(first, child_complexity)")]
+    #[graphql(complexity = "crate::limits::page_complexity(first, child_complexity)")]
     async fn jobs(
         &self,
         ctx: &Context<'_>,
@@ -76,7 +76,7 @@ impl Query {
 
     /// A test's results (subtests included) in a repository, across pushes, newest recorded
     /// first.
-    #[graphql(complexity = "crate::page_complexity(first, child_complexity)")]
+    #[graphql(complexity = "crate::limits::page_complexity(first, child_complexity)")]
     async fn test_history(
         &self,
         ctx: &Context<'_>,
@@ -136,10 +136,10 @@ impl Query {
         platform: String,
         #[graphql(default = 1000)] last: i32,
     ) -> Result<Vec<PerfPoint>, ApiError> {
-        if !(1..=crate::MAX_SERIES_POINTS).contains(&last) {
+        if !(1..=crate::limits::MAX_SERIES_POINTS).contains(&last) {
             return Err(ApiError::BadUserInput(format!(
                 "last must be between 1 and {}, not {last}",
-                crate::MAX_SERIES_POINTS
+                crate::limits::MAX_SERIES_POINTS
             )));
         }
         let store = ctx.data::<Store>()?;
@@ -159,7 +159,7 @@ impl Query {
 
     /// Machines in the order first seen, filtered by build system, state (as it is now) and
     /// platform.
-    #[graphql(complexity = "crate::page_complexity(first, child_complexity)")]
+    #[graphql(complexity = "crate::limits::page_complexity(first, child_complexity)")]
     async fn machines(
         &self,
         ctx: &Context<'_>,
@@ -237,7 +237,7 @@ impl Query {
     }
 
     /// Releases, newest first.
-    #[graphql(complexity = "crate::page_complexity(first, child_complexity)")]
+    #[graphql(complexity = "crate::limits::page_complexity(first, child_complexity)")]
     async fn releases(
         &self,
         ctx: &Context<'_>,
@@ -259,7 +259,7 @@ impl Query {
 
     /// Pending jobs of a repository whose dependencies have all arrived and succeeded, newest
     /// first.
-    #[graphql(complexity = "crate::page_complexity(first, child_complexity)")]
+    #[graphql(complexity = "crate::limits::page_complexity(first, child_complexity)")]
     async fn ready_jobs(
         &self,
         ctx: &Context<'_>,
@@ -310,7 +310,7 @@ impl Query {
     /// Builds of a product, newest build id first; each other argument given must match.
     // One argument per filter, as crash reporting writes them.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "crate::page_complexity(first, child_complexity)")]
+    #[graphql(complexity = "crate::limits::page_complexity(first, child_complexity)")]
     async fn builds(
         &self,
         ctx: &Context<'_>,

@@ -1,5 +1,5 @@
 //! Relay connections over the store's keyset pages: `first` is required and capped at
-//! [`crate::MAX_PAGE_SIZE`], cursors are opaque.
+//! [`crate::limits::MAX_PAGE_SIZE`], cursors are opaque.
 //!
 //! Every list pages by key, never by offset. A cursor is the row's key (`id`, or `push_id` for
 //! pushes) in URL-safe base64.
@@ -10,7 +10,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use treeherd_store::{Page, PageRequest};
 
-use crate::{ApiError, MAX_PAGE_SIZE};
+use crate::ApiError;
+use crate::limits::MAX_PAGE_SIZE;
 
 /// A position in a keyset-ordered list. Encoded so clients treat it as opaque.
 pub(crate) struct KeyCursor(pub i64);

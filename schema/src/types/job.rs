@@ -225,7 +225,7 @@ impl Job {
     }
 
     /// Everything this job transitively depends on, nearest first.
-    #[graphql(complexity = "crate::page_complexity(first, child_complexity)")]
+    #[graphql(complexity = "crate::limits::page_complexity(first, child_complexity)")]
     async fn ancestors(
         &self,
         ctx: &Context<'_>,
@@ -247,7 +247,7 @@ impl Job {
     }
 
     /// Everything that transitively depends on this job, nearest first.
-    #[graphql(complexity = "crate::page_complexity(first, child_complexity)")]
+    #[graphql(complexity = "crate::limits::page_complexity(first, child_complexity)")]
     async fn descendants(
         &self,
         ctx: &Context<'_>,
@@ -271,7 +271,7 @@ impl Job {
     /// The unfinished or failed ancestors that stand between this job and running: the
     /// frontier between done and not done (a failed job, a running job, a pending job whose
     /// own dependencies all succeeded), not the whole ancestry.
-    #[graphql(complexity = "crate::page_complexity(first, child_complexity)")]
+    #[graphql(complexity = "crate::limits::page_complexity(first, child_complexity)")]
     async fn blockers(
         &self,
         ctx: &Context<'_>,
@@ -293,7 +293,7 @@ impl Job {
     }
 
     /// The descendants that cannot run if this job fails (those not yet completed).
-    #[graphql(complexity = "crate::page_complexity(first, child_complexity)")]
+    #[graphql(complexity = "crate::limits::page_complexity(first, child_complexity)")]
     async fn impact(
         &self,
         ctx: &Context<'_>,
@@ -332,7 +332,7 @@ impl Job {
     }
 
     /// The job's test results in the order they were recorded, optionally of one status.
-    #[graphql(complexity = "crate::page_complexity(first, child_complexity)")]
+    #[graphql(complexity = "crate::limits::page_complexity(first, child_complexity)")]
     async fn test_results(
         &self,
         ctx: &Context<'_>,

@@ -79,7 +79,7 @@ impl Machine {
     }
 
     /// The jobs that ran on it, newest first.
-    #[graphql(complexity = "crate::page_complexity(first, child_complexity)")]
+    #[graphql(complexity = "crate::limits::page_complexity(first, child_complexity)")]
     async fn jobs(
         &self,
         ctx: &Context<'_>,

@@ -136,7 +136,7 @@ impl Push {
     }
 
     /// The push's jobs, newest first.
-    #[graphql(complexity = "crate::page_complexity(first, child_complexity)")]
+    #[graphql(complexity = "crate::limits::page_complexity(first, child_complexity)")]
     async fn jobs(
         &self,
         ctx: &Context<'_>,

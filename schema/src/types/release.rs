@@ -81,7 +81,7 @@ impl Release {
     }
 
     /// The jobs the release job waits for directly, that have arrived.
-    #[graphql(complexity = "crate::page_complexity(first, child_complexity)")]
+    #[graphql(complexity = "crate::limits::page_complexity(first, child_complexity)")]
     async fn gates(
         &self,
         ctx: &Context<'_>,
@@ -95,7 +95,7 @@ impl Release {
 
     /// What stands in its way (from the dependency graph): the nearest jobs it waits for,
     /// transitively, that have not succeeded.
-    #[graphql(complexity = "crate::page_complexity(first, child_complexity)")]
+    #[graphql(complexity = "crate::limits::page_complexity(first, child_complexity)")]
     async fn blockers(
         &self,
         ctx: &Context<'_>,

@@ -37,7 +37,7 @@ impl Repository {
 
     /// Pushes, newest first (by push id); `author` exactly, pushed at or after `since` and
     /// before `until`.
-    #[graphql(complexity = "crate::page_complexity(first, child_complexity)")]
+    #[graphql(complexity = "crate::limits::page_complexity(first, child_complexity)")]
     async fn pushes(
         &self,
         ctx: &Context<'_>,
