@@ -1,4 +1,5 @@
-//! `Job`: a job of any kind, its attributes and its dependency edges.
+//! `Job`: a job of any kind, its attributes and its dependency edges. The struct is in
+//! `nodes.rs`, beside the objects it points at; its fields are here.
 
 use async_graphql::{Context, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -8,30 +9,14 @@ use async_graphql::connection::Connection;
 use super::test_objects::{Artifact, JobLog, TestResult};
 use super::time::to_datetime;
 use super::{
-    CriticalPath, DependencyKind, JobKind, JobResult, JobState, KeyCursor, Push, Repository,
+    CriticalPath, DependencyKind, Job, JobKind, JobResult, JobState, KeyCursor, Push, Repository,
     TestStatus, Walk, connection, critical_path, page_request, walk,
 };
 use crate::ApiError;
 use crate::loaders::{
-    ArtifactsOfJob, DanglingOfJob, DependenciesOfJob, DependentsOfJob, JobById, LogsOfJob,
-    PushById, RepositoryById, RevisionOfPush, load,
+    ArtifactsOfJob, DanglingOfJob, DependenciesOfJob, DependentsOfJob, LogsOfJob, PushById,
+    RepositoryById, RevisionOfPush, load,
 };
-
-pub(crate) struct Job(pub treeherd_store::Job);
-
-impl Job {
-    /// The job with row id `id` (none when `id` is none or names no job), through the loader:
-    /// how every object that points at a job resolves it.
-    pub(crate) async fn by_id(
-        ctx: &Context<'_>,
-        id: Option<treeherd_store::JobId>,
-    ) -> Result<Option<Job>, ApiError> {
-        let Some(id) = id else {
-            return Ok(None);
-        };
-        Ok(load(ctx, JobById(id)).await?.map(Job))
-    }
-}
 
 /// One end of a dependency edge, seen from the other.
 pub(crate) struct Dependency(treeherd_store::Dependency);

@@ -8,6 +8,7 @@ mod ingest;
 mod inputs;
 mod job;
 mod machine;
+mod nodes;
 mod push;
 mod release;
 mod repository;
@@ -27,11 +28,9 @@ pub(crate) use enums::{
 };
 pub(crate) use ingest::{IgnoredJob, RejectedMessage};
 pub(crate) use inputs::{DependencyInput, JobFilterInput, JobInput, PushInput, RepositoryInput};
-pub(crate) use job::Job;
 pub(crate) use machine::{Machine, MachineFlakiness};
-pub(crate) use push::Push;
+pub(crate) use nodes::{Job, Push, Repository};
 pub(crate) use release::{Release, ReleaseInput, ScheduledJob};
-pub(crate) use repository::Repository;
 pub(crate) use test_objects::{
     ArtifactInput, AttachArtifactsPayload, PerfPoint, TestFailureSummary, TestResult,
     TestResultInput,

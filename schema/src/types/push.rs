@@ -1,4 +1,5 @@
-//! `Push`: one push to a repository, its commits, its jobs and their status.
+//! `Push`: one push to a repository, its commits, its jobs and their status. The struct is
+//! in `nodes.rs`, beside the objects it points at; its fields are here.
 
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Object, SimpleObject};
@@ -7,11 +8,9 @@ use treeherd_model::{JobResult as Result_, JobState as State};
 use treeherd_store::{Direction, JobScope, Store};
 
 use super::time::to_datetime;
-use super::{Job, JobFilterInput, KeyCursor, Repository, connection, page_request};
+use super::{Job, JobFilterInput, KeyCursor, Push, Repository, connection, page_request};
 use crate::ApiError;
 use crate::loaders::{CommitsOfPush, RepositoryById, StatusOfPush, load};
-
-pub(crate) struct Push(pub treeherd_store::Push);
 
 #[derive(SimpleObject)]
 pub(crate) struct Commit {

@@ -1,4 +1,5 @@
-//! `Repository`: a source repository and its pushlog.
+//! `Repository`: a source repository and its pushlog. The struct is in `nodes.rs`, beside
+//! the objects it points at; its fields are here.
 
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Object};
@@ -6,10 +7,8 @@ use chrono::{DateTime, Utc};
 use treeherd_store::{PushFilter, Store};
 
 use super::time::to_micros;
-use super::{KeyCursor, Push, Vcs, connection, page_request};
+use super::{KeyCursor, Push, Repository, Vcs, connection, page_request};
 use crate::ApiError;
-
-pub(crate) struct Repository(pub treeherd_store::Repository);
 
 #[Object]
 impl Repository {
