@@ -11,6 +11,8 @@
 //! - `steps`: taskcluster, mozharness and buildbot steps;
 //! - `perf` and `perfschema`: PERFHERDER_DATA and its schema;
 //! - `errorsummary`: mozlog error summaries;
+//! - `suggestions`: what bug suggestions derive from one error line (search terms, crash
+//!   signature, recurrence key);
 //! - `pytext`: the bits of Python's text semantics the output depends on.
 
 use std::io::Read;
@@ -26,6 +28,7 @@ mod pytext;
 mod rules;
 mod scan;
 mod steps;
+mod suggestions;
 
 pub use error::ParseError;
 pub use errors::{ErrorLine, ErrorSummary, MAX_ERROR_LINES};
@@ -37,6 +40,10 @@ pub use lines::{MAX_LINE_BYTES, MAX_LINE_CHARS};
 pub use perf::PerfherderData;
 pub use scan::{LogParser, MAX_PERF_BLOBS, MAX_PERF_BYTES, ParsedLog};
 pub use steps::{MAX_STEPS, Step, StepKind, StepResult};
+pub use suggestions::{
+    LineSearch, SearchTerms, cleaned, crash_signature, is_helpful_search_term, recurrence_key,
+    search_terms,
+};
 
 /// Treeherder's error summary of a log (plain or gzip): serializes as `{"errors": [...]}`,
 /// exactly the `errors` of Treeherder's logview artifact for the same log.
