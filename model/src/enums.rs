@@ -1,9 +1,6 @@
 //! Closed sets of values: job kinds, states, results, dependency kinds and version control
 //! systems. Each has one spelling (`as_str`), used in GraphQL and stored as text.
 
-use std::fmt;
-use std::str::FromStr;
-
 /// A text that names no variant of the enum it was parsed as.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{value:?} is not a {kind} (expected one of {expected})")]
@@ -31,12 +28,12 @@ macro_rules! text_enum {
             }
         }
 
-        impl FromStr for $name {
-            type Err = UnknownVariant;
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::UnknownVariant;
             fn from_str(value: &str) -> Result<Self, Self::Err> {
                 match value {
                     $($text => Ok($name::$variant),)+
-                    _ => Err(UnknownVariant {
+                    _ => Err($crate::UnknownVariant {
                         kind: $label,
                         value: value.to_owned(),
                         expected: concat!($($text, " "),+),
@@ -45,13 +42,16 @@ macro_rules! text_enum {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
     };
 }
+
+// Other modules of the crate declare their closed sets the same way (`classification`).
+pub(crate) use text_enum;
 
 text_enum! {
     /// What a job is. Builds, tests, release jobs and l10n repacks hang off a push;

@@ -4,9 +4,11 @@
 //! definition of a job kind, state, result and dependency kind, with one spelling each
 //! (the upper-case GraphQL names, also used as the stored text), and one shape of a job as
 //! submitted and of a push with its commits, whichever way they came in; and the rules that
-//! are pure (a job's lifecycle, a machine's state).
+//! are pure (a job's lifecycle, a machine's state, which failure classifications still call
+//! for a sheriff).
 
 mod build;
+pub mod classification;
 pub mod duration;
 mod enums;
 mod ids;
@@ -19,6 +21,7 @@ mod revision;
 mod test_result;
 
 pub use build::{BuildField, InvalidBuild, NewBuild};
+pub use classification::FailureClassification;
 pub use enums::{
     ArtifactKind, DependencyKind, JobKind, JobResult, JobState, LogStatus, MachineState,
     ReleaseStatus, TestStatus, UnknownVariant, Vcs,
