@@ -7,6 +7,8 @@
 //! - `pulse_schema`: Treeherder's `pulse-job.yml` v1 as Rust data, and its validator;
 //! - `artifact`: the kind of a job link, guessed from its text and URL;
 //! - `buildhub`: buildhub records (`buildhub.json`, search answers) to the model's `NewBuild`s;
+//! - `bugzilla`: bugs as Bugzilla's REST API returns them to the model's `NewBug`s, and which
+//!   bug each duplicate stands for;
 //! - `body`: a request body split into messages (JSON array, NDJSON or one object);
 //! - `taskgraph`: task graphs (taskgraph files or queue definitions) to tasks and edges;
 //! - `edge_rules`: the one table that gives edges their kind, and its rule-file format;
@@ -14,10 +16,11 @@
 //!
 //! Everything here is pure: JSON in, structures out. Nothing opens a file or a socket, and
 //! nothing depends on the store: jobs come out as the model's `NewJob` (builds as its
-//! `NewBuild`), which the store writes.
+//! `NewBuild`, bugs as its `NewBug`), which the store writes.
 
 mod artifact;
 mod body;
+mod bugzilla;
 mod buildhub;
 mod edge_rules;
 mod glob;
@@ -28,6 +31,7 @@ mod taskgraph;
 
 pub use artifact::guess_kind;
 pub use body::{BodyError, parse_pulse_body, read_pulse_body, split_pulse_body};
+pub use bugzilla::{BugzillaError, duplicate_targets, parse_bugzilla, parse_bugzilla_bug};
 pub use buildhub::{BuildhubError, RecordError, parse_buildhub, parse_buildhub_record};
 pub use edge_rules::{EdgeFacts, EdgeRules, Rule, RuleError, RuleProblem};
 pub use glob::Glob;

@@ -1,7 +1,8 @@
 //! The store's ids, each its own type, so that a job id, a push's row id and a repository id
 //! cannot be swapped without a compile error. Each is the database row id (`i64`) inside,
 //! shows and serializes as that number, and converts to and from `i64` only where ids meet
-//! the database or the outside (the store's rows, GraphQL cursors and ids).
+//! the database or the outside (the store's rows, GraphQL cursors and ids). A bug's id is
+//! Bugzilla's number, kept as it is.
 //!
 //! A push has two numbers: [`PushId`], the store's row id (unique across repositories), and
 //! its pushlog push id, which orders the pushes of one repository and stays a plain `i64`.
@@ -49,6 +50,11 @@ id! {
 id! {
     /// A repository, by the store's id for it.
     RepositoryId
+}
+
+id! {
+    /// A bug, by its Bugzilla number (which the store keeps as the bug's key).
+    BugId
 }
 
 #[cfg(test)]

@@ -3,10 +3,11 @@
 //! Kept apart so that the pure graph engine, the store and the GraphQL schema share one
 //! definition of a job kind, state, result and dependency kind, with one spelling each
 //! (the upper-case GraphQL names, also used as the stored text), and one shape of a job as
-//! submitted and of a push with its commits, whichever way they came in; and the rules that
-//! are pure (a job's lifecycle, a machine's state, which failure classifications still call
-//! for a sheriff).
+//! submitted, of a push with its commits and of a bug, whichever way they came in; and the
+//! rules that are pure (a job's lifecycle, a machine's state, which failure classifications
+//! still call for a sheriff, which bug a duplicate stands for).
 
+mod bug;
 mod build;
 pub mod classification;
 pub mod duration;
@@ -20,13 +21,14 @@ pub mod release;
 mod revision;
 mod test_result;
 
+pub use bug::{BugField, InvalidBug, NewBug, resolve_duplicate};
 pub use build::{BuildField, InvalidBuild, NewBuild};
 pub use classification::FailureClassification;
 pub use enums::{
     ArtifactKind, DependencyKind, JobKind, JobResult, JobState, LogStatus, MachineState,
     ReleaseStatus, TestStatus, UnknownVariant, Vcs,
 };
-pub use ids::{JobId, PushId, RepositoryId};
+pub use ids::{BugId, JobId, PushId, RepositoryId};
 pub use job::{NewArtifact, NewJob, NewLog};
 pub use push::{CommitRecord, PushRecord};
 pub use revision::{InvalidRevision, Revision};
