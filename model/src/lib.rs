@@ -5,8 +5,10 @@
 //! (the upper-case GraphQL names, also used as the stored text), and one shape of a job as
 //! submitted, of a push with its commits and of a bug, whichever way they came in; and the
 //! rules that are pure (a job's lifecycle, a machine's state, which failure classifications
-//! still call for a sheriff, which bug a duplicate stands for).
+//! still call for a sheriff, which bug a duplicate stands for, which failures are classified
+//! automatically).
 
+pub mod autoclassify;
 mod bug;
 mod build;
 pub mod classification;
@@ -21,6 +23,7 @@ pub mod release;
 mod revision;
 mod test_result;
 
+pub use autoclassify::{Autoclassification, RecurrenceKey};
 pub use bug::{BugField, InvalidBug, NewBug, resolve_duplicate};
 pub use build::{BuildField, InvalidBuild, NewBuild};
 pub use classification::FailureClassification;
