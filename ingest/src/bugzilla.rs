@@ -12,12 +12,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, NaiveDateTime};
 use serde_json::{Map, Value};
 use treeherd_model::{BugId, NewBug, resolve_duplicate};
 
-use crate::RecordError;
 use crate::body::{BodyError, parse_pulse_body};
+use crate::record::{RecordError, describe, micros, optional_str, type_name};
 
 /// A file that is not a set of valid Bugzilla bugs.
 #[derive(Debug, thiserror::Error)]
@@ -29,26 +28,8 @@ pub enum BugzillaError {
     #[error("Bugzilla answered with error {code}: {message}")]
     Answer { code: String, message: String },
     /// Records that break a rule, in file order (never empty).
-    #[error("{}", describe(.0))]
+    #[error("{}", describe(.0, "Bugzilla bug"))]
     Records(Vec<RecordError>),
-}
-
-/// How many invalid records an error message lists before it only counts the rest.
-const LISTED: usize = 10;
-
-fn describe(errors: &[RecordError]) -> String {
-    let mut text = format!(
-        "{} invalid Bugzilla bug{}:",
-        errors.len(),
-        if errors.len() == 1 { "" } else { "s" }
-    );
-    for error in errors.iter().take(LISTED) {
-        text.push_str(&format!("\n  {error}"));
-    }
-    if errors.len() > LISTED {
-        text.push_str(&format!("\n  ...and {} more", errors.len() - LISTED));
-    }
-    text
 }
 
 /// Reads a Bugzilla file (see the module docs for its shapes): every bug, or every invalid
@@ -202,38 +183,6 @@ fn optional_id(record: &Map<String, Value>, key: &str) -> Result<Option<BugId>, 
             "must be a bug id (a whole number), not {}",
             type_name(other)
         )),
-    }
-}
-
-/// A string field that may be absent (or null) but is a string when present.
-fn optional_str<'a>(record: &'a Map<String, Value>, key: &str) -> Result<Option<&'a str>, String> {
-    match record.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(other) => Err(format!("must be a string, not {}", type_name(other))),
-    }
-}
-
-/// Unix microseconds of an RFC 3339 date-time, or of one without an offset (taken as UTC:
-/// Treeherder's copies of Bugzilla answers write `2024-01-01 00:00:00`).
-fn micros(text: &str) -> Option<i64> {
-    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
-        return Some(time.timestamp_micros());
-    }
-    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
-        .iter()
-        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
-        .map(|time| time.and_utc().timestamp_micros())
-}
-
-fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

@@ -12,11 +12,11 @@
 //! Every record is checked (the model's rules, plus the JSON types and dates here); an error
 //! names the record's index among the records and the field's path in it (`target.version`).
 
-use chrono::{DateTime, NaiveDateTime};
 use serde_json::{Map, Value};
 use treeherd_model::{NewBuild, Revision};
 
 use crate::body::{BodyError, parse_pulse_body};
+use crate::record::{RecordError, describe, micros, optional_str, type_name};
 
 /// A file that is not a set of valid buildhub records.
 #[derive(Debug, thiserror::Error)]
@@ -25,36 +25,8 @@ pub enum BuildhubError {
     #[error(transparent)]
     Body(#[from] BodyError),
     /// Records that break a rule, in file order (never empty).
-    #[error("{}", describe(.0))]
+    #[error("{}", describe(.0, "buildhub record"))]
     Records(Vec<RecordError>),
-}
-
-/// One invalid record: its index, the path of the field at fault, and what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("record {index}: {field} {problem}")]
-pub struct RecordError {
-    pub index: usize,
-    /// The JSON path in the record, e.g. `build.id`; `$` for the record itself.
-    pub field: String,
-    pub problem: String,
-}
-
-/// How many invalid records an error message lists before it only counts the rest.
-const LISTED: usize = 10;
-
-fn describe(errors: &[RecordError]) -> String {
-    let mut text = format!(
-        "{} invalid buildhub record{}:",
-        errors.len(),
-        if errors.len() == 1 { "" } else { "s" }
-    );
-    for error in errors.iter().take(LISTED) {
-        text.push_str(&format!("\n  {error}"));
-    }
-    if errors.len() > LISTED {
-        text.push_str(&format!("\n  ...and {} more", errors.len() - LISTED));
-    }
-    text
 }
 
 /// Reads a buildhub file (see the module docs for its shapes): every record, or every
@@ -130,19 +102,19 @@ pub fn parse_buildhub_record(index: usize, record: &Value) -> Result<NewBuild, R
 
     let required = |map: Option<&Map<String, Value>>, section: &str, key: &str| {
         let path = format!("{section}.{key}");
-        optional_str(map, key)
+        map.map_or(Ok(None), |map| optional_str(map, key))
             .map_err(|p| fail(&path, p))?
             .map(str::to_owned)
             .ok_or_else(|| fail(&path, "is required".to_owned()))
     };
     let optional = |map: Option<&Map<String, Value>>, section: &str, key: &str| {
-        optional_str(map, key)
+        map.map_or(Ok(None), |map| optional_str(map, key))
             .map(|v| v.map(str::to_owned))
             .map_err(|p| fail(&format!("{section}.{key}"), p))
     };
     let date = |map: Option<&Map<String, Value>>, section: &str, key: &str| {
         let path = format!("{section}.{key}");
-        optional_str(map, key)
+        map.map_or(Ok(None), |map| optional_str(map, key))
             .map_err(|p| fail(&path, p))?
             .map(|text| {
                 micros(text).ok_or_else(|| {
@@ -209,41 +181,6 @@ fn section<'a>(
         None | Some(Value::Null) if !required => Ok(None),
         None | Some(Value::Null) => Err("is required".to_owned()),
         Some(other) => Err(format!("must be an object, not {}", type_name(other))),
-    }
-}
-
-/// A string field that may be absent (or null) but is a string when present.
-fn optional_str<'a>(
-    map: Option<&'a Map<String, Value>>,
-    key: &str,
-) -> Result<Option<&'a str>, String> {
-    match map.and_then(|m| m.get(key)) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(other) => Err(format!("must be a string, not {}", type_name(other))),
-    }
-}
-
-/// Unix microseconds of an RFC 3339 date-time, or of one without an offset (taken as UTC, as
-/// older buildhub records write `build.date`).
-fn micros(text: &str) -> Option<i64> {
-    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
-        return Some(time.timestamp_micros());
-    }
-    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
-        .iter()
-        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
-        .map(|time| time.and_utc().timestamp_micros())
-}
-
-fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

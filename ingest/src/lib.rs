@@ -27,18 +27,20 @@ mod glob;
 mod pulse;
 mod pulse_message;
 mod pulse_schema;
+mod record;
 mod taskgraph;
 
 pub use artifact::guess_kind;
 pub use body::{BodyError, parse_pulse_body, read_pulse_body, split_pulse_body};
 pub use bugzilla::{BugzillaError, duplicate_targets, parse_bugzilla, parse_bugzilla_bug};
-pub use buildhub::{BuildhubError, RecordError, parse_buildhub, parse_buildhub_record};
+pub use buildhub::{BuildhubError, parse_buildhub, parse_buildhub_record};
 pub use edge_rules::{EdgeFacts, EdgeRules, Rule, RuleError, RuleProblem};
 pub use glob::Glob;
 pub use pulse::{
     IngestedJob, PulseBatch, Rejection, parse_pulse_batch, parse_pulse_job, parse_pulse_jobs,
     parse_pulse_text,
 };
+pub use record::RecordError;
 pub use taskgraph::{
     GraphFormatError, Task, TaskEdge, TaskGraph, parse_task_graph, parse_task_graph_with,
 };

@@ -17,6 +17,7 @@ use serde_json::{Map, Value};
 use treeherd_model::{DependencyKind, JobKind, TIERS};
 
 use crate::edge_rules::{EdgeFacts, EdgeRules};
+use crate::record::{optional_str, type_name};
 
 /// A task of the graph, as a job to store.
 #[derive(Debug, Clone, PartialEq)]
@@ -324,24 +325,4 @@ fn extra_treeherder(task: &Map<String, Value>) -> Option<&Map<String, Value>> {
         .and_then(Value::as_object)
         .and_then(|extra| extra.get("treeherder"))
         .and_then(Value::as_object)
-}
-
-/// A string field that may be absent (or null) but is a string when present.
-fn optional_str<'a>(map: &'a Map<String, Value>, key: &str) -> Result<Option<&'a str>, String> {
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(other) => Err(format!("must be a string, not {}", type_name(other))),
-    }
-}
-
-fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
