@@ -2,19 +2,14 @@
 //! files is one module in several files, which nobody can read, test or move on its own.
 //! The check builds each crate's file graph ([`import_graph`]) and reports every circle with
 //! its files and the lines that close it.
-//!
-//! [`KNOWN_CIRCLES`] holds the circles the tree had when the check came (issue 16), each to
-//! be broken; an entry that no longer exists fails the test too, so the list only shrinks.
+//! There is no allow-list: the circles the tree had when the check came (issue 16) are
+//! broken, and a new one fails the test.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use crate::import_graph::{Edge, ModuleTree, circles};
 use crate::workspace;
-
-/// Circles tolerated until they are broken, as file sets relative to the repository root.
-/// Remove an entry when its circle is gone (the test says when); never add one.
-const KNOWN_CIRCLES: &[&[&str]] = &[];
 
 #[test]
 fn no_two_files_of_a_crate_import_each_other() {
@@ -62,51 +57,16 @@ fn no_two_files_of_a_crate_import_each_other() {
         unreached.join("\n")
     );
 
-    let known: Vec<BTreeSet<PathBuf>> = KNOWN_CIRCLES
+    let circles: Vec<String> = found
         .iter()
-        .map(|files| files.iter().map(PathBuf::from).collect())
-        .collect();
-    let is_known = |circle: &[PathBuf]| {
-        let circle: BTreeSet<PathBuf> = circle.iter().cloned().collect();
-        known.contains(&circle)
-    };
-    let new: Vec<String> = found
-        .iter()
-        .filter(|(circle, _)| !is_known(circle))
         .map(|(circle, edges)| describe(circle, edges))
         .collect();
-    let stale: Vec<String> = known
-        .iter()
-        .filter(|k| {
-            !found
-                .iter()
-                .any(|(circle, _)| circle.iter().cloned().collect::<BTreeSet<_>>() == **k)
-        })
-        .map(|k| {
-            format!(
-                "  {:?}",
-                k.iter()
-                    .map(|f| f.display().to_string())
-                    .collect::<Vec<_>>()
-            )
-        })
-        .collect();
-    let mut problems = Vec::new();
-    if !new.is_empty() {
-        problems.push(format!(
-            "files of one crate that import each other (break each circle: move what both \
-             need into a file they both use, or pass it in):\n{}",
-            new.join("\n")
-        ));
-    }
-    if !stale.is_empty() {
-        problems.push(format!(
-            "KNOWN_CIRCLES lists circles that no longer exist: remove them from \
-             testkit/tests/tidy/file_circles.rs:\n{}",
-            stale.join("\n")
-        ));
-    }
-    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+    assert!(
+        circles.is_empty(),
+        "files of one crate that import each other (break each circle: move what both need \
+         into a file they both use, or pass it in):\n{}",
+        circles.join("\n")
+    );
 }
 
 /// A circle's files, then each import inside it (`from:line uses path (to)`).
