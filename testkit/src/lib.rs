@@ -1,5 +1,6 @@
-//! Test support shared by every crate's tests: finding the real-world fixtures, and saying
-//! out loud when a test cannot run.
+//! Test support shared by every crate's tests: finding the real-world fixtures, saying
+//! out loud when a test cannot run, and the GraphQL test data both test suites send
+//! ([`documents`]).
 //!
 //! Fixtures live outside the repository (`../shared/fixtures` beside the checkout, or wherever
 //! `TREEHERD_FIXTURES` points) and are never committed. A test that needs one calls
@@ -12,6 +13,8 @@
 //! its line straight to the process's standard error, which libtest does not capture:
 //! `cargo test` shows `SKIPPED <test>: <reason>` among its results, for every test that did
 //! not run, with or without `--nocapture`.
+
+pub mod documents;
 
 use std::fmt::Display;
 use std::io::Write;

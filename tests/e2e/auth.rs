@@ -3,7 +3,8 @@
 use serde_json::json;
 use treeherd_tests::{TestApp, error_code};
 
-use crate::builders::{SUBMIT, app_with_push, job};
+use crate::builders::app_with_push;
+use treeherd_testkit::documents::{SUBMIT, job};
 
 const CREATE: &str = "mutation { createRepository(input: {name: \"new\", vcs: GIT, url: \"https://github.com/x/new\"}) { name } }";
 

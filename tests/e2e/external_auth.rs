@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use std::time::{SystemTime, UNIX_EPOCH};
 use treeherd_tests::{TestApp, error_code};
 
-use crate::builders::{SUBMIT, job};
+use treeherd_testkit::documents::{SUBMIT, job};
 
 const RSA_PEM: &[u8] = include_bytes!("../../api/tests/keys/rsa.pem");
 const EC_PEM: &[u8] = include_bytes!("../../api/tests/keys/ec.pem");

@@ -2,39 +2,12 @@
 //! and one left behind a pruned change log reloads. Its questions on one server are the
 //! schema harness's (`schema/tests/resolvers/graph.rs`).
 
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::BTreeSet;
 use treeherd_tests::{TestApp, error_code};
 
-use crate::builders::{SUBMIT, app_with_push, job};
-
-const ADD: &str =
-    "mutation($edges: [DependencyInput!]!) { addDependencies(input: $edges) { added } }";
-
-fn guids(nodes: &Value) -> BTreeSet<String> {
-    nodes
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["guid"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-fn set(items: &[&str]) -> BTreeSet<String> {
-    items.iter().map(|s| s.to_string()).collect()
-}
-
-fn finished(guid: &str, kind: &str, result: &str, seconds: i64) -> Value {
-    let mut j = job(guid, kind, "COMPLETED");
-    j["result"] = json!(result);
-    j["startedAt"] = json!("2026-11-25T10:00:00Z");
-    j["finishedAt"] = json!(format!(
-        "2026-11-25T10:{:02}:{:02}Z",
-        seconds / 60,
-        seconds % 60
-    ));
-    j
-}
+use crate::builders::app_with_push;
+use treeherd_testkit::documents::{ADD, SUBMIT, finished, guids, job, set};
 
 async fn walk(app: &TestApp, guid: &str, field: &str, args: &str) -> BTreeSet<String> {
     let query = format!(

@@ -7,7 +7,8 @@ use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use crate::builders::{SUBMIT, app_with_push, job};
+use crate::builders::app_with_push;
+use treeherd_testkit::documents::{SUBMIT, job};
 
 async fn next_json<S>(socket: &mut S) -> Value
 where

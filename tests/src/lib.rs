@@ -174,7 +174,4 @@ pub fn error_code(response: &Value) -> &str {
         .unwrap_or_else(|| panic!("expected an error with a code, got {response:#}"))
 }
 
-/// A 40-hex-digit revision made from a number, for test data.
-pub fn revision(n: u64) -> String {
-    format!("{n:040x}")
-}
+pub use treeherd_testkit::documents::revision;

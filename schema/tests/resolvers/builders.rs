@@ -1,11 +1,9 @@
-//! Test data more than one file of the harness builds: a repository `try` with one push, and
-//! jobs on it.
+//! What more than one file of the harness starts from: a repository `try` with one push (the
+//! jobs and documents sent to it are `treeherd_testkit::documents`).
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::support::{TestSchema, revision};
-
-pub const SUBMIT: &str = "mutation($jobs: [JobInput!]!) { submitJobs(input: $jobs) { jobs { guid state result tier attributes push { pushId } } } }";
 
 /// A repository `try` (indexing `owner` and `labels`) with one push (revision 1).
 pub async fn app_with_push() -> TestSchema {
@@ -18,10 +16,4 @@ pub async fn app_with_push() -> TestSchema {
     )
     .await;
     app
-}
-
-/// A job on `try`'s push of revision 1, on linux64.
-pub fn job(guid: &str, kind: &str, state: &str) -> Value {
-    json!({"guid": guid, "repository": "try", "revision": revision(1), "kind": kind,
-           "name": format!("{guid} job"), "state": state, "platform": "linux64"})
 }

@@ -3,8 +3,9 @@
 
 use serde_json::json;
 
-use crate::builders::{SUBMIT, app_with_push, job};
+use crate::builders::app_with_push;
 use crate::support::error_code;
+use treeherd_testkit::documents::{SUBMIT, job};
 
 const ADD: &str =
     "mutation($edges: [DependencyInput!]!) { addDependencies(input: $edges) { added } }";

@@ -4,36 +4,9 @@
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
-use crate::builders::{SUBMIT, app_with_push, job};
+use crate::builders::app_with_push;
 use crate::support::{TestSchema, error_code};
-
-const ADD: &str =
-    "mutation($edges: [DependencyInput!]!) { addDependencies(input: $edges) { added } }";
-
-fn guids(nodes: &Value) -> BTreeSet<String> {
-    nodes
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["guid"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-fn set(items: &[&str]) -> BTreeSet<String> {
-    items.iter().map(|s| s.to_string()).collect()
-}
-
-fn finished(guid: &str, kind: &str, result: &str, seconds: i64) -> Value {
-    let mut j = job(guid, kind, "COMPLETED");
-    j["result"] = json!(result);
-    j["startedAt"] = json!("2026-11-25T10:00:00Z");
-    j["finishedAt"] = json!(format!(
-        "2026-11-25T10:{:02}:{:02}Z",
-        seconds / 60,
-        seconds % 60
-    ));
-    j
-}
+use treeherd_testkit::documents::{ADD, SUBMIT, finished, guids, job, set};
 
 /// toolchain <- build <- {test-ok, test-failed, test-pending, repack (running)} <- release;
 /// plus pending jobs that are ready, blocked by a failure, or waiting on a dangling edge.

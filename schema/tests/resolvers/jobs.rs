@@ -3,8 +3,9 @@
 
 use serde_json::{Value, json};
 
-use crate::builders::{SUBMIT, app_with_push, job};
+use crate::builders::app_with_push;
 use crate::support::{TestSchema, error_code, revision};
+use treeherd_testkit::documents::{SUBMIT, job};
 
 async fn push_jobs(app: &TestSchema, filter: Value) -> Value {
     let data = app
