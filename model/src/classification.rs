@@ -57,16 +57,9 @@ const EXPECTED_IDS: &str = "1 to 8";
 impl FailureClassification {
     /// Treeherder's stable id (its `failure_classification.id`): 1 to 8.
     pub const fn id(self) -> i32 {
-        match self {
-            Self::NotClassified => 1,
-            Self::FixedByCommit => 2,
-            Self::ExpectedFail => 3,
-            Self::Intermittent => 4,
-            Self::Infra => 5,
-            Self::NewFailureNotClassified => 6,
-            Self::AutoclassifiedIntermittent => 7,
-            Self::IntermittentNeedsBugid => 8,
-        }
+        // The variants are declared in the order of Treeherder's ids, from 1 (the fixture
+        // test checks every id against Treeherder's table).
+        self as i32 + 1
     }
 
     /// The classification with Treeherder's id `id`.
@@ -157,6 +150,12 @@ impl FailureClassification {
 mod tests {
     use super::*;
     use FailureClassification::*;
+
+    #[test]
+    fn the_error_message_lists_exactly_the_names() {
+        let listed: Vec<String> = NAMES.iter().map(|n| format!("{n:?}")).collect();
+        assert_eq!(EXPECTED_NAMES, listed.join(", "));
+    }
 
     #[test]
     fn ids_names_and_spellings_go_both_ways() {
