@@ -6,6 +6,8 @@
 //! progress to whoever runs them (the CLI shows it on a terminal); builds are one
 //! transaction.
 
+/// Buildhub records as the import reads them (the format is `treeherd_ingest`'s).
+pub use treeherd_ingest::parse_buildhub;
 use treeherd_ingest::{EdgeRules, TaskGraph};
 use treeherd_model::{JobResult, JobState, NewBuild, NewJob, Revision};
 use treeherd_store::NewDependency;
@@ -135,12 +137,6 @@ pub async fn git_pushes(
     }
     progress.finish();
     Ok(stored)
-}
-
-/// Parses buildhub records (buildhub2's `buildhub.json` shape, as a JSON array, NDJSON or a
-/// search answer); the error names the first record that is not one.
-pub fn parse_buildhub(text: &[u8]) -> Result<Vec<NewBuild>, treeherd_ingest::BuildhubError> {
-    treeherd_ingest::parse_buildhub(text)
 }
 
 /// Stores buildhub records in one transaction, upserted by product, build id, platform,
