@@ -105,6 +105,7 @@ impl Service {
         caller: &Caller,
         messages: &[Value],
     ) -> Result<IngestOutcome, ServiceError> {
+        // Checked before parsing too, so an anonymous batch costs no parse.
         caller.require_authenticated()?;
         self.ingest_parsed(caller, parse_pulse_jobs(messages)).await
     }
