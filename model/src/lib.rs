@@ -10,6 +10,7 @@
 
 pub mod autoclassify;
 mod bug;
+pub mod bug_search;
 mod build;
 pub mod classification;
 pub mod duration;

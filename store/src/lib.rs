@@ -10,6 +10,8 @@
 #[macro_use]
 mod db;
 mod artifacts;
+mod bug_writes;
+mod bugs;
 mod builds;
 mod dependencies;
 mod error;
@@ -31,6 +33,8 @@ mod test_results;
 pub mod testing;
 mod types;
 
+pub use bug_writes::BugsImported;
+pub use bugs::{Bug, BugSuggestions, MAX_CANDIDATES};
 pub use builds::{Build, BuildFilter, BuildRelease};
 pub use db::{Backend, DatabaseUrl, StoreOptions};
 pub use error::{InternalError, StoreError};

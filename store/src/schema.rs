@@ -289,3 +289,18 @@ diesel::table! {
         built_at -> Nullable<BigInt>,
     }
 }
+
+diesel::table! {
+    bugs (id) {
+        id -> BigInt,
+        status -> Text,
+        resolution -> Text,
+        summary -> Text,
+        dupe_of -> Nullable<BigInt>,
+        crash_signature -> Nullable<Text>,
+        keywords -> Text,
+        whiteboard -> Nullable<Text>,
+        last_change -> BigInt,
+        imported_at -> BigInt,
+    }
+}

@@ -1,7 +1,8 @@
 //! The migrations, checked against themselves and against the code: every migration runs
 //! up → down → up on SQLite and on PostgreSQL and each `down` undoes exactly its `up`
 //! ([`up_down_up`]); the two dialects end in the same tables, columns and indexes
-//! ([`dialects`]); `store/src/schema.rs`, written by hand, names the migrated tables and
+//! ([`dialects`]), but for the text index of bug summaries, FTS5 on one and pg_trgm on the
+//! other ([`text_index`]); `store/src/schema.rs`, written by hand, names the migrated tables and
 //! columns with their types ([`schema_rs`]). [`catalog`] reads a database's shape from its
 //! catalog; [`databases`] opens fresh ones.
 //!
@@ -13,4 +14,5 @@ mod catalog;
 mod databases;
 mod dialects;
 mod schema_rs;
+mod text_index;
 mod up_down_up;

@@ -1,0 +1,294 @@
+//! Bugs kept locally (Bugzilla's, imported or fetched: `bug_writes.rs`) and their reads: bugs
+//! by id, the `dupe_of` links duplicates are resolved through, and Treeherder's bug search.
+//!
+//! The search finds its candidates through each backend's text index, never a scan: on SQLite
+//! the FTS5 trigram table `bugs_summary_fts` (a phrase query is a substring match, ignoring
+//! case), on PostgreSQL `lower(summary) LIKE '%term%'` served by pg_trgm's GIN index. Which
+//! candidates are suggested, and in which order, is the model's pure rule
+//! ([`treeherd_model::bug_search`], with pg_trgm's similarity computed in Rust), so both
+//! backends answer the same. Neither index can find substrings shorter than a trigram: a term
+//! of one or two characters is looked for by a scan, bounded like every search by
+//! [`MAX_CANDIDATES`].
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use treeherd_model::BugId;
+use treeherd_model::bug_search::{self, Candidate, Suggested};
+
+use crate::db::{BATCH_ROWS, DbConnection};
+use crate::schema::bugs;
+use crate::{Store, StoreError};
+
+/// A stored bug. Times are unix microseconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bug {
+    pub id: BugId,
+    pub status: String,
+    /// `None` while the bug is open.
+    pub resolution: Option<String>,
+    pub summary: String,
+    pub dupe_of: Option<BugId>,
+    pub crash_signature: Option<String>,
+    pub keywords: Vec<String>,
+    pub whiteboard: Option<String>,
+    /// When it last changed in Bugzilla.
+    pub last_change: i64,
+    /// When this copy last changed here.
+    pub imported_at: i64,
+}
+
+impl Bug {
+    /// No resolution.
+    pub fn is_open(&self) -> bool {
+        self.resolution.is_none()
+    }
+}
+
+/// The bugs suggested for a search term, in Treeherder's order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BugSuggestions {
+    /// Open bugs.
+    pub open_recent: Vec<Bug>,
+    /// Resolved bugs.
+    pub all_others: Vec<Bug>,
+}
+
+impl BugSuggestions {
+    pub fn is_empty(&self) -> bool {
+        self.open_recent.is_empty() && self.all_others.is_empty()
+    }
+}
+
+/// The most bugs one search considers. Treeherder's search terms name a test file or a
+/// message, which few summaries contain; a term that most summaries contain ("intermittent")
+/// would otherwise load the whole table. Past this many, the suggestions are chosen among the
+/// first found, and a warning is logged.
+pub const MAX_CANDIDATES: i64 = 10_000;
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = bugs)]
+pub(crate) struct BugRow {
+    pub(crate) id: i64,
+    pub(crate) status: String,
+    pub(crate) resolution: String,
+    pub(crate) summary: String,
+    pub(crate) dupe_of: Option<i64>,
+    pub(crate) crash_signature: Option<String>,
+    pub(crate) keywords: String,
+    pub(crate) whiteboard: Option<String>,
+    pub(crate) last_change: i64,
+    pub(crate) imported_at: i64,
+}
+
+impl TryFrom<BugRow> for Bug {
+    type Error = StoreError;
+
+    fn try_from(row: BugRow) -> Result<Bug, StoreError> {
+        Ok(Bug {
+            id: BugId(row.id),
+            status: row.status,
+            resolution: (!row.resolution.is_empty()).then_some(row.resolution),
+            summary: row.summary,
+            dupe_of: row.dupe_of.map(BugId),
+            crash_signature: row.crash_signature,
+            keywords: serde_json::from_str(&row.keywords)?,
+            whiteboard: row.whiteboard,
+            last_change: row.last_change,
+            imported_at: row.imported_at,
+        })
+    }
+}
+
+/// A candidate as the text index finds it: id, summary, resolution.
+#[derive(QueryableByName)]
+struct CandidateRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    summary: String,
+    #[diesel(sql_type = Text)]
+    resolution: String,
+}
+
+impl From<CandidateRow> for Candidate {
+    fn from(row: CandidateRow) -> Candidate {
+        Candidate {
+            id: BugId(row.id),
+            summary: row.summary,
+            open: row.resolution.is_empty(),
+        }
+    }
+}
+
+impl Store {
+    /// Bugs by id; ids not stored are left out.
+    pub async fn bugs(&self, ids: Vec<BugId>) -> Result<HashMap<BugId, Bug>, StoreError> {
+        self.run(move |conn| load(conn, &ids)).await
+    }
+
+    /// The `dupe_of` of each stored bug among `ids` (`None`: it duplicates nothing); ids not
+    /// stored are left out. What duplicates resolve through
+    /// ([`treeherd_model::resolve_duplicate`]).
+    pub async fn bug_dupes(
+        &self,
+        ids: Vec<BugId>,
+    ) -> Result<HashMap<BugId, Option<BugId>>, StoreError> {
+        self.run(move |conn| {
+            let mut found = HashMap::with_capacity(ids.len());
+            let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+            for chunk in ids.chunks(BATCH_ROWS) {
+                let rows: Vec<(i64, Option<i64>)> = bugs::table
+                    .filter(bugs::id.eq_any(chunk))
+                    .select((bugs::id, bugs::dupe_of))
+                    .load(conn)?;
+                found.extend(rows.into_iter().map(|(id, d)| (BugId(id), d.map(BugId))));
+            }
+            Ok(found)
+        })
+        .await
+    }
+
+    /// The bugs suggested for each of `terms` (Treeherder's `Bugscache.search`, see the
+    /// module docs), in the order of `terms`, on one connection. A blank term finds nothing.
+    pub async fn search_bugs(&self, terms: Vec<String>) -> Result<Vec<BugSuggestions>, StoreError> {
+        self.run(move |conn| {
+            terms
+                .iter()
+                .map(|term| search(conn, term))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await
+    }
+}
+
+/// The stored bugs among `ids`.
+pub(crate) fn load(
+    conn: &mut DbConnection,
+    ids: &[BugId],
+) -> Result<HashMap<BugId, Bug>, StoreError> {
+    let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    let mut found = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(BATCH_ROWS) {
+        let rows: Vec<BugRow> = bugs::table
+            .filter(bugs::id.eq_any(chunk))
+            .select(BugRow::as_select())
+            .load(conn)?;
+        for row in rows {
+            let bug = Bug::try_from(row)?;
+            found.insert(bug.id, bug);
+        }
+    }
+    Ok(found)
+}
+
+/// One search: candidates through the text index, the model's choice, the chosen bugs.
+fn search(conn: &mut DbConnection, term: &str) -> Result<BugSuggestions, StoreError> {
+    if term.trim().is_empty() {
+        return Ok(BugSuggestions::default());
+    }
+    let candidates = candidates(conn, &bug_search::search_form(term))?;
+    if candidates.len() > usize::try_from(MAX_CANDIDATES).unwrap_or(usize::MAX) {
+        tracing::warn!(
+            term,
+            limit = MAX_CANDIDATES,
+            "a bug search term matches too many bugs: suggesting among the first found"
+        );
+    }
+    let chosen = bug_search::suggest(term, candidates);
+    let ids: Vec<BugId> = chosen
+        .open_recent
+        .iter()
+        .chain(&chosen.all_others)
+        .copied()
+        .collect();
+    let mut found = load(conn, &ids)?;
+    let Suggested {
+        open_recent,
+        all_others,
+    } = chosen;
+    let mut take = |ids: Vec<BugId>| -> Vec<Bug> {
+        ids.into_iter().filter_map(|id| found.remove(&id)).collect()
+    };
+    Ok(BugSuggestions {
+        open_recent: take(open_recent),
+        all_others: take(all_others),
+    })
+}
+
+/// The bugs whose summary may contain `term` (lower-cased), at most [`MAX_CANDIDATES`] + 1
+/// (one more says there were too many). May include some that do not: the model filters
+/// again.
+fn candidates(conn: &mut DbConnection, term: &str) -> Result<Vec<Candidate>, StoreError> {
+    let limit = MAX_CANDIDATES + 1;
+    // A trigram index finds substrings of three characters or more.
+    if term.chars().count() < 3 {
+        let rows: Vec<(i64, String, String)> = bugs::table
+            .filter(lower(bugs::summary).like(like_pattern(term)).escape('\\'))
+            .select((bugs::id, bugs::summary, bugs::resolution))
+            .limit(limit)
+            .load(conn)?;
+        return Ok(rows
+            .into_iter()
+            .map(|(id, summary, resolution)| Candidate {
+                id: BugId(id),
+                summary,
+                open: resolution.is_empty(),
+            })
+            .collect());
+    }
+    let rows: Vec<CandidateRow> = match conn {
+        DbConnection::Sqlite(c) => diesel::sql_query(
+            "SELECT b.id, b.summary, b.resolution FROM bugs_summary_fts f \
+             JOIN bugs b ON b.id = f.rowid WHERE bugs_summary_fts MATCH ? LIMIT ?",
+        )
+        .bind::<Text, _>(fts_phrase(term))
+        .bind::<BigInt, _>(limit)
+        .load(c)?,
+        DbConnection::Pg(c) => diesel::sql_query(
+            "SELECT id, summary, resolution FROM bugs \
+             WHERE lower(summary) LIKE $1 ESCAPE '\\' LIMIT $2",
+        )
+        .bind::<Text, _>(like_pattern(term))
+        .bind::<BigInt, _>(limit)
+        .load(c)?,
+    };
+    Ok(rows.into_iter().map(Candidate::from).collect())
+}
+
+diesel::define_sql_function! {
+    /// Lower case (ASCII only on SQLite, which is why the model compares again).
+    fn lower(text: Text) -> Text;
+}
+
+/// `%term%` for `LIKE ... ESCAPE '\'`: the term's `%`, `_` and `\` match only themselves.
+fn like_pattern(term: &str) -> String {
+    let mut pattern = String::with_capacity(term.len() + 2);
+    pattern.push('%');
+    for c in term.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// The term as one FTS5 phrase (a string in double quotes, its quotes doubled): every
+/// character literal, matched as a substring by the trigram tokenizer.
+fn fts_phrase(term: &str) -> String {
+    format!("\"{}\"", term.replace('"', "\"\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_and_phrases_escape_what_they_must() {
+        assert_eq!(like_pattern("a_b%c\\d"), "%a\\_b\\%c\\\\d%");
+        assert_eq!(fts_phrase("say \"hi\" OR x*"), "\"say \"\"hi\"\" OR x*\"");
+    }
+}
