@@ -1,5 +1,7 @@
-// The shell of treeherd's UI: the header (views, repository, live status), the router that
-// mounts one view at a time, and the job detail panel the push list shares.
+// The shell of treeherd's UI: the header (views, repository, live status, the token to write
+// with), the router that mounts one view at a time, and the job detail panel the push list
+// shares. Before the first view mounts it asks which sheriffing fields the server has
+// (features.js), beside the list of repositories.
 
 import { gql, live } from './graphql.js';
 import { currentRoute, href, navigate, withParams } from './router.js';
@@ -11,6 +13,9 @@ import { MachinesView } from './machines.js';
 import { ScheduledView } from './scheduled.js';
 import { ReleasesView } from './releases.js';
 import { LogView } from './logview.js';
+import { IntermittentsView } from './intermittents.js';
+import { features } from './features.js';
+import { mountToken } from './token.js';
 
 const VIEW_CLASSES = {
   pushes: PushesView,
@@ -20,10 +25,12 @@ const VIEW_CLASSES = {
   scheduled: ScheduledView,
   releases: ReleasesView,
   log: LogView,
+  intermittents: IntermittentsView,
 };
 const TITLES = {
   pushes: 'Pushes', job: 'Job', graph: 'Dependencies', machines: 'Machines',
   scheduled: 'Scheduled jobs', releases: 'Releases', log: 'Log',
+  intermittents: 'Intermittent failures',
 };
 /** Views that show one repository, named in their address. */
 const PER_REPOSITORY = new Set(['pushes', 'scheduled']);
@@ -142,6 +149,8 @@ function route() {
 }
 
 async function start() {
+  mountToken(document.getElementById('token'));
+  const asked = features();
   live.onStatus((status) => {
     liveEl.textContent = LIVE_TEXT[status] ?? status;
     liveEl.title = LIVE_TITLE[status] ?? '';
@@ -154,7 +163,9 @@ async function start() {
   });
   const listing = gql('{ repositories { name } }').then((data) => data.repositories.map((r) => r.name));
   if (currentRoute().params.get('repo')) {
-    // The URL names the repository: the view starts at once, the menu fills when it can.
+    // The URL names the repository: the view starts once the server said what it has, the
+    // menu fills when it can.
+    await asked;
     window.addEventListener('hashchange', route);
     route();
     try {
@@ -170,6 +181,7 @@ async function start() {
   } catch (error) {
     main.innerHTML = errorBox(error);
   }
+  await asked;
   window.addEventListener('hashchange', route);
   route();
 }

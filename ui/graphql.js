@@ -9,11 +9,16 @@ export class GraphQLError extends Error {
   }
 }
 
-/** Runs one query; resolves to its `data`, rejects with the first error. */
-export async function gql(query, variables = {}, { signal } = {}) {
+/**
+ * Runs one query; resolves to its `data`, rejects with the first error. Reads need no
+ * credentials; a write passes `token`, sent as `Authorization: Bearer`.
+ */
+export async function gql(query, variables = {}, { signal, token } = {}) {
+  const headers = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
   const response = await fetch('/graphql', {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers,
     body: JSON.stringify({ query, variables }),
     signal,
   });

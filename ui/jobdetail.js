@@ -1,9 +1,13 @@
-// The job detail: core fields and attributes, timings, machine, logs with their parsed
+// The job detail: core fields and attributes, timings, machine, the failure summary
+// (classification, failure lines and bug suggestions: classify.js), logs with their parsed
 // error lines and steps, test results, artifacts, dependencies and dependents. Shown in the
 // side panel of the push list, or alone as the `#/job?guid=` page.
 
 import { logTextUrl, logViewHref } from './logview.js';
 import { gql, live } from './graphql.js';
+import { features } from './features.js';
+import { bindSheriff, detailFields, sheriffHtml } from './classify.js';
+import { onTokenChange } from './token.js';
 import { href, navigate } from './router.js';
 import {
   esc, safeUrl, badge, statusOf, STATUS_MARK, timeAgo, duration, between, shortRev, debounce,
@@ -15,8 +19,10 @@ const TESTS_ASKED = 200;
 
 const NEIGHBOUR = 'kind job { guid name symbol platform state result }';
 
-const DETAIL_QUERY = `query JobDetail($guid: String!, $tests: Int!) {
+/** The detail query, with the sheriffing fields the server has. */
+const detailQuery = (have) => `query JobDetail($guid: String!, $tests: Int!) {
   job(guid: $guid) {
+    ${detailFields(have)}
     guid kind name symbol groupSymbol groupName platform buildSystem state result tier machine
     submittedAt startedAt finishedAt attributes revision
     repository { name }
@@ -98,8 +104,8 @@ function attributesHtml(attributes) {
   return `<section class="attributes"><h3>Attributes</h3><dl>${entries.map(([k, v]) => field(k, esc(typeof v === 'string' ? v : JSON.stringify(v)))).join('')}</dl></section>`;
 }
 
-/** The whole detail of a job as HTML. */
-export function detailHtml(job, { closable }) {
+/** The whole detail of a job as HTML (`have`: the server's features, see features.js). */
+export function detailHtml(job, { closable, have }) {
   const word = statusOf(job);
   const repo = job.repository.name;
   const pushLink = job.push
@@ -133,6 +139,7 @@ ${field('finished', timeAgo(job.finishedAt))}
 ${field('waited', wait !== null ? esc(duration(wait)) : '')}
 ${field(job.finishedAt ? 'ran' : 'running for', run !== null ? esc(duration(run)) : '')}
 </dl></section>
+${sheriffHtml(job, have)}
 ${logsHtml(job.guid, job.logs)}
 ${testsHtml(job.testResults)}
 <section class="artifacts"><h3>Artifacts</h3>${job.artifacts.length ? `<ul>${job.artifacts.map((a) => `<li>${artifactLinks([a])}${a.size ? ` <span class="size">${a.size} bytes</span>` : ''}</li>`).join('')}</ul>` : '<p class="none">none</p>'}</section>
@@ -140,6 +147,27 @@ ${neighbours('Depends on', job.dependencies, 'dependencies')}
 ${job.danglingDependencies.length ? `<p class="dangling">Waiting for jobs that have not arrived: ${job.danglingDependencies.map((d) => `<code>${esc(d.guid)}</code>`).join(', ')}</p>` : ''}
 ${neighbours('Needed by', job.dependents, 'dependents')}
 ${attributesHtml(job.attributes)}`;
+}
+
+/**
+ * What a person typed into the classification form, so a live refresh of the detail (the job
+ * changed, or its classification did) does not throw it away; null when the form is as drawn.
+ */
+function typedForm(panel) {
+  const form = panel.querySelector('form.classify-form');
+  if (!form || !form.dataset.typed) return null;
+  const active = form.contains(document.activeElement) ? document.activeElement.name : '';
+  const values = {};
+  for (const el of form.elements) if (el.name) values[el.name] = el.value;
+  return { values, active };
+}
+
+function restoreForm(panel, { values, active }) {
+  const form = panel.querySelector('form.classify-form');
+  if (!form) return;
+  for (const el of form.elements) if (el.name in values) el.value = values[el.name];
+  form.dataset.typed = 'yes';
+  if (active && form.elements[active]) form.elements[active].focus();
 }
 
 /** A job's detail shown in a container element, kept current on request. */
@@ -162,6 +190,12 @@ export class JobDetail {
       else navigate('job', { guid: target.dataset.guid });
     };
     panel.addEventListener('click', this.onClick);
+    this.unbindSheriff = bindSheriff(panel, {
+      job: () => this.job,
+      done: () => this.guid && this.load(this.guid, { keepScroll: true }),
+    });
+    // The token box changed: the failure summary's hint about it may no longer hold.
+    this.stopToken = onTokenChange(() => this.job && this.refreshSoon());
   }
 
   open(guid, { soon = false } = {}) {
@@ -182,12 +216,16 @@ export class JobDetail {
     const scroll = this.panel.scrollTop;
     if (!keepScroll) this.panel.setAttribute('aria-busy', 'true');
     try {
-      const data = await gql(DETAIL_QUERY, { guid, tests: TESTS_ASKED }, { signal: controller.signal });
+      const have = await features();
+      const data = await gql(detailQuery(have), { guid, tests: TESTS_ASKED }, { signal: controller.signal });
       if (controller.signal.aborted || guid !== this.guid) return;
       this.failed = false;
+      this.job = data.job;
+      const typed = keepScroll ? typedForm(this.panel) : null;
       this.panel.innerHTML = data.job
-        ? detailHtml(data.job, { closable: this.closable })
+        ? detailHtml(data.job, { closable: this.closable, have })
         : `<p class="empty">No job ${esc(guid)}.</p>${this.closable ? '<button type="button" class="close" aria-label="close">×</button>' : ''}`;
+      if (typed) restoreForm(this.panel, typed);
       this.panel.scrollTop = keepScroll ? scroll : 0;
       if (data.job && this.onLoaded) this.onLoaded(data.job);
     } catch (error) {
@@ -207,6 +245,7 @@ export class JobDetail {
     this.refreshSoon.cancel();
     if (this.controller) this.controller.abort();
     this.guid = '';
+    this.job = null;
     if (this.closable) {
       this.panel.hidden = true;
       this.panel.innerHTML = '';
@@ -218,11 +257,19 @@ export class JobDetail {
   destroy() {
     this.close({ quiet: true });
     this.panel.removeEventListener('click', this.onClick);
+    this.unbindSheriff();
+    this.stopToken();
   }
 }
 
-/** `#/job?guid=`: one job's detail as a page, following its repository's job changes. */
+/**
+ * `#/job?guid=`: one job's detail as a page, following its repository's job changes and
+ * classification changes.
+ */
 const JOB_CHANGED = `subscription JobPage($repo: String!) { jobChanged(repository: $repo) { guid } }`;
+const CLASSIFICATION_CHANGED = `subscription JobPageClassifications($repo: String!) {
+  classificationChanged(repository: $repo) { job { guid } }
+}`;
 
 export class JobView {
   constructor(root, route, ctx = {}) {
@@ -243,7 +290,7 @@ export class JobView {
   }
 
   /** Shows the job's repository in the header and refreshes when the job or a neighbour changes. */
-  follow(job) {
+  async follow(job) {
     const repo = job.repository.name;
     if (this.ctx.showRepository) this.ctx.showRepository(repo);
     this.shown = new Set([job.guid, ...job.dependencies.map((d) => d.job.guid), ...job.dependents.map((d) => d.job.guid)]);
@@ -256,6 +303,13 @@ export class JobView {
       }),
       live.onResync(() => this.detail.refreshSoon()),
     ];
+    const have = await features();
+    if (have.live && this.repo === repo && !this.stopped) {
+      this.stops.push(live.subscribe(CLASSIFICATION_CHANGED, { repo }, (data) => {
+        const changed = data.classificationChanged;
+        if (changed && changed.job && changed.job.guid === this.detail.guid) this.detail.refreshSoon();
+      }));
+    }
   }
 
   stop() {
@@ -264,6 +318,7 @@ export class JobView {
   }
 
   unmount() {
+    this.stopped = true;
     this.stop();
     this.detail.destroy();
   }

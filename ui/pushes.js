@@ -1,6 +1,9 @@
 // The push list: a repository's pushes newest first, more on scroll, each with its jobs as
 // symbols grouped by platform (and group symbol), a status summary, filters in the URL,
-// and live updates that patch the one symbol or push they touch.
+// and live updates that patch the one symbol or push they touch. Sheriffing as in
+// Treeherder: unclassified failures stand out (classified ones look calmer, with an
+// asterisk) and are counted per push, `n` / `p` (or `j` / `k`) step through them, `space`
+// (or a ctrl-click) pins a job to the pinboard (pinboard.js) that classifies them together.
 //
 // A page of pushes arrives in two steps (see `load`): the heads first, then the jobs in
 // chunks asked for side by side and drawn as each arrives, so the top of the list shows
@@ -16,6 +19,10 @@ import {
   errorBox,
 } from './util.js';
 import { JobDetail } from './jobdetail.js';
+import { featuresKnown } from './features.js';
+import { classificationName, isClassifiedFailure, isUnclassifiedFailure } from './classify.js';
+import { Pinboard } from './pinboard.js';
+import { maySheriff, token } from './token.js';
 
 /** Pushes per page, unless the URL's `count` asks for up to MAX_PUSH_PAGE. */
 const PUSH_PAGE = 10;
@@ -36,16 +43,27 @@ const MAX_PUSHES = 200;
 /** Commits listed under a push before "and N more". */
 const COMMITS_SHOWN = 6;
 
-const JOB_FIELDS = 'guid name symbol groupSymbol groupName platform state result tier';
-const STATUS_FIELDS =
+const BASE_JOB_FIELDS = 'guid name symbol groupSymbol groupName platform state result tier';
+const BASE_STATUS_FIELDS =
   'total unscheduled pending running completed success testfailed busted exception retry usercancel superseded unknown';
-const HEAD_FIELDS = `pushId revision author pushedAt
+
+/**
+ * The view's queries, with the sheriffing fields when the server has them (features.js): a
+ * job's classification (for its look and `n` / `p`), a push's count of unclassified failures
+ * and the classification changes of the repository.
+ */
+function queriesFor(have) {
+  const JOB_FIELDS = have.classification
+    ? `${BASE_JOB_FIELDS} classification { classification bugs }`
+    : BASE_JOB_FIELDS;
+  const STATUS_FIELDS = have.unclassifiedCount ? `${BASE_STATUS_FIELDS} unclassifiedFailures` : BASE_STATUS_FIELDS;
+  const HEAD_FIELDS = `pushId revision author pushedAt
   commits { revision author message }
   status { ${STATUS_FIELDS} }`;
-const JOBS_FIELD = `jobs(first: $jobs, filter: $filter) { pageInfo { hasNextPage endCursor } nodes { ${JOB_FIELDS} } }`;
-const PUSH_FIELDS = `${HEAD_FIELDS} ${JOBS_FIELD}`;
-
-const HEADS_QUERY = `query PushHeads($repo: String!, $first: Int!, $after: String) {
+  const JOBS_FIELD = `jobs(first: $jobs, filter: $filter) { pageInfo { hasNextPage endCursor } nodes { ${JOB_FIELDS} } }`;
+  const PUSH_FIELDS = `${HEAD_FIELDS} ${JOBS_FIELD}`;
+  return {
+    heads: `query PushHeads($repo: String!, $first: Int!, $after: String) {
   repository(name: $repo) {
     name
     pushes(first: $first, after: $after) {
@@ -53,41 +71,46 @@ const HEADS_QUERY = `query PushHeads($repo: String!, $first: Int!, $after: Strin
       edges { cursor node { ${HEAD_FIELDS} } }
     }
   }
-}`;
-
-const JOBS_OF_PUSHES_QUERY = `query JobsOfPushes($repo: String!, $first: Int!, $after: String, $jobs: Int!, $filter: JobFilter) {
+}`,
+    jobsOfPushes: `query JobsOfPushes($repo: String!, $first: Int!, $after: String, $jobs: Int!, $filter: JobFilter) {
   repository(name: $repo) {
     pushes(first: $first, after: $after) { edges { node { pushId ${JOBS_FIELD} } } }
   }
-}`;
-
-const PUSH_QUERY = `query Push($repo: String!, $revision: String!, $jobs: Int!, $filter: JobFilter) {
+}`,
+    push: `query Push($repo: String!, $revision: String!, $jobs: Int!, $filter: JobFilter) {
   push(repository: $repo, revision: $revision) { ${PUSH_FIELDS} }
-}`;
-
-const MORE_JOBS_QUERY = `query MoreJobs($repo: String!, $revision: String!, $jobs: Int!, $after: String, $filter: JobFilter) {
+}`,
+    moreJobs: `query MoreJobs($repo: String!, $revision: String!, $jobs: Int!, $after: String, $filter: JobFilter) {
   push(repository: $repo, revision: $revision) {
     jobs(first: $jobs, after: $after, filter: $filter) { pageInfo { hasNextPage endCursor } nodes { ${JOB_FIELDS} } }
   }
-}`;
-
-const STATUS_QUERY = `query PushStatus($repo: String!, $revision: String!) {
+}`,
+    status: `query PushStatus($repo: String!, $revision: String!) {
   push(repository: $repo, revision: $revision) { status { ${STATUS_FIELDS} } }
-}`;
-
-const JOB_SUBSCRIPTION = `subscription Jobs($repo: String!) {
+}`,
+    jobChanged: `subscription Jobs($repo: String!) {
   jobChanged(repository: $repo) { ${JOB_FIELDS} push { pushId revision } }
-}`;
-
-const PUSH_SUBSCRIPTION = `subscription Pushes($repo: String!, $jobs: Int!, $filter: JobFilter) {
+}`,
+    pushAdded: `subscription Pushes($repo: String!, $jobs: Int!, $filter: JobFilter) {
   pushAdded(repository: $repo) { ${PUSH_FIELDS} }
-}`;
+}`,
+    classificationChanged: have.live && have.classification
+      ? `subscription Classifications($repo: String!) {
+  classificationChanged(repository: $repo) {
+    job { guid push { pushId revision } }
+    classification { classification bugs }
+  }
+}`
+      : null,
+  };
+}
 
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 
 /** The server-side part of the filter (what `JobFilter` can say), from the URL. */
-export function serverFilter(params) {
+export function serverFilter(params, have = featuresKnown()) {
   const filter = {};
+  if (params.get('unclassified') && have.unclassifiedFilter) filter.unclassifiedFailure = true;
   if (params.get('result')) filter.result = params.get('result').toUpperCase();
   if (params.get('state')) filter.state = params.get('state').toUpperCase();
   if (params.get('tier')) filter.tier = Number(params.get('tier'));
@@ -104,7 +127,8 @@ export function matchesFilter(job, filter) {
     && (!filter.state || job.state === filter.state)
     && (!filter.tier || job.tier === filter.tier)
     && (!filter.platform || job.platform === filter.platform)
-    && (!filter.name || nameHas(job.name, filter.name));
+    && (!filter.name || nameHas(job.name, filter.name))
+    && (!filter.unclassifiedFailure || isUnclassifiedFailure(job));
 }
 
 /** The server's rule for `JobFilter.name`: every word is in the name, in any case. */
@@ -117,13 +141,24 @@ function symbolOf(job) {
   return job.symbol || job.name.slice(0, 8);
 }
 
-/** What a symbol shows of a job: its class (status, tier, selection), title and text. */
-function jobParts(job, selected) {
+/**
+ * What a symbol shows of a job: its class (status, tier, selection, pinned, unclassified
+ * `uc` or classified `cl` failure), title and text (Treeherder's asterisk when classified).
+ */
+function jobParts(job, selected, pinned) {
   const word = statusOf(job);
+  const unclassified = isUnclassifiedFailure(job);
+  const classified = !unclassified && isClassifiedFailure(job);
+  let sheriff = '';
+  if (unclassified) sheriff = ', unclassified';
+  else if (classified) {
+    const c = job.classification;
+    sheriff = `, classified ${classificationName(c.classification)}${c.bugs && c.bugs.length ? ` (bug ${c.bugs.join(', ')})` : ''}`;
+  }
   return {
-    className: `job s-${word}${job.tier > 1 ? ` t${job.tier}` : ''}${selected ? ' selected' : ''}`,
-    title: `${job.name} — ${word}${job.tier > 1 ? ` (tier ${job.tier})` : ''}`,
-    text: symbolOf(job),
+    className: `job s-${word}${job.tier > 1 ? ` t${job.tier}` : ''}${unclassified ? ' uc' : ''}${classified ? ' cl' : ''}${pinned ? ' pinned' : ''}${selected ? ' selected' : ''}`,
+    title: `${job.name} — ${word}${sheriff}${job.tier > 1 ? ` (tier ${job.tier})` : ''}${pinned ? ' — pinned' : ''}`,
+    text: classified ? `${symbolOf(job)}*` : symbolOf(job),
   };
 }
 
@@ -134,8 +169,8 @@ function jobParts(job, selected) {
  * around an anonymous block, which for 25,000 symbols cost about 40% more layout and paint.
  * The keys a button would answer (Enter, Space) are answered by the view's key handler.
  */
-export function jobHtml(job, selected) {
-  const p = jobParts(job, selected);
+export function jobHtml(job, selected, pinned) {
+  const p = jobParts(job, selected, pinned);
   return `<span role="button" class="${esc(p.className)}" data-guid="${esc(job.guid)}"${selected ? ' tabindex="0"' : ''} title="${esc(p.title)}">${esc(p.text)}</span>`;
 }
 
@@ -144,8 +179,8 @@ export function jobHtml(job, selected) {
  * (outerHTML) left Chromium holding a detached node every few changes, so a tab kept open
  * grew without bound; the same element also keeps its focus.
  */
-function patchJob(el, job, selected) {
-  const p = jobParts(job, selected);
+function patchJob(el, job, selected, pinned) {
+  const p = jobParts(job, selected, pinned);
   if (el.className !== p.className) el.className = p.className;
   if (el.title !== p.title) el.title = p.title;
   if (el.textContent !== p.text) el.textContent = p.text;
@@ -153,7 +188,7 @@ function patchJob(el, job, selected) {
 }
 
 /** The jobs of a push, grouped by platform then group symbol, as HTML. */
-export function jobsHtml(jobs, { selected } = {}) {
+export function jobsHtml(jobs, { selected, pinned } = {}) {
   const platforms = new Map();
   let shown = 0;
   for (const job of jobs) {
@@ -177,7 +212,7 @@ export function jobsHtml(jobs, { selected } = {}) {
       if (group) {
         out.push(`<span class="grp" title="${esc(list[0].groupName || group)}">${esc(group)}(`);
       }
-      for (const job of list) out.push(jobHtml(job, job.guid === selected));
+      for (const job of list) out.push(jobHtml(job, job.guid === selected, !!pinned && pinned.has(job.guid)));
       if (group) out.push(')</span>');
     }
     out.push('</span></div>');
@@ -185,10 +220,21 @@ export function jobsHtml(jobs, { selected } = {}) {
   return { html: out.join(''), shown };
 }
 
-/** The status summary of a push: one chip per non-zero count, with its word. */
-export function summaryHtml(status, params) {
+/**
+ * The status summary of a push: one chip per non-zero count, with its word, and the count of
+ * unclassified failures when the server gives it (a link to them alone when it can filter).
+ */
+export function summaryHtml(status, params, have = featuresKnown()) {
   if (!status) return '';
   const chips = [];
+  if (typeof status.unclassifiedFailures === 'number') {
+    const n = status.unclassifiedFailures;
+    const text = `⚑ ${n} unclassified`;
+    const title = n ? `${n} failed job${n === 1 ? '' : 's'} nobody has classified yet` : 'every failure is classified';
+    chips.push(have.unclassifiedFilter && n
+      ? `<a class="chip unclassified" href="${esc(href('pushes', withParams(params, { unclassified: '1' })))}" title="${title}: show them alone" data-n="${n}">${text}</a>`
+      : `<span class="chip unclassified${n ? '' : ' none-left'}" title="${title}" data-n="${n}">${text}</span>`);
+  }
   for (const word of STATUSES) {
     const n = status[word];
     if (!n) continue;
@@ -199,7 +245,7 @@ export function summaryHtml(status, params) {
   return `<span class="total">${status.total} job${status.total === 1 ? '' : 's'}</span>${chips.join('')}`;
 }
 
-function pushHeadHtml(repo, push, params) {
+function pushHeadHtml(repo, push, params, have) {
   const revLink = href('pushes', { repo, rev: push.revision });
   const commits = push.commits || [];
   const listed = commits.slice(-COMMITS_SHOWN).reverse().map((c) => {
@@ -210,7 +256,7 @@ function pushHeadHtml(repo, push, params) {
   return `<header class="push-head">
 <h2><a class="rev" href="${esc(revLink)}" title="${esc(push.revision)}">${esc(shortRev(push.revision))}</a>
 <span class="author">${esc(push.author)}</span> ${timeAgo(push.pushedAt)} <span class="pushid">#${push.pushId}</span></h2>
-<div class="summary" aria-label="status summary">${summaryHtml(push.status, params)}</div>
+<div class="summary" aria-label="status summary">${summaryHtml(push.status, params, have)}</div>
 </header><ul class="commits">${listed.join('')}</ul>`;
 }
 
@@ -253,7 +299,9 @@ export class PushesView {
     this.ctx = ctx;
     this.repo = ctx.repo;
     this.params = route.params;
-    this.filter = serverFilter(route.params);
+    this.have = featuresKnown();
+    this.q = queriesFor(this.have);
+    this.filter = serverFilter(route.params, this.have);
     this.rev = route.params.get('rev') || '';
     this.selected = route.params.get('job') || '';
     const count = Number.parseInt(route.params.get('count'), 10);
@@ -274,17 +322,43 @@ export class PushesView {
       onClose: () => this.select('', { open: false }),
     });
     this.render();
+    this.pinboard = new Pinboard(this.root.querySelector('.pinboard'), {
+      onChange: (guids) => this.pinsChanged(guids),
+      canClassify: () => this.whyNotClassify(),
+    });
     this.bind();
     this.subscribe();
     this.load();
     if (this.selected) this.detail.open(this.selected);
   }
 
+  /** Why the pinboard cannot save here (a server without classifyJobs), or ''. */
+  whyNotClassify() {
+    if (!this.have.classify) return 'this server does not classify jobs yet (no classifyJobs)';
+    return '';
+  }
+
+  /** Pinned or unpinned jobs take their look. */
+  pinsChanged(guids) {
+    for (const guid of guids) {
+      const el = this.list.querySelector(`.job[data-guid="${CSS.escape(guid)}"]`);
+      const job = el && this.jobOf(el);
+      if (job) patchJob(el, job, guid === this.selected, this.pinboard.has(guid));
+    }
+  }
+
+  /** The job a symbol stands for. */
+  jobOf(el) {
+    const pushEl = el.closest('.push');
+    const push = pushEl && this.byId.get(Number(pushEl.dataset.push));
+    return push ? push.jobs.get(el.dataset.guid) : null;
+  }
+
   /** Handles a route change in place when it can (text filter, selection). */
   update(route) {
     const p = route.params;
     const same = (k) => (p.get(k) || '') === (this.params.get(k) || '');
-    if (!['repo', 'result', 'state', 'tier', 'platform', 'rev', 'count'].every(same)) return false;
+    if (!['repo', 'result', 'state', 'tier', 'platform', 'rev', 'count', 'unclassified'].every(same)) return false;
     const qChanged = !same('q');
     this.params = p;
     if (qChanged) {
@@ -309,6 +383,7 @@ export class PushesView {
     this.statusDue.clear();
     this.observer && this.observer.disconnect();
     document.removeEventListener('keydown', this.onKey);
+    this.pinboard.destroy();
     this.detail.destroy();
     this.onText.cancel();
   }
@@ -329,18 +404,34 @@ export class PushesView {
   <label>Platform <input name="platform" list="platform-list" value="${esc(p.get('platform') || '')}" size="14"></label>
   <datalist id="platform-list"></datalist>
   <label class="grow">Job name <input type="search" name="q" value="${esc(p.get('q') || '')}" placeholder="words in the job name  ( / )" autocomplete="off"></label>
+  ${this.have.unclassifiedFilter ? `<label class="check"><input type="checkbox" name="unclassified" value="1"${p.get('unclassified') ? ' checked' : ''}> unclassified failures only (<kbd>u</kbd>)</label>` : ''}
   <a class="clear" href="${esc(href('pushes', { repo: this.repo }))}">clear filters</a>
 </form>
-<details class="legend"><summary>Legend and keys</summary>
+<details class="legend"><summary>Legend and keys (<kbd>?</kbd>)</summary>
   <p>${STATUSES.map((w) => `<span class="job s-${w}" aria-hidden="true">${STATUS_MARK[w]}</span> ${w}`).join(' &nbsp; ')}</p>
-  <p>Keys: <kbd>←</kbd> <kbd>→</kbd> or <kbd>j</kbd> <kbd>k</kbd> previous/next job, <kbd>Enter</kbd> open, <kbd>Esc</kbd> close,
-  <kbd>g</kbd> dependency view of the selected job, <kbd>/</kbd> job name filter.</p>
+  <p><span class="job s-testfailed uc" aria-hidden="true">2</span> unclassified failure &nbsp;
+  <span class="job s-testfailed cl" aria-hidden="true">2*</span> classified failure (<code>*</code>) &nbsp;
+  <span class="job s-testfailed uc pinned" aria-hidden="true">2</span> pinned</p>
+  <table class="keys"><tbody>
+  <tr><td><kbd>←</kbd> <kbd>→</kbd></td><td>previous / next job (the detail follows)</td></tr>
+  <tr><td><kbd>n</kbd> or <kbd>j</kbd>, <kbd>p</kbd> or <kbd>k</kbd></td><td>next / previous unclassified failure</td></tr>
+  <tr><td><kbd>Enter</kbd>, <kbd>Esc</kbd></td><td>open the selected job, close the detail</td></tr>
+  <tr><td><kbd>space</kbd>, <kbd>ctrl</kbd>/<kbd>cmd</kbd>+click</td><td>pin the selected job, pin or unpin the clicked one</td></tr>
+  <tr><td><kbd>b</kbd>, <kbd>c</kbd></td><td>pin the selected job and type its bugs, its note</td></tr>
+  <tr><td><kbd>ctrl</kbd>+<kbd>enter</kbd></td><td>save the pinboard: classify every pinned job</td></tr>
+  <tr><td><kbd>ctrl</kbd>+<kbd>shift</kbd>+<kbd>u</kbd></td><td>clear the pinboard</td></tr>
+  ${this.have.unclassifiedFilter ? '<tr><td><kbd>u</kbd></td><td>show only unclassified failures, or everything again</td></tr>' : ''}
+  <tr><td><kbd>g</kbd></td><td>dependency view of the selected job</td></tr>
+  <tr><td><kbd>/</kbd> or <kbd>f</kbd></td><td>job name filter</td></tr>
+  <tr><td><kbd>?</kbd></td><td>show or hide this help</td></tr>
+  </tbody></table>
 </details>
 ${this.rev ? `<p class="single">One push: <code>${esc(shortRev(this.rev))}</code> — <a href="${esc(href('pushes', withParams(p, { rev: '' })))}">all pushes</a></p>` : ''}
 <p class="counts" aria-live="polite"></p>
 <div class="push-list" tabindex="0" aria-label="pushes and their jobs; arrow keys move between jobs"></div>
 <div class="sentinel"></div>
-<p class="more-row"><button type="button" class="load-more" hidden>Load more pushes</button></p>`;
+<p class="more-row"><button type="button" class="load-more" hidden>Load more pushes</button></p>
+<section class="pinboard" aria-label="pinboard" hidden></section>`;
     this.list = this.root.querySelector('.push-list');
     this.countsEl = this.root.querySelector('.counts');
     this.buttons = this.list.getElementsByClassName('job');
@@ -359,7 +450,7 @@ ${this.rev ? `<p class="single">One push: <code>${esc(shortRev(this.rev))}</code
   }
 
   pushElementHtml(push) {
-    return `<section class="push" id="p${push.pushId}" data-push="${push.pushId}">${pushHeadHtml(this.repo, push, this.params)}<div class="jobs">${this.jobsOfPushHtml(push)}</div></section>`;
+    return `<section class="push" id="p${push.pushId}" data-push="${push.pushId}">${pushHeadHtml(this.repo, push, this.params, this.have)}<div class="jobs">${this.jobsOfPushHtml(push)}</div></section>`;
   }
 
   /** A push's symbols, or a line saying they are on their way. */
@@ -368,7 +459,7 @@ ${this.rev ? `<p class="single">One push: <code>${esc(shortRev(this.rev))}</code
       push.shown = 0;
       return '<p class="nojobs">Loading jobs…</p>';
     }
-    const { html, shown } = jobsHtml(push.jobs.values(), { selected: this.selected });
+    const { html, shown } = jobsHtml(push.jobs.values(), { selected: this.selected, pinned: this.pinboard && this.pinboard.jobs });
     push.shown = shown;
     return html;
   }
@@ -390,7 +481,7 @@ ${this.rev ? `<p class="single">One push: <code>${esc(shortRev(this.rev))}</code
   rerenderPushHead(push) {
     const el = document.getElementById(`p${push.pushId}`);
     if (!el) return;
-    el.querySelector('.summary').innerHTML = summaryHtml(push.status, this.params);
+    el.querySelector('.summary').innerHTML = summaryHtml(push.status, this.params, this.have);
   }
 
   noteJobs(jobs) {
@@ -420,7 +511,7 @@ ${this.rev ? `<p class="single">One push: <code>${esc(shortRev(this.rev))}</code
     this.renderCounts();
     try {
       if (this.rev) {
-        const data = await gql(PUSH_QUERY, this.variables({ revision: this.rev }));
+        const data = await gql(this.q.push, this.variables({ revision: this.rev }));
         if (generation !== this.generation) return;
         if (!data.push) {
           this.list.innerHTML = `<p class="empty">No push ${esc(this.rev)} in ${esc(this.repo)}.</p>`;
@@ -432,7 +523,7 @@ ${this.rev ? `<p class="single">One push: <code>${esc(shortRev(this.rev))}</code
         const after = this.endCursor;
         // The first pushes' jobs need no cursor but the page's own: asked for beside the heads.
         const firstJobs = this.askJobs(Math.min(FIRST_JOBS_CHUNK, this.pageSize), after);
-        const data = await gql(HEADS_QUERY, { repo: this.repo, first: this.pageSize, after });
+        const data = await gql(this.q.heads, { repo: this.repo, first: this.pageSize, after });
         if (generation !== this.generation) return;
         if (!data.repository) {
           this.list.innerHTML = `<p class="empty">No repository named ${esc(this.repo)}.</p>`;
@@ -530,7 +621,7 @@ ${this.rev ? `<p class="single">One push: <code>${esc(shortRev(this.rev))}</code
    * left unawaited (the view was reloaded meanwhile) must not report its failure as unhandled.
    */
   askJobs(first, after) {
-    const answer = gql(JOBS_OF_PUSHES_QUERY, this.variables({ first, after }));
+    const answer = gql(this.q.jobsOfPushes, this.variables({ first, after }));
     answer.catch(() => {});
     return answer;
   }
@@ -547,7 +638,7 @@ ${this.rev ? `<p class="single">One push: <code>${esc(shortRev(this.rev))}</code
   async loadRest(push, generation) {
     try {
       while (!push.complete && generation === this.generation && this.byId.get(push.pushId) === push) {
-        const data = await gql(MORE_JOBS_QUERY, this.variables({ revision: push.revision, after: push.jobsCursor }));
+        const data = await gql(this.q.moreJobs, this.variables({ revision: push.revision, after: push.jobsCursor }));
         if (!data.push) return;
         addJobs(push, data.push.jobs);
         this.noteJobs(data.push.jobs.nodes);
@@ -584,11 +675,40 @@ ${this.rev ? `<p class="single">One push: <code>${esc(shortRev(this.rev))}</code
   subscribe() {
     if (!this.repo) return;
     this.stops = [
-      live.subscribe(JOB_SUBSCRIPTION, { repo: this.repo }, (data) => this.onJob(data.jobChanged)),
-      live.subscribe(PUSH_SUBSCRIPTION, { repo: this.repo, jobs: JOB_PAGE, filter: this.filter },
+      live.subscribe(this.q.jobChanged, { repo: this.repo }, (data) => this.onJob(data.jobChanged)),
+      live.subscribe(this.q.pushAdded, { repo: this.repo, jobs: JOB_PAGE, filter: this.filter },
         (data) => this.onPush(data.pushAdded)),
       live.onResync(() => this.reload()),
     ];
+    if (this.q.classificationChanged) {
+      this.stops.push(live.subscribe(this.q.classificationChanged, { repo: this.repo },
+        (data) => this.onClassification(data.classificationChanged)));
+    }
+  }
+
+  /**
+   * A job of the repository was classified (here, in another tab, by the autoclassifier): its
+   * symbol takes the new look, its push's count of unclassified failures follows, and the
+   * detail re-reads when it shows that job.
+   */
+  onClassification(changed) {
+    if (!changed || !changed.job || !changed.job.push) return;
+    const push = this.byId.get(changed.job.push.pushId);
+    const old = push && push.jobs.get(changed.job.guid);
+    if (old) {
+      const job = { ...old, classification: changed.classification };
+      const keep = matchesFilter(job, this.filter);
+      if (keep) push.jobs.set(job.guid, job);
+      else push.jobs.delete(job.guid);
+      const el = keep && this.symbolElement(push, job.guid);
+      if (el) patchJob(el, job, job.guid === this.selected, this.pinboard.has(job.guid));
+      else this.markDirty(push);
+      this.pinboard.update(job);
+      this.recount(push);
+    } else if (push) {
+      this.askStatus(push);
+    }
+    if (changed.job.guid === this.selected) this.detail.refreshSoon();
   }
 
   onJob(changed) {
@@ -611,12 +731,13 @@ ${this.rev ? `<p class="single">One push: <code>${esc(shortRev(this.rev))}</code
     if (keep) push.jobs.set(job.guid, job);
     else push.jobs.delete(job.guid);
     if (keep) this.noteJobs([job]);
+    if (this.pinboard.has(job.guid)) this.pinboard.update(job);
     // The common case: a known symbol changes state in place.
     if (old && keep && old.platform === job.platform && old.groupSymbol === job.groupSymbol
         && old.symbol === job.symbol && old.name === job.name) {
       const el = this.symbolElement(push, job.guid);
       if (el) {
-        patchJob(el, job, job.guid === this.selected);
+        patchJob(el, job, job.guid === this.selected, this.pinboard.has(job.guid));
       } else {
         this.markDirty(push);
       }
@@ -644,14 +765,39 @@ ${this.rev ? `<p class="single">One push: <code>${esc(shortRev(this.rev))}</code
       }
       s[statusOf(job)] = (s[statusOf(job)] || 0) + 1;
       if (job.state === 'COMPLETED') s.completed += 1;
+      if (typeof s.unclassifiedFailures === 'number') {
+        s.unclassifiedFailures += (isUnclassifiedFailure(job) ? 1 : 0) - (old && isUnclassifiedFailure(old) ? 1 : 0);
+      }
       this.rerenderPushHead(push);
       return;
     }
+    this.askStatus(push);
+  }
+
+  /**
+   * The push's count of unclassified failures after a classification: counted here when
+   * every job of it is here (and no filter hides some), else asked again.
+   */
+  recount(push) {
+    const s = push.status;
+    if (!s || typeof s.unclassifiedFailures !== 'number') return;
+    if (this.filter || !push.complete) {
+      this.askStatus(push);
+      return;
+    }
+    let n = 0;
+    for (const job of push.jobs.values()) if (isUnclassifiedFailure(job)) n += 1;
+    s.unclassifiedFailures = n;
+    this.rerenderPushHead(push);
+  }
+
+  /** Asks for the push's counts again, at most once a second. */
+  askStatus(push) {
     if (this.statusDue.has(push.pushId)) return;
     this.statusDue.set(push.pushId, setTimeout(async () => {
       this.statusDue.delete(push.pushId);
       try {
-        const data = await gql(STATUS_QUERY, { repo: this.repo, revision: push.revision });
+        const data = await gql(this.q.status, { repo: this.repo, revision: push.revision });
         if (data.push && this.byId.get(push.pushId) === push) {
           push.status = data.push.status;
           this.rerenderPushHead(push);
@@ -681,7 +827,7 @@ ${this.rev ? `<p class="single">One push: <code>${esc(shortRev(this.rev))}</code
     this.fetchingNew.add(revision);
     const generation = this.generation;
     try {
-      const data = await gql(PUSH_QUERY, this.variables({ revision }));
+      const data = await gql(this.q.push, this.variables({ revision }));
       if (data.push && generation === this.generation) this.insertPush(toPush(data.push, null));
     } catch (error) {
       console.warn('cannot fetch a new push', error);
@@ -727,7 +873,14 @@ ${this.rev ? `<p class="single">One push: <code>${esc(shortRev(this.rev))}</code
   bind() {
     this.list.addEventListener('click', (event) => {
       const button = event.target.closest('.job[data-guid]');
-      if (button) this.select(button.dataset.guid, { open: true });
+      if (!button) return;
+      if (event.ctrlKey || event.metaKey) {
+        // Treeherder's ctrl/cmd-click: pin or unpin, the selection stays.
+        const job = this.jobOf(button);
+        if (job) this.pinboard.toggle(job);
+        return;
+      }
+      this.select(button.dataset.guid, { open: true });
     });
     this.list.addEventListener('focus', (event) => {
       // Tabbing into the list lands on the selected job, or the first one. A pointer press
@@ -740,7 +893,9 @@ ${this.rev ? `<p class="single">One push: <code>${esc(shortRev(this.rev))}</code
     form.addEventListener('change', (event) => {
       if (event.target.name === 'q') return;
       const changes = { job: '' };
-      changes[event.target.name] = event.target.value.trim();
+      changes[event.target.name] = event.target.type === 'checkbox'
+        ? (event.target.checked ? event.target.value : '')
+        : event.target.value.trim();
       navigate('pushes', withParams(this.params, changes));
     });
     form.addEventListener('submit', (event) => event.preventDefault());
@@ -759,10 +914,24 @@ ${this.rev ? `<p class="single">One push: <code>${esc(shortRev(this.rev))}</code
   }
 
   key(event) {
-    if (event.ctrlKey || event.metaKey || event.altKey) return;
     const target = event.target;
     const typing = target instanceof HTMLElement
       && (target.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName));
+    // Treeherder's ctrl+enter saves, even from a field: the detail's classification form when
+    // the focus is in it, else the pinboard.
+    if ((event.ctrlKey || event.metaKey) && event.key === 'Enter') {
+      event.preventDefault();
+      const form = target instanceof HTMLElement && target.closest('form.classify-form');
+      if (form) form.requestSubmit();
+      else this.pinboard.save();
+      return;
+    }
+    if (event.ctrlKey && event.shiftKey && event.key.toLowerCase() === 'u') {
+      event.preventDefault();
+      this.pinboard.clear();
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (event.key === 'Escape') {
       if (typing) target.blur();
       else if (this.selected) this.detail.close();
@@ -771,22 +940,52 @@ ${this.rev ? `<p class="single">One push: <code>${esc(shortRev(this.rev))}</code
     if (typing) return;
     // Up and down keep scrolling the detail panel when it has the focus.
     if ((event.key === 'ArrowUp' || event.key === 'ArrowDown') && this.ctx.detailPanel.contains(target)) return;
+    // A focused control (a button, a link, a folding summary) answers space and enter itself.
+    const control = target instanceof HTMLElement && target.matches('button, a[href], summary');
     switch (event.key) {
-      case 'Enter': case ' ':
+      case 'Enter':
         if (target instanceof HTMLElement && target.matches('.job[data-guid]') && this.list.contains(target)) {
           event.preventDefault();
           this.select(target.dataset.guid, { open: true });
         }
         break;
-      case 'ArrowRight': case 'ArrowDown': case 'j':
+      case ' ':
+        if (control) break;
+        event.preventDefault();
+        this.pinSelected();
+        break;
+      case 'b': case 'c':
+        // Pin the selected job and type its bug (b) or note (c), as in Treeherder.
+        event.preventDefault();
+        this.pinSelected();
+        if (this.pinboard.size) this.pinboard.focus(event.key === 'b' ? 'bugs' : 'note');
+        break;
+      case 'ArrowRight': case 'ArrowDown':
         event.preventDefault();
         this.step(1);
         break;
-      case 'ArrowLeft': case 'ArrowUp': case 'k':
+      case 'ArrowLeft': case 'ArrowUp':
         event.preventDefault();
         this.step(-1);
         break;
-      case '/':
+      case 'n': case 'j':
+        event.preventDefault();
+        this.stepUnclassified(1);
+        break;
+      case 'p': case 'k':
+        event.preventDefault();
+        this.stepUnclassified(-1);
+        break;
+      case 'u':
+        if (!this.have.unclassifiedFilter) break;
+        navigate('pushes', withParams(this.params, { unclassified: this.params.get('unclassified') ? '' : '1', job: '' }));
+        break;
+      case '?': {
+        const legend = this.root.querySelector('.legend');
+        legend.open = !legend.open;
+        break;
+      }
+      case '/': case 'f':
         event.preventDefault();
         this.root.querySelector('input[name=q]').focus();
         break;
@@ -796,6 +995,33 @@ ${this.rev ? `<p class="single">One push: <code>${esc(shortRev(this.rev))}</code
       default:
         break;
     }
+  }
+
+  /** Pins the selected job (space). */
+  pinSelected() {
+    const el = this.selected && this.list.querySelector(`.job[data-guid="${CSS.escape(this.selected)}"]`);
+    const job = el && this.jobOf(el);
+    if (job) this.pinboard.pin(job);
+  }
+
+  /**
+   * Selects the next (+1) or previous (-1) unclassified failure in list order from the
+   * selected job (Treeherder's `n` / `p`), wrapping around at either end.
+   */
+  stepUnclassified(delta) {
+    const failures = [...this.list.querySelectorAll('.job.uc')];
+    if (!failures.length) {
+      this.countsEl.textContent = 'No unclassified failure in the pushes shown.';
+      return;
+    }
+    const current = this.selected && this.list.querySelector(`.job[data-guid="${CSS.escape(this.selected)}"]`);
+    let index = -1;
+    if (current) {
+      const after = (el) => current.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING;
+      index = delta > 0 ? failures.findIndex(after) : failures.findLastIndex((el) => el !== current && !after(el));
+    }
+    if (index < 0) index = delta > 0 ? 0 : failures.length - 1;
+    this.select(failures[index].dataset.guid, { open: true });
   }
 
   /** Moves the selection to the next (+1) or previous (-1) shown job. */

@@ -1,7 +1,7 @@
 // The hash router: `#/view?key=value&...`. Everything a view shows (repository, filters,
 // the selected job) is in the hash, so a copied address opens the same view.
 
-export const VIEWS = ['pushes', 'job', 'graph', 'machines', 'scheduled', 'releases', 'log'];
+export const VIEWS = ['pushes', 'job', 'graph', 'machines', 'scheduled', 'releases', 'log', 'intermittents'];
 
 /** The current route: a view name and its parameters. */
 export function currentRoute() {

@@ -83,16 +83,21 @@ static INDEX: Asset = embed!("index.html", HTML);
 /// Everything the page loads from `/ui/`. A test checks that this lists every file of `ui/`.
 static ASSETS: &[Asset] = &[
     embed!("app.js", JS),
+    embed!("classify.js", JS),
     embed!("depgraph.js", JS),
+    embed!("features.js", JS),
     embed!("graphql.js", JS),
+    embed!("intermittents.js", JS),
     embed!("jobdetail.js", JS),
     embed!("logview.js", JS),
     embed!("machines.js", JS),
+    embed!("pinboard.js", JS),
     embed!("pushes.js", JS),
     embed!("releases.js", JS),
     embed!("router.js", JS),
     embed!("scheduled.js", JS),
     embed!("style.css", CSS),
+    embed!("token.js", JS),
     embed!("util.js", JS),
 ];
 

@@ -112,7 +112,9 @@ else
   # Every *.test.mjs file, one after another against the same server; any failure fails the run.
   for file in "$here"/*.test.mjs; do
     say "running $(basename "$file")"
-    (cd "$here" && TREEHERD_TOKEN="$token" CHROMIUM="$chromium" timeout 600 node "$(basename "$file")" "$url") || status=$?
+    # The binary and the secret too: sheriffing.test.mjs issues its sheriff tokens with the CLI.
+    (cd "$here" && TREEHERD_TOKEN="$token" TREEHERD_BIN="$bin" TREEHERD_JWT_SECRET="$secret" CHROMIUM="$chromium" \
+      timeout 600 node "$(basename "$file")" "$url") || status=$?
   done
 fi
 if [ "$status" -ne 0 ]; then

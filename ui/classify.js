@@ -1,0 +1,270 @@
+// Sheriffing in the job detail: a failed job's current classification and its history, its
+// failure lines with the search terms Treeherder derives from each and the bugs they suggest
+// (open and recent first, the others folded), one click on a suggested bug to classify the
+// job intermittent with it, and a form for any classification, bugs and note. Also the
+// vocabulary the push list and the pinboard share (the eight classifications, what counts as
+// an unclassified failure) and the `classifyJobs` write itself.
+
+import { gql, GraphQLError } from './graphql.js';
+import { href } from './router.js';
+import { esc, safeUrl, timeAgo, FAILED, statusOf } from './util.js';
+import { logViewHref } from './logview.js';
+import { askForToken, maySheriff, token } from './token.js';
+
+/** Treeherder's eight classifications: GraphQL value and Treeherder's name, in its id order. */
+export const CLASSIFICATIONS = [
+  ['NOT_CLASSIFIED', 'not classified'],
+  ['FIXED_BY_COMMIT', 'fixed by commit'],
+  ['EXPECTED_FAIL', 'expected fail'],
+  ['INTERMITTENT', 'intermittent'],
+  ['INFRA', 'infra'],
+  ['NEW_FAILURE_NOT_CLASSIFIED', 'new failure not classified'],
+  ['AUTOCLASSIFIED_INTERMITTENT', 'autoclassified intermittent'],
+  ['INTERMITTENT_NEEDS_BUGID', 'intermittent needs bugid'],
+];
+const NAMES = new Map(CLASSIFICATIONS);
+/** What a person picks by default (Treeherder's pinboard starts on "intermittent"). */
+export const DEFAULT_CLASSIFICATION = 'INTERMITTENT';
+/** The two that still call for a sheriff (the model's `is_classified`). */
+const STILL_OPEN = new Set(['NOT_CLASSIFIED', 'NEW_FAILURE_NOT_CLASSIFIED']);
+
+export function classificationName(value) {
+  return NAMES.get(value) || String(value || '').toLowerCase().replace(/_/g, ' ');
+}
+
+/** Whether a classification (or none) leaves a failure still to be looked at. */
+export function isOpen(classification) {
+  return !classification || STILL_OPEN.has(classification.classification);
+}
+
+/** A failed job nobody has classified yet: what `n` / `p` step through. */
+export function isUnclassifiedFailure(job) {
+  return FAILED.has(statusOf(job)) && isOpen(job.classification);
+}
+
+/** A failed job that has been classified: drawn calmer, with Treeherder's asterisk. */
+export function isClassifiedFailure(job) {
+  return FAILED.has(statusOf(job)) && !isOpen(job.classification);
+}
+
+const CLASSIFICATION_FIELDS = 'classification bugs note who at automatic';
+const BUG_FIELDS = 'id summary status resolution dupeOf url';
+
+/** The detail query's sheriffing fields, for what the server has (see features.js). */
+export function detailFields(features) {
+  const parts = [];
+  if (features.classification) {
+    parts.push(`classification { ${CLASSIFICATION_FIELDS} }`, `classificationHistory { ${CLASSIFICATION_FIELDS} }`);
+  }
+  if (features.failureLines) {
+    parts.push(`failureLines { log position lineNumber line
+      search { searchTerms pathEnd cleaned crashSignature recurrenceKey }
+      suggestions { openRecent { ${BUG_FIELDS} } allOthers { ${BUG_FIELDS} } }
+      ${features.classification ? `classification { ${CLASSIFICATION_FIELDS} }` : ''} }`);
+  }
+  return parts.join('\n');
+}
+
+/** "1234, 5678" or "1234 5678" → [1234, 5678]; throws on anything but positive integers. */
+export function parseBugs(text) {
+  const words = String(text || '').split(/[\s,;]+/).map((w) => w.replace(/^(bug|#)/i, '')).filter(Boolean);
+  const bugs = [];
+  for (const word of words) {
+    if (!/^\d+$/.test(word) || Number(word) <= 0 || Number(word) > 2 ** 31 - 1) {
+      throw new Error(`"${word}" is not a bug number`);
+    }
+    if (!bugs.includes(Number(word))) bugs.push(Number(word));
+  }
+  return bugs;
+}
+
+const CLASSIFY = `mutation Classify($input: ClassifyJobsInput!) {
+  classifyJobs(input: $input) { jobs { guid classification { ${CLASSIFICATION_FIELDS} } } }
+}`;
+
+/**
+ * Classifies `jobs` (guids) with the stored token. A refusal for want of a token (or of its
+ * scope) opens the header's token box with the server's reason, and is thrown as well.
+ */
+export async function classifyJobs({ jobs, classification, bugs = [], note = '' }) {
+  const input = { jobs, classification, bugs };
+  if (note.trim()) input.note = note.trim();
+  try {
+    const data = await gql(CLASSIFY, { input }, { token: token() });
+    return data.classifyJobs.jobs;
+  } catch (error) {
+    if (error instanceof GraphQLError && (error.code === 'UNAUTHENTICATED' || error.code === 'FORBIDDEN')) {
+      askForToken(`${error.message}. Paste a token with the sheriff:REPO scope.`);
+    }
+    throw error;
+  }
+}
+
+/** A bug as a link: to Bugzilla when the server knows its address, else to its failures here. */
+export function bugLink(id, url) {
+  const target = url && safeUrl(url) !== '#' ? url : href('intermittents', { bug: id });
+  const external = target === url;
+  return `<a class="bug" href="${esc(target)}"${external ? ' target="_blank" rel="noopener"' : ''} data-bug="${esc(id)}">Bug ${esc(id)}</a>`;
+}
+
+/** One classification: its name, bugs, who and when, automatic or not, and its note. */
+export function classificationHtml(c, urls = new Map()) {
+  const bugs = c.bugs.length ? ` · ${c.bugs.map((b) => bugLink(b, urls.get(b))).join(', ')}` : '';
+  const auto = c.automatic ? ' <span class="auto" title="made by the autoclassifier">auto</span>' : '';
+  const note = c.note ? `<q class="note">${esc(c.note)}</q>` : '';
+  return `<span class="cls c-${esc(c.classification.toLowerCase())}">${esc(classificationName(c.classification))}</span>${auto}${bugs}
+ <span class="by">by ${esc(c.who)} ${timeAgo(c.at)}</span> ${note}`;
+}
+
+/** The bug addresses the suggestions know, by id. */
+function bugUrls(lines) {
+  const urls = new Map();
+  for (const line of lines || []) {
+    for (const bug of [...line.suggestions.openRecent, ...line.suggestions.allOthers]) {
+      if (bug.url) urls.set(bug.id, bug.url);
+    }
+  }
+  return urls;
+}
+
+function suggestionHtml(bug, classifiable) {
+  const closed = bug.resolution ? ` <span class="resolution">${esc(bug.status.toLowerCase())} ${esc(bug.resolution.toLowerCase())}</span>` : '';
+  const use = classifiable
+    ? `<button type="button" class="use-bug" data-bug="${esc(bug.id)}" title="classify this job intermittent with bug ${esc(bug.id)}">intermittent ✓</button> `
+    : '';
+  return `<li class="suggestion" data-bug="${esc(bug.id)}">${use}${bugLink(bug.id, bug.url)} <span class="summary-text">${esc(bug.summary)}</span>${closed}</li>`;
+}
+
+function termsHtml(search) {
+  const terms = search.searchTerms.filter((t) => t !== null && t !== '');
+  const chips = terms.map((t) => `<code class="term">${esc(t)}</code>`).join(' ');
+  const crash = search.crashSignature ? ` <span class="crash">crash <code>${esc(search.crashSignature)}</code></span>` : '';
+  return `<p class="terms"><span class="label">search terms</span> ${chips || '<span class="none">none</span>'}${crash}</p>`;
+}
+
+function failureLineHtml(line, job, classifiable, urls) {
+  const { openRecent, allOthers } = line.suggestions;
+  const open = openRecent.length
+    ? `<ul class="suggestions open-recent">${openRecent.map((b) => suggestionHtml(b, classifiable)).join('')}</ul>`
+    : '<p class="none">no open bug matches</p>';
+  const others = allOthers.length
+    ? `<details class="other-bugs"><summary>${allOthers.length} other bug${allOthers.length === 1 ? '' : 's'} (resolved)</summary><ul class="suggestions all-others">${allOthers.map((b) => suggestionHtml(b, classifiable)).join('')}</ul></details>`
+    : '';
+  const cls = line.classification ? `<p class="line-cls">${classificationHtml(line.classification, urls)}</p>` : '';
+  return `<li class="failure-line" data-line="${line.lineNumber}">
+<p class="fl-text"><a class="ln" href="${esc(logViewHref(job.guid, line.log, line.lineNumber))}" title="open ${esc(line.log)} at line ${line.lineNumber + 1}">${line.lineNumber + 1}</a> <code>${esc(line.line)}</code></p>
+${termsHtml(line.search)}${cls}${open}${others}</li>`;
+}
+
+function formHtml(job) {
+  const options = CLASSIFICATIONS
+    .filter(([value]) => value !== 'AUTOCLASSIFIED_INTERMITTENT')
+    .map(([value, name]) => `<option value="${value}"${value === DEFAULT_CLASSIFICATION ? ' selected' : ''}>${esc(name)}</option>`)
+    .join('');
+  const current = job.classification;
+  const bugs = current && !isOpen(current) ? current.bugs.join(', ') : '';
+  return `<form class="classify-form" aria-label="classify this job">
+<label>Classification <select name="classification">${options}</select></label>
+<label>Bugs <input name="bugs" value="${esc(bugs)}" placeholder="1234567, 2345678" inputmode="numeric" autocomplete="off"></label>
+<label class="grow">Note <input name="note" placeholder="why (optional)" autocomplete="off"></label>
+<button type="submit">Classify</button>
+</form>`;
+}
+
+/**
+ * The job's "Failure summary" section, or '' when there is nothing to say (a job that did
+ * not fail and was never classified, or a server without the sheriffing fields).
+ */
+export function sheriffHtml(job, features) {
+  const failed = FAILED.has(statusOf(job));
+  const history = job.classificationHistory || [];
+  if (!failed && !history.length) return '';
+  if (!features.classification && !features.failureLines) return '';
+  const lines = job.failureLines || [];
+  const urls = bugUrls(lines);
+  const classifiable = failed && features.classify;
+  const parts = ['<section class="sheriff" aria-label="failure summary"><h3>Failure summary</h3>'];
+  if (features.classification) {
+    parts.push(`<p class="current-cls">${job.classification ? classificationHtml(job.classification, urls) : '<span class="cls c-not_classified">not classified</span>'}</p>`);
+    if (history.length > 1) {
+      parts.push(`<details class="cls-history"><summary>history (${history.length})</summary><ol>${history.map((c) => `<li>${classificationHtml(c, urls)}</li>`).join('')}</ol></details>`);
+    }
+  }
+  if (classifiable) {
+    const repo = job.repository.name;
+    const hint = maySheriff(token(), repo)
+      ? ''
+      : `<p class="token-hint">Classifying needs a token with the <code>sheriff:${esc(repo)}</code> scope: paste one in the header's “token” box.</p>`;
+    parts.push(formHtml(job), hint, '<p class="classify-status" role="status"></p>');
+  }
+  if (features.failureLines && failed) {
+    parts.push(lines.length
+      ? `<ol class="failure-lines">${lines.map((l) => failureLineHtml(l, job, classifiable, urls)).join('')}</ol>`
+      : '<p class="none">no failure lines (the log is not parsed, or has no error line)</p>');
+  }
+  parts.push('</section>');
+  return parts.join('');
+}
+
+/**
+ * Answers the section's clicks and form in `panel`: a suggested bug's button classifies the
+ * job intermittent with that bug, the form classifies as it says. `job()` is the job shown;
+ * `done()` runs after a classification was saved. Returns the function that unbinds.
+ */
+export function bindSheriff(panel, { job, done }) {
+  const say = (text, failed = false) => {
+    const status = panel.querySelector('.classify-status');
+    if (!status) return;
+    status.textContent = text;
+    status.classList.toggle('error', failed);
+  };
+  const run = async (input, button) => {
+    const shown = job();
+    if (!shown) return;
+    if (button) button.disabled = true;
+    say('saving…');
+    try {
+      await classifyJobs({ jobs: [shown.guid], ...input });
+      const form = panel.querySelector('form.classify-form');
+      if (form) delete form.dataset.typed;
+      say(`classified ${classificationName(input.classification)}${input.bugs.length ? ` with bug ${input.bugs.join(', ')}` : ''}`);
+      if (done) done();
+    } catch (error) {
+      say(error.message, true);
+    } finally {
+      if (button) button.disabled = false;
+    }
+  };
+  const onClick = (event) => {
+    const use = event.target.closest('button.use-bug');
+    if (!use || !panel.contains(use)) return;
+    run({ classification: 'INTERMITTENT', bugs: [Number(use.dataset.bug)], note: '' }, use);
+  };
+  const onSubmit = (event) => {
+    const form = event.target.closest('form.classify-form');
+    if (!form) return;
+    event.preventDefault();
+    let bugs;
+    try {
+      bugs = parseBugs(form.elements.bugs.value);
+    } catch (error) {
+      say(error.message, true);
+      form.elements.bugs.focus();
+      return;
+    }
+    run({ classification: form.elements.classification.value, bugs, note: form.elements.note.value },
+      form.querySelector('button[type=submit]'));
+  };
+  const onInput = (event) => {
+    const form = event.target.closest('form.classify-form');
+    if (form) form.dataset.typed = 'yes';
+  };
+  panel.addEventListener('click', onClick);
+  panel.addEventListener('submit', onSubmit);
+  panel.addEventListener('input', onInput);
+  return () => {
+    panel.removeEventListener('click', onClick);
+    panel.removeEventListener('submit', onSubmit);
+    panel.removeEventListener('input', onInput);
+  };
+}
