@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use treeherd_store::{JobScope, MachineFilter, PerfSeriesKey, ReleaseFilter, Store};
 
 use crate::ApiError;
+use crate::types::{Bug, BugSuggestions, ErrorLineSearch};
 use crate::types::{Build, BuildRelease, BuildsQuery};
 use crate::types::{
     DependencyGraph, DependencyKind, GraphDirection, Job, JobFilterInput, KeyCursor, Machine,
@@ -343,6 +344,38 @@ impl Query {
         build_id: String,
     ) -> Result<Option<BuildRelease>, ApiError> {
         crate::types::build::release_for_build(ctx, product, channel, build_id).await
+    }
+
+    /// The bug with Bugzilla's id `id`, when treeherd keeps it. A duplicate names the bug it
+    /// duplicates in `dupeOf`.
+    async fn bug(&self, ctx: &Context<'_>, id: i32) -> Result<Option<Bug>, ApiError> {
+        crate::types::bug::bug(ctx, id).await
+    }
+
+    /// The bugs of `ids` that treeherd keeps, in the order asked (at most 100 ids).
+    async fn bugs(&self, ctx: &Context<'_>, ids: Vec<i32>) -> Result<Vec<Bug>, ApiError> {
+        crate::types::bug::bugs(ctx, ids).await
+    }
+
+    /// The bugs whose summary contains `searchTerm` (ignoring case) after `/`, a space, `\`
+    /// or `,`, or at its start: Treeherder's bug search, the most similar summaries first,
+    /// open bugs apart from the rest. A blank term finds nothing.
+    async fn bug_suggestions(
+        &self,
+        ctx: &Context<'_>,
+        search_term: String,
+    ) -> Result<BugSuggestions, ApiError> {
+        crate::types::bug::bug_suggestions(ctx, search_term).await
+    }
+
+    /// What an error line of a failed job gives to search bugs with: Treeherder's search
+    /// terms, test path, cleaned line, crash signature and recurrence key.
+    async fn error_line_search(
+        &self,
+        ctx: &Context<'_>,
+        line: String,
+    ) -> Result<ErrorLineSearch, ApiError> {
+        crate::types::bug::error_line_search(ctx, line)
     }
 }
 

@@ -5,6 +5,7 @@
 //! written once and a job guid goes `front door → service → store` whichever way it came:
 //!
 //! - who may do what: [`Caller`] and its [`Scopes`] (`caller`);
+//! - bugs kept locally, their import and bug suggestions (`bugs`);
 //! - submitting jobs, test results, artifacts and edges (`jobs`), builds (`builds`),
 //!   releases and schedules (`releases`), repositories and machine states
 //!   (`repositories`), each authorised before its input is converted (`submitted`);
@@ -21,6 +22,7 @@
 //! poller, the parse worker, the AMQP consumer) stay in `treeherd-api` and call in here.
 
 mod announce;
+pub mod bugs;
 pub mod builds;
 mod caller;
 mod error;

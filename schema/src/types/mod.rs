@@ -1,5 +1,6 @@
 //! The GraphQL object, input and enum types.
 
+pub(crate) mod bug;
 pub(crate) mod build;
 mod connection;
 mod dependency_graph;
@@ -15,6 +16,7 @@ mod repository;
 mod test_objects;
 mod time;
 
+pub(crate) use bug::{Bug, BugSuggestions, ErrorLineSearch};
 pub(crate) use build::{Build, BuildInput, BuildRelease, BuildsQuery};
 pub(crate) use connection::{KeyCursor, connection, page_request};
 pub(crate) use dependency_graph::CriticalPath;

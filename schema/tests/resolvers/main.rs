@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used)] // Test code: a panic is the failure report.
 
+mod bugs;
 mod builders;
 mod builds;
 mod dependencies;

@@ -15,9 +15,9 @@ use treeherd_service::{Caller, Changes, Scopes, Service};
 use treeherd_store::testing::PostgresTestDatabase;
 use treeherd_store::{DatabaseUrl, Store, StoreOptions};
 
-/// The schema as the server builds it over `store`: the one place the harness says how.
-fn build(store: Store) -> TreeherdSchema {
-    treeherd_schema::build(Service::new(store, Changes::default()))
+/// The schema as the server builds it over `service`: the one place the harness says how.
+fn build(service: Service) -> TreeherdSchema {
+    treeherd_schema::build(service)
 }
 
 /// Where a test's database lives; dropping it removes the database.
@@ -29,6 +29,8 @@ enum TestDatabase {
 /// The schema over its own fresh database.
 pub struct TestSchema {
     schema: TreeherdSchema,
+    /// The service under the schema, for data no mutation writes (bugs come from Bugzilla).
+    service: Service,
     _database: TestDatabase,
 }
 
@@ -76,10 +78,17 @@ impl TestSchema {
             .await
             .expect("migration task")
             .expect("migrate the database");
+        let service = Service::new(store, Changes::default());
         TestSchema {
-            schema: build(store),
+            schema: build(service.clone()),
+            service,
             _database: database,
         }
+    }
+
+    /// The service under the schema.
+    pub fn service(&self) -> &Service {
+        &self.service
     }
 
     /// The caller a verified token with these scopes makes (how a token becomes a caller is

@@ -1,0 +1,243 @@
+//! Bugs: importing Bugzilla's (admin only, one transaction per call), reading them, the
+//! bug a duplicate stands for, and bug suggestions: for a search term (Treeherder's
+//! `Bugscache.search`, done by the store) and for a raw error line of a failed job
+//! (Treeherder's `bug_suggestions_line`).
+//!
+//! A line's suggestions search each of its terms ([`LineSearch`], most specific first) and
+//! keep every bug found once, in the order found (open and others apart). When the terms
+//! find nothing and the line has a crash signature, that is searched too, and named among
+//! the terms searched.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+pub use treeherd_logparse::{LineSearch, SearchTerms};
+use treeherd_model::{BugId, NewBug, resolve_duplicate};
+use treeherd_store::{Bug, BugSuggestions, BugsImported};
+
+use crate::caller::Caller;
+use crate::error::ServiceError;
+use crate::service::Service;
+
+/// The most bugs one import call takes (a file is imported in calls of this size, each its
+/// own transaction).
+pub const MAX_BUGS: usize = 10_000;
+
+/// The highest bug id (GraphQL's `Int`, a signed 32-bit integer).
+pub const MAX_BUG_ID: i64 = i32::MAX as i64;
+
+/// The longest search term: Bugzilla summaries are at most 255 characters, so a longer term
+/// finds nothing.
+pub const MAX_TERM_CHARS: usize = 1_000;
+
+/// The longest error line looked at (Treeherder's error lines are cut far shorter).
+pub const MAX_LINE_CHARS: usize = 10_000;
+
+/// A line's suggestions and how they were found.
+#[derive(Debug, Clone)]
+pub struct LineSuggestions {
+    /// What the line gives to search with.
+    pub search: LineSearch,
+    /// The terms searched, in order: the line's terms, then its crash signature when those
+    /// found nothing.
+    pub searched: Vec<String>,
+    pub suggestions: BugSuggestions,
+}
+
+impl Service {
+    /// Imports bugs (the administrator's: Bugzilla is the one source of bugs) in one
+    /// transaction: new ones inserted, changed ones updated, the rest counted unchanged.
+    #[tracing::instrument(skip_all, fields(bugs = bugs.len()))]
+    pub async fn import_bugs(
+        &self,
+        caller: &Caller,
+        bugs: Vec<NewBug>,
+    ) -> Result<BugsImported, ServiceError> {
+        self.import_fetched_bugs(caller, bugs, None).await
+    }
+
+    /// Like [`Service::import_bugs`], and keeps `fetched_until` (the newest `last_change`
+    /// the periodic fetch has seen) in the same transaction.
+    pub async fn import_fetched_bugs(
+        &self,
+        caller: &Caller,
+        bugs: Vec<NewBug>,
+        fetched_until: Option<i64>,
+    ) -> Result<BugsImported, ServiceError> {
+        caller.require_admin()?;
+        if bugs.len() > MAX_BUGS {
+            return Err(ServiceError::bad_input(
+                "bugs",
+                format!("at most {MAX_BUGS} bugs per call, not {}", bugs.len()),
+            ));
+        }
+        let mut bugs = bugs;
+        for (index, bug) in bugs.iter_mut().enumerate() {
+            bug.check().map_err(|e| {
+                ServiceError::bad_input(format!("bugs[{index}]"), format!("bugs[{index}].{e}"))
+            })?;
+            // Bugzilla's ids are far below it; GraphQL's Int, which shows them, stops there.
+            for (field, id) in [("id", Some(bug.id)), ("dupe_of", bug.dupe_of)] {
+                if id.is_some_and(|id| id.0 > MAX_BUG_ID) {
+                    return Err(ServiceError::bad_input(
+                        format!("bugs[{index}]"),
+                        format!("bugs[{index}].{field}: bug ids are at most {MAX_BUG_ID}"),
+                    ));
+                }
+            }
+        }
+        Ok(self.store.import_bugs(bugs, fetched_until).await?)
+    }
+
+    /// The bug `id`, if stored.
+    pub async fn bug(&self, id: BugId) -> Result<Option<Bug>, ServiceError> {
+        check_id(id)?;
+        Ok(self.store.bugs(vec![id]).await?.remove(&id))
+    }
+
+    /// The stored bugs among `ids`.
+    pub async fn bugs(&self, ids: Vec<BugId>) -> Result<HashMap<BugId, Bug>, ServiceError> {
+        for id in &ids {
+            check_id(*id)?;
+        }
+        Ok(self.store.bugs(ids).await?)
+    }
+
+    /// The bug each of `ids` stands for: itself, or the end of its chain of duplicates as
+    /// stored ([`resolve_duplicate`]; a target not stored is still the target).
+    pub async fn resolve_duplicates(
+        &self,
+        ids: Vec<BugId>,
+    ) -> Result<BTreeMap<BugId, BugId>, ServiceError> {
+        for id in &ids {
+            check_id(*id)?;
+        }
+        // Walk the chains a link at a time, every chain at once.
+        let mut dupe_of: HashMap<BugId, Option<BugId>> = HashMap::new();
+        let mut wanted: Vec<BugId> = ids.clone();
+        while !wanted.is_empty() {
+            let found = self.store.bug_dupes(wanted.clone()).await?;
+            let mut next = HashSet::new();
+            for id in &wanted {
+                let target = found.get(id).copied().flatten();
+                dupe_of.insert(*id, target);
+                if let Some(target) = target.filter(|t| !dupe_of.contains_key(t)) {
+                    next.insert(target);
+                }
+            }
+            wanted = next.into_iter().collect();
+        }
+        Ok(ids
+            .into_iter()
+            .map(|id| {
+                (
+                    id,
+                    resolve_duplicate(id, |b| dupe_of.get(&b).copied().flatten()),
+                )
+            })
+            .collect())
+    }
+
+    /// The bugs suggested for a search term, in Treeherder's order. A blank term finds
+    /// nothing.
+    pub async fn bug_suggestions(&self, term: &str) -> Result<BugSuggestions, ServiceError> {
+        check_length("searchTerm", term, MAX_TERM_CHARS)?;
+        let mut found = self.store.search_bugs(vec![term.to_owned()]).await?;
+        Ok(found.pop().unwrap_or_default())
+    }
+
+    /// What a raw error line gives to search with (Treeherder's terms, test path, cleaned
+    /// line, crash signature and recurrence key).
+    pub fn line_search(&self, line: &str) -> Result<LineSearch, ServiceError> {
+        check_length("line", line, MAX_LINE_CHARS)?;
+        Ok(LineSearch::of(line))
+    }
+
+    /// What a raw error line gives to search with, and the bugs its terms find.
+    pub async fn line_suggestions(&self, line: &str) -> Result<LineSuggestions, ServiceError> {
+        let search = self.line_search(line)?;
+        let mut searched: Vec<String> = search
+            .terms
+            .terms
+            .iter()
+            .filter(|t| !t.trim().is_empty())
+            .cloned()
+            .collect();
+        let mut suggestions = union(self.store.search_bugs(searched.clone()).await?);
+        if suggestions.is_empty()
+            && let Some(signature) = &search.crash_signature
+        {
+            searched.push(signature.clone());
+            suggestions = union(self.store.search_bugs(vec![signature.clone()]).await?);
+        }
+        Ok(LineSuggestions {
+            search,
+            searched,
+            suggestions,
+        })
+    }
+}
+
+/// Every bug of `answers` once, in the order found.
+fn union(answers: Vec<BugSuggestions>) -> BugSuggestions {
+    let mut seen = HashSet::new();
+    let mut all = BugSuggestions::default();
+    for answer in answers {
+        all.open_recent
+            .extend(answer.open_recent.into_iter().filter(|b| seen.insert(b.id)));
+        all.all_others
+            .extend(answer.all_others.into_iter().filter(|b| seen.insert(b.id)));
+    }
+    all
+}
+
+fn check_id(id: BugId) -> Result<(), ServiceError> {
+    if id.0 <= 0 {
+        return Err(ServiceError::bad_input(
+            "id",
+            format!("{id} is not a bug id: bug ids are positive integers"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_length(field: &str, text: &str, max: usize) -> Result<(), ServiceError> {
+    if text.chars().nth(max).is_some() {
+        return Err(ServiceError::bad_input(
+            field,
+            format!("{field} must be at most {max} characters"),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bug(id: i64) -> Bug {
+        Bug {
+            id: BugId(id),
+            status: "NEW".into(),
+            resolution: None,
+            summary: String::new(),
+            dupe_of: None,
+            crash_signature: None,
+            keywords: Vec::new(),
+            whiteboard: None,
+            last_change: 0,
+            imported_at: 0,
+        }
+    }
+
+    #[test]
+    fn the_union_keeps_each_bug_once_in_the_order_found() {
+        let answer = |open: &[i64], others: &[i64]| BugSuggestions {
+            open_recent: open.iter().copied().map(bug).collect(),
+            all_others: others.iter().copied().map(bug).collect(),
+        };
+        let all = union(vec![answer(&[3, 1], &[9]), answer(&[2, 3], &[9, 8])]);
+        let ids = |bugs: &[Bug]| bugs.iter().map(|b| b.id.0).collect::<Vec<_>>();
+        assert_eq!(ids(&all.open_recent), [3, 1, 2]);
+        assert_eq!(ids(&all.all_others), [9, 8]);
+    }
+}
