@@ -82,16 +82,22 @@ const CLASSIFY = `mutation Classify($input: ClassifyJobsInput!) {
   classifyJobs(input: $input) { jobs { guid classification { ${CLASSIFICATION_FIELDS} } } }
 }`;
 
+/** The event `classifyJobs` sends on `window` with the jobs it classified (`{guid, classification}`). */
+export const CLASSIFIED_EVENT = 'treeherd:classified';
+
 /**
- * Classifies `jobs` (guids) with the stored token. A refusal for want of a token (or of its
- * scope) opens the header's token box with the server's reason, and is thrown as well.
+ * Classifies `jobs` (guids) with the stored token, and tells the page (CLASSIFIED_EVENT) so
+ * what shows them changes at once, subscription or not. A refusal for want of a token (or of
+ * its scope) opens the header's token box with the server's reason, and is thrown as well.
  */
 export async function classifyJobs({ jobs, classification, bugs = [], note = '' }) {
   const input = { jobs, classification, bugs };
   if (note.trim()) input.note = note.trim();
   try {
     const data = await gql(CLASSIFY, { input }, { token: token() });
-    return data.classifyJobs.jobs;
+    const classified = data.classifyJobs.jobs;
+    window.dispatchEvent(new CustomEvent(CLASSIFIED_EVENT, { detail: classified }));
+    return classified;
   } catch (error) {
     if (error instanceof GraphQLError && (error.code === 'UNAUTHENTICATED' || error.code === 'FORBIDDEN')) {
       askForToken(`${error.message}. Paste a token with the sheriff:REPO scope.`);
@@ -209,14 +215,22 @@ export function sheriffHtml(job, features) {
 /**
  * Answers the section's clicks and form in `panel`: a suggested bug's button classifies the
  * job intermittent with that bug, the form classifies as it says. `job()` is the job shown;
- * `done()` runs after a classification was saved. Returns the function that unbinds.
+ * `done()` runs after a classification was saved. Returns `unbind()`, and `redraw()` that
+ * says the last outcome again once the detail is drawn anew (for the same job).
  */
 export function bindSheriff(panel, { job, done }) {
-  const say = (text, failed = false) => {
+  let said = null;
+  const show = () => {
     const status = panel.querySelector('.classify-status');
-    if (!status) return;
-    status.textContent = text;
-    status.classList.toggle('error', failed);
+    const shown = job();
+    if (!status || !said || !shown || said.guid !== shown.guid) return;
+    status.textContent = said.text;
+    status.classList.toggle('error', said.failed);
+  };
+  const say = (text, failed = false) => {
+    const shown = job();
+    said = shown ? { guid: shown.guid, text, failed } : null;
+    show();
   };
   const run = async (input, button) => {
     const shown = job();
@@ -262,9 +276,12 @@ export function bindSheriff(panel, { job, done }) {
   panel.addEventListener('click', onClick);
   panel.addEventListener('submit', onSubmit);
   panel.addEventListener('input', onInput);
-  return () => {
-    panel.removeEventListener('click', onClick);
-    panel.removeEventListener('submit', onSubmit);
-    panel.removeEventListener('input', onInput);
+  return {
+    unbind() {
+      panel.removeEventListener('click', onClick);
+      panel.removeEventListener('submit', onSubmit);
+      panel.removeEventListener('input', onInput);
+    },
+    redraw: show,
   };
 }

@@ -190,7 +190,7 @@ export class JobDetail {
       else navigate('job', { guid: target.dataset.guid });
     };
     panel.addEventListener('click', this.onClick);
-    this.unbindSheriff = bindSheriff(panel, {
+    this.sheriff = bindSheriff(panel, {
       job: () => this.job,
       done: () => this.guid && this.load(this.guid, { keepScroll: true }),
     });
@@ -226,6 +226,7 @@ export class JobDetail {
         ? detailHtml(data.job, { closable: this.closable, have })
         : `<p class="empty">No job ${esc(guid)}.</p>${this.closable ? '<button type="button" class="close" aria-label="close">×</button>' : ''}`;
       if (typed) restoreForm(this.panel, typed);
+      this.sheriff.redraw();
       this.panel.scrollTop = keepScroll ? scroll : 0;
       if (data.job && this.onLoaded) this.onLoaded(data.job);
     } catch (error) {
@@ -257,7 +258,7 @@ export class JobDetail {
   destroy() {
     this.close({ quiet: true });
     this.panel.removeEventListener('click', this.onClick);
-    this.unbindSheriff();
+    this.sheriff.unbind();
     this.stopToken();
   }
 }

@@ -20,7 +20,9 @@ import {
 } from './util.js';
 import { JobDetail } from './jobdetail.js';
 import { featuresKnown } from './features.js';
-import { classificationName, isClassifiedFailure, isUnclassifiedFailure } from './classify.js';
+import {
+  CLASSIFIED_EVENT, classificationName, isClassifiedFailure, isUnclassifiedFailure,
+} from './classify.js';
 import { Pinboard } from './pinboard.js';
 import { maySheriff, token } from './token.js';
 
@@ -227,13 +229,14 @@ export function jobsHtml(jobs, { selected, pinned } = {}) {
 export function summaryHtml(status, params, have = featuresKnown()) {
   if (!status) return '';
   const chips = [];
-  if (typeof status.unclassifiedFailures === 'number') {
+  if (status.unclassifiedFailures) {
+    // No chip when none is left: a push with nothing to look at says nothing about it.
     const n = status.unclassifiedFailures;
     const text = `⚑ ${n} unclassified`;
-    const title = n ? `${n} failed job${n === 1 ? '' : 's'} nobody has classified yet` : 'every failure is classified';
-    chips.push(have.unclassifiedFilter && n
+    const title = `${n} failed job${n === 1 ? '' : 's'} nobody has classified yet`;
+    chips.push(have.unclassifiedFilter
       ? `<a class="chip unclassified" href="${esc(href('pushes', withParams(params, { unclassified: '1' })))}" title="${title}: show them alone" data-n="${n}">${text}</a>`
-      : `<span class="chip unclassified${n ? '' : ' none-left'}" title="${title}" data-n="${n}">${text}</span>`);
+      : `<span class="chip unclassified" title="${title}" data-n="${n}">${text}</span>`);
   }
   for (const word of STATUSES) {
     const n = status[word];
@@ -383,6 +386,7 @@ export class PushesView {
     this.statusDue.clear();
     this.observer && this.observer.disconnect();
     document.removeEventListener('keydown', this.onKey);
+    window.removeEventListener(CLASSIFIED_EVENT, this.onClassified);
     this.pinboard.destroy();
     this.detail.destroy();
     this.onText.cancel();
@@ -911,6 +915,15 @@ ${this.rev ? `<p class="single">One push: <code>${esc(shortRev(this.rev))}</code
     this.observer.observe(this.root.querySelector('.sentinel'));
     this.onKey = (event) => this.key(event);
     document.addEventListener('keydown', this.onKey);
+    // Classified from this page (the detail, the pinboard): shown at once, before the
+    // subscription (if the server has one) says so too.
+    this.onClassified = (event) => {
+      for (const { guid, classification } of event.detail) {
+        const push = this.pushes.find((p) => p.jobs.has(guid));
+        if (push) this.onClassification({ job: { guid, push: { pushId: push.pushId } }, classification });
+      }
+    };
+    window.addEventListener(CLASSIFIED_EVENT, this.onClassified);
   }
 
   key(event) {
