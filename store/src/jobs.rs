@@ -8,12 +8,13 @@
 use diesel::prelude::*;
 use std::collections::HashMap;
 
+use crate::classifications::UNCLASSIFIED_IDS;
 use crate::db::BATCH_ROWS;
-use crate::schema::{job_attributes, jobs, pushes};
+use crate::schema::{job_attributes, job_classifications, jobs, pushes};
 use crate::types::raw_ids;
 use crate::{
-    Job, JobFilter, JobId, JobScope, Page, PageRequest, PushId, Repository, RepositoryId, Store,
-    StoreError, repositories,
+    FAILED_RESULTS, Job, JobFilter, JobId, JobScope, Page, PageRequest, PushId, Repository,
+    RepositoryId, Store, StoreError, repositories,
 };
 
 #[derive(Queryable, Selectable)]
@@ -182,6 +183,19 @@ impl Store {
                 }
                 for word in &filter.name_words {
                     query = query.filter(lower(jobs::name).like(like_pattern(word)).escape('\\'));
+                }
+                if let Some(unclassified) = filter.unclassified_failure {
+                    let failed = jobs::result.eq_any(FAILED_RESULTS.map(|r| r.as_str()));
+                    let classified = jobs::id.eq_any(
+                        job_classifications::table
+                            .filter(job_classifications::classification.ne_all(UNCLASSIFIED_IDS))
+                            .select(job_classifications::job_id),
+                    );
+                    query = if unclassified {
+                        query.filter(failed.and(diesel::dsl::not(classified)))
+                    } else {
+                        query.filter(diesel::dsl::not(failed).or(classified))
+                    };
                 }
                 for (key, value) in &filter.attributes {
                     query = query.filter(

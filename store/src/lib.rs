@@ -13,9 +13,11 @@ mod artifacts;
 mod bug_writes;
 mod bugs;
 mod builds;
+mod classifications;
 mod dependencies;
 mod error;
 mod graph;
+mod intermittents;
 mod job_writes;
 mod jobs;
 mod logs;
@@ -36,8 +38,12 @@ mod types;
 pub use bug_writes::BugsImported;
 pub use bugs::{Bug, BugSuggestions, MAX_CANDIDATES};
 pub use builds::{Build, BuildFilter, BuildRelease};
+pub use classifications::{
+    Classification, FAILED_RESULTS, FailureLine, LineKeys, LinePrecedent, NewClassification,
+};
 pub use db::{Backend, DatabaseUrl, StoreOptions};
 pub use error::{InternalError, StoreError};
+pub use intermittents::{BugFailures, DAY_MICROS, IntermittentDay, IntermittentQuery, days_of};
 pub use job_writes::{IgnoredJob, JobsWritten};
 pub use logs::{DueLog, LogError, LogSetback, LogStep, ParsedLog, PerfValue};
 pub use machines::{Machine, MachineEvent, MachineFilter, MachineFlakiness, UNKNOWN_BUILD_SYSTEM};

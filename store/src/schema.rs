@@ -232,6 +232,45 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    classifications (id) {
+        id -> BigInt,
+        job_id -> BigInt,
+        repository_id -> BigInt,
+        log_id -> Nullable<BigInt>,
+        position -> Nullable<Integer>,
+        classification -> Integer,
+        bugs -> Text,
+        note -> Nullable<Text>,
+        who -> Text,
+        automatic -> Bool,
+        created_at -> BigInt,
+        failed_at -> BigInt,
+        recurrence_test -> Nullable<Text>,
+        recurrence_key -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    job_classifications (job_id) {
+        job_id -> BigInt,
+        repository_id -> BigInt,
+        push_row_id -> Nullable<BigInt>,
+        classification_id -> BigInt,
+        classification -> Integer,
+        automatic -> Bool,
+        failed_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    job_classification_bugs (job_id, bug_id) {
+        job_id -> BigInt,
+        bug_id -> BigInt,
+        failed_at -> BigInt,
+    }
+}
+
 diesel::joinable!(pushes -> repositories (repository_id));
 diesel::joinable!(commits -> pushes (push_row_id));
 diesel::joinable!(jobs -> repositories (repository_id));
@@ -245,6 +284,9 @@ diesel::joinable!(test_results -> jobs (job_id));
 diesel::joinable!(perf_data -> jobs (job_id));
 diesel::joinable!(machine_events -> machines (machine_id));
 diesel::joinable!(releases -> jobs (job_id));
+diesel::joinable!(classifications -> jobs (job_id));
+diesel::joinable!(job_classifications -> jobs (job_id));
+diesel::joinable!(job_classification_bugs -> job_classifications (job_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     repositories,
@@ -265,6 +307,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     schedules,
     releases,
     settings,
+    classifications,
+    job_classifications,
+    job_classification_bugs,
 );
 
 diesel::table! {

@@ -166,6 +166,8 @@ pub struct JobFilter {
     pub name_words: Vec<String>,
     /// (key, value) pairs on the repository's indexed attribute keys.
     pub attributes: Vec<(String, String)>,
+    /// `Some(true)`: failed and nobody has classified it yet; `Some(false)`: the others.
+    pub unclassified_failure: Option<bool>,
 }
 
 /// A keyset page: items after `after` (exclusive), at most `limit`, plus whether more follow.

@@ -1,0 +1,3 @@
+DROP TABLE job_classification_bugs;
+DROP TABLE job_classifications;
+DROP TABLE classifications;

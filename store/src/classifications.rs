@@ -1,0 +1,554 @@
+//! Failure classifications: what a person (or the autoclassifier) decided about a failed job
+//! and its failure lines, with bugs and a note, and the history of every decision.
+//!
+//! One write path for both: [`Store::classify_jobs`] for people, [`Store::autoclassify_job`]
+//! for the autoclassifier. Each is one transaction that appends to `classifications` (never
+//! updated, so a reclassification racing another keeps both: the later commit is current) and
+//! rewrites the job's row of `job_classifications` and its bugs, which the push status, the
+//! "failed and unclassified" filter and the intermittent-failures view read. A person's job
+//! classification is copied onto each of the job's failure lines with the line's recurrence
+//! key, so that every line a person judged is a precedent the autoclassifier can find.
+//!
+//! Recurrence keys come from the log parser's rules; the store takes them as a function
+//! ([`LineKeys`]) so that it stays free of the parser.
+
+use diesel::prelude::*;
+use std::collections::HashMap;
+use treeherd_model::{BugId, FailureClassification, JobResult};
+
+use crate::db;
+use crate::schema::{
+    classifications, job_classification_bugs, job_classifications, job_logs, jobs, log_errors,
+};
+use crate::types::raw_ids;
+use crate::{JobId, PushId, RepositoryId, Store, StoreError};
+
+/// The results a job fails with: only these are classified.
+pub const FAILED_RESULTS: [JobResult; 3] = [
+    JobResult::TestFailed,
+    JobResult::Busted,
+    JobResult::Exception,
+];
+
+/// One decision about a job or one of its failure lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Classification {
+    pub id: i64,
+    pub job_id: JobId,
+    /// The failure line (log id, position in its error summary); `None` for the whole job.
+    pub line: Option<(i64, i32)>,
+    pub classification: FailureClassification,
+    /// Ascending, without repeats.
+    pub bugs: Vec<BugId>,
+    pub note: Option<String>,
+    pub who: String,
+    pub automatic: bool,
+    /// When it was decided (unix microseconds).
+    pub created_at: i64,
+}
+
+/// A decision to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewClassification {
+    pub classification: FailureClassification,
+    /// Ascending, without repeats, each positive (the service checks).
+    pub bugs: Vec<BugId>,
+    pub note: Option<String>,
+    pub who: String,
+    /// When it is decided (unix microseconds).
+    pub at: i64,
+}
+
+/// A failure line of a job: one line of a log's error summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailureLine {
+    pub job_id: JobId,
+    pub log_id: i64,
+    pub log_name: String,
+    pub position: i32,
+    pub line_number: i64,
+    pub line: String,
+}
+
+/// The recurrence key of a failure line: (the test on it, the line with numbers masked).
+pub type LineKeys = fn(&str) -> (String, String);
+
+/// A person's earlier decision on a failure line with a recurrence key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinePrecedent {
+    pub repository_id: RepositoryId,
+    pub test: String,
+    pub key: String,
+    /// When the classified job failed (unix microseconds).
+    pub failed_at: i64,
+    pub classification: FailureClassification,
+    pub bugs: Vec<BugId>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = classifications)]
+struct ClassificationRow {
+    id: i64,
+    job_id: i64,
+    log_id: Option<i64>,
+    position: Option<i32>,
+    classification: i32,
+    bugs: String,
+    note: Option<String>,
+    who: String,
+    automatic: bool,
+    created_at: i64,
+}
+
+impl TryFrom<ClassificationRow> for Classification {
+    type Error = StoreError;
+    fn try_from(row: ClassificationRow) -> Result<Classification, StoreError> {
+        Ok(Classification {
+            id: row.id,
+            job_id: JobId(row.job_id),
+            line: row.log_id.zip(row.position),
+            classification: FailureClassification::from_id(row.classification.into())?,
+            bugs: parse_bugs(&row.bugs)?,
+            note: row.note,
+            who: row.who,
+            automatic: row.automatic,
+            created_at: row.created_at,
+        })
+    }
+}
+
+fn bugs_text(bugs: &[BugId]) -> String {
+    bugs.iter()
+        .map(|b| b.0.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn parse_bugs(text: &str) -> Result<Vec<BugId>, StoreError> {
+    text.split(',')
+        .filter(|b| !b.is_empty())
+        .map(|b| {
+            b.parse()
+                .map(BugId)
+                .map_err(|_| StoreError::Invalid(format!("stored bug list {text:?} is corrupt")))
+        })
+        .collect()
+}
+
+/// Treeherder's id of a classification (1-8), as stored.
+fn class_id(classification: FailureClassification) -> i32 {
+    classification.id()
+}
+
+/// The job facts a classification needs.
+struct ClassifiedJob {
+    id: i64,
+    guid: String,
+    repository_id: i64,
+    push_row_id: Option<i64>,
+    result: String,
+    failed_at: i64,
+}
+
+fn load_jobs(
+    conn: &mut db::DbConnection,
+    guids: &[String],
+) -> Result<HashMap<String, ClassifiedJob>, StoreError> {
+    type Row = (
+        i64,
+        String,
+        i64,
+        Option<i64>,
+        String,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+    );
+    let rows: Vec<Row> = jobs::table
+        .filter(jobs::guid.eq_any(guids))
+        .select((
+            jobs::id,
+            jobs::guid,
+            jobs::repository_id,
+            jobs::push_row_id,
+            jobs::result,
+            jobs::finished_at,
+            jobs::started_at,
+            jobs::submitted_at,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, guid, repository_id, push_row_id, result, f, s, sub)| {
+                let job = ClassifiedJob {
+                    id,
+                    guid: guid.clone(),
+                    repository_id,
+                    push_row_id,
+                    result,
+                    failed_at: f.or(s).or(sub).unwrap_or(0),
+                };
+                (guid, job)
+            },
+        )
+        .collect())
+}
+
+fn failure_lines_of(
+    conn: &mut db::DbConnection,
+    job_ids: &[i64],
+) -> Result<Vec<FailureLine>, StoreError> {
+    let rows: Vec<(i64, i64, String, i32, i64, String)> = log_errors::table
+        .inner_join(job_logs::table)
+        .filter(job_logs::job_id.eq_any(job_ids))
+        .order((job_logs::job_id, job_logs::id, log_errors::position))
+        .select((
+            job_logs::job_id,
+            log_errors::log_id,
+            job_logs::name,
+            log_errors::position,
+            log_errors::line_number,
+            log_errors::line,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(job_id, log_id, log_name, position, line_number, line)| FailureLine {
+                job_id: JobId(job_id),
+                log_id,
+                log_name,
+                position,
+                line_number,
+                line,
+            },
+        )
+        .collect())
+}
+
+/// The job's classification now, if any: (classification, automatic).
+fn current_of(
+    conn: &mut db::DbConnection,
+    job_id: i64,
+) -> Result<Option<(FailureClassification, bool)>, StoreError> {
+    let row: Option<(i32, bool)> = job_classifications::table
+        .find(job_id)
+        .select((
+            job_classifications::classification,
+            job_classifications::automatic,
+        ))
+        .first(conn)
+        .optional()?;
+    row.map(|(c, automatic)| Ok((FailureClassification::from_id(c.into())?, automatic)))
+        .transpose()
+}
+
+/// Appends the job's decision (and one per line in `lines`, each with its keys) to the history
+/// and makes it the job's current one. Returns the job's row.
+fn record(
+    conn: &mut db::DbConnection,
+    job: &ClassifiedJob,
+    new: &NewClassification,
+    automatic: bool,
+    lines: &[(&FailureLine, (String, String))],
+) -> Result<Classification, StoreError> {
+    let bugs = bugs_text(&new.bugs);
+    let row = (
+        classifications::job_id.eq(job.id),
+        classifications::repository_id.eq(job.repository_id),
+        classifications::classification.eq(class_id(new.classification)),
+        classifications::bugs.eq(&bugs),
+        classifications::note.eq(&new.note),
+        classifications::who.eq(&new.who),
+        classifications::automatic.eq(automatic),
+        classifications::created_at.eq(new.at),
+        classifications::failed_at.eq(job.failed_at),
+    );
+    let id: i64 = diesel::insert_into(classifications::table)
+        .values(row)
+        .returning(classifications::id)
+        .get_result(conn)?;
+    for (line, (test, key)) in lines {
+        diesel::insert_into(classifications::table)
+            .values((
+                row,
+                classifications::log_id.eq(line.log_id),
+                classifications::position.eq(line.position),
+                classifications::recurrence_test.eq(test),
+                classifications::recurrence_key.eq(key),
+            ))
+            .execute(conn)?;
+    }
+    diesel::delete(
+        job_classification_bugs::table.filter(job_classification_bugs::job_id.eq(job.id)),
+    )
+    .execute(conn)?;
+    diesel::delete(job_classifications::table.find(job.id)).execute(conn)?;
+    diesel::insert_into(job_classifications::table)
+        .values((
+            job_classifications::job_id.eq(job.id),
+            job_classifications::repository_id.eq(job.repository_id),
+            job_classifications::push_row_id.eq(job.push_row_id),
+            job_classifications::classification_id.eq(id),
+            job_classifications::classification.eq(class_id(new.classification)),
+            job_classifications::automatic.eq(automatic),
+            job_classifications::failed_at.eq(job.failed_at),
+        ))
+        .execute(conn)?;
+    for bug in &new.bugs {
+        diesel::insert_into(job_classification_bugs::table)
+            .values((
+                job_classification_bugs::job_id.eq(job.id),
+                job_classification_bugs::bug_id.eq(bug.0),
+                job_classification_bugs::failed_at.eq(job.failed_at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(Classification {
+        id,
+        job_id: JobId(job.id),
+        line: None,
+        classification: new.classification,
+        bugs: new.bugs.clone(),
+        note: new.note.clone(),
+        who: new.who.clone(),
+        automatic,
+        created_at: new.at,
+    })
+}
+
+fn is_failed(result: &str) -> bool {
+    FAILED_RESULTS.iter().any(|r| r.as_str() == result)
+}
+
+impl Store {
+    /// A person's decision on the jobs `guids`, all or nothing: an unknown guid is
+    /// `NotFound`, a job that did not fail is invalid. Each job's failure lines get the same
+    /// decision with their recurrence keys (`keys`). Returns each job's new classification,
+    /// in the order of `guids` (a repeated guid is classified once).
+    pub async fn classify_jobs(
+        &self,
+        guids: Vec<String>,
+        new: NewClassification,
+        keys: LineKeys,
+    ) -> Result<Vec<Classification>, StoreError> {
+        self.run(move |conn| {
+            db::write(conn, |conn| {
+                let mut found = load_jobs(conn, &guids)?;
+                let mut jobs = Vec::new();
+                for guid in &guids {
+                    let Some(job) = found.remove(guid) else {
+                        if jobs.iter().any(|j: &ClassifiedJob| &j.guid == guid) {
+                            continue;
+                        }
+                        return Err(StoreError::NotFound(format!("job {guid:?}")));
+                    };
+                    if !is_failed(&job.result) {
+                        return Err(StoreError::Invalid(format!(
+                            "job {guid:?} did not fail (its result is {}); only failed jobs \
+                             ({}) are classified",
+                            job.result,
+                            FAILED_RESULTS.map(|r| r.as_str()).join(", ")
+                        )));
+                    }
+                    jobs.push(job);
+                }
+                let ids: Vec<i64> = jobs.iter().map(|j| j.id).collect();
+                let lines = failure_lines_of(conn, &ids)?;
+                let mut written = Vec::with_capacity(jobs.len());
+                for job in &jobs {
+                    let keyed: Vec<_> = lines
+                        .iter()
+                        .filter(|l| l.job_id.0 == job.id)
+                        .map(|l| (l, keys(&l.line)))
+                        .collect();
+                    written.push(record(conn, job, &new, false, &keyed)?);
+                }
+                Ok(written)
+            })
+        })
+        .await
+    }
+
+    /// The autoclassifier's decision on one job, and on those of its failure lines given
+    /// (with their keys): written only if no person has classified the job meanwhile
+    /// (checked inside the transaction). Returns whether it was written.
+    pub async fn autoclassify_job(
+        &self,
+        guid: String,
+        new: NewClassification,
+        lines: Vec<(FailureLine, (String, String))>,
+    ) -> Result<bool, StoreError> {
+        self.run(move |conn| {
+            db::write(conn, |conn| {
+                let mut found = load_jobs(conn, std::slice::from_ref(&guid))?;
+                let Some(job) = found.remove(&guid) else {
+                    return Ok(false);
+                };
+                if !is_failed(&job.result) {
+                    return Ok(false);
+                }
+                if let Some((current, false)) = current_of(conn, job.id)?
+                    && current != FailureClassification::NotClassified
+                {
+                    return Ok(false);
+                }
+                let keyed: Vec<_> = lines.iter().map(|(l, k)| (l, k.clone())).collect();
+                record(conn, &job, &new, true, &keyed)?;
+                Ok(true)
+            })
+        })
+        .await
+    }
+
+    /// The failure lines of each job, in log then line order.
+    pub async fn failure_lines(
+        &self,
+        job_ids: Vec<JobId>,
+    ) -> Result<HashMap<JobId, Vec<FailureLine>>, StoreError> {
+        self.run(move |conn| {
+            let mut by_job: HashMap<JobId, Vec<FailureLine>> = HashMap::new();
+            for chunk in raw_ids(&job_ids).chunks(db::BATCH_ROWS) {
+                for line in failure_lines_of(conn, chunk)? {
+                    by_job.entry(line.job_id).or_default().push(line);
+                }
+            }
+            Ok(by_job)
+        })
+        .await
+    }
+
+    /// Every decision on each job and its lines, oldest first.
+    pub async fn classification_history(
+        &self,
+        job_ids: Vec<JobId>,
+    ) -> Result<HashMap<JobId, Vec<Classification>>, StoreError> {
+        self.run(move |conn| {
+            let mut by_job: HashMap<JobId, Vec<Classification>> = HashMap::new();
+            for chunk in raw_ids(&job_ids).chunks(db::BATCH_ROWS) {
+                let rows: Vec<ClassificationRow> = classifications::table
+                    .filter(classifications::job_id.eq_any(chunk))
+                    .order((classifications::job_id, classifications::id))
+                    .select(ClassificationRow::as_select())
+                    .load(conn)?;
+                for row in rows {
+                    let c = Classification::try_from(row)?;
+                    by_job.entry(c.job_id).or_default().push(c);
+                }
+            }
+            Ok(by_job)
+        })
+        .await
+    }
+
+    /// The classification of each job now (jobs never classified are absent).
+    pub async fn current_classifications(
+        &self,
+        job_ids: Vec<JobId>,
+    ) -> Result<HashMap<JobId, Classification>, StoreError> {
+        self.run(move |conn| {
+            let mut by_job = HashMap::new();
+            for chunk in raw_ids(&job_ids).chunks(db::BATCH_ROWS) {
+                let rows: Vec<ClassificationRow> = classifications::table
+                    .filter(
+                        classifications::id.eq_any(
+                            job_classifications::table
+                                .filter(job_classifications::job_id.eq_any(chunk))
+                                .select(job_classifications::classification_id),
+                        ),
+                    )
+                    .select(ClassificationRow::as_select())
+                    .load(conn)?;
+                for row in rows {
+                    let c = Classification::try_from(row)?;
+                    by_job.insert(c.job_id, c);
+                }
+            }
+            Ok(by_job)
+        })
+        .await
+    }
+
+    /// How many failed jobs of each push nobody has classified yet (never classified, or
+    /// "not classified" / "new failure not classified" now).
+    pub async fn unclassified_failures(
+        &self,
+        push_row_ids: Vec<PushId>,
+    ) -> Result<HashMap<PushId, i64>, StoreError> {
+        self.run(move |conn| {
+            let mut by_push = HashMap::new();
+            for chunk in raw_ids(&push_row_ids).chunks(db::BATCH_ROWS) {
+                let rows: Vec<(Option<i64>, i64)> = jobs::table
+                    .filter(jobs::push_row_id.eq_any(chunk))
+                    .filter(jobs::result.eq_any(FAILED_RESULTS.map(|r| r.as_str())))
+                    .filter(diesel::dsl::not(
+                        jobs::id.eq_any(
+                            job_classifications::table
+                                .filter(
+                                    job_classifications::classification.ne_all(UNCLASSIFIED_IDS),
+                                )
+                                .select(job_classifications::job_id),
+                        ),
+                    ))
+                    .group_by(jobs::push_row_id)
+                    .select((jobs::push_row_id, diesel::dsl::count_star()))
+                    .load(conn)?;
+                for (push, count) in rows {
+                    if let Some(push) = push {
+                        by_push.insert(PushId(push), count);
+                    }
+                }
+            }
+            Ok(by_push)
+        })
+        .await
+    }
+
+    /// People's decisions on failure lines of `repository_id` under any of `keys` whose jobs
+    /// failed in `[since, until]`, oldest written first.
+    pub async fn line_precedents(
+        &self,
+        repository_id: RepositoryId,
+        keys: Vec<String>,
+        since: i64,
+        until: i64,
+    ) -> Result<Vec<LinePrecedent>, StoreError> {
+        self.run(move |conn| {
+            let mut found = Vec::new();
+            for chunk in keys.chunks(db::BATCH_ROWS) {
+                type Row = (Option<String>, Option<String>, i64, i32, String);
+                let rows: Vec<Row> = classifications::table
+                    .filter(classifications::repository_id.eq(repository_id.0))
+                    .filter(classifications::recurrence_key.eq_any(chunk))
+                    .filter(classifications::automatic.eq(false))
+                    .filter(classifications::failed_at.between(since, until))
+                    .order(classifications::id)
+                    .select((
+                        classifications::recurrence_test,
+                        classifications::recurrence_key,
+                        classifications::failed_at,
+                        classifications::classification,
+                        classifications::bugs,
+                    ))
+                    .load(conn)?;
+                for (test, key, failed_at, classification, bugs) in rows {
+                    found.push(LinePrecedent {
+                        repository_id,
+                        test: test.unwrap_or_default(),
+                        key: key.unwrap_or_default(),
+                        failed_at,
+                        classification: FailureClassification::from_id(classification.into())?,
+                        bugs: parse_bugs(&bugs)?,
+                    });
+                }
+            }
+            Ok(found)
+        })
+        .await
+    }
+}
+
+/// The classifications that leave a failed job unclassified: "not classified" and "new failure
+/// not classified" (Treeherder's ids 1 and 6).
+pub(crate) const UNCLASSIFIED_IDS: [i32; 2] = [1, 6];
