@@ -6,6 +6,7 @@
 use jsonwebtoken::jwk::JwkSet;
 use std::path::Path;
 use std::time::Duration;
+use treeherd_service::AutoclassifyOptions;
 use treeherd_store::{DatabaseUrl, StoreOptions};
 
 use crate::auth::TrustedNetworks;
@@ -40,6 +41,8 @@ pub struct Config {
     pub log_worker: Option<LogWorkerOptions>,
     /// Fill the database with demo data before serving, unless it is there (`--demo`).
     pub demo: Option<DemoOptions>,
+    /// The autoclassifier's window (or off).
+    pub autoclassify: AutoclassifyOptions,
 }
 
 impl Config {
@@ -59,6 +62,7 @@ impl Config {
             pushlog_interval: None,
             log_worker: None,
             demo: None,
+            autoclassify: AutoclassifyOptions::default(),
         }
     }
 
@@ -118,6 +122,19 @@ pub(crate) fn not_empty(text: &str) -> Result<String, String> {
 /// How often something repeats: from 1 s to 365 d (`60s`, `5m`).
 pub(crate) fn interval(text: &str) -> Result<Duration, String> {
     duration_within(text, Duration::from_secs(365 * 86_400))
+}
+
+/// How far back a person's intermittent classification counts for the autoclassifier: from
+/// 1 s to 365 d, or `off`.
+pub(crate) fn autoclassify_window(text: &str) -> Result<AutoclassifyOptions, String> {
+    if text.trim().eq_ignore_ascii_case("off") {
+        return Ok(AutoclassifyOptions { window: None });
+    }
+    duration_within(text, Duration::from_secs(365 * 86_400))
+        .map(|window| AutoclassifyOptions {
+            window: Some(window),
+        })
+        .map_err(|e| format!("{e}, or off"))
 }
 
 /// How long a token is valid: from 1 s to 3,650 d.

@@ -56,7 +56,8 @@ impl Application {
         let secret = auth::signing_secret(config.jwt_secret.as_deref(), &store)
             .await
             .context("cannot load the token secret")?;
-        let service = Service::new(store.clone(), Changes::default());
+        let service =
+            Service::new(store.clone(), Changes::default()).with_autoclassify(config.autoclassify);
         let state = web::Data::new(State {
             schema: treeherd_schema::build(service.clone()),
             service: service.clone(),

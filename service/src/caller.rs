@@ -5,7 +5,8 @@
 use crate::error::ServiceError;
 
 /// The forms a scope may take, as refusals name them.
-pub const KNOWN_SCOPE_FORMS: &str = "admin, write:*, write:<repository>";
+pub const KNOWN_SCOPE_FORMS: &str =
+    "admin, write:*, write:<repository>, sheriff:*, sheriff:<repository>";
 
 /// A scope that is none of [`KNOWN_SCOPE_FORMS`]: a typo such as `admni` or `write:` would
 /// otherwise grant nothing and pass unnoticed.
@@ -13,7 +14,7 @@ pub const KNOWN_SCOPE_FORMS: &str = "admin, write:*, write:<repository>";
 #[error("unknown scope {scope:?}{detail}; the known forms are {KNOWN_SCOPE_FORMS}")]
 pub struct UnknownScope {
     scope: String,
-    /// Why a `write:` scope's repository is not a repository name ("" otherwise).
+    /// Why a `write:` or `sheriff:` scope's repository is not a repository name ("" otherwise).
     detail: String,
 }
 
@@ -24,7 +25,9 @@ impl UnknownScope {
     }
 }
 
-/// The permissions of a write token: `write:<repository>`, `write:*`, `admin`. The one place
+/// The permissions of a write token: `write:<repository>`, `write:*`, `sheriff:<repository>`
+/// (classify its failures), `sheriff:*`, `admin`. Writing jobs and judging them are separate
+/// powers: a build system's token cannot classify, a sheriff's cannot submit. The one place
 /// scopes are understood: `treeherd token issue` refuses to sign what this refuses, and a
 /// token carrying it is refused.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -32,6 +35,8 @@ pub struct Scopes {
     admin: bool,
     all_repositories: bool,
     repositories: Vec<String>,
+    sheriff_all: bool,
+    sheriff_of: Vec<String>,
 }
 
 impl Scopes {
@@ -43,17 +48,22 @@ impl Scopes {
             match item {
                 "admin" => scopes.admin = true,
                 "write:*" => scopes.all_repositories = true,
+                "sheriff:*" => scopes.sheriff_all = true,
                 _ => {
                     let unknown = |detail: String| UnknownScope {
                         scope: item.to_owned(),
                         detail,
                     };
-                    let repository = item
-                        .strip_prefix("write:")
-                        .ok_or_else(|| unknown(String::new()))?;
+                    let (list, repository) = if let Some(r) = item.strip_prefix("write:") {
+                        (&mut scopes.repositories, r)
+                    } else if let Some(r) = item.strip_prefix("sheriff:") {
+                        (&mut scopes.sheriff_of, r)
+                    } else {
+                        return Err(unknown(String::new()));
+                    };
                     treeherd_store::check_repository_name(repository)
                         .map_err(|e| unknown(format!(" ({e})")))?;
-                    scopes.repositories.push(repository.to_owned());
+                    list.push(repository.to_owned());
                 }
             }
         }
@@ -66,6 +76,11 @@ impl Scopes {
 
     pub fn may_write(&self, repository: &str) -> bool {
         self.admin || self.all_repositories || self.repositories.iter().any(|r| r == repository)
+    }
+
+    /// Whether these scopes may classify `repository`'s failures.
+    pub fn may_sheriff(&self, repository: &str) -> bool {
+        self.admin || self.sheriff_all || self.sheriff_of.iter().any(|r| r == repository)
     }
 }
 
@@ -112,6 +127,16 @@ impl Caller {
         }
     }
 
+    /// Ok when the caller may classify `repository`'s failures.
+    pub fn require_sheriff(&self, repository: &str) -> Result<(), ServiceError> {
+        match self.authenticated()? {
+            Some(scopes) if !scopes.may_sheriff(repository) => Err(ServiceError::Forbidden(
+                format!("the token has no sheriff:{repository} scope"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// Ok when the caller is an administrator.
     pub fn require_admin(&self) -> Result<(), ServiceError> {
         match self.authenticated()? {
@@ -145,6 +170,16 @@ mod tests {
     }
 
     #[test]
+    fn sheriffing_is_its_own_power() {
+        let sheriff = parse("sheriff:try");
+        assert!(sheriff.may_sheriff("try") && !sheriff.may_sheriff("autoland"));
+        assert!(!sheriff.may_write("try"));
+        assert!(!parse("write:try").may_sheriff("try"));
+        assert!(parse("sheriff:*").may_sheriff("anything"));
+        assert!(parse("admin").may_sheriff("x"));
+    }
+
+    #[test]
     fn unknown_scopes_are_refused_naming_them_and_the_known_forms() {
         for bad in [
             "admni",
@@ -155,6 +190,8 @@ mod tests {
             "write:**",
             "read:try",
             "Admin",
+            "sheriff:",
+            "sheriff",
         ] {
             let error = Scopes::parse(&format!("write:try {bad}")).unwrap_err();
             assert_eq!(error.scope(), bad);

@@ -1,5 +1,5 @@
 //! Changes as they are committed, fanned out to subscribers in this process: one broadcast
-//! channel per kind of change (jobs, pushes, machines set by hand), the same mechanism for
+//! channel per kind of change (jobs, pushes, machines set by hand, classifications), the same mechanism for
 //! each.
 //!
 //! A change is published after it commits. Fan-out is in-process only: jobs written by another
@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 use tokio::sync::broadcast;
-use treeherd_store::{Job, Machine, Push};
+use treeherd_store::{Classification, Job, Machine, Push};
 
 /// A job as written, with the name of its repository (what subscribers filter on).
 #[derive(Debug, Clone)]
@@ -29,6 +29,15 @@ pub struct MachineEvent {
     pub machine: Machine,
 }
 
+/// A job's new classification (by a person or the autoclassifier), with its job and the name
+/// of its repository.
+#[derive(Debug, Clone)]
+pub struct ClassificationEvent {
+    pub repository: String,
+    pub job: Job,
+    pub classification: Classification,
+}
+
 /// Every channel of committed changes a server has: the service publishes on them, the
 /// schema's subscriptions listen.
 #[derive(Clone, Default)]
@@ -36,6 +45,7 @@ pub struct Changes {
     pub jobs: JobEvents,
     pub pushes: PushEvents,
     pub machines: MachineEvents,
+    pub classifications: ClassificationEvents,
 }
 
 /// Committed job changes.
@@ -44,6 +54,8 @@ pub type JobEvents = Events<JobEvent>;
 pub type PushEvents = Events<PushEvent>;
 /// Machines set by hand.
 pub type MachineEvents = Events<MachineEvent>;
+/// New classifications.
+pub type ClassificationEvents = Events<ClassificationEvent>;
 
 /// A channel of committed changes. Slow subscribers skip what they missed rather than hold
 /// writers back.

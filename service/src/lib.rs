@@ -25,6 +25,7 @@ mod announce;
 pub mod bugs;
 pub mod builds;
 mod caller;
+pub mod classifications;
 mod error;
 mod events;
 pub mod imports;
@@ -41,9 +42,10 @@ mod submitted;
 pub use caller::{Caller, KNOWN_SCOPE_FORMS, Scopes, UnknownScope};
 pub use error::{ErrorKind, ServiceError, chain};
 pub use events::{
-    Changes, Events, JobEvent, JobEvents, MachineEvent, MachineEvents, PushEvent, PushEvents,
+    Changes, ClassificationEvent, ClassificationEvents, Events, JobEvent, JobEvents, MachineEvent,
+    MachineEvents, PushEvent, PushEvents,
 };
-pub use service::Service;
+pub use service::{AutoclassifyOptions, Service};
 pub use submitted::Submitted;
 
 #[cfg(test)]

@@ -3,6 +3,8 @@
 
 use treeherd_store::Store;
 
+use std::time::Duration;
+
 use crate::events::Changes;
 
 /// What every service call works with: the store, and the channels that announce what was
@@ -13,6 +15,7 @@ pub struct Service {
     pub(crate) changes: Changes,
     /// The Bugzilla bugs come from (no trailing `/`), when one is configured.
     pub(crate) bugzilla_url: Option<String>,
+    pub(crate) autoclassify: AutoclassifyOptions,
 }
 
 impl Service {
@@ -23,6 +26,7 @@ impl Service {
             store,
             changes,
             bugzilla_url: None,
+            autoclassify: AutoclassifyOptions::default(),
         }
     }
 
@@ -37,6 +41,12 @@ impl Service {
         self.bugzilla_url.as_deref()
     }
 
+    /// This service with the autoclassifier configured as `options`.
+    pub fn with_autoclassify(mut self, options: AutoclassifyOptions) -> Service {
+        self.autoclassify = options;
+        self
+    }
+
     /// The store, for reads (queries and loaders read it directly).
     pub fn store(&self) -> &Store {
         &self.store
@@ -45,5 +55,20 @@ impl Service {
     /// The channels subscribers listen on.
     pub fn changes(&self) -> &Changes {
         &self.changes
+    }
+}
+
+/// How the autoclassifier runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AutoclassifyOptions {
+    /// How far back a person's classification counts; `None` turns autoclassification off.
+    pub window: Option<Duration>,
+}
+
+impl Default for AutoclassifyOptions {
+    fn default() -> Self {
+        AutoclassifyOptions {
+            window: Some(Duration::from_secs(14 * 24 * 3600)),
+        }
     }
 }

@@ -7,6 +7,7 @@ use clap::Args;
 use std::path::PathBuf;
 use std::time::Duration;
 use treeherd_demo::DemoOptions;
+use treeherd_service::AutoclassifyOptions;
 
 use super::DatabaseArgs;
 use crate::auth::TrustedNetworks;
@@ -87,6 +88,11 @@ pub struct ServeArgs {
     #[arg(long, env = "TREEHERD_LOG_MAX_BYTES", default_value_t = 256 * 1024 * 1024,
           value_parser = config::bytes)]
     pub log_max_bytes: u64,
+    /// How far back a person's intermittent classification counts when the autoclassifier
+    /// judges a new failure line (e.g. 14d, up to 365d), or `off`.
+    #[arg(long, env = "TREEHERD_AUTOCLASSIFY_WINDOW", default_value = "14d",
+          value_parser = config::autoclassify_window)]
+    pub autoclassify_window: AutoclassifyOptions,
     /// Fill the database with demo data first (three repositories, a few hundred pushes),
     /// unless the demo repositories are there already. The variable takes any boolean
     /// (1/0, true/false, yes/no, on/off).
@@ -127,6 +133,7 @@ impl TryFrom<ServeArgs> for Config {
                 ..Default::default()
             }),
             demo: args.demo.then(DemoOptions::default),
+            autoclassify: args.autoclassify_window,
         })
     }
 }
