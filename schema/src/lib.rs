@@ -36,6 +36,7 @@ pub fn build(service: Service) -> TreeherdSchema {
         .data(changes.jobs)
         .data(changes.pushes)
         .data(changes.machines)
+        .data(changes.classifications)
         .data(service)
         .finish()
 }

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use treeherd_model::CommitRecord;
 use treeherd_store::{
-    DanglingDependency, Dependency, JobCount, JobId, Push, PushId, Repository, RepositoryId, Store,
-    StoreError,
+    Classification, DanglingDependency, Dependency, FailureLine, JobCount, JobId, Push, PushId,
+    Repository, RepositoryId, Store, StoreError,
 };
 
 pub(crate) struct StoreLoader(Store);
@@ -70,6 +70,14 @@ pub(crate) struct DependenciesOfJob(pub JobId);
 pub(crate) struct DanglingOfJob(pub JobId);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct DependentsOfJob(pub JobId);
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct ClassificationOfJob(pub JobId);
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct ClassificationsOfJob(pub JobId);
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct FailureLinesOfJob(pub JobId);
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct UnclassifiedOfPush(pub PushId);
 
 /// Re-keys a store answer by the loader's key type.
 fn keyed<I, K: Copy + Eq + std::hash::Hash, V>(
@@ -210,6 +218,67 @@ impl Loader<StatusOfPush> for StoreLoader {
                 .push_statuses(keys.iter().map(|k| k.0).collect())
                 .await,
             StatusOfPush,
+        )
+    }
+}
+
+impl Loader<UnclassifiedOfPush> for StoreLoader {
+    type Value = i64;
+    type Error = Arc<StoreError>;
+    async fn load(&self, keys: &[UnclassifiedOfPush]) -> Loaded<UnclassifiedOfPush, i64> {
+        keyed(
+            self.0
+                .unclassified_failures(keys.iter().map(|k| k.0).collect())
+                .await,
+            UnclassifiedOfPush,
+        )
+    }
+}
+
+impl Loader<ClassificationOfJob> for StoreLoader {
+    type Value = Classification;
+    type Error = Arc<StoreError>;
+    async fn load(
+        &self,
+        keys: &[ClassificationOfJob],
+    ) -> Loaded<ClassificationOfJob, Classification> {
+        keyed(
+            self.0
+                .current_classifications(keys.iter().map(|k| k.0).collect())
+                .await,
+            ClassificationOfJob,
+        )
+    }
+}
+
+impl Loader<ClassificationsOfJob> for StoreLoader {
+    type Value = Vec<Classification>;
+    type Error = Arc<StoreError>;
+    async fn load(
+        &self,
+        keys: &[ClassificationsOfJob],
+    ) -> Loaded<ClassificationsOfJob, Vec<Classification>> {
+        keyed(
+            self.0
+                .classification_history(keys.iter().map(|k| k.0).collect())
+                .await,
+            ClassificationsOfJob,
+        )
+    }
+}
+
+impl Loader<FailureLinesOfJob> for StoreLoader {
+    type Value = Vec<FailureLine>;
+    type Error = Arc<StoreError>;
+    async fn load(
+        &self,
+        keys: &[FailureLinesOfJob],
+    ) -> Loaded<FailureLinesOfJob, Vec<FailureLine>> {
+        keyed(
+            self.0
+                .failure_lines(keys.iter().map(|k| k.0).collect())
+                .await,
+            FailureLinesOfJob,
         )
     }
 }

@@ -11,7 +11,7 @@ use crate::types::{
     MachineState, Push, PushInput, RejectedMessage, Release, ReleaseInput, Repository,
     RepositoryInput, TestResult, TestResultInput, to_micros,
 };
-use crate::types::{Build, BuildInput};
+use crate::types::{Build, BuildInput, ClassifyJobsInput, ClassifyJobsPayload};
 
 pub struct Mutation;
 
@@ -58,6 +58,22 @@ fn count(n: usize) -> i32 {
 
 #[Object]
 impl Mutation {
+    /// Classifies failed jobs (all or none), with bugs and a note; reclassifying keeps the
+    /// earlier decisions in `Job.classificationHistory`. Needs `sheriff:<repository>` for
+    /// every job's repository (or `sheriff:*`, `admin`).
+    async fn classify_jobs(
+        &self,
+        ctx: &Context<'_>,
+        input: ClassifyJobsInput,
+    ) -> Result<ClassifyJobsPayload, ApiError> {
+        let written = service(ctx)?
+            .classify_jobs(caller(ctx), input.into())
+            .await?;
+        Ok(ClassifyJobsPayload {
+            jobs: written.into_iter().map(|(job, _)| Job(job)).collect(),
+        })
+    }
+
     /// Creates a repository. Needs the `admin` scope.
     async fn create_repository(
         &self,

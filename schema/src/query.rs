@@ -3,11 +3,13 @@
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Object};
 use chrono::{DateTime, Utc};
-use treeherd_store::{JobScope, MachineFilter, PerfSeriesKey, ReleaseFilter, Store};
+use treeherd_store::{
+    IntermittentQuery, JobScope, MachineFilter, PerfSeriesKey, ReleaseFilter, Store,
+};
 
 use crate::ApiError;
 use crate::types::{Bug, BugSuggestions, ErrorLineSearch};
-use crate::types::{Build, BuildRelease, BuildsQuery};
+use crate::types::{Build, BuildRelease, BuildsQuery, IntermittentFailures};
 use crate::types::{
     DependencyGraph, DependencyKind, GraphDirection, Job, JobFilterInput, KeyCursor, Machine,
     MachineFlakiness, MachineState, PerfPoint, Push, Release, Repository, ScheduledJob,
@@ -19,6 +21,29 @@ pub struct Query;
 
 #[Object]
 impl Query {
+    /// Failures classified as intermittent over `[since, until)` (at most 366 days), of one
+    /// repository (or all) and platform (or all): per day with the orange factor, per bug,
+    /// and a bug's failures with their jobs.
+    async fn intermittent_failures(
+        &self,
+        ctx: &Context<'_>,
+        repository: Option<String>,
+        platform: Option<String>,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<IntermittentFailures, ApiError> {
+        let repository = match repository {
+            Some(name) => Some(ctx.data::<Store>()?.existing_repository(name).await?.id),
+            None => None,
+        };
+        IntermittentFailures::new(IntermittentQuery {
+            repository,
+            platform,
+            since: to_micros(since),
+            until: to_micros(until),
+        })
+    }
+
     /// Every repository, by name.
     async fn repositories(&self, ctx: &Context<'_>) -> Result<Vec<Repository>, ApiError> {
         let repositories = ctx.data::<Store>()?.repositories().await?;

@@ -10,10 +10,10 @@ use std::sync::Arc;
 use tokio::sync::broadcast;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
-use treeherd_service::{JobEvents, MachineEvents, PushEvents};
+use treeherd_service::{ClassificationEvents, JobEvents, MachineEvents, PushEvents};
 
 use crate::ApiError;
-use crate::types::{Job, Machine, Push};
+use crate::types::{Classification, ClassificationChanged, Job, Machine, Push};
 
 pub struct Subscription;
 
@@ -30,6 +30,27 @@ impl Subscription {
         Ok(of_repository(receiver, "jobChanged", move |event| {
             (event.repository == repository).then(|| Job(event.job.clone()))
         }))
+    }
+
+    /// Classifications of `repository`'s jobs as they are decided, by people or the
+    /// autoclassifier (an unknown repository is NOT_FOUND).
+    async fn classification_changed(
+        &self,
+        ctx: &Context<'_>,
+        repository: String,
+    ) -> Result<impl Stream<Item = ClassificationChanged>, ApiError> {
+        require_repository(ctx, &repository).await?;
+        let receiver = ctx.data::<ClassificationEvents>()?.subscribe();
+        Ok(of_repository(
+            receiver,
+            "classificationChanged",
+            move |event| {
+                (event.repository == repository).then(|| ClassificationChanged {
+                    job: Job(event.job.clone()),
+                    classification: Classification(event.classification.clone()),
+                })
+            },
+        ))
     }
 
     /// Pushes new to `repository`'s pushlog, as they are stored (an unknown repository is

@@ -19,5 +19,6 @@ mod log_server;
 mod log_view;
 mod pushlog;
 mod pushlog_http;
+mod sheriffing;
 mod subscriptions;
 mod test_objects;

@@ -29,7 +29,7 @@ where
 }
 
 /// A socket with `query` subscribed as id "1".
-async fn subscribe(
+pub(crate) async fn subscribe(
     app: &treeherd_tests::TestApp,
     query: &str,
 ) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {

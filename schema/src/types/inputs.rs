@@ -218,6 +218,9 @@ pub(crate) struct JobFilterInput {
     /// `"xpcshell windows"` matches `test-windows11-64/opt-xpcshell-2`. At most
     /// 8 words of 100 characters.
     name: Option<String>,
+    /// `true`: only failed jobs (TESTFAILED, BUSTED, EXCEPTION) nobody has classified yet
+    /// (never classified, NOT_CLASSIFIED or NEW_FAILURE_NOT_CLASSIFIED); `false`: all others.
+    unclassified_failure: Option<bool>,
     /// Conditions on the repository's indexed attribute keys; another key is refused.
     #[graphql(default)]
     attributes: Vec<AttributeFilter>,
@@ -263,6 +266,7 @@ impl JobFilterInput {
                 .into_iter()
                 .map(|a| (a.key, a.value))
                 .collect(),
+            unclassified_failure: self.unclassified_failure,
         })
     }
 }

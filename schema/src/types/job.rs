@@ -6,6 +6,8 @@ use chrono::{DateTime, Utc};
 
 use async_graphql::connection::Connection;
 
+use super::classification::Classification;
+use super::failure_line::FailureLine;
 use super::test_objects::{Artifact, JobLog, TestResult};
 use super::time::to_datetime;
 use super::{
@@ -14,8 +16,8 @@ use super::{
 };
 use crate::ApiError;
 use crate::loaders::{
-    ArtifactsOfJob, DanglingOfJob, DependenciesOfJob, DependentsOfJob, LogsOfJob, PushById,
-    RepositoryById, RevisionOfPush, load,
+    ArtifactsOfJob, ClassificationOfJob, ClassificationsOfJob, DanglingOfJob, DependenciesOfJob,
+    DependentsOfJob, FailureLinesOfJob, LogsOfJob, PushById, RepositoryById, RevisionOfPush, load,
 };
 
 /// One end of a dependency edge, seen from the other.
@@ -49,6 +51,55 @@ fn kept(kinds: &Option<Vec<DependencyKind>>, kind: treeherd_model::DependencyKin
 
 #[Object]
 impl Job {
+    /// What was decided about this job now; null when nobody (and no autoclassifier) has
+    /// classified it.
+    async fn classification(&self, ctx: &Context<'_>) -> Result<Option<Classification>, ApiError> {
+        Ok(load(ctx, ClassificationOfJob(self.0.id))
+            .await?
+            .map(Classification))
+    }
+
+    /// Every decision about this job, newest first.
+    async fn classification_history(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<Classification>, ApiError> {
+        let history = load(ctx, ClassificationsOfJob(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(history
+            .into_iter()
+            .rev()
+            .filter(|c| c.line.is_none())
+            .map(Classification)
+            .collect())
+    }
+
+    /// The failure lines of its logs (each log's error summary), in log then line order,
+    /// each with the newest decision about it.
+    async fn failure_lines(&self, ctx: &Context<'_>) -> Result<Vec<FailureLine>, ApiError> {
+        let lines = load(ctx, FailureLinesOfJob(self.0.id))
+            .await?
+            .unwrap_or_default();
+        if lines.is_empty() {
+            return Ok(Vec::new());
+        }
+        let history = load(ctx, ClassificationsOfJob(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(lines
+            .into_iter()
+            .map(|line| {
+                let key = Some((line.log_id, line.position));
+                let classification = history.iter().rev().find(|c| c.line == key).cloned();
+                FailureLine {
+                    line,
+                    classification,
+                }
+            })
+            .collect())
+    }
+
     /// The caller-given unique id.
     async fn guid(&self) -> &str {
         &self.0.guid

@@ -2,11 +2,14 @@
 
 pub(crate) mod bug;
 pub(crate) mod build;
+mod classification;
 mod connection;
 mod dependency_graph;
 mod enums;
+mod failure_line;
 mod ingest;
 mod inputs;
+mod intermittent;
 mod job;
 mod machine;
 mod nodes;
@@ -18,6 +21,9 @@ mod time;
 
 pub(crate) use bug::{Bug, BugSuggestions, ErrorLineSearch};
 pub(crate) use build::{Build, BuildInput, BuildRelease, BuildsQuery};
+pub(crate) use classification::{
+    Classification, ClassificationChanged, ClassifyJobsInput, ClassifyJobsPayload,
+};
 pub(crate) use connection::{KeyCursor, connection, page_request};
 pub(crate) use dependency_graph::CriticalPath;
 pub(crate) use dependency_graph::{
@@ -30,6 +36,7 @@ pub(crate) use enums::{
 };
 pub(crate) use ingest::{IgnoredJob, RejectedMessage};
 pub(crate) use inputs::{DependencyInput, JobFilterInput, JobInput, PushInput, RepositoryInput};
+pub(crate) use intermittent::IntermittentFailures;
 pub(crate) use machine::{Machine, MachineFlakiness};
 pub(crate) use nodes::{Job, Push, Repository};
 pub(crate) use release::{Release, ReleaseInput, ScheduledJob};

@@ -2,15 +2,15 @@
 //! in `nodes.rs`, beside the objects it points at; its fields are here.
 
 use async_graphql::connection::Connection;
-use async_graphql::{Context, Object, SimpleObject};
+use async_graphql::{ComplexObject, Context, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use treeherd_model::{JobResult as Result_, JobState as State};
-use treeherd_store::{Direction, JobScope, Store};
+use treeherd_store::{Direction, JobScope, PushId, Store};
 
 use super::time::to_datetime;
 use super::{Job, JobFilterInput, KeyCursor, Push, Repository, connection, page_request};
 use crate::ApiError;
-use crate::loaders::{CommitsOfPush, RepositoryById, StatusOfPush, load};
+use crate::loaders::{CommitsOfPush, RepositoryById, StatusOfPush, UnclassifiedOfPush, load};
 
 #[derive(SimpleObject)]
 pub(crate) struct Commit {
@@ -29,7 +29,10 @@ pub(crate) struct Commit {
 /// How many of a push's jobs are where, like Treeherder's push status: one count per state
 /// while not completed, and one per result once completed.
 #[derive(SimpleObject, Default)]
+#[graphql(complex)]
 pub(crate) struct PushStatus {
+    #[graphql(skip)]
+    push: Option<PushId>,
     total: i64,
     unscheduled: i64,
     pending: i64,
@@ -66,6 +69,15 @@ impl PushStatus {
                 }
             }
         }
+    }
+}
+
+#[ComplexObject]
+impl PushStatus {
+    /// Failed jobs (TESTFAILED, BUSTED, EXCEPTION) nobody has classified yet.
+    async fn unclassified_failures(&self, ctx: &Context<'_>) -> Result<i64, ApiError> {
+        let Some(push) = self.push else { return Ok(0) };
+        Ok(load(ctx, UnclassifiedOfPush(push)).await?.unwrap_or(0))
     }
 }
 
@@ -110,7 +122,10 @@ impl Push {
     /// Job counts by state and result.
     async fn status(&self, ctx: &Context<'_>) -> Result<PushStatus, ApiError> {
         let counts = load(ctx, StatusOfPush(self.0.id)).await?;
-        let mut status = PushStatus::default();
+        let mut status = PushStatus {
+            push: Some(self.0.id),
+            ..PushStatus::default()
+        };
         for count in counts.unwrap_or_default() {
             status.count(count.state, count.result, count.count);
         }
