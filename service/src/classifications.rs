@@ -9,6 +9,8 @@
 //!   "fixed by commit", matching lines wait for a person again (`model/src/autoclassify.rs`);
 //! - the precedent must be recent (`AutoclassifyOptions::window`, 14 days by default);
 //! - every failure line of the job must match: one new line leaves the whole job to people;
+//! - a precedent whose bug is known locally and resolved (FIXED, WONTFIX, ...) does not count:
+//!   a failure that recurs after its bug was closed is news, not noise;
 //! - it never overrides a person, checked inside the writing transaction; an autoclassified
 //!   job shows as such (classification 7, who = "autoclassifier") and a person can reclassify.
 
@@ -196,8 +198,10 @@ impl Service {
                 failed_at,
             )
             .await?;
+        let resolved = self.resolved_bugs(&precedents).await?;
         let history: Vec<Precedent> = precedents
             .into_iter()
+            .filter(|p| !p.bugs.iter().any(|b| resolved.contains(b)))
             .map(|p| Precedent {
                 repository: p.repository_id,
                 key: RecurrenceKey {
@@ -255,6 +259,25 @@ impl Service {
         };
         self.announce_classifications(vec![current.clone()]).await?;
         Ok(Some(current))
+    }
+
+    /// The bugs among the precedents' that are stored and resolved.
+    async fn resolved_bugs(
+        &self,
+        precedents: &[treeherd_store::LinePrecedent],
+    ) -> Result<HashSet<BugId>, ServiceError> {
+        let mut ids: Vec<BugId> = precedents.iter().flat_map(|p| p.bugs.clone()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let bugs = self.store.bugs(ids).await?;
+        Ok(bugs
+            .into_iter()
+            .filter(|(_, bug)| bug.resolution.is_some())
+            .map(|(id, _)| id)
+            .collect())
     }
 
     /// Publishes each classification with its job and repository; gives them back.

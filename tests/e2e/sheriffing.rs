@@ -124,6 +124,28 @@ async fn parsed(app: &TestApp, guid: &str) -> Value {
     }
 }
 
+/// Imports bugs as Bugzilla's REST API gives them, through the service on the app's database.
+async fn import_bugs(app: &TestApp, bugs: Value) {
+    let service = treeherd_service::Service::new(app.store().clone(), Default::default());
+    let bugs =
+        treeherd_ingest::parse_bugzilla(json!({"bugs": bugs}).to_string().as_bytes()).unwrap();
+    service
+        .import_bugs(&treeherd_service::Caller::Trusted, bugs)
+        .await
+        .unwrap();
+}
+
+fn bug(id: i64, summary: &str, resolution: &str, last_change: &str) -> Value {
+    let status = if resolution.is_empty() {
+        "NEW"
+    } else {
+        "RESOLVED"
+    };
+    json!({"id": id, "status": status, "resolution": resolution, "summary": summary,
+           "dupe_of": null, "cf_crash_signature": "", "keywords": [], "whiteboard": "",
+           "last_change_time": last_change})
+}
+
 async fn unclassified(app: &TestApp, push: u64) -> Value {
     let data = app
         .data(
@@ -174,6 +196,56 @@ async fn a_sheriff_classifies_and_the_autoclassifier_follows_only_a_persons_inte
             job { guid } classification { classification bugs who automatic } } }",
     )
     .await;
+
+    import_bugs(
+        &app,
+        json!([
+            bug(
+                455091,
+                "Intermittent dom/tests/test_flaky.html | Test timed out",
+                "",
+                "2026-11-01T00:00:00Z"
+            ),
+            bug(
+                1690234,
+                "Intermittent test_flaky.html | leaks a window",
+                "",
+                "2026-11-01T00:00:00Z"
+            ),
+            bug(
+                800,
+                "test_flaky.html | crashes sometimes",
+                "FIXED",
+                "2026-10-01T00:00:00Z"
+            ),
+        ]),
+    )
+    .await;
+    let suggested = app
+        .data(
+            "query($g: String!) { job(guid: $g) { failureLines {
+                search { searchTerms pathEnd }
+                suggestions { openRecent { id } allOthers { id resolution } } } } }",
+            json!({"g": "job-1"}),
+        )
+        .await;
+    let line = &suggested["job"]["failureLines"][0];
+    assert_eq!(
+        line["search"],
+        json!({"searchTerms": ["test_flaky.html"], "pathEnd": "dom/tests/test_flaky.html"})
+    );
+    let mut open: Vec<i64> = line["suggestions"]["openRecent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["id"].as_i64().unwrap())
+        .collect();
+    open.sort_unstable();
+    assert_eq!(open, [455091, 1690234], "{line}");
+    assert_eq!(
+        line["suggestions"]["allOthers"],
+        json!([{"id": 800, "resolution": "FIXED"}])
+    );
 
     let sheriff = app.token(&["sheriff:try"]);
     let input = json!({"i": {"jobs": ["job-1"], "classification": "INTERMITTENT",
@@ -293,6 +365,43 @@ async fn a_sheriff_classifies_and_the_autoclassifier_follows_only_a_persons_inte
         ])
     );
     assert_eq!(view["failures"], json!([{"guid": "job-1"}]));
+}
+
+#[tokio::test]
+async fn a_recurrence_of_a_failure_whose_bug_was_closed_is_left_for_a_person() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, server) = served(dir.path()).await;
+    let closed = |resolution: &str| {
+        json!([bug(
+            700,
+            "Intermittent dom/tests/test_flaky.html | timed out",
+            resolution,
+            "2026-11-01T00:00:00Z"
+        )])
+    };
+    import_bugs(&app, closed("FIXED")).await;
+    failed_job(&app, &server, 1, "job-1", "TESTFAILED", "flaky-1.log").await;
+    parsed(&app, "job-1").await;
+    let sheriff = app.token(&["sheriff:try"]);
+    let input = json!({"i": {"jobs": ["job-1"], "classification": "INTERMITTENT", "bugs": [700]}});
+    let done = app
+        .graphql_as(Some(sheriff.as_str()), CLASSIFY, input)
+        .await;
+    assert!(done["errors"].is_null(), "{done}");
+    failed_job(&app, &server, 2, "job-2", "TESTFAILED", "flaky-2.log").await;
+    let job = parsed(&app, "job-2").await;
+    assert!(job["classification"].is_null(), "bug 700 is fixed: {job}");
+    // Reopened (Bugzilla says so later), the same judgement counts again.
+    let mut reopened = closed("");
+    reopened[0]["last_change_time"] = json!("2026-11-02T00:00:00Z");
+    import_bugs(&app, reopened).await;
+    failed_job(&app, &server, 3, "job-3", "TESTFAILED", "flaky-3.log").await;
+    let job = parsed(&app, "job-3").await;
+    assert_eq!(
+        job["classification"]["classification"], "AUTOCLASSIFIED_INTERMITTENT",
+        "{job}"
+    );
+    assert_eq!(job["classification"]["bugs"], json!([700]));
 }
 
 #[tokio::test]

@@ -1,8 +1,12 @@
-//! A failure line of a job: one line of a log's error summary, and what was decided about it.
+//! A failure line of a job: one line of a log's error summary, what it gives to search bugs
+//! with, the bugs it suggests, and what was decided about it.
 
-use async_graphql::Object;
+use async_graphql::{Context, Object};
+use treeherd_service::Service;
 
+use super::bug::{BugSuggestions, ErrorLineSearch};
 use super::classification::Classification;
+use crate::ApiError;
 
 /// One failure line of a job.
 pub(crate) struct FailureLine {
@@ -30,6 +34,21 @@ impl FailureLine {
 
     async fn line(&self) -> &str {
         &self.line.line
+    }
+
+    /// What the line gives to search bugs with, and what autoclassification counts it under.
+    async fn search(&self) -> ErrorLineSearch {
+        treeherd_service::bugs::LineSearch::of(&self.line.line).into()
+    }
+
+    /// The bugs the line's search terms find (its crash signature's when they find none), as
+    /// Treeherder's bug suggestions split them.
+    async fn suggestions(&self, ctx: &Context<'_>) -> Result<BugSuggestions, ApiError> {
+        let found = ctx
+            .data::<Service>()?
+            .line_suggestions(&self.line.line)
+            .await?;
+        Ok(found.suggestions.into())
     }
 
     /// The newest decision about this line (a job's classification applies to each of its
