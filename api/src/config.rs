@@ -10,6 +10,7 @@ use treeherd_service::AutoclassifyOptions;
 use treeherd_store::{DatabaseUrl, StoreOptions};
 
 use crate::auth::TrustedNetworks;
+use crate::bugzilla_poller::BugzillaOptions;
 use crate::log_worker::LogWorkerOptions;
 use treeherd_demo::DemoOptions;
 
@@ -43,6 +44,9 @@ pub struct Config {
     pub demo: Option<DemoOptions>,
     /// The autoclassifier's window (or off).
     pub autoclassify: AutoclassifyOptions,
+    /// The Bugzilla bugs are fetched from now and then (and linked to); `None`: bugs come
+    /// only from `treeherd import bugs`.
+    pub bugzilla: Option<BugzillaOptions>,
 }
 
 impl Config {
@@ -63,6 +67,7 @@ impl Config {
             log_worker: None,
             demo: None,
             autoclassify: AutoclassifyOptions::default(),
+            bugzilla: None,
         }
     }
 
@@ -98,6 +103,25 @@ pub(crate) fn bind(text: &str) -> Result<String, String> {
             Ok(text.to_owned())
         }
         _ => Err(allowed.into()),
+    }
+}
+
+/// An `http://` or `https://` URL with a host, kept without a trailing `/` (a Bugzilla's
+/// base URL).
+pub(crate) fn http_url(text: &str) -> Result<String, String> {
+    let text = text.trim().trim_end_matches('/');
+    let host = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"));
+    match host {
+        Some(rest)
+            if !rest.is_empty()
+                && !rest.starts_with('/')
+                && !rest.contains(char::is_whitespace) =>
+        {
+            Ok(text.to_owned())
+        }
+        _ => Err("expected an http:// or https:// URL, e.g. https://bugzilla.mozilla.org".into()),
     }
 }
 

@@ -2,6 +2,7 @@
 //! command line. `main.rs` only parses arguments and calls into here.
 
 pub mod auth;
+pub mod bugzilla_poller;
 pub mod cli;
 pub mod config;
 pub mod consume;

@@ -56,8 +56,9 @@ impl Application {
         let secret = auth::signing_secret(config.jwt_secret.as_deref(), &store)
             .await
             .context("cannot load the token secret")?;
-        let service =
-            Service::new(store.clone(), Changes::default()).with_autoclassify(config.autoclassify);
+        let service = Service::new(store.clone(), Changes::default())
+            .with_autoclassify(config.autoclassify)
+            .with_bugzilla_url(config.bugzilla.as_ref().map(|b| b.url.clone()));
         let state = web::Data::new(State {
             schema: treeherd_schema::build(service.clone()),
             service: service.clone(),
@@ -91,6 +92,9 @@ impl Application {
         spawn_change_log_pruning(store.clone());
         if let Some(every) = config.pushlog_interval {
             crate::pushlog_poller::spawn_poller(service.clone(), every);
+        }
+        if let Some(bugzilla) = &config.bugzilla {
+            crate::bugzilla_poller::spawn_poller(service.clone(), bugzilla.clone());
         }
         if let Some(options) = config.log_worker.as_ref().filter(|o| o.concurrency > 0) {
             crate::log_worker::spawn(service.clone(), options.clone());

@@ -533,3 +533,102 @@ fn log_parse_of_a_missing_file_fails_naming_it() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains(&missing.display().to_string()), "{stderr}");
 }
+
+/// A bug object as Bugzilla's `GET /rest/bug` answers it.
+fn bugzilla_bug(id: i64, summary: &str, changed: &str) -> Value {
+    json!({"id": id, "status": "NEW", "resolution": "", "summary": summary, "dupe_of": null,
+        "cf_crash_signature": "", "keywords": ["intermittent-failure"],
+        "last_change_time": changed, "whiteboard": "", "duplicates": []})
+}
+
+#[test]
+fn import_bugs_reads_answers_and_ndjson_counts_and_refuses_a_bad_file_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let import = |file: &str, stdin: Option<String>| {
+        use std::io::Write;
+        let mut child = treeherd(dir.path())
+            .args(["import", "bugs", file])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut input = child.stdin.take().unwrap();
+        input
+            .write_all(stdin.unwrap_or_default().as_bytes())
+            .unwrap();
+        drop(input);
+        child.wait_with_output().unwrap()
+    };
+    let answer = json!({"bugs": [
+        bugzilla_bug(1, "Intermittent a/test_one.html | boom", "2024-10-29T20:57:46Z"),
+        bugzilla_bug(2, "Intermittent b/test_two.html | boom", "2024-10-29T20:57:46Z"),
+        bugzilla_bug(3, "Intermittent c/test_three.html | boom", "2024-10-29T20:57:46Z"),
+    ]});
+    std::fs::write(dir.path().join("bugs.json"), answer.to_string()).unwrap();
+    let output = import("bugs.json", None);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "imported 3 bugs: 3 inserted, 0 updated, 0 unchanged"
+    );
+    // NDJSON on standard input: one bug changed since, two as they were.
+    let ndjson = format!(
+        "{}\n{}\n{}\n",
+        bugzilla_bug(
+            1,
+            "Intermittent a/test_one.html | boom",
+            "2024-10-29T20:57:46Z"
+        ),
+        bugzilla_bug(
+            2,
+            "Intermittent b/test_two.html | renamed",
+            "2024-11-01T00:00:00Z"
+        ),
+        bugzilla_bug(
+            3,
+            "Intermittent c/test_three.html | boom",
+            "2024-10-29T20:57:46Z"
+        ),
+    );
+    let output = import("-", Some(ndjson));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "imported 3 bugs: 0 inserted, 1 updated, 2 unchanged"
+    );
+    // A file with an invalid bug stores none of its bugs and names the record and field.
+    let mut bad = bugzilla_bug(5, "x", "2024-10-29T20:57:46Z");
+    bad["keywords"] = json!("intermittent-failure");
+    let file = json!([
+        bugzilla_bug(4, "Intermittent d.html | x", "2024-10-29T20:57:46Z"),
+        bad
+    ]);
+    std::fs::write(dir.path().join("bad.json"), file.to_string()).unwrap();
+    let output = import("bad.json", None);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("bad.json") && stderr.contains("record 1: keywords"),
+        "{stderr}"
+    );
+    let output = import("-", Some("{\"bugs\": [".into()));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("standard input"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // Bug 4 was not stored by the refused file: importing it now inserts it.
+    let output = import(
+        "-",
+        Some(bugzilla_bug(4, "Intermittent d.html | x", "2024-10-29T20:57:46Z").to_string()),
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "imported 1 bug: 1 inserted, 0 updated, 0 unchanged"
+    );
+}

@@ -10,6 +10,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+pub use treeherd_ingest::{BugzillaError, parse_bugzilla};
 pub use treeherd_logparse::{LineSearch, SearchTerms};
 use treeherd_model::{BugId, NewBug, resolve_duplicate};
 use treeherd_store::{Bug, BugSuggestions, BugsImported};

@@ -5,7 +5,8 @@
 //! written once and a job guid goes `front door → service → store` whichever way it came:
 //!
 //! - who may do what: [`Caller`] and its [`Scopes`] (`caller`);
-//! - bugs kept locally, their import and bug suggestions (`bugs`);
+//! - bugs kept locally, their import and bug suggestions (`bugs`), fetched from Bugzilla
+//!   (`bugzilla`);
 //! - submitting jobs, test results, artifacts and edges (`jobs`), builds (`builds`),
 //!   releases and schedules (`releases`), repositories and machine states
 //!   (`repositories`), each authorised before its input is converted (`submitted`);
@@ -23,6 +24,7 @@
 
 mod announce;
 pub mod bugs;
+pub mod bugzilla;
 pub mod builds;
 mod caller;
 pub mod classifications;

@@ -54,7 +54,7 @@ pub use releases::{LocaleCell, LocaleMatrix, NewRelease, Release, ReleaseFilter}
 pub use repositories::check_name as check_repository_name;
 pub use schedules::ScheduledJob;
 pub use test_results::{FailureKind, TestFailureSummary, TestResult};
-pub use treeherd_model::{JobId, PushId, RepositoryId};
+pub use treeherd_model::{BugId, JobId, PushId, RepositoryId};
 pub use types::*;
 
 use db::{DbConnection, Pool};

@@ -7,6 +7,8 @@
 #![allow(clippy::unwrap_used)] // Test code: a panic is the failure report.
 
 mod auth;
+mod bugzilla;
+mod bugzilla_server;
 mod builders;
 mod demo;
 mod external_auth;

@@ -1,5 +1,6 @@
 //! `treeherd import`: what build systems produce, read from a file and stored (a Taskcluster
-//! task graph, buildhub records), and the edge-kind rules the task graph import uses.
+//! task graph, buildhub records; Bugzilla bugs in `import_bugs`), and the edge-kind rules the
+//! task graph import uses.
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
@@ -21,6 +22,9 @@ pub(super) enum ImportCommand {
     /// Buildhub records (buildhub2's `buildhub.json` shape, as a JSON array, NDJSON, or a
     /// `{"hits": {"hits": [{"_source": ...}]}}` search answer), stored in one transaction.
     Buildhub(BuildhubArgs),
+    /// Bugzilla bugs (`GET /rest/bug`'s answer `{"bugs": [...]}`, a JSON array or NDJSON of
+    /// bug objects; `-` reads standard input), for bug suggestions.
+    Bugs(super::import_bugs::BugsArgs),
 }
 
 /// The flags of `treeherd import taskgraph`.
@@ -57,6 +61,7 @@ pub(super) async fn run(command: ImportCommand) -> anyhow::Result<()> {
             Ok(())
         }
         ImportCommand::Buildhub(args) => buildhub(args).await,
+        ImportCommand::Bugs(args) => super::import_bugs::run(args).await,
     }
 }
 

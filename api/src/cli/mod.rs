@@ -8,6 +8,7 @@ mod consume;
 mod database;
 mod demo;
 mod import;
+mod import_bugs;
 mod log;
 mod migrate;
 mod pushlog;

@@ -8,9 +8,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 use treeherd_demo::DemoOptions;
 use treeherd_service::AutoclassifyOptions;
+use treeherd_service::bugzilla::FetchOptions;
 
 use super::DatabaseArgs;
 use crate::auth::TrustedNetworks;
+use crate::bugzilla_poller::BugzillaOptions;
 use crate::config::{self, ConfigError};
 use crate::log_worker::LogWorkerOptions;
 use crate::{Application, Config};
@@ -99,6 +101,16 @@ pub struct ServeArgs {
     #[arg(long, env = "TREEHERD_DEMO", action = clap::ArgAction::SetTrue,
           value_parser = clap::builder::BoolishValueParser::new())]
     pub demo: bool,
+    /// A Bugzilla (e.g. https://bugzilla.mozilla.org) whose bugs are fetched now and then
+    /// for bug suggestions, and which bugs link to (default: none; bugs come only from
+    /// `treeherd import bugs`).
+    #[arg(long, env = "TREEHERD_BUGZILLA_URL", value_parser = config::http_url)]
+    pub bugzilla_url: Option<String>,
+    /// How often bugs changed since the last fetch are fetched from the Bugzilla (e.g. 60s,
+    /// 15m, up to 365d).
+    #[arg(long, env = "TREEHERD_BUGZILLA_INTERVAL", default_value = "15m",
+          value_parser = config::interval)]
+    pub bugzilla_interval: Duration,
 }
 
 impl TryFrom<ServeArgs> for Config {
@@ -134,6 +146,11 @@ impl TryFrom<ServeArgs> for Config {
             }),
             demo: args.demo.then(DemoOptions::default),
             autoclassify: args.autoclassify_window,
+            bugzilla: args.bugzilla_url.map(|url| BugzillaOptions {
+                url,
+                interval: args.bugzilla_interval,
+                fetch: FetchOptions::default(),
+            }),
         })
     }
 }
