@@ -58,8 +58,8 @@ export function detailFields(features) {
   }
   if (features.failureLines) {
     parts.push(`failureLines { log position lineNumber line
-      search { searchTerms pathEnd cleaned crashSignature recurrenceKey }
-      suggestions { openRecent { ${BUG_FIELDS} } allOthers { ${BUG_FIELDS} } }
+      ${features.lineSearch ? 'search { searchTerms pathEnd cleaned crashSignature recurrenceKey }' : ''}
+      ${features.lineSuggestions ? `suggestions { openRecent { ${BUG_FIELDS} } allOthers { ${BUG_FIELDS} } }` : ''}
       ${features.classification ? `classification { ${CLASSIFICATION_FIELDS} }` : ''} }`);
   }
   return parts.join('\n');
@@ -126,6 +126,7 @@ export function classificationHtml(c, urls = new Map()) {
 function bugUrls(lines) {
   const urls = new Map();
   for (const line of lines || []) {
+    if (!line.suggestions) continue;
     for (const bug of [...line.suggestions.openRecent, ...line.suggestions.allOthers]) {
       if (bug.url) urls.set(bug.id, bug.url);
     }
@@ -149,17 +150,21 @@ function termsHtml(search) {
 }
 
 function failureLineHtml(line, job, classifiable, urls) {
-  const { openRecent, allOthers } = line.suggestions;
-  const open = openRecent.length
-    ? `<ul class="suggestions open-recent">${openRecent.map((b) => suggestionHtml(b, classifiable)).join('')}</ul>`
-    : '<p class="none">no open bug matches</p>';
+  // A server without suggestions on failure lines shows the lines alone.
+  const { openRecent, allOthers } = line.suggestions || { openRecent: [], allOthers: [] };
+  let open = '';
+  if (line.suggestions) {
+    open = openRecent.length
+      ? `<ul class="suggestions open-recent">${openRecent.map((b) => suggestionHtml(b, classifiable)).join('')}</ul>`
+      : '<p class="none">no open bug matches</p>';
+  }
   const others = allOthers.length
     ? `<details class="other-bugs"><summary>${allOthers.length} other bug${allOthers.length === 1 ? '' : 's'} (resolved)</summary><ul class="suggestions all-others">${allOthers.map((b) => suggestionHtml(b, classifiable)).join('')}</ul></details>`
     : '';
   const cls = line.classification ? `<p class="line-cls">${classificationHtml(line.classification, urls)}</p>` : '';
   return `<li class="failure-line" data-line="${line.lineNumber}">
 <p class="fl-text"><a class="ln" href="${esc(logViewHref(job.guid, line.log, line.lineNumber))}" title="open ${esc(line.log)} at line ${line.lineNumber + 1}">${line.lineNumber + 1}</a> <code>${esc(line.line)}</code></p>
-${termsHtml(line.search)}${cls}${open}${others}</li>`;
+${line.search ? termsHtml(line.search) : ''}${cls}${open}${others}</li>`;
 }
 
 function formHtml(job) {

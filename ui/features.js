@@ -12,17 +12,23 @@ const FEATURES_QUERY = `query Features {
   query: __type(name: "Query") { fields { name } }
   mutation: __type(name: "Mutation") { fields { name } }
   subscription: __type(name: "Subscription") { fields { name } }
+  failureLine: __type(name: "FailureLine") { fields { name } }
+  bugFailures: __type(name: "BugFailures") { fields { name } }
 }`;
 
 /** What the UI asks of the server, and what it does when a part is there. */
 export const NONE = Object.freeze({
   classification: false, // Job.classification and classificationHistory
-  failureLines: false, // Job.failureLines (with search and suggestions)
+  failureLines: false, // Job.failureLines
+  lineSearch: false, // FailureLine.search (the search terms of a line)
+  lineSuggestions: false, // FailureLine.suggestions (the bugs they find)
   unclassifiedCount: false, // PushStatus.unclassifiedFailures
   unclassifiedFilter: false, // JobFilter.unclassifiedFailure
   classify: false, // Mutation.classifyJobs
   live: false, // Subscription.classificationChanged
   intermittents: false, // Query.intermittentFailures
+  bugOfFailures: false, // BugFailures.bug (else Query.bug, when there is one)
+  bug: false, // Query.bug
 });
 
 function names(type, key = 'fields') {
@@ -32,14 +38,20 @@ function names(type, key = 'fields') {
 /** The features of an introspection answer. */
 export function featuresOf(data) {
   const job = names(data.job);
+  const line = names(data.failureLine);
+  const query = names(data.query);
   return Object.freeze({
     classification: job.has('classification') && job.has('classificationHistory'),
     failureLines: job.has('failureLines'),
+    lineSearch: line.has('search'),
+    lineSuggestions: line.has('suggestions'),
     unclassifiedCount: names(data.pushStatus).has('unclassifiedFailures'),
     unclassifiedFilter: names(data.jobFilter, 'inputFields').has('unclassifiedFailure'),
     classify: names(data.mutation).has('classifyJobs'),
     live: names(data.subscription).has('classificationChanged'),
-    intermittents: names(data.query).has('intermittentFailures'),
+    intermittents: query.has('intermittentFailures'),
+    bugOfFailures: names(data.bugFailures).has('bug'),
+    bug: query.has('bug'),
   });
 }
 

@@ -19,16 +19,27 @@ const MAX_DAYS = 366;
 const TOP_BUGS = 20;
 const FAILURES_SHOWN = 100;
 
-const VIEW_QUERY = `query Intermittents($repo: String, $since: DateTime!, $until: DateTime!, $platform: String, $first: Int!) {
+const BUG_FIELDS = 'id summary status resolution url';
+
+/** The view's query; each bug with its summary when the server links it (`BugFailures.bug`). */
+const viewQuery = (have) => `query Intermittents($repo: String, $since: DateTime!, $until: DateTime!, $platform: String, $first: Int!) {
   repositories { name }
   intermittentFailures(repository: $repo, since: $since, until: $until, platform: $platform) {
     days { day failures pushes orangeFactor }
     bugs(first: $first) {
       bugId failures platforms repositories perDay
-      bug { id summary status resolution url }
+      ${have.bugOfFailures ? `bug { ${BUG_FIELDS} }` : ''}
     }
   }
 }`;
+
+/** Bugs by id in one request (`Query.bug` under an alias each), for a server whose `BugFailures` has no `bug`. */
+async function bugsById(ids) {
+  if (!ids.length) return new Map();
+  const query = `query Bugs { ${ids.map((id, i) => `b${i}: bug(id: ${Number(id)}) { ${BUG_FIELDS} }`).join(' ')} }`;
+  const data = await gql(query);
+  return new Map(ids.map((id, i) => [id, data[`b${i}`]]));
+}
 
 const FAILURES_QUERY = `query BugFailures($repo: String, $since: DateTime!, $until: DateTime!, $platform: String, $bug: Int!, $first: Int!) {
   intermittentFailures(repository: $repo, since: $since, until: $until, platform: $platform) {
@@ -197,6 +208,7 @@ export class IntermittentsView {
     const generation = this.generation;
     const have = await features();
     if (generation !== this.generation) return;
+    this.have = have;
     if (!have.intermittents) {
       this.root.innerHTML = '<h1>Intermittent failures</h1><p class="empty">This server has no intermittent failures view yet (<code>Query.intermittentFailures</code>).</p>';
       return;
@@ -279,8 +291,17 @@ export class IntermittentsView {
     summary.textContent = 'Loading…';
     this.root.setAttribute('aria-busy', 'true');
     try {
-      const data = await gql(VIEW_QUERY, { ...this.variables(range), first: TOP_BUGS });
+      const data = await gql(viewQuery(this.have), { ...this.variables(range), first: TOP_BUGS });
       if (generation !== this.generation) return;
+      if (!this.have.bugOfFailures && this.have.bug) {
+        try {
+          const bugs = await bugsById(data.intermittentFailures.bugs.map((b) => b.bugId));
+          for (const b of data.intermittentFailures.bugs) b.bug = bugs.get(b.bugId) || null;
+        } catch (error) {
+          console.warn('cannot read the bugs', error);
+        }
+        if (generation !== this.generation) return;
+      }
       this.fillRepositories(data.repositories.map((r) => r.name));
       const view = data.intermittentFailures;
       const failures = view.days.reduce((sum, d) => sum + d.failures, 0);
