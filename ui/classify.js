@@ -149,6 +149,11 @@ function termsHtml(search) {
   return `<p class="terms"><span class="label">search terms</span> ${chips || '<span class="none">none</span>'}${crash}</p>`;
 }
 
+function sameDecision(a, b) {
+  return !!a && !!b && a.classification === b.classification && a.who === b.who && a.at === b.at
+    && a.bugs.join() === b.bugs.join();
+}
+
 function failureLineHtml(line, job, classifiable, urls) {
   // A server without suggestions on failure lines shows the lines alone.
   const { openRecent, allOthers } = line.suggestions || { openRecent: [], allOthers: [] };
@@ -161,7 +166,10 @@ function failureLineHtml(line, job, classifiable, urls) {
   const others = allOthers.length
     ? `<details class="other-bugs"><summary>${allOthers.length} other bug${allOthers.length === 1 ? '' : 's'} (resolved)</summary><ul class="suggestions all-others">${allOthers.map((b) => suggestionHtml(b, classifiable)).join('')}</ul></details>`
     : '';
-  const cls = line.classification ? `<p class="line-cls">${classificationHtml(line.classification, urls)}</p>` : '';
+  // A line's own decision, unless it is the job's (which applies to each of its lines).
+  const cls = line.classification && !sameDecision(line.classification, job.classification)
+    ? `<p class="line-cls">${classificationHtml(line.classification, urls)}</p>`
+    : '';
   return `<li class="failure-line" data-line="${line.lineNumber}">
 <p class="fl-text"><a class="ln" href="${esc(logViewHref(job.guid, line.log, line.lineNumber))}" title="open ${esc(line.log)} at line ${line.lineNumber + 1}">${line.lineNumber + 1}</a> <code>${esc(line.line)}</code></p>
 ${line.search ? termsHtml(line.search) : ''}${cls}${open}${others}</li>`;

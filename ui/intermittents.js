@@ -78,12 +78,13 @@ export function rangeOf(params, now = Date.now()) {
   return { since, until, days, error, sinceTime: `${since}T00:00:00Z`, untilTime: `${until}T23:59:59Z` };
 }
 
-/** Round steps for an axis from 0 to `max`: about `count` of them. */
-export function ticks(max, count = 4) {
+/** Round steps for an axis from 0 to `max`: about `count` of them (whole ones for counts). */
+export function ticks(max, count = 4, { whole = false } = {}) {
   if (!(max > 0)) return [0];
   const raw = max / count;
   const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * power).find((s) => s >= raw) || raw;
+  let step = [1, 2, 2.5, 5, 10].map((m) => m * power).find((s) => s >= raw) || raw;
+  if (whole) step = Math.max(1, Math.ceil(step));
   const out = [];
   for (let v = 0; v <= max + step * 1e-9; v += step) out.push(Number(v.toFixed(10)));
   if (out[out.length - 1] < max) out.push(Number((out[out.length - 1] + step).toFixed(10)));
@@ -91,7 +92,9 @@ export function ticks(max, count = 4) {
 }
 
 function fmt(value) {
-  return Number.isInteger(value) ? String(value) : value.toFixed(value < 1 ? 2 : 1);
+  if (Number.isInteger(value)) return String(value);
+  if (value < 0.01) return value.toPrecision(2);
+  return value.toFixed(value < 1 ? 2 : 1);
 }
 
 /**
@@ -107,7 +110,7 @@ export function chartSvg(days) {
   const h = H - m.top - m.bottom;
   const n = Math.max(days.length, 1);
   const band = w / n;
-  const failTicks = ticks(Math.max(1, ...days.map((d) => d.failures)));
+  const failTicks = ticks(Math.max(1, ...days.map((d) => d.failures)), 4, { whole: true });
   const failMax = failTicks[failTicks.length - 1];
   const ofTicks = ticks(Math.max(0.01, ...days.map((d) => d.orangeFactor)));
   const ofMax = ofTicks[ofTicks.length - 1];
