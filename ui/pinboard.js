@@ -72,7 +72,9 @@ export class Pinboard {
     else this.pin(job);
   }
 
-  clear() {
+  /** Unpins every job; the board hides unless `keepMessage` (a save's outcome stays said). */
+  clear({ keepMessage = false } = {}) {
+    if (!keepMessage) this.say('');
     const guids = [...this.jobs.keys()];
     this.jobs.clear();
     this.renderJobs();
@@ -161,7 +163,7 @@ export class Pinboard {
       this.say(`${guids.length} job${guids.length === 1 ? '' : 's'} classified ${classificationName(classification)}${bugs.length ? ` with bug ${bugs.join(', ')}` : ''}`);
       form.elements.bugs.value = '';
       form.elements.note.value = '';
-      this.clear();
+      this.clear({ keepMessage: true });
     } catch (error) {
       this.say(error.message, true);
     } finally {
