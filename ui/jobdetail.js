@@ -122,6 +122,7 @@ ${closable ? '<button type="button" class="close" aria-label="close the job deta
 <p class="detail-status">${badge(word)} <span class="kind">${esc(job.kind.toLowerCase())}</span> · tier ${job.tier}
  · <a class="graph-link" href="${esc(href('graph', { job: job.guid, repo }))}">dependency view</a></p>
 </header>
+${sheriffHtml(job, have)}
 <section class="core"><dl>
 ${field('guid', `<code>${esc(job.guid)}</code>`)}
 ${field('repository', esc(repo))}
@@ -139,7 +140,6 @@ ${field('finished', timeAgo(job.finishedAt))}
 ${field('waited', wait !== null ? esc(duration(wait)) : '')}
 ${field(job.finishedAt ? 'ran' : 'running for', run !== null ? esc(duration(run)) : '')}
 </dl></section>
-${sheriffHtml(job, have)}
 ${logsHtml(job.guid, job.logs)}
 ${testsHtml(job.testResults)}
 <section class="artifacts"><h3>Artifacts</h3>${job.artifacts.length ? `<ul>${job.artifacts.map((a) => `<li>${artifactLinks([a])}${a.size ? ` <span class="size">${a.size} bytes</span>` : ''}</li>`).join('')}</ul>` : '<p class="none">none</p>'}</section>

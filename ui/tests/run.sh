@@ -112,8 +112,10 @@ else
   # Every *.test.mjs file, one after another against the same server; any failure fails the run.
   for file in "$here"/*.test.mjs; do
     say "running $(basename "$file")"
-    # The binary and the secret too: sheriffing.test.mjs issues its sheriff tokens with the CLI.
-    (cd "$here" && TREEHERD_TOKEN="$token" TREEHERD_BIN="$bin" TREEHERD_JWT_SECRET="$secret" CHROMIUM="$chromium" \
+    # The binary, the secret and the database too: sheriffing.test.mjs issues its sheriff
+    # tokens and imports bugs of its own with the CLI, as an operator does.
+    (cd "$here" && TREEHERD_TOKEN="$token" TREEHERD_BIN="$bin" TREEHERD_JWT_SECRET="$secret" \
+      TREEHERD_DATABASE_URL="sqlite://$work/ui.db" CHROMIUM="$chromium" \
       timeout 600 node "$(basename "$file")" "$url") || status=$?
   done
 fi

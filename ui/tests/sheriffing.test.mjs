@@ -9,8 +9,9 @@
 //   node sheriffing.test.mjs [SERVER_URL]
 //
 // TREEHERD_TOKEN: an admin token (to read what the page should show); TREEHERD_BIN: the
-// treeherd binary and TREEHERD_JWT_SECRET: the server's secret (to issue sheriff tokens the
-// way an operator does); CHROMIUM. ui/tests/run.sh sets them all.
+// treeherd binary, TREEHERD_JWT_SECRET: the server's secret and TREEHERD_DATABASE_URL: its
+// database (to issue sheriff tokens and import bugs the way an operator does); CHROMIUM.
+// ui/tests/run.sh sets them all.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -95,6 +96,43 @@ async function setToken(page, token) {
 
 const CLS = 'classification { classification bugs who automatic }';
 
+/**
+ * Bugs of the test's own for a failure line's first search term, imported with
+ * `treeherd import bugs -` as Bugzilla's REST API answers them: one open (suggested as open
+ * and recent), one resolved (among the others). Whatever bugs the demo has, the line then
+ * has suggestions.
+ */
+function importBugsFor(term, firstId) {
+  const bug = (id, summary, resolution) => ({
+    id, summary, status: resolution ? 'RESOLVED' : 'NEW', resolution, dupe_of: null, cf_crash_signature: '',
+    keywords: ['intermittent-failure'], last_change_time: '2026-12-01 00:00:00', whiteboard: '',
+  });
+  const bugs = [
+    bug(firstId, `Intermittent ${term} | single tracking bug`, ''),
+    bug(firstId + 1, `Intermittent ${term} | an old failure, fixed`, 'FIXED'),
+  ];
+  execFileSync(BIN, ['import', 'bugs', '-'], { input: JSON.stringify({ bugs }), encoding: 'utf8', env: process.env });
+  return bugs;
+}
+
+/**
+ * An unclassified demo failure (not one of `taken`) whose first failure line has our bugs
+ * among its suggestions, with its push; the jobs as the API then answers them.
+ */
+async function failureWithSuggestion(firstId, taken = []) {
+  const candidates = (await unclassifiedFailures()).flatMap((p) => p.jobs.nodes.map((job) => ({ job, push: p })));
+  const pick = candidates.find(({ job }) => !taken.includes(job.guid)
+    && job.failureLines.length && job.failureLines[0].search.searchTerms.some(Boolean));
+  assert.ok(pick, 'no unclassified demo failure with a failure line to search for');
+  importBugsFor(pick.job.failureLines[0].search.searchTerms.find(Boolean), firstId);
+  const pushes = await unclassifiedFailures();
+  const push = pushes.find((p) => p.pushId === pick.push.pushId);
+  const job = push.jobs.nodes.find((j) => j.guid === pick.job.guid);
+  assert.ok(job.failureLines[0].suggestions.openRecent.some((b) => b.id === firstId), 'the imported open bug is suggested');
+  assert.ok(job.failureLines[0].suggestions.allOthers.some((b) => b.id === firstId + 1), 'the imported resolved bug is among the others');
+  return { job, push };
+}
+
 /** The demo's unclassified failures of the newest ten pushes (the list's first page), with their failure lines. */
 async function unclassifiedFailures() {
   const data = await api(`{ repository(name: "${REPO}") { pushes(first: 10) { nodes { pushId revision
@@ -114,10 +152,8 @@ after(async () => {
 });
 
 test('a failed demo job shows its failure lines, search terms and bug suggestions', { skip: needs(...CLASSIFYING, ...SUGGESTING, 'status.unclassifiedFailures'), timeout: 60e3 }, async () => {
-  const pushes = await unclassifiedFailures();
-  const jobs = pushes.flatMap((p) => p.jobs.nodes.map((job) => ({ ...job, push: p })));
-  const job = jobs.find((j) => j.failureLines.some((l) => l.suggestions.openRecent.length));
-  assert.ok(job, 'no unclassified demo failure with an open bug suggestion in the newest 10 autoland pushes');
+  const { job: found, push } = await failureWithSuggestion(1990001);
+  const job = { ...found, push };
   const page = await newPage();
   await page.goto(`${BASE}/#/pushes?repo=${REPO}&rev=${job.push.revision}&job=${job.guid}`);
   const detail = page.locator('#detail');
@@ -144,14 +180,18 @@ test('a failed demo job shows its failure lines, search terms and bug suggestion
 });
 
 test('classifying from the detail needs a sheriff token of the repository, and shows live in a second page', { skip: needs(...CLASSIFYING, 'status.unclassifiedFailures', 'subscription.classificationChanged'), timeout: 90e3 }, async () => {
-  const pushes = await unclassifiedFailures();
   // A failure with a suggested bug, classified with one click on it; on a server without
   // suggestions on failure lines, any failure, classified with the form.
-  const suggested = (j) => suggesting && j.failureLines.some((l) => l.suggestions.openRecent.length);
-  const push = pushes.find((p) => p.jobs.nodes.some((j) => suggested(j) || (!suggesting && j.failureLines.length)));
-  assert.ok(push, 'no push with an unclassified failure that has a suggestion');
-  const job = push.jobs.nodes.find((j) => suggested(j) || (!suggesting && j.failureLines.length));
-  const bug = suggesting ? job.failureLines.find((l) => l.suggestions.openRecent.length).suggestions.openRecent[0].id : 1400001;
+  let job;
+  let push;
+  if (suggesting) {
+    ({ job, push } = await failureWithSuggestion(1990011));
+  } else {
+    push = (await unclassifiedFailures()).find((p) => p.jobs.nodes.some((j) => j.failureLines.length));
+    assert.ok(push, 'no push with an unclassified failure that has a failure line');
+    job = push.jobs.nodes.find((j) => j.failureLines.length);
+  }
+  const bug = suggesting ? 1990011 : 1400001;
   const classify = async () => {
     if (suggesting) {
       await detail.locator(`.open-recent .use-bug[data-bug="${bug}"]`).first().click();
