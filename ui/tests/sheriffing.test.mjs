@@ -330,6 +330,18 @@ test('unclassified failures are marked and counted per push, and n / p (j / k) s
   // The help lists the keys.
   await page.keyboard.press('?');
   assert.match(await page.locator('.legend').innerText(), /next \/ previous unclassified failure/);
+  // u: only the unclassified failures (the server's filter), and everything again.
+  if (fields.has('job.classification')) {
+    await page.locator('.legend summary').focus();
+    await page.keyboard.press('u');
+    await page.waitForFunction(() => location.hash.includes('unclassified=1'));
+    const total = [...expected.values()].reduce((n, p) => n + p.guids.length, 0);
+    await page.waitForFunction((n) => document.querySelectorAll('.push .job').length === n
+      && document.querySelectorAll('.push .job.uc').length === n, total);
+    await page.locator('.legend summary').focus();
+    await page.keyboard.press('u');
+    await page.waitForFunction(() => !location.hash.includes('unclassified=1'));
+  }
   await page.context().close();
 });
 
