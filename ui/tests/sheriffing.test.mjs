@@ -214,6 +214,12 @@ test('classifying from the detail needs a sheriff token of the repository, and s
   const count = watcher.locator('.push .chip.unclassified').first();
   assert.equal(Number(await count.getAttribute('data-n')), push.status.unclassifiedFailures);
 
+  // And a third follows the job's own page.
+  const jobPage = await newPage();
+  await jobPage.goto(`${BASE}/#/job?guid=${job.guid}`);
+  await jobPage.locator('.job-page .current-cls').waitFor();
+  await jobPage.waitForSelector('#live[data-status="live"]');
+
   const page = await newPage();
   await page.goto(address);
   const detail = page.locator('#detail');
@@ -248,7 +254,9 @@ test('classifying from the detail needs a sheriff token of the repository, and s
   await watcher.waitForFunction((b) => (document.querySelector('#detail .current-cls')?.textContent || '').includes(`Bug ${b}`), bug);
   assert.match(await symbol.getAttribute('title'), /classified intermittent/);
   assert.equal(await watcher.evaluate(() => window.notReloaded), true, 'the second page was not reloaded');
+  await jobPage.waitForFunction((b) => (document.querySelector('.job-page .current-cls')?.textContent || '').includes(`Bug ${b}`), bug);
   await shot(watcher, 's03-live-second-page');
+  await jobPage.context().close();
 
   // Reclassified with the form: the history keeps both, newest first.
   await detail.locator('.classify-form select[name=classification]').selectOption('INFRA');
