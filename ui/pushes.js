@@ -425,7 +425,7 @@ export class PushesView {
   <tr><td><kbd>ctrl</kbd>+<kbd>enter</kbd></td><td>save the pinboard: classify every pinned job</td></tr>
   <tr><td><kbd>ctrl</kbd>+<kbd>shift</kbd>+<kbd>u</kbd></td><td>clear the pinboard</td></tr>
   ${this.have.unclassifiedFilter ? '<tr><td><kbd>u</kbd></td><td>show only unclassified failures, or everything again</td></tr>' : ''}
-  <tr><td><kbd>g</kbd></td><td>dependency view of the selected job</td></tr>
+  <tr><td><kbd>g</kbd>, <kbd>l</kbd></td><td>dependency view, log of the selected job</td></tr>
   <tr><td><kbd>/</kbd> or <kbd>f</kbd></td><td>job name filter</td></tr>
   <tr><td><kbd>?</kbd></td><td>show or hide this help</td></tr>
   </tbody></table>
@@ -1005,6 +1005,12 @@ ${this.rev ? `<p class="single">One push: <code>${esc(shortRev(this.rev))}</code
       case 'g':
         if (this.selected) navigate('graph', { job: this.selected, repo: this.repo });
         break;
+      case 'l': {
+        // Treeherder's l: the selected job's log, as its detail's first "open in viewer".
+        const log = this.selected && this.ctx.detailPanel.querySelector('a.log-view');
+        if (log) location.hash = log.hash;
+        break;
+      }
       default:
         break;
     }

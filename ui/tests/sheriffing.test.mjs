@@ -338,6 +338,14 @@ test('unclassified failures are marked and counted per push, and n / p (j / k) s
   // The help lists the keys.
   await page.keyboard.press('?');
   assert.match(await page.locator('.legend').innerText(), /next \/ previous unclassified failure/);
+  // l: the selected job's log.
+  await selects(page, 'p', order[0]);
+  await page.locator('#detail a.log-view').first().waitFor();
+  await page.keyboard.press('l');
+  await page.waitForFunction((g) => location.hash.startsWith(`#/log?job=${g}`), order[0]);
+  await page.goBack();
+  await page.locator('.push').nth(9).waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('.push .nojobs').length === 0);
   // u: only the unclassified failures (the server's filter), and everything again.
   if (fields.has('job.classification')) {
     await page.locator('.legend summary').focus();
