@@ -24,7 +24,6 @@ import {
   CLASSIFIED_EVENT, classificationName, isClassifiedFailure, isUnclassifiedFailure,
 } from './classify.js';
 import { Pinboard } from './pinboard.js';
-import { maySheriff, token } from './token.js';
 
 /** Pushes per page, unless the URL's `count` asks for up to MAX_PUSH_PAGE. */
 const PUSH_PAGE = 10;
