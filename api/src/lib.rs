@@ -15,6 +15,7 @@ pub mod log_worker;
 mod progress;
 mod pushlog_poller;
 mod pushlog_routes;
+mod rest;
 mod routes;
 pub mod startup;
 mod state;

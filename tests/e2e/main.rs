@@ -21,6 +21,7 @@ mod log_server;
 mod log_view;
 mod pushlog;
 mod pushlog_http;
+mod rest;
 mod sheriffing;
 mod subscriptions;
 mod test_objects;

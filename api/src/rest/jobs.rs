@@ -1,0 +1,207 @@
+//! `GET /api/project/{repo}/jobs/`, `.../jobs/{id}/` and `.../jobs/{id}/similar_jobs/`: jobs
+//! in Treeherder's shape (`job_fields`), by its filters: `id`, `push_id` (or its old name
+//! `result_set_id`) and `tier` with `__lt/__lte/__gt/__gte` and `__in`, `job_guid` (and
+//! `__in`), `state`, `result`, `job_type_name`, `job_type_symbol`, `job_group_name`,
+//! `job_group_symbol`, `platform`/`build_platform`, `machine_name`,
+//! `failure_classification_id`, `last_modified` (with the comparisons: an ISO date),
+//! `submit_timestamp`/`start_timestamp`/`end_timestamp` (unix seconds) and paging by
+//! `offset`/`count` (default 10, at most 2,000 as Treeherder caps it; `return_type=list` for
+//! the compact arrays). A job's `id` is its row id in the store.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, web};
+use serde_json::{Value, json};
+use treeherd_store::{IntCondition, Job, JobId, RestJobQuery};
+
+use super::answer::{Answer, Params, RestError, absolute, ok, parse_datetime, project};
+use super::job_fields::{PROPERTY_NAMES, classification_ids, job_json, job_values};
+use crate::state::State;
+
+/// Treeherder's `max_jobs_count`.
+pub(crate) const MAX_COUNT: usize = 2000;
+
+pub(crate) fn configure(config: &mut web::ServiceConfig) {
+    config
+        .route("/api/project/{project}/jobs/", web::get().to(list))
+        .route("/api/project/{project}/jobs/{id}/", web::get().to(one))
+        .route(
+            "/api/project/{project}/jobs/{id}/similar_jobs/",
+            web::get().to(similar),
+        );
+}
+
+async fn list(state: web::Data<State>, request: HttpRequest, path: web::Path<String>) -> Answer {
+    let name = path.into_inner();
+    let params = Params::of(&request)?;
+    let (offset, count) = params.paging(10, MAX_COUNT)?;
+    let mut query = filters(&params)?;
+    let repository = project(&state, &name).await?;
+    query.repository = Some(repository.id);
+    query.offset = offset;
+    query.count = count;
+    let jobs = state.service.store().rest_jobs(query).await?;
+    let mut answer = page(&state, &jobs, &params).await?;
+    answer["meta"] = json!({"repository": name, "offset": offset, "count": count});
+    ok(&answer)
+}
+
+async fn one(
+    state: web::Data<State>,
+    request: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Answer {
+    let (name, id) = path.into_inner();
+    let job = job_of(&state, &name, &id).await?;
+    let store = state.service.store();
+    let classifications = classification_ids(store, std::slice::from_ref(&job)).await?;
+    let mut answer = job_json(&job, classifications.get(&job.id).copied().unwrap_or(1));
+    let logs = store.logs_of(vec![job.id]).await?;
+    let logs: Vec<Value> = logs
+        .get(&job.id)
+        .into_iter()
+        .flatten()
+        .map(|log| json!({"name": log.name, "url": absolute(&log.url, &request)}))
+        .collect();
+    answer["resource_uri"] = json!(format!("/api/project/{name}/jobs/{}/", job.id.0));
+    answer["logs"] = json!(logs);
+    ok(&answer)
+}
+
+async fn similar(
+    state: web::Data<State>,
+    request: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Answer {
+    let (name, id) = path.into_inner();
+    let params = Params::of(&request)?;
+    let repository = project(&state, &name).await?;
+    let job = job_of(&state, &name, &id).await?;
+    let (offset, count) = params.paging(50, MAX_COUNT)?;
+    let mut query = filters(&params)?;
+    query.repository = Some(repository.id);
+    query.name = Some(job.name.clone());
+    query.exclude = Some(job.id);
+    if params.get("nosuccess").is_some() {
+        query.exclude_result = Some("SUCCESS".into());
+    }
+    query.newest_first = true;
+    query.offset = offset;
+    query.count = count;
+    let jobs = state.service.store().rest_jobs(query).await?;
+    let mut answer = page(&state, &jobs, &params).await?;
+    answer["meta"] = json!({"offset": offset, "count": count, "repository": name});
+    ok(&answer)
+}
+
+/// The job `id` of the repository `name`, or Treeherder's "No job with id" 404.
+pub(crate) async fn job_of(state: &State, name: &str, id: &str) -> Result<Job, RestError> {
+    let missing = || RestError::text(StatusCode::NOT_FOUND, format!("No job with id: {id}"));
+    let row = id.trim().parse::<i64>().map_err(|_| missing())?;
+    let store = state.service.store();
+    let Some(repository) = store.repository(name.to_owned()).await? else {
+        return Err(missing());
+    };
+    store
+        .jobs_by_id(vec![JobId(row)])
+        .await?
+        .remove(&JobId(row))
+        .filter(|job| job.repository_id == repository.id && job.push_row_id.is_some())
+        .ok_or_else(missing)
+}
+
+/// `results` as objects, or as arrays with `job_property_names` for `return_type=list`.
+async fn page(state: &State, jobs: &[Job], params: &Params) -> Result<Value, RestError> {
+    let classifications = classification_ids(state.service.store(), jobs).await?;
+    let class = |job: &Job| classifications.get(&job.id).copied().unwrap_or(1);
+    if params
+        .get("return_type")
+        .is_some_and(|t| t.eq_ignore_ascii_case("list"))
+    {
+        let results: Vec<Value> = jobs
+            .iter()
+            .map(|j| json!(job_values(j, class(j))))
+            .collect();
+        Ok(json!({"results": results, "job_property_names": PROPERTY_NAMES.as_slice()}))
+    } else {
+        let results: Vec<Value> = jobs.iter().map(|j| job_json(j, class(j))).collect();
+        Ok(json!({ "results": results }))
+    }
+}
+
+/// Treeherder's job filters, read from the query (a wrong type refused with the field's
+/// message, unknown names ignored).
+pub(crate) fn filters(params: &Params) -> Result<RestJobQuery, RestError> {
+    let upper = |v: Option<Vec<String>>| {
+        v.map(|list| {
+            list.iter()
+                .map(|s| s.to_ascii_uppercase())
+                .collect::<Vec<_>>()
+        })
+    };
+    let mut query = RestJobQuery {
+        ids: params.int_conditions("id")?,
+        id_in: params.ints("id__in")?,
+        push_ids: params.int_conditions("push_id")?,
+        push_id_in: params.ints("push_id__in")?,
+        tiers: params.int_conditions("tier")?,
+        tier_in: params.ints("tier__in")?,
+        guids: params
+            .texts("job_guid__in")
+            .or_else(|| params.get("job_guid").map(|g| vec![g.to_owned()])),
+        states: upper(params.get("state").map(|s| vec![s.to_owned()])),
+        results: upper(params.get("result").map(|s| vec![s.to_owned()])),
+        name: params.get("job_type_name").map(str::to_owned),
+        symbol: params.get("job_type_symbol").map(str::to_owned),
+        group_name: params.get("job_group_name").map(str::to_owned),
+        group_symbol: params.get("job_group_symbol").map(str::to_owned),
+        platform: params
+            .get("platform")
+            .or_else(|| params.get("build_platform"))
+            .map(str::to_owned),
+        machine: params.get("machine_name").map(str::to_owned),
+        classification: params.int("failure_classification_id")?,
+        ..RestJobQuery::default()
+    };
+    // `result_set_id` is the old name of `push_id`.
+    query
+        .push_ids
+        .extend(params.int_conditions("result_set_id")?);
+    if let Some(ids) = params.ints("result_set_id__in")? {
+        query.push_id_in = Some(ids);
+    }
+    for key in [
+        "last_modified",
+        "last_modified__lt",
+        "last_modified__lte",
+        "last_modified__gt",
+        "last_modified__gte",
+    ] {
+        if let Some(value) = params.get(key)
+            && parse_datetime(value).is_none()
+        {
+            return Err(RestError::text(
+                StatusCode::BAD_REQUEST,
+                format!("Invalid date value for `last_modified`: {value}"),
+            ));
+        }
+    }
+    query.last_modified =
+        params.conditions("last_modified", parse_datetime, "Enter a valid date/time.")?;
+    let timestamp = |key: &str| -> Result<Option<IntCondition>, RestError> {
+        params
+            .get(key)
+            .map(|v| {
+                v.trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|s| s.is_finite() && s.abs() < 1e11)
+                    .map(|s| IntCondition::Eq((s * 1e6) as i64))
+                    .ok_or_else(|| RestError::field(key, "Enter a valid date/time."))
+            })
+            .transpose()
+    };
+    query.submitted_at.extend(timestamp("submit_timestamp")?);
+    query.started_at.extend(timestamp("start_timestamp")?);
+    query.finished_at.extend(timestamp("end_timestamp")?);
+    Ok(query)
+}
