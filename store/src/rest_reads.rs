@@ -117,6 +117,144 @@ macro_rules! int_conditions {
     };
 }
 
+/// Narrows a boxed jobs query by every condition of a [`RestJobQuery`] (one text for the
+/// page and for its count).
+macro_rules! rest_job_filters {
+    ($query:ident, $q:expr) => {{
+        let q = $q;
+        let mut query = $query;
+        if let Some(repository) = q.repository {
+            query = query.filter(jobs::repository_id.eq(repository.0));
+        }
+        int_conditions!(query, jobs::id, &q.ids);
+        int_conditions!(query, jobs::push_row_id, &q.push_ids);
+        int_conditions!(
+            query,
+            jobs::tier,
+            &q.tiers.iter().map(narrow).collect::<Vec<_>>(),
+            IntCondition32
+        );
+        int_conditions!(query, jobs::submitted_at, &q.submitted_at);
+        int_conditions!(query, jobs::started_at, &q.started_at);
+        int_conditions!(query, jobs::finished_at, &q.finished_at);
+        if let Some(ids) = &q.id_in {
+            query = query.filter(jobs::id.eq_any(ids.clone()));
+        }
+        if let Some(ids) = &q.push_id_in {
+            query = query.filter(jobs::push_row_id.eq_any(ids.clone()));
+        }
+        if let Some(tiers) = &q.tier_in {
+            let tiers: Vec<i32> = tiers
+                .iter()
+                .filter_map(|t| i32::try_from(*t).ok())
+                .collect();
+            query = query.filter(jobs::tier.eq_any(tiers));
+        }
+        if let Some(guids) = &q.guids {
+            query = query.filter(jobs::guid.eq_any(guids.clone()));
+        }
+        if let Some(states) = &q.states {
+            query = query.filter(jobs::state.eq_any(states.clone()));
+        }
+        if let Some(results) = &q.results {
+            query = query.filter(jobs::result.eq_any(results.clone()));
+        }
+        if let Some(name) = &q.name {
+            query = query.filter(jobs::name.eq(name.clone()));
+        }
+        if let Some(symbol) = &q.symbol {
+            query = query.filter(jobs::symbol.eq(symbol.clone()));
+        }
+        if let Some(group) = &q.group_name {
+            query = query.filter(jobs::group_name.eq(group.clone()));
+        }
+        if let Some(group) = &q.group_symbol {
+            query = query.filter(jobs::group_symbol.eq(group.clone()));
+        }
+        if let Some(platform) = &q.platform {
+            query = query.filter(jobs::platform.eq(platform.clone()));
+        }
+        if let Some(machine) = &q.machine {
+            query = query.filter(jobs::machine.eq(machine.clone()));
+        }
+        if let Some(exclude) = q.exclude {
+            query = query.filter(jobs::id.ne(exclude.0));
+        }
+        if let Some(result) = &q.exclude_result {
+            query = query.filter(jobs::result.ne(result.clone()));
+        }
+        if let Some(classification) = q.classification {
+            let classified = job_classifications::table
+                .filter(job_classifications::classification.ne(1))
+                .select(job_classifications::job_id);
+            let with = job_classifications::table
+                .filter(
+                    job_classifications::classification
+                        .eq(i32::try_from(classification).unwrap_or(i32::MAX)),
+                )
+                .select(job_classifications::job_id);
+            query = if classification == 1 {
+                query.filter(diesel::dsl::not(jobs::id.eq_any(classified)))
+            } else {
+                query.filter(jobs::id.eq_any(with))
+            };
+        }
+        for condition in &q.last_modified {
+            // The newest of the three times: the lifecycle never moves one back, so
+            // it is the first that is set of end, start, submission.
+            let (finished, started) = (jobs::finished_at, jobs::started_at);
+            query = match *condition {
+                IntCondition::Eq(v) => query.filter(
+                    finished
+                        .eq(v)
+                        .or(finished.is_null().and(started.eq(v)))
+                        .or(finished
+                            .is_null()
+                            .and(started.is_null())
+                            .and(jobs::submitted_at.eq(v))),
+                ),
+                IntCondition::Lt(v) => query.filter(
+                    finished
+                        .lt(v)
+                        .or(finished.is_null().and(started.lt(v)))
+                        .or(finished
+                            .is_null()
+                            .and(started.is_null())
+                            .and(jobs::submitted_at.lt(v))),
+                ),
+                IntCondition::Lte(v) => query.filter(
+                    finished
+                        .le(v)
+                        .or(finished.is_null().and(started.le(v)))
+                        .or(finished
+                            .is_null()
+                            .and(started.is_null())
+                            .and(jobs::submitted_at.le(v))),
+                ),
+                IntCondition::Gt(v) => query.filter(
+                    finished
+                        .gt(v)
+                        .or(finished.is_null().and(started.gt(v)))
+                        .or(finished
+                            .is_null()
+                            .and(started.is_null())
+                            .and(jobs::submitted_at.gt(v))),
+                ),
+                IntCondition::Gte(v) => query.filter(
+                    finished
+                        .ge(v)
+                        .or(finished.is_null().and(started.ge(v)))
+                        .or(finished
+                            .is_null()
+                            .and(started.is_null())
+                            .and(jobs::submitted_at.ge(v))),
+                ),
+            };
+        }
+        query
+    }};
+}
+
 type PushTuple = (i64, i64, Option<i64>, String, String, i64);
 
 fn push_of((id, repository_id, push_id, revision, author, pushed_at): PushTuple) -> Option<Push> {
@@ -220,133 +358,25 @@ impl Store {
                 } else {
                     query.order(jobs::id.asc())
                 };
-                if let Some(repository) = q.repository {
-                    query = query.filter(jobs::repository_id.eq(repository.0));
-                }
-                int_conditions!(query, jobs::id, &q.ids);
-                int_conditions!(query, jobs::push_row_id, &q.push_ids);
-                int_conditions!(
-                    query,
-                    jobs::tier,
-                    &q.tiers.iter().map(narrow).collect::<Vec<_>>(),
-                    IntCondition32
-                );
-                int_conditions!(query, jobs::submitted_at, &q.submitted_at);
-                int_conditions!(query, jobs::started_at, &q.started_at);
-                int_conditions!(query, jobs::finished_at, &q.finished_at);
-                if let Some(ids) = &q.id_in {
-                    query = query.filter(jobs::id.eq_any(ids.clone()));
-                }
-                if let Some(ids) = &q.push_id_in {
-                    query = query.filter(jobs::push_row_id.eq_any(ids.clone()));
-                }
-                if let Some(tiers) = &q.tier_in {
-                    let tiers: Vec<i32> = tiers
-                        .iter()
-                        .filter_map(|t| i32::try_from(*t).ok())
-                        .collect();
-                    query = query.filter(jobs::tier.eq_any(tiers));
-                }
-                if let Some(guids) = &q.guids {
-                    query = query.filter(jobs::guid.eq_any(guids.clone()));
-                }
-                if let Some(states) = &q.states {
-                    query = query.filter(jobs::state.eq_any(states.clone()));
-                }
-                if let Some(results) = &q.results {
-                    query = query.filter(jobs::result.eq_any(results.clone()));
-                }
-                if let Some(name) = &q.name {
-                    query = query.filter(jobs::name.eq(name.clone()));
-                }
-                if let Some(symbol) = &q.symbol {
-                    query = query.filter(jobs::symbol.eq(symbol.clone()));
-                }
-                if let Some(group) = &q.group_name {
-                    query = query.filter(jobs::group_name.eq(group.clone()));
-                }
-                if let Some(group) = &q.group_symbol {
-                    query = query.filter(jobs::group_symbol.eq(group.clone()));
-                }
-                if let Some(platform) = &q.platform {
-                    query = query.filter(jobs::platform.eq(platform.clone()));
-                }
-                if let Some(machine) = &q.machine {
-                    query = query.filter(jobs::machine.eq(machine.clone()));
-                }
-                if let Some(exclude) = q.exclude {
-                    query = query.filter(jobs::id.ne(exclude.0));
-                }
-                if let Some(result) = &q.exclude_result {
-                    query = query.filter(jobs::result.ne(result.clone()));
-                }
-                if let Some(classification) = q.classification {
-                    let classified = job_classifications::table
-                        .filter(job_classifications::classification.ne(1))
-                        .select(job_classifications::job_id);
-                    let with = job_classifications::table
-                        .filter(
-                            job_classifications::classification
-                                .eq(i32::try_from(classification).unwrap_or(i32::MAX)),
-                        )
-                        .select(job_classifications::job_id);
-                    query = if classification == 1 {
-                        query.filter(diesel::dsl::not(jobs::id.eq_any(classified)))
-                    } else {
-                        query.filter(jobs::id.eq_any(with))
-                    };
-                }
-                for condition in &q.last_modified {
-                    // The newest of the three times: the lifecycle never moves one back, so
-                    // it is the first that is set of end, start, submission.
-                    let (finished, started) = (jobs::finished_at, jobs::started_at);
-                    query =
-                        match *condition {
-                            IntCondition::Eq(v) => query.filter(
-                                finished.eq(v).or(finished.is_null().and(started.eq(v))).or(
-                                    finished
-                                        .is_null()
-                                        .and(started.is_null())
-                                        .and(jobs::submitted_at.eq(v)),
-                                ),
-                            ),
-                            IntCondition::Lt(v) => query.filter(
-                                finished.lt(v).or(finished.is_null().and(started.lt(v))).or(
-                                    finished
-                                        .is_null()
-                                        .and(started.is_null())
-                                        .and(jobs::submitted_at.lt(v)),
-                                ),
-                            ),
-                            IntCondition::Lte(v) => query.filter(
-                                finished.le(v).or(finished.is_null().and(started.le(v))).or(
-                                    finished
-                                        .is_null()
-                                        .and(started.is_null())
-                                        .and(jobs::submitted_at.le(v)),
-                                ),
-                            ),
-                            IntCondition::Gt(v) => query.filter(
-                                finished.gt(v).or(finished.is_null().and(started.gt(v))).or(
-                                    finished
-                                        .is_null()
-                                        .and(started.is_null())
-                                        .and(jobs::submitted_at.gt(v)),
-                                ),
-                            ),
-                            IntCondition::Gte(v) => query.filter(
-                                finished.ge(v).or(finished.is_null().and(started.ge(v))).or(
-                                    finished
-                                        .is_null()
-                                        .and(started.is_null())
-                                        .and(jobs::submitted_at.ge(v)),
-                                ),
-                            ),
-                        };
-                }
+                query = rest_job_filters!(query, &q);
                 query.load(c)?
             });
             into_jobs(rows)
+        })
+        .await
+    }
+
+    /// How many jobs match every condition (paging aside).
+    pub async fn rest_job_count(&self, q: RestJobQuery) -> Result<i64, StoreError> {
+        self.run(move |conn| {
+            Ok(per_backend!(conn, |c| {
+                let query = jobs::table
+                    .filter(jobs::push_row_id.is_not_null())
+                    .count()
+                    .into_boxed();
+                let query = rest_job_filters!(query, &q);
+                query.get_result(c)?
+            }))
         })
         .await
     }

@@ -275,6 +275,31 @@ async fn jobs_answer_as_graphql_with_their_logs_errors_and_neighbours() {
     let guid_at = names.iter().position(|n| n == "job_guid").unwrap();
     assert_eq!(compact["results"][0][guid_at], results[0]["job_guid"]);
 
+    // Every repository's jobs, compact and paged by number, as the Treeherder UI reads them.
+    let all = ok(&app, &format!("jobs/?push_id={push_id}&count=2")).await;
+    assert_eq!(all["count"], results.len());
+    let names = all["job_property_names"].as_array().unwrap().clone();
+    let at = |name: &str| names.iter().position(|n| n == name).unwrap();
+    let rows = all["results"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0][at("id")], ids[0]);
+    assert_eq!(rows[1][at("id")], ids[1]);
+    assert_eq!(rows[0][at("push_revision")], push["revision"]);
+    assert_eq!(rows[0][at("job_type_name")], results[0]["job_type_name"]);
+    assert!(rows[0][at("duration")].as_i64().unwrap() >= 1);
+    assert_eq!(all["previous"], Value::Null);
+    let next = app
+        .client
+        .get(all["next"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(next["results"][0][at("id")], ids[2]);
+    assert!(next["previous"].is_string());
+
     // By guid, one job; its own URL with its logs, absolute.
     let failed = results
         .iter()

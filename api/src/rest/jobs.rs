@@ -1,4 +1,5 @@
-//! `GET /api/project/{repo}/jobs/`, `.../jobs/{id}/` and `.../jobs/{id}/similar_jobs/`: jobs
+//! `GET /api/jobs/` (every repository's jobs, compact, paged as the Treeherder UI reads
+//! them), `GET /api/project/{repo}/jobs/`, `.../jobs/{id}/` and `.../jobs/{id}/similar_jobs/`: jobs
 //! in Treeherder's shape (`job_fields`), by its filters: `id`, `push_id` (or its old name
 //! `result_set_id`) and `tier` with `__lt/__lte/__gt/__gte` and `__in`, `job_guid` (and
 //! `__in`), `state`, `result`, `job_type_name`, `job_type_symbol`, `job_group_name`,
@@ -20,8 +21,31 @@ use crate::state::State;
 /// Treeherder's `max_jobs_count`.
 pub(crate) const MAX_COUNT: usize = 2000;
 
+/// The fields of the compact `GET /api/jobs/` (Treeherder's `_output_field_names`).
+const OUTPUT_NAMES: [&str; 18] = [
+    "failure_classification_id",
+    "id",
+    "job_group_name",
+    "job_group_symbol",
+    "job_type_name",
+    "job_type_symbol",
+    "last_modified",
+    "platform",
+    "push_id",
+    "push_revision",
+    "result",
+    "signature",
+    "state",
+    "tier",
+    "task_id",
+    "retry_id",
+    "duration",
+    "platform_option",
+];
+
 pub(crate) fn configure(config: &mut web::ServiceConfig) {
     config
+        .route("/api/jobs/", web::get().to(all_jobs))
         .route("/api/project/{project}/jobs/", web::get().to(list))
         .route("/api/project/{project}/jobs/{id}/", web::get().to(one))
         .route(
@@ -43,6 +67,119 @@ async fn list(state: web::Data<State>, request: HttpRequest, path: web::Path<Str
     let mut answer = page(&state, &jobs, &params).await?;
     answer["meta"] = json!({"repository": name, "offset": offset, "count": count});
     ok(&answer)
+}
+
+/// `GET /api/jobs/`: jobs of every repository as the Treeherder UI reads them, arrays of
+/// [`OUTPUT_NAMES`], by id, in pages of `count` (at most 2,000, the default) numbered by
+/// `page`, with the total and the neighbouring pages' URLs.
+async fn all_jobs(state: web::Data<State>, request: HttpRequest) -> Answer {
+    let params = Params::of(&request)?;
+    let query = filters(&params)?;
+    let size = match params.get("count") {
+        None => MAX_COUNT,
+        Some(v) => v
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n > 0)
+            .map_or(MAX_COUNT, |n| n.min(MAX_COUNT)),
+    };
+    let invalid = || RestError::detail(StatusCode::NOT_FOUND, "Invalid page.");
+    let page = match params.get("page") {
+        None => 1,
+        Some(v) => v
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(invalid)?,
+    };
+    let store = state.service.store();
+    let total = usize::try_from(store.rest_job_count(query.clone()).await?).unwrap_or(0);
+    let offset = (page - 1).saturating_mul(size);
+    if offset >= total && page > 1 {
+        return Err(invalid());
+    }
+    let jobs = store
+        .rest_jobs(RestJobQuery {
+            offset,
+            count: size,
+            ..query
+        })
+        .await?;
+    let classifications = classification_ids(store, &jobs).await?;
+    let revisions = store
+        .push_revisions(jobs.iter().filter_map(|j| j.push_row_id).collect())
+        .await?;
+    let now = chrono::Utc::now().timestamp_micros();
+    let results: Vec<Value> = jobs
+        .iter()
+        .map(|job| {
+            let values = job_json(job, classifications.get(&job.id).copied().unwrap_or(1));
+            let revision = job.push_row_id.and_then(|p| revisions.get(&p));
+            let row: Vec<Value> = OUTPUT_NAMES
+                .iter()
+                .map(|name| match *name {
+                    "push_revision" => json!(revision),
+                    "duration" => json!(duration_minutes(job, now)),
+                    other => values[other].clone(),
+                })
+                .collect();
+            json!(row)
+        })
+        .collect();
+    let link = |page: usize| {
+        let info = request.connection_info();
+        let mut pairs: Vec<(String, String)> =
+            web::Query::<Vec<(String, String)>>::from_query(request.query_string())
+                .map(|q| q.into_inner())
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|(k, _)| k != "page")
+                .collect();
+        pairs.push(("page".into(), page.to_string()));
+        let query: Vec<String> = pairs
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect();
+        format!(
+            "{}://{}{}?{}",
+            info.scheme(),
+            info.host(),
+            request.path(),
+            query.join("&")
+        )
+    };
+    let next = (offset + jobs.len() < total).then(|| link(page + 1));
+    let previous = (page > 1).then(|| link(page - 1));
+    ok(&json!({
+        "count": total,
+        "next": next,
+        "previous": previous,
+        "results": results,
+        "job_property_names": OUTPUT_NAMES.as_slice(),
+    }))
+}
+
+/// Treeherder's `Job.get_duration`: whole minutes from start (else submission) to end (else
+/// now), at least 1.
+fn duration_minutes(job: &Job, now: i64) -> i64 {
+    let end = job.finished_at.unwrap_or(now);
+    let start = job.started_at.or(job.submitted_at).unwrap_or(end);
+    let seconds = ((end - start) as f64 / 1e6).max(60.0);
+    ((seconds / 60.0).round() as i64).max(1)
+}
+
+/// A query string's text, percent-encoded but for what URLs keep as is.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b',' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 async fn one(
