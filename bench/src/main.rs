@@ -14,16 +14,20 @@
 //! - `treeherd log parse` on the fixtures' `.gz` logs, run as a user runs it (the release
 //!   binary as a subprocess), in MB/s of text beside `gzip -dc` on the same files and beside
 //!   Treeherder's own parser, with its peak RSS; then on a generated log of 1 GB, whose peak
-//!   RSS must stay that of the small logs (see `logparse.rs`).
+//!   RSS must stay that of the small logs (see `logparse.rs`);
+//! - bug suggestions: 1,000,000 generated bugs, then the suggestions for failed jobs of 40
+//!   error lines each (p50/p99), beside the same search by a `LIKE '%term%'` scan (see
+//!   `bugs.rs`).
 //!
 //! Run: `cargo run --release -p treeherd-bench` (SQLite), or with
 //! `TREEHERD_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres` (PostgreSQL).
-//! One section: `--only log` (or `jobs`, `pulse`, `pushlog`; comma-separated).
+//! One section: `--only log` (or `jobs`, `pulse`, `pushlog`, `bugs`; comma-separated).
 
 // The same allocator as the `treeherd` binary, so the figures are the binary's.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod bugs;
 mod cpu;
 mod load;
 mod logparse;
@@ -60,6 +64,15 @@ struct Args {
     /// to back, and the median ratio is reported (this machine is shared and noisy).
     #[arg(long, default_value_t = 3)]
     rounds: usize,
+    /// Bugs generated for the bug-suggestion section.
+    #[arg(long, default_value_t = 1_000_000)]
+    bugs: usize,
+    /// Failed jobs (40 error lines each) whose bug suggestions are timed.
+    #[arg(long, default_value_t = 200)]
+    bug_jobs: usize,
+    /// Of those, how many are also looked up by the `LIKE` scan (seconds each).
+    #[arg(long, default_value_t = 5)]
+    scan_jobs: usize,
     /// Run only these sections (default: all).
     #[arg(long, value_enum, value_delimiter = ',')]
     only: Vec<Section>,
@@ -76,6 +89,8 @@ enum Section {
     Pushlog,
     /// `treeherd log parse` end to end on the fixture logs and a generated 1 GB log.
     Log,
+    /// Bug suggestions for failed jobs over 1,000,000 bugs, beside a LIKE scan.
+    Bugs,
 }
 
 const BATCH: usize = 1000;
@@ -173,6 +188,14 @@ async fn main() -> anyhow::Result<()> {
     if wanted(Section::Log) {
         // Subprocesses only: nothing here needs the runtime.
         logparse::section()?;
+    }
+    if wanted(Section::Bugs) {
+        bugs::section(&bugs::Sizes {
+            bugs: args.bugs,
+            jobs: args.bug_jobs,
+            scan_jobs: args.scan_jobs,
+        })
+        .await?;
     }
     Ok(())
 }

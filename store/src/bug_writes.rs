@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use treeherd_model::{BugId, NewBug};
 
@@ -77,13 +78,21 @@ impl Store {
                 .map_err(|e| StoreError::Invalid(format!("bug {index} ({}): {e}", bug.id)))?;
         }
         self.run(move |conn| {
-            let (imported, grew) = db::write(conn, |conn| {
+            let imported = db::write(conn, |conn| {
                 let imported = import(conn, &new)?;
                 if let Some(until) = fetched_until {
                     set_fetched_until(conn, until)?;
                 }
-                Ok((imported, imported.inserted))
+                Ok(imported)
             })?;
+            let grew = imported.inserted;
+            if let DbConnection::Pg(c) = conn
+                && imported.inserted + imported.updated > 0
+            {
+                // New entries of a GIN index wait in a pending list that every search reads
+                // whole until it is merged (at 4 MB, or by autovacuum): merge them now.
+                c.batch_execute("SELECT gin_clean_pending_list('bugs_summary_trgm'::regclass)")?;
+            }
             if grew > 0 {
                 let total: i64 = bugs::table.count().get_result(conn)?;
                 let before = total - i64::try_from(grew).unwrap_or(0);

@@ -2,8 +2,8 @@
 //! by id, the `dupe_of` links duplicates are resolved through, and Treeherder's bug search.
 //!
 //! The search finds its candidates through each backend's text index, never a scan: on SQLite
-//! the FTS5 trigram table `bugs_summary_fts` (a phrase query is a substring match, ignoring
-//! case), on PostgreSQL `lower(summary) LIKE '%term%'` served by pg_trgm's GIN index. Which
+//! the FTS5 trigram table `bugs_summary_fts`, on PostgreSQL `lower(summary) LIKE` served by
+//! pg_trgm's GIN index, each asked for the term's rarest trigrams (`bug_index.rs`). Which
 //! candidates are suggested, and in which order, is the model's pure rule
 //! ([`treeherd_model::bug_search`], with pg_trgm's similarity computed in Rust), so both
 //! backends answer the same. Neither index can find substrings shorter than a trigram: a term
@@ -17,6 +17,7 @@ use diesel::sql_types::{BigInt, Text};
 use treeherd_model::BugId;
 use treeherd_model::bug_search::{self, Candidate, Suggested};
 
+use crate::bug_index::{Index, TrigramSample};
 use crate::db::{BATCH_ROWS, DbConnection};
 use crate::schema::bugs;
 use crate::{Store, StoreError};
@@ -67,7 +68,7 @@ impl BugSuggestions {
 /// first found, and a warning is logged.
 pub const MAX_CANDIDATES: i64 = 10_000;
 
-#[derive(Queryable, Selectable)]
+#[derive(Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = bugs)]
 pub(crate) struct BugRow {
     pub(crate) id: i64,
@@ -98,27 +99,6 @@ impl TryFrom<BugRow> for Bug {
             last_change: row.last_change,
             imported_at: row.imported_at,
         })
-    }
-}
-
-/// A candidate as the text index finds it: id, summary, resolution.
-#[derive(QueryableByName)]
-struct CandidateRow {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = Text)]
-    summary: String,
-    #[diesel(sql_type = Text)]
-    resolution: String,
-}
-
-impl From<CandidateRow> for Candidate {
-    fn from(row: CandidateRow) -> Candidate {
-        Candidate {
-            id: BugId(row.id),
-            summary: row.summary,
-            open: row.resolution.is_empty(),
-        }
     }
 }
 
@@ -153,10 +133,11 @@ impl Store {
     /// The bugs suggested for each of `terms` (Treeherder's `Bugscache.search`, see the
     /// module docs), in the order of `terms`, on one connection. A blank term finds nothing.
     pub async fn search_bugs(&self, terms: Vec<String>) -> Result<Vec<BugSuggestions>, StoreError> {
+        let trigrams = self.bug_trigrams.clone();
         self.run(move |conn| {
             terms
                 .iter()
-                .map(|term| search(conn, term))
+                .map(|term| search(conn, &trigrams, term))
                 .collect::<Result<Vec<_>, _>>()
         })
         .await
@@ -184,26 +165,34 @@ pub(crate) fn load(
 }
 
 /// One search: candidates through the text index, the model's choice, the chosen bugs.
-fn search(conn: &mut DbConnection, term: &str) -> Result<BugSuggestions, StoreError> {
+fn search(
+    conn: &mut DbConnection,
+    trigrams: &TrigramSample,
+    term: &str,
+) -> Result<BugSuggestions, StoreError> {
     if term.trim().is_empty() {
         return Ok(BugSuggestions::default());
     }
-    let candidates = candidates(conn, &bug_search::search_form(term))?;
-    if candidates.len() > usize::try_from(MAX_CANDIDATES).unwrap_or(usize::MAX) {
+    let mut found: HashMap<BugId, Bug> =
+        candidates(conn, trigrams, &bug_search::search_form(term))?
+            .into_iter()
+            .map(|row| Bug::try_from(row).map(|bug| (bug.id, bug)))
+            .collect::<Result<_, _>>()?;
+    if found.len() > usize::try_from(MAX_CANDIDATES).unwrap_or(usize::MAX) {
         tracing::warn!(
             term,
             limit = MAX_CANDIDATES,
             "a bug search term matches too many bugs: suggesting among the first found"
         );
     }
-    let chosen = bug_search::suggest(term, candidates);
-    let ids: Vec<BugId> = chosen
-        .open_recent
-        .iter()
-        .chain(&chosen.all_others)
-        .copied()
-        .collect();
-    let mut found = load(conn, &ids)?;
+    let chosen = bug_search::suggest(
+        term,
+        found.values().map(|bug| Candidate {
+            id: bug.id,
+            summary: bug.summary.clone(),
+            open: bug.is_open(),
+        }),
+    );
     let Suggested {
         open_recent,
         all_others,
@@ -217,44 +206,76 @@ fn search(conn: &mut DbConnection, term: &str) -> Result<BugSuggestions, StoreEr
     })
 }
 
-/// The bugs whose summary may contain `term` (lower-cased), at most [`MAX_CANDIDATES`] + 1
-/// (one more says there were too many). May include some that do not: the model filters
-/// again.
-fn candidates(conn: &mut DbConnection, term: &str) -> Result<Vec<Candidate>, StoreError> {
+/// The bugs whose summary may contain `term` (lower-cased), whole, at most
+/// [`MAX_CANDIDATES`] + 1 (one more says there were too many). May include some that do not: the model filters
+/// again. The text index is asked for the term's rarest trigrams (`bug_index.rs`), or for
+/// the whole term when it has none it can be asked for.
+fn candidates(
+    conn: &mut DbConnection,
+    trigrams: &TrigramSample,
+    term: &str,
+) -> Result<Vec<BugRow>, StoreError> {
     let limit = MAX_CANDIDATES + 1;
     // A trigram index finds substrings of three characters or more.
     if term.chars().count() < 3 {
-        let rows: Vec<(i64, String, String)> = bugs::table
+        return Ok(bugs::table
             .filter(lower(bugs::summary).like(like_pattern(term)).escape('\\'))
-            .select((bugs::id, bugs::summary, bugs::resolution))
+            .select(BugRow::as_select())
             .limit(limit)
-            .load(conn)?;
-        return Ok(rows
-            .into_iter()
-            .map(|(id, summary, resolution)| Candidate {
-                id: BugId(id),
-                summary,
-                open: resolution.is_empty(),
-            })
-            .collect());
+            .load(conn)?);
     }
-    let rows: Vec<CandidateRow> = match conn {
-        DbConnection::Sqlite(c) => diesel::sql_query(
-            "SELECT b.id, b.summary, b.resolution FROM bugs_summary_fts f \
-             JOIN bugs b ON b.id = f.rowid WHERE bugs_summary_fts MATCH ? LIMIT ?",
-        )
-        .bind::<Text, _>(fts_phrase(term))
-        .bind::<BigInt, _>(limit)
-        .load(c)?,
-        DbConnection::Pg(c) => diesel::sql_query(
-            "SELECT id, summary, resolution FROM bugs \
-             WHERE lower(summary) LIKE $1 ESCAPE '\\' LIMIT $2",
-        )
-        .bind::<Text, _>(like_pattern(term))
-        .bind::<BigInt, _>(limit)
-        .load(c)?,
+    let index = match conn {
+        DbConnection::Sqlite(_) => Index::Fts5,
+        DbConnection::Pg(_) => Index::PgTrgm,
     };
-    Ok(rows.into_iter().map(Candidate::from).collect())
+    let rare = trigrams.rarest(conn, term, index)?;
+    let rows: Vec<BugRow> = match conn {
+        DbConnection::Sqlite(c) => {
+            // An AND of single trigrams, or the term as one phrase when it has no trigram
+            // to choose.
+            let query = if rare.is_empty() {
+                fts_phrase(term)
+            } else {
+                rare.iter()
+                    .map(|t| fts_phrase(t))
+                    .collect::<Vec<_>>()
+                    .join(" AND ")
+            };
+            diesel::sql_query(
+                "SELECT b.* FROM bugs_summary_fts f \
+                 JOIN bugs b ON b.id = f.rowid WHERE bugs_summary_fts MATCH ? LIMIT ?",
+            )
+            .bind::<Text, _>(query)
+            .bind::<BigInt, _>(limit)
+            .load(c)?
+        }
+        DbConnection::Pg(c) => {
+            // The chosen trigrams go to the GIN index (`LIKE '%abc%'` asks for `abc` alone);
+            // `strpos` is no index condition, so the whole term only filters what it found.
+            let mut patterns: Vec<String> = rare.iter().map(|t| format!("%{t}%")).collect();
+            if patterns.is_empty() {
+                patterns.push(like_pattern(term));
+            }
+            let mut sql = String::from("SELECT * FROM bugs WHERE ");
+            for n in 1..=patterns.len() {
+                sql.push_str(&format!("lower(summary) LIKE ${n} ESCAPE '\\' AND "));
+            }
+            let term_at = patterns.len() + 1;
+            sql.push_str(&format!(
+                "strpos(lower(summary), ${term_at}) > 0 LIMIT ${}",
+                term_at + 1
+            ));
+            let mut query = diesel::sql_query(sql).into_boxed();
+            for pattern in patterns {
+                query = query.bind::<Text, _>(pattern);
+            }
+            query
+                .bind::<Text, _>(term.to_owned())
+                .bind::<BigInt, _>(limit)
+                .load(c)?
+        }
+    };
+    Ok(rows)
 }
 
 diesel::define_sql_function! {

@@ -10,6 +10,7 @@
 #[macro_use]
 mod db;
 mod artifacts;
+mod bug_index;
 mod bug_writes;
 mod bugs;
 mod builds;
@@ -69,6 +70,8 @@ pub struct Store {
     pool: Pool,
     backend: Backend,
     graph: Arc<graph::LiveGraph>,
+    /// Which trigrams of a bug search term are rare (`bug_index.rs`).
+    bug_trigrams: Arc<bug_index::TrigramSample>,
 }
 
 impl Store {
@@ -79,6 +82,7 @@ impl Store {
             pool,
             backend: url.backend(),
             graph: Arc::new(graph::LiveGraph::new()),
+            bug_trigrams: Arc::default(),
         })
     }
 
