@@ -18,10 +18,17 @@
 //! the worker's own `store_parsed_log`: the demo has no second way to store a parse, and needs
 //! no network.
 //!
+//! Sheriffing is part of the picture: local Bugzilla bugs for the failing tests, people's
+//! classifications of the failures (intermittent with their bugs, fixed by commit, infra,
+//! expected fail), recurring intermittents the real autoclassifier recognises as their logs
+//! are parsed, and unclassified failures on the newest pushes, all through the service
+//! (`sheriffing.rs`).
+//!
 //! Here: the fill and what it reports. `dress.rs` turns a generated graph into a repository's
 //! pushes and jobs, `write.rs` writes them, `catalogue.rs` holds the names and shapes,
-//! `logs.rs` the failed jobs' logs and test results, `role.rs` what each generated job is, and
-//! `seed.rs` the stable seeds they all draw from.
+//! `logs.rs` the failed jobs' logs and test results, `bugs.rs` the bugs, `sheriffing.rs` the
+//! sheriff and the autoclassifier, `role.rs` what each generated job is, and `seed.rs` the
+//! stable seeds they all draw from.
 //!
 //! Deterministic given the seed and the present: pushes land relative to `now`, so the
 //! newest ones are still running when the server starts. A repository that exists already
@@ -75,6 +82,12 @@ pub struct Filled {
     pub edges: usize,
     pub logs: usize,
     pub releases: usize,
+    /// Bugs imported (once, with the first repository made).
+    pub bugs: usize,
+    /// Failed jobs a person (the demo's sheriff) classified.
+    pub classified: usize,
+    /// Failed jobs the autoclassifier classified as their logs were parsed.
+    pub autoclassified: usize,
     pub took: Duration,
 }
 
@@ -89,13 +102,17 @@ impl std::fmt::Display for Filled {
         }
         write!(
             f,
-            "demo data in {}: {} pushes, {} jobs, {} edges, {} parsed logs, {} releases in {:.1} s",
+            "demo data in {}: {} pushes, {} jobs, {} edges, {} parsed logs, {} releases, {} bugs, \
+             {} failures classified by a sheriff and {} by the autoclassifier in {:.1} s",
             self.repositories.join(", "),
             self.pushes,
             self.jobs,
             self.edges,
             self.logs,
             self.releases,
+            self.bugs,
+            self.classified,
+            self.autoclassified,
             self.took.as_secs_f64()
         )?;
         if !self.skipped.is_empty() {
@@ -112,15 +129,19 @@ pub enum DemoError {
     Store(#[from] StoreError),
     #[error("a generated log could not be parsed: {0}")]
     Log(#[from] treeherd_logparse::ParseError),
+    #[error(transparent)]
+    Service(#[from] treeherd_service::ServiceError),
     #[error("generated data is invalid: {0}")]
     Invalid(String),
 }
 
+mod bugs;
 mod catalogue;
 mod dress;
 mod logs;
 mod role;
 mod seed;
+mod sheriffing;
 mod write;
 
 use catalogue::*;
@@ -128,21 +149,28 @@ pub use logs::{DEMO_LOG_PREFIX, served_log};
 use logs::{log_text, test_results};
 use role::Role;
 use seed::fnv1a;
+pub use sheriffing::SHERIFF;
+use sheriffing::Sheriffing;
 
 /// Fills the database with demo data unless its repositories exist; see the module docs.
 pub async fn fill(store: &Store, options: &DemoOptions, now: i64) -> Result<Filled, DemoError> {
     let started = Instant::now();
     let mut filled = Filled::default();
     let total_share: u32 = REPOSITORIES.iter().map(|r| r.share).sum();
+    let sheriffing = Sheriffing::new(store).map_err(|e| DemoError::Invalid(e.to_string()))?;
     for spec in REPOSITORIES {
         if store.repository(spec.name.to_owned()).await?.is_some() {
             filled.skipped.push(spec.name.to_owned());
             continue;
         }
+        // Bugs before any failure is classified with them.
+        if filled.repositories.is_empty() {
+            filled.bugs = sheriffing.import_bugs(now).await?;
+        }
         let pushes = (options.pushes.saturating_mul(spec.share) / total_share).max(2);
         let seed = options.seed ^ fnv1a(spec.name);
         Repo::new(spec, pushes, seed, now)?
-            .write(store, &mut filled)
+            .write(store, &sheriffing, &mut filled)
             .await?;
         filled.repositories.push(spec.name.to_owned());
     }

@@ -110,14 +110,14 @@ pub(super) fn log_text(job: &treeherd_store::Job, role: Role) -> (String, Vec<Fa
             for (n, test) in s.tests.iter().enumerate() {
                 log.info(&format!("TEST-START | {test}"));
                 if n < failing {
-                    let (status, message) = FAILURES[rng.random_range(0..FAILURES.len())];
+                    let (status, message) = test_failure(test, rng);
                     let word = if status == TestStatus::Timeout {
                         "TIMEOUT"
                     } else {
                         "FAIL"
                     };
                     log.info(&format!("TEST-UNEXPECTED-{word} | {test} | {message}"));
-                    failures.push(((*test).to_owned(), status, message.to_owned()));
+                    failures.push(((*test).to_owned(), status, message));
                 } else {
                     log.info(&format!(
                         "TEST-OK | {test} | took {}ms",
@@ -170,6 +170,39 @@ pub(super) fn log_text(job: &treeherd_store::Job, role: Role) -> (String, Vec<Fa
         );
     }
     (log.text, failures)
+}
+
+/// One of the failures `test` may print, its numbers drawn (see [`TEST_FAILURES`]).
+fn test_failure(test: &str, rng: &mut StdRng) -> (TestStatus, String) {
+    let known: Vec<&(&str, TestStatus, &str)> = TEST_FAILURES
+        .iter()
+        .filter(|(t, _, _)| *t == test)
+        .collect();
+    let (status, template) = match known.len() {
+        0 => OTHER_FAILURE,
+        n => {
+            let (_, status, template) = known[rng.random_range(0..n)];
+            (*status, *template)
+        }
+    };
+    let mut message = String::with_capacity(template.len() + 8);
+    let mut rest = template;
+    while let Some(at) = rest.find('%') {
+        message.push_str(&rest[..at]);
+        let placeholder = rest[at + 1..].chars().next();
+        match placeholder {
+            Some('d') => message.push_str(&rng.random_range(1..=3).to_string()),
+            Some('f') => {
+                let tenths: u32 = rng.random_range(300..=900);
+                let _ = write!(message, "{}.{}", tenths / 10, tenths % 10);
+            }
+            Some('p') => message.push_str(&rng.random_range(12..=4800).to_string()),
+            _ => message.push('%'),
+        }
+        rest = &rest[at + 1 + placeholder.map_or(0, char::len_utf8)..];
+    }
+    message.push_str(rest);
+    (status, message)
 }
 
 /// The results a failing test job reports: its failures and a few passes.

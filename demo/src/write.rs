@@ -10,6 +10,7 @@ impl Repo<'_> {
     pub(super) async fn write(
         mut self,
         store: &Store,
+        sheriffing: &Sheriffing,
         filled: &mut Filled,
     ) -> Result<(), DemoError> {
         let spec = self.spec;
@@ -39,11 +40,16 @@ impl Repo<'_> {
             .len();
 
         let jobs = std::mem::take(&mut self.jobs);
-        let logged: Vec<(String, Role)> = jobs
+        let push_of: HashMap<&Revision, usize> =
+            revisions.iter().enumerate().map(|(i, r)| (r, i)).collect();
+        // Each job's role and push (index), by guid, for its log and the sheriff.
+        let dressed: HashMap<String, (Role, Option<usize>)> = jobs
             .iter()
             .zip(&self.roles)
-            .filter(|(job, _)| !job.logs.is_empty())
-            .map(|(job, role)| (job.guid.clone(), *role))
+            .map(|(job, role)| {
+                let push = job.revision.as_ref().and_then(|r| push_of.get(r).copied());
+                (job.guid.clone(), (*role, push))
+            })
             .collect();
         let statuses: Vec<(JobState, JobResult, Option<i64>)> = jobs
             .iter()
@@ -125,31 +131,101 @@ impl Repo<'_> {
         }
 
         done("nightlies and schedules");
-        // Logs: generated, parsed by the worker's parser, stored as the worker stores them.
-        let by_guid: HashMap<&str, &treeherd_store::Job> =
-            stored.iter().map(|j| (j.guid.as_str(), j)).collect();
-        let jobs: Vec<(&treeherd_store::Job, Role)> = logged
+        self.logs_and_sheriffing(store, sheriffing, &stored, &dressed, &revisions, filled)
+            .await?;
+        done("logs, test results and sheriffing");
+        Ok(())
+    }
+
+    /// The failed jobs' logs (generated, parsed by the worker's parser, stored as the worker
+    /// stores them, the autoclassifier run on each) and test results, and the sheriff's
+    /// classifications, in the order a live tree has them (see `sheriffing.rs`): the old
+    /// failures without logs first, then the pushes with logs oldest first, a round of them
+    /// (about an hour) at a time, the sheriff classifying after each round what the
+    /// autoclassifier left, but on the newest pushes.
+    async fn logs_and_sheriffing(
+        &self,
+        store: &Store,
+        sheriffing: &Sheriffing,
+        stored: &[treeherd_store::Job],
+        dressed: &HashMap<String, (Role, Option<usize>)>,
+        revisions: &[Revision],
+        filled: &mut Filled,
+    ) -> Result<(), DemoError> {
+        let reached = revisions.len() - sheriffing::unsheriffed(revisions.len());
+        let sheriffed = |push: Option<usize>| push.is_none_or(|p| p < reached);
+        let failed_job = |job: &treeherd_store::Job, role: Role, push: Option<usize>| {
+            let (_, failures) = log_text(job, role);
+            sheriffing::Failed {
+                guid: job.guid.clone(),
+                role,
+                result: job.result,
+                tests: failures.into_iter().map(|(test, _, _)| test).collect(),
+                next_revision: push
+                    .and_then(|p| revisions.get(p + 1))
+                    .map(ToString::to_string),
+            }
+        };
+        let failed: Vec<(&treeherd_store::Job, Role, Option<usize>)> = stored
             .iter()
-            .filter_map(|(guid, role)| by_guid.get(guid.as_str()).map(|j| (*j, *role)))
+            .filter(|job| treeherd_store::FAILED_RESULTS.contains(&job.result))
+            .filter_map(|job| {
+                let (role, push) = dressed.get(&job.guid)?;
+                Some((job, *role, *push))
+            })
             .collect();
         let logs = store
-            .logs_of(jobs.iter().map(|(j, _)| j.id).collect())
+            .logs_of(failed.iter().map(|(job, _, _)| job.id).collect())
             .await?;
-        for (job, role) in jobs {
-            let (text, failures) = log_text(job, role);
-            for log in logs.get(&job.id).into_iter().flatten() {
-                let parsed =
-                    treeherd_service::logs::parse_log(&log.name, &log.url, text.as_bytes())?;
-                store.store_parsed_log(log.id, parsed, self.now).await?;
-                filled.logs += 1;
-            }
-            if !failures.is_empty() {
-                store
-                    .submit_test_results(job.guid.clone(), test_results(role, &failures))
-                    .await?;
+
+        // Older failures, without logs: judged from what their logs would show.
+        let old: Vec<sheriffing::Failed> = failed
+            .iter()
+            .filter(|(job, _, push)| !logs.contains_key(&job.id) && sheriffed(*push))
+            .map(|(job, role, push)| failed_job(job, *role, *push))
+            .collect();
+        filled.classified += sheriffing.classify(&old).await?;
+
+        // The pushes with logs, a round at a time.
+        let round = usize::try_from(HOUR / self.spec.interval.max(1))
+            .unwrap_or(1)
+            .max(1);
+        let mut rounds: std::collections::BTreeMap<
+            usize,
+            Vec<(&treeherd_store::Job, Role, usize)>,
+        > = std::collections::BTreeMap::new();
+        for (job, role, push) in &failed {
+            if let (Some(push), true) = (push, logs.contains_key(&job.id)) {
+                rounds
+                    .entry(push / round)
+                    .or_default()
+                    .push((job, *role, *push));
             }
         }
-        done("logs and test results");
+        for (_, mut jobs) in rounds {
+            jobs.sort_by_key(|(job, _, _)| (job.finished_at, job.id));
+            let mut left = Vec::new();
+            for (job, role, push) in jobs {
+                let (text, failures) = log_text(job, role);
+                for log in logs.get(&job.id).into_iter().flatten() {
+                    let parsed =
+                        treeherd_service::logs::parse_log(&log.name, &log.url, text.as_bytes())?;
+                    store.store_parsed_log(log.id, parsed, self.now).await?;
+                    filled.logs += 1;
+                }
+                if !failures.is_empty() {
+                    store
+                        .submit_test_results(job.guid.clone(), test_results(role, &failures))
+                        .await?;
+                }
+                if sheriffing.autoclassify(job.id.0).await? {
+                    filled.autoclassified += 1;
+                } else if sheriffed(Some(push)) {
+                    left.push(failed_job(job, role, Some(push)));
+                }
+            }
+            filled.classified += sheriffing.classify(&left).await?;
+        }
         Ok(())
     }
 }

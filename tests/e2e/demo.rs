@@ -1,9 +1,11 @@
 //! Demo data: a server started with it (`serve --demo`) holds repositories, pushes, jobs of
 //! every kind with their edges, a nightly release, schedules, machines (one quarantined and
-//! flagged flaky) and parsed logs with error lines; filling again changes nothing.
+//! flagged flaky) and parsed logs with error lines, bugs, failures classified by a sheriff and
+//! by the autoclassifier, and unclassified ones on the newest pushes; filling again changes
+//! nothing.
 
 use serde_json::{Value, json};
-use treeherd_demo::{self as demo, DemoOptions, FLAKY_MACHINE};
+use treeherd_demo::{self as demo, DemoOptions, FLAKY_MACHINE, SHERIFF};
 use treeherd_tests::TestApp;
 
 /// Small, so the test stays quick on PostgreSQL: 8 mozilla-central pushes, 16 autoland, 5
@@ -425,6 +427,195 @@ async fn demo_data_fills_a_fresh_database_with_a_live_looking_picture() {
             .contains(r["test"].as_str().unwrap()))),
         "every failing result is an error line of the log"
     );
+}
+
+#[tokio::test]
+async fn demo_data_is_sheriffed_but_for_the_newest_pushes() {
+    let app = demo_app().await;
+    let now = chrono::Utc::now();
+    const CLASSIFICATION: &str = "classification { classification bugs who automatic note }";
+
+    // The newest pushes keep unclassified failures for the UI; the filter finds the same.
+    let autoland = app
+        .data(
+            &format!(
+                "{{ repository(name: \"autoland\") {{ pushes(first: 20) {{ nodes {{
+                    pushId status {{ testfailed busted exception unclassifiedFailures }}
+                    jobs(first: 100, filter: {{unclassifiedFailure: true}}) {{ nodes {{ guid result {CLASSIFICATION} }} }}
+                    }} }} }} }}"
+            ),
+            json!({}),
+        )
+        .await;
+    let pushes = autoland["repository"]["pushes"]["nodes"]
+        .as_array()
+        .unwrap();
+    let unclassified = |p: &Value| p["status"]["unclassifiedFailures"].as_i64().unwrap();
+    let newest: i64 = pushes[..5].iter().map(unclassified).sum();
+    assert!(newest > 0, "no unclassified failure on the newest pushes");
+    for push in pushes {
+        let jobs = push["jobs"]["nodes"].as_array().unwrap();
+        assert_eq!(jobs.len() as i64, unclassified(push), "{push:#}");
+        assert!(
+            jobs.iter().all(|j| j["classification"].is_null()),
+            "{push:#}"
+        );
+    }
+    // The sheriff is behind by the newest five of sixteen pushes only.
+    let failed = |p: &Value| {
+        ["testfailed", "busted", "exception"]
+            .iter()
+            .map(|f| p["status"][f].as_i64().unwrap())
+            .sum::<i64>()
+    };
+    assert!(pushes[5..].iter().map(failed).sum::<i64>() > 10);
+    assert!(
+        pushes[5..].iter().all(|p| unclassified(p) == 0),
+        "{pushes:#?}"
+    );
+
+    // People's classifications of every kind, and the autoclassifier's of recurrences.
+    let mut kinds = std::collections::BTreeMap::<String, Vec<Value>>::new();
+    for repository in ["autoland", "mozilla-central"] {
+        let failed = app
+            .data(
+                &format!(
+                    "query($r: String!) {{ jobs(repository: $r, filter: {{result: TESTFAILED}}, first: 1000) {{ nodes {{
+                        guid {CLASSIFICATION} classificationHistory {{ classification who }}
+                        failureLines {{ line search {{ recurrenceKey }} }} }} }}
+                       busted: jobs(repository: $r, filter: {{result: BUSTED}}, first: 1000) {{ nodes {{ guid {CLASSIFICATION} }} }}
+                       exception: jobs(repository: $r, filter: {{result: EXCEPTION}}, first: 1000) {{ nodes {{ guid {CLASSIFICATION} }} }} }}"
+                ),
+                json!({"r": repository}),
+            )
+            .await;
+        for list in ["jobs", "busted", "exception"] {
+            for job in failed[list]["nodes"].as_array().unwrap() {
+                if let Some(kind) = job["classification"]["classification"].as_str() {
+                    kinds.entry(kind.to_owned()).or_default().push(job.clone());
+                }
+            }
+        }
+    }
+    for kind in ["INTERMITTENT", "FIXED_BY_COMMIT", "INFRA", "EXPECTED_FAIL"] {
+        let jobs = kinds.get(kind).unwrap_or_else(|| panic!("no {kind} job"));
+        assert!(
+            jobs.iter().all(|j| j["classification"]["who"] == SHERIFF
+                && j["classification"]["automatic"] == false),
+            "{jobs:#?}"
+        );
+    }
+    assert!(
+        kinds["INTERMITTENT"]
+            .iter()
+            .all(|j| !j["classification"]["bugs"].as_array().unwrap().is_empty())
+    );
+    let auto = kinds
+        .get("AUTOCLASSIFIED_INTERMITTENT")
+        .expect("no autoclassified job");
+    for job in auto {
+        assert_eq!(job["classification"]["who"], "autoclassifier", "{job:#}");
+        assert_eq!(job["classification"]["automatic"], true, "{job:#}");
+        assert_eq!(job["classificationHistory"].as_array().unwrap().len(), 1);
+        assert!(!job["classification"]["bugs"].as_array().unwrap().is_empty());
+        // Each of its lines recurs from one a person called intermittent.
+        for line in job["failureLines"].as_array().unwrap() {
+            let key = &line["search"]["recurrenceKey"];
+            assert!(
+                kinds["INTERMITTENT"].iter().any(|p| p["failureLines"]
+                    .as_array()
+                    .is_some_and(|ls| ls.iter().any(|l| &l["search"]["recurrenceKey"] == key))),
+                "{job:#}"
+            );
+        }
+    }
+
+    // A failure line suggests a demo bug: the one its job was classified with.
+    let classified = kinds["INTERMITTENT"]
+        .iter()
+        .find(|j| !j["failureLines"].as_array().unwrap().is_empty())
+        .expect("an intermittent with failure lines");
+    let detail = app
+        .data(
+            "query($g: String!) { job(guid: $g) { failureLines {
+                search { searchTerms } suggestions { openRecent { id summary status } allOthers { id resolution } } } } }",
+            json!({"g": classified["guid"]}),
+        )
+        .await;
+    let bug = &classified["classification"]["bugs"];
+    let suggested: Vec<&Value> = detail["job"]["failureLines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|l| l["suggestions"]["openRecent"].as_array().unwrap())
+        .collect();
+    assert!(
+        suggested
+            .iter()
+            .any(|b| bug.as_array().unwrap().contains(&b["id"])),
+        "{detail:#} {bug}"
+    );
+
+    // Bugs: open, resolved, a duplicate.
+    let bugs = app
+        .data(
+            "{ open: bug(id: 1931204) { status resolution }
+               fixed: bug(id: 1873402) { status resolution }
+               duplicate: bug(id: 1890447) { resolution dupeOf } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(bugs["open"], json!({"status": "NEW", "resolution": null}));
+    assert_eq!(bugs["fixed"]["resolution"], "FIXED");
+    assert_eq!(
+        bugs["duplicate"],
+        json!({"resolution": "DUPLICATE", "dupeOf": 1924410})
+    );
+
+    // The intermittent failures of the last 7 and 30 days: days, bugs, their failures.
+    for days in [7, 30] {
+        let view = app
+            .data(
+                "query($since: DateTime!, $until: DateTime!) {
+                   intermittentFailures(since: $since, until: $until) {
+                     days { day failures pushes orangeFactor }
+                     bugs(first: 10) { bugId failures platforms repositories } } }",
+                json!({"since": (now - chrono::Duration::days(days)).to_rfc3339(),
+                       "until": (now + chrono::Duration::minutes(1)).to_rfc3339()}),
+            )
+            .await;
+        let view = &view["intermittentFailures"];
+        let days_seen = view["days"].as_array().unwrap();
+        assert!(days_seen.len() as i64 >= days, "{view:#}");
+        assert!(
+            days_seen.iter().any(|d| d["failures"].as_i64().unwrap() > 0
+                && d["orangeFactor"].as_f64().unwrap() > 0.0),
+            "{view:#}"
+        );
+        let bugs = view["bugs"].as_array().unwrap();
+        assert!(bugs.len() >= 5, "{view:#}");
+        let top = bugs[0]["bugId"].as_i64().unwrap();
+        let failures = app
+            .data(
+                "query($since: DateTime!, $until: DateTime!, $bug: Int!) {
+                   intermittentFailures(since: $since, until: $until) {
+                     failures(bug: $bug) { guid classification { classification bugs } } } }",
+                json!({"since": (now - chrono::Duration::days(days)).to_rfc3339(),
+                       "until": (now + chrono::Duration::minutes(1)).to_rfc3339(),
+                       "bug": top}),
+            )
+            .await;
+        let failures = failures["intermittentFailures"]["failures"]
+            .as_array()
+            .unwrap();
+        assert_eq!(failures.len() as i64, bugs[0]["failures"].as_i64().unwrap());
+        assert!(failures.iter().all(|f| {
+            f["classification"]["bugs"]
+                .as_array()
+                .unwrap()
+                .contains(&json!(top))
+        }));
+    }
 }
 
 #[tokio::test]
