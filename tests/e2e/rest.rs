@@ -4,8 +4,12 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+use treeherd_api::log_worker::LogWorkerOptions;
 use treeherd_demo::DemoOptions;
-use treeherd_tests::TestApp;
+use treeherd_tests::{TestApp, revision};
+
+use crate::log_server::LogServer;
 
 async fn demo_app() -> TestApp {
     TestApp::spawn_with(|config| {
@@ -447,7 +451,7 @@ async fn jobs_answer_as_graphql_with_their_logs_errors_and_neighbours() {
 }
 
 #[tokio::test]
-async fn failures_by_bug_and_performance_refuse_and_answer_as_treeherder() {
+async fn failures_by_bug_and_performance_refuse_bad_input_as_treeherder() {
     let app = demo_app().await;
     let (status, body) = get(&app, "failuresbybug/?tree=all").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -476,11 +480,6 @@ async fn failures_by_bug_and_performance_refuse_and_answer_as_treeherder() {
         .is_array()
     );
 
-    let frameworks = ok(&app, "performance/framework/").await;
-    for framework in frameworks.as_array().unwrap() {
-        assert!(framework["id"].as_i64().unwrap() > 0);
-        assert!(framework["name"].is_string());
-    }
     let (status, _) = get(&app, "project/nope/performance/signatures/").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, body) = get(&app, "project/autoland/performance/data/").await;
@@ -489,17 +488,116 @@ async fn failures_by_bug_and_performance_refuse_and_answer_as_treeherder() {
         body,
         json!(["Need to specify either signature_id, signatures, push_id, or job_id"])
     );
-    let signatures = ok(&app, "project/mozilla-central/performance/signatures/").await;
-    if let Some((id, signature)) = signatures.as_object().unwrap().iter().next() {
-        let data = ok(
-            &app,
-            &format!("project/mozilla-central/performance/data/?signature_id={id}"),
-        )
-        .await;
-        let values = data[signature["signature_hash"].as_str().unwrap()]
-            .as_array()
-            .unwrap();
-        assert!(!values.is_empty());
-        assert_eq!(values[0]["signature_id"].to_string(), *id);
-    }
+}
+
+#[tokio::test]
+async fn perfherder_reads_and_job_details_show_a_parsed_log() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("perf.log"),
+        "[task 2026-11-25T10:30:20.000Z] 10:30:20     INFO - PERFHERDER_DATA: \
+         {\"framework\": {\"name\": \"awsy\"}, \"suites\": [{\"name\": \"Base Content JS\", \
+         \"value\": 1573120.456, \"unit\": \"bytes\", \"lowerIsBetter\": true, \"subtests\": \
+         [{\"name\": \"after tabs\", \"value\": 12.5}]}]}\nshutting down\n",
+    )
+    .unwrap();
+    let server = LogServer::start(dir.path().to_path_buf()).await;
+    let app = TestApp::spawn_with(|config| {
+        config.log_worker = Some(LogWorkerOptions {
+            concurrency: 2,
+            max_bytes: 1024 * 1024,
+            timeout: Duration::from_secs(20),
+            attempts: 3,
+            backoff: Duration::from_millis(50),
+            poll: Duration::from_millis(50),
+        });
+    })
+    .await;
+    app.create_repository("try", &[]).await;
+    app.data(
+        "mutation($p: PushInput!) { submitPush(input: $p) { pushId } }",
+        json!({"p": {"repository": "try", "pushId": 1, "revision": revision(1),
+                     "author": "dev@example.com", "pushedAt": "2026-11-25T10:00:00Z"}}),
+    )
+    .await;
+    app.data(
+        "mutation($j: [JobInput!]!) { submitJobs(input: $j) { jobs { guid } } }",
+        json!({"j": [{"guid": "perf", "repository": "try", "revision": revision(1), "kind": "TEST",
+                      "name": "test-linux64/opt-awsy", "platform": "linux64",
+                      "state": "COMPLETED", "result": "SUCCESS",
+                      "startedAt": "2026-11-25T10:10:00Z", "finishedAt": "2026-11-25T10:40:00Z"}]}),
+    )
+    .await;
+    let url = format!("{}/logs/perf.log", server.url);
+    app.data(
+        "mutation($a: [ArtifactInput!]!) { attachArtifacts(job: \"perf\", artifacts: $a) { attached } }",
+        json!({"a": [{"name": "live_backing_log", "kind": "RAW_LOG", "url": url}]}),
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let series = loop {
+        let data = app
+            .data(
+                "{ perfSeries(repository: \"try\", framework: \"awsy\", suite: \"Base Content JS\",
+                   platform: \"linux64\") { revision value } }",
+                json!({}),
+            )
+            .await;
+        if !data["perfSeries"].as_array().unwrap().is_empty() {
+            break data["perfSeries"].clone();
+        }
+        assert!(Instant::now() < deadline, "the log was not parsed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+
+    assert_eq!(
+        ok(&app, "performance/framework/").await,
+        json!([{"id": 4, "name": "awsy"}])
+    );
+    let signatures = ok(&app, "project/try/performance/signatures/?framework=4").await;
+    let signatures = signatures.as_object().unwrap();
+    assert_eq!(signatures.len(), 2, "{signatures:?}");
+    let suite = signatures
+        .values()
+        .find(|s| s.get("test").is_none())
+        .unwrap();
+    assert_eq!(suite["suite"], "Base Content JS");
+    assert_eq!(suite["machine_platform"], "linux64");
+    assert_eq!(suite["measurement_unit"], "bytes");
+    assert!(signatures.values().any(|s| s["test"] == "after tabs"));
+    assert_eq!(
+        ok(&app, "project/try/performance/signatures/?framework=1").await,
+        json!({})
+    );
+    let id = suite["id"].as_i64().unwrap();
+    let data = ok(
+        &app,
+        &format!("project/try/performance/data/?signature_id={id}"),
+    )
+    .await;
+    let values = data[suite["signature_hash"].as_str().unwrap()]
+        .as_array()
+        .unwrap();
+    assert_eq!(values.len(), 1);
+    assert_eq!(values[0]["revision"], series[0]["revision"]);
+    // Rounded to two places, as Perfherder answers.
+    assert_eq!(values[0]["value"], 1573120.46);
+    let jobs = ok(&app, "project/try/jobs/?job_guid=perf").await;
+    let job_id = jobs["results"][0]["id"].as_i64().unwrap();
+    assert_eq!(values[0]["job_id"], job_id);
+    assert_eq!(values[0]["push_id"], jobs["results"][0]["push_id"]);
+    let by_job = ok(
+        &app,
+        &format!("project/try/performance/data/?job_id={job_id}"),
+    )
+    .await;
+    assert_eq!(by_job.as_object().unwrap().len(), 2);
+
+    // The job's details are its artifacts.
+    let details = ok(&app, "jobdetail/?job_guid=perf").await;
+    assert_eq!(details["results"][0]["value"], "live_backing_log");
+    assert_eq!(details["results"][0]["url"], url);
+    assert_eq!(details["results"][0]["job_id"], job_id);
+    let (status, _) = get(&app, "jobdetail/").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 }

@@ -3,7 +3,7 @@
 //! in the days, most first) and `GET /api/failuresbybug/?bug=&startday=&endday=&tree=` (the
 //! failures classified with that bug: job, push, platform, build type, machine and the
 //! `TEST-UNEXPECTED-FAIL` lines of its logs). The days are whole UTC days, the end day
-//! included; `tree` is `all` or a repository name. Counted as treeherd's intermittent view
+//! included, at most 366 of them; `tree` is `all` or a repository name. Counted as treeherd's intermittent view
 //! counts them (`treeherd_store::IntermittentQuery`): jobs classified intermittent,
 //! autoclassified intermittent or intermittent-needs-bug, by when they failed.
 
@@ -16,7 +16,10 @@ use super::answer::{Answer, Params, RestError, iso, ok, parse_date};
 use crate::state::State;
 
 /// The most bugs `failures/` lists and failures `failuresbybug/` lists.
-const MAX_ROWS: usize = 10_000;
+const MAX_ROWS: usize = 1_000;
+/// The longest range, in days (GraphQL's `intermittentFailures` has the same limit): each
+/// bug of `failures/` is counted per day.
+const MAX_DAYS: i64 = 366;
 
 pub(crate) fn configure(config: &mut web::ServiceConfig) {
     config
@@ -79,6 +82,14 @@ async fn query_of(
             bug
         }
     };
+    if let (Some(since), Some(until)) = (since, until)
+        && (until - since) / DAY_MICROS > MAX_DAYS
+    {
+        errors.insert(
+            "endday".into(),
+            json!([format!("The range is at most {MAX_DAYS} days.")]),
+        );
+    }
     match (since, until) {
         (Some(since), Some(until)) if errors.is_empty() => Ok((
             IntermittentQuery {
