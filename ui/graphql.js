@@ -12,27 +12,83 @@ export class GraphQLError extends Error {
 /**
  * Runs one query; resolves to its `data`, rejects with the first error. Reads need no
  * credentials; a write passes `token`, sent as `Authorization: Bearer`.
+ *
+ * Queries go as automatic persisted queries over GET (the query's SHA-256 in the URL, so
+ * the answer can be revalidated by its ETag); when the server does not know the hash yet
+ * (`PersistedQueryNotFound`), the query is POSTed once with its hash and remembered there.
+ * Mutations, and pages without WebCrypto (plain HTTP off localhost), POST the query.
  */
 export async function gql(query, variables = {}, { signal, token } = {}) {
-  const headers = { 'content-type': 'application/json' };
+  const headers = {};
   if (token) headers.authorization = `Bearer ${token}`;
-  const response = await fetch('/graphql', {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ query, variables }),
-    signal,
-  });
-  let body;
+  const hash = isMutation(query) ? null : await sha256(query);
+  if (hash) {
+    const extensions = { persistedQuery: { version: 1, sha256Hash: hash } };
+    const params = new URLSearchParams({
+      variables: JSON.stringify(variables),
+      extensions: JSON.stringify(extensions),
+    });
+    // `no-cache`: the browser may keep the answer but asks again (a 304 when unchanged), so
+    // a view never shows what a write it just made has changed.
+    const body = await answer(
+      fetch(`/graphql?${params}`, { headers, signal, cache: 'no-cache' }),
+    );
+    if (!notFound(body)) return dataOf(body);
+    return dataOf(await post({ query, variables, extensions }, headers, signal));
+  }
+  return dataOf(await post({ query, variables }, headers, signal));
+}
+
+function post(request, headers, signal) {
+  return answer(
+    fetch('/graphql', {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify(request),
+      signal,
+    }),
+  );
+}
+
+async function answer(pending) {
+  const response = await pending;
   try {
-    body = await response.json();
+    return await response.json();
   } catch {
     throw new GraphQLError(`the server answered ${response.status}`, 'INTERNAL');
   }
+}
+
+function notFound(body) {
+  return Boolean(
+    body.errors &&
+      body.errors.some((e) => e.extensions && e.extensions.code === 'PERSISTED_QUERY_NOT_FOUND'),
+  );
+}
+
+function dataOf(body) {
   if (body.errors && body.errors.length) {
     const first = body.errors[0];
     throw new GraphQLError(first.message, first.extensions && first.extensions.code);
   }
   return body.data;
+}
+
+function isMutation(query) {
+  // Comments and whitespace may come first; the UI names no fragments before an operation.
+  return /^(\s|#[^\n]*\n)*mutation\b/.test(query);
+}
+
+const hashes = new Map(); // query -> its SHA-256 in hex
+
+/** The query's SHA-256 in lower-case hex, or null where WebCrypto is not available. */
+async function sha256(query) {
+  if (hashes.has(query)) return hashes.get(query);
+  if (!globalThis.crypto || !crypto.subtle) return null;
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(query));
+  const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+  hashes.set(query, hex);
+  return hex;
 }
 
 /**

@@ -1,47 +1,194 @@
-//! GraphQL over HTTP (POST `/graphql`) and subscriptions over WebSocket (GET `/graphql` with
-//! an upgrade); a plain GET gets GraphiQL (`crate::graphiql`).
+//! GraphQL over HTTP: POST `/graphql` (any operation), GET `/graphql` with the query in the
+//! URL (queries only), and subscriptions over WebSocket (GET with an upgrade); a plain GET
+//! with no GraphQL parameter gets GraphiQL (`crate::graphiql`). Both ways accept automatic
+//! persisted queries (`crate::persisted_queries`).
 //!
 //! `/graphql` over HTTP is our own handler over `web::Bytes` rather than the crate's streaming
 //! extractor: it is faster for batches of 1,000 jobs, and a body over the limit gets a plain
 //! 413.
+//!
+//! GET follows the GraphQL-over-HTTP spec: `query`, `operationName`, `variables` and
+//! `extensions` are URL parameters (the last two JSON); a mutation or subscription over GET
+//! is refused with 405 (a GET must be safe to repeat and to cache). A GET answer carries an
+//! `ETag` (of its body; `If-None-Match` gets a 304) and `Cache-Control`: `public,
+//! max-age=5` ([`MAX_AGE_SECONDS`]), or `no-store` when the caller sent credentials or the
+//! answer holds errors.
 
-use actix_web::http::header::ContentType;
+use actix_web::http::header::{self, ContentType};
+use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, guard, web};
+use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql_actix_web::GraphQLSubscription;
+use sha2::{Digest, Sha256};
 
 use crate::auth;
+use crate::persisted_queries::hex;
 use crate::state::State;
 
 pub(crate) fn configure(config: &mut web::ServiceConfig) {
     config.service(
         web::resource("/graphql")
-            .route(web::post().to(graphql))
+            .route(web::post().to(post))
             .route(
                 web::get()
                     .guard(guard::Header("upgrade", "websocket"))
                     .to(subscription),
             )
-            .route(web::get().to(crate::graphiql::page)),
+            .route(web::get().to(get)),
     );
 }
+
+/// How long a browser or CDN may reuse a GET answer without asking again. Short: jobs change
+/// by the second while a push is busy, and a view must not lag the data by more than a
+/// moment; long enough that a CDN in front answers a burst of identical polls (every open
+/// dashboard asking for the same pushes) with one request to the server. After it, a
+/// revalidation with the `ETag` costs a 304 and no body.
+pub(crate) const MAX_AGE_SECONDS: u32 = 5;
 
 /// Errors async-graphql raises before any resolver runs (syntax, validation, limits) are the
 /// client's: give them the code every other error carries.
 const REQUEST_ERROR_CODE: &str = "BAD_USER_INPUT";
 
-async fn graphql(state: web::Data<State>, request: HttpRequest, body: web::Bytes) -> HttpResponse {
+/// The GraphQL parameters of a GET, as the GraphQL-over-HTTP spec names them.
+#[derive(serde::Deserialize)]
+struct GetParameters {
+    query: Option<String>,
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+async fn post(state: web::Data<State>, request: HttpRequest, body: web::Bytes) -> HttpResponse {
     let query: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(query) => query,
         Err(e) => {
-            return HttpResponse::BadRequest().json(serde_json::json!({
-                "errors": [{
-                    "message": format!("the body is not a GraphQL request: {e}"),
-                    "extensions": {"code": REQUEST_ERROR_CODE},
-                }]
-            }));
+            return error_answer(
+                StatusCode::BAD_REQUEST,
+                &format!("the body is not a GraphQL request: {e}"),
+                REQUEST_ERROR_CODE,
+            );
         }
     };
-    let caller = auth::caller_of(&request, &state.keys, &state.trusted);
+    match execute(&state, &request, query, Method::POST).await {
+        Ok(body) => HttpResponse::Ok()
+            .content_type(ContentType::json())
+            .body(body.bytes),
+        Err(refusal) => refusal,
+    }
+}
+
+async fn get(state: web::Data<State>, request: HttpRequest) -> HttpResponse {
+    let parameters =
+        match web::Query::<GetParameters>::from_query(request.query_string()).map(|p| p.0) {
+            Ok(p) => p,
+            Err(e) => {
+                return error_answer(
+                    StatusCode::BAD_REQUEST,
+                    &format!("the URL parameters are not a GraphQL request: {e}"),
+                    REQUEST_ERROR_CODE,
+                );
+            }
+        };
+    if parameters.query.is_none() && parameters.extensions.is_none() {
+        return crate::graphiql::page(request).await;
+    }
+    let query = match get_request(parameters) {
+        Ok(query) => query,
+        Err(message) => return error_answer(StatusCode::BAD_REQUEST, &message, REQUEST_ERROR_CODE),
+    };
+    let answer = match execute(&state, &request, query, Method::GET).await {
+        Ok(answer) => answer,
+        Err(refusal) => return refusal,
+    };
+    let etag = format!("\"{}\"", hex(&Sha256::digest(&answer.bytes)[..16]));
+    let credentials = request.headers().contains_key(header::AUTHORIZATION)
+        || request.headers().contains_key(header::COOKIE);
+    let cache_control = if credentials || answer.has_errors {
+        "no-store".to_owned()
+    } else {
+        format!("public, max-age={MAX_AGE_SECONDS}")
+    };
+    let matches = request
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|tag| tag.trim().trim_start_matches("W/") == etag || tag.trim() == "*")
+        });
+    let mut response = if matches {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, cache_control))
+        .insert_header((header::VARY, "Authorization"));
+    if matches {
+        response.finish()
+    } else {
+        response
+            .content_type(ContentType::json())
+            .body(answer.bytes)
+    }
+}
+
+/// A GET's parameters as a GraphQL request (`variables` and `extensions` are JSON).
+fn get_request(parameters: GetParameters) -> Result<async_graphql::Request, String> {
+    let mut query = async_graphql::Request::new(parameters.query.unwrap_or_default());
+    if let Some(name) = parameters.operation_name.filter(|n| !n.is_empty()) {
+        query = query.operation_name(name);
+    }
+    if let Some(variables) = parameters.variables.filter(|v| !v.is_empty()) {
+        let variables: serde_json::Value = serde_json::from_str(&variables)
+            .map_err(|e| format!("the variables parameter is not JSON: {e}"))?;
+        query = query.variables(async_graphql::Variables::from_json(variables));
+    }
+    if let Some(extensions) = parameters.extensions.filter(|e| !e.is_empty()) {
+        query.extensions = serde_json::from_str(&extensions)
+            .map_err(|e| format!("the extensions parameter is not a JSON object: {e}"))?;
+    }
+    Ok(query)
+}
+
+/// An executed request's answer, serialized.
+struct Answer {
+    bytes: Vec<u8>,
+    has_errors: bool,
+}
+
+/// Runs a request that came by `method`: fills in its persisted query, refuses what `method`
+/// may not carry, executes it as its caller and gives every error a code. `Err` is an answer
+/// to send as it is.
+async fn execute(
+    state: &State,
+    request: &HttpRequest,
+    mut query: async_graphql::Request,
+    method: Method,
+) -> Result<Answer, HttpResponse> {
+    if let Err(e) = state.persisted_queries.resolve(&mut query).await {
+        let body = error_body(&e.to_string(), e.code());
+        return Ok(Answer {
+            bytes: body.to_string().into_bytes(),
+            has_errors: true,
+        });
+    }
+    if method == Method::GET
+        && let Some(kind) = operation_type(&mut query).filter(|t| *t != OperationType::Query)
+    {
+        let mut refusal = error_answer(
+            StatusCode::METHOD_NOT_ALLOWED,
+            &format!("a {kind} cannot be sent with GET: use POST"),
+            "METHOD_NOT_ALLOWED",
+        );
+        refusal
+            .headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+        return Err(refusal);
+    }
+    let caller = auth::caller_of(request, &state.keys, &state.trusted);
     let mut response = state.schema.execute(query.data(caller)).await;
     for error in &mut response.errors {
         let extensions = error.extensions.get_or_insert_with(Default::default);
@@ -50,14 +197,40 @@ async fn graphql(state: web::Data<State>, request: HttpRequest, body: web::Bytes
         }
     }
     match serde_json::to_vec(&response) {
-        Ok(body) => HttpResponse::Ok()
-            .content_type(ContentType::json())
-            .body(body),
+        Ok(bytes) => Ok(Answer {
+            bytes,
+            has_errors: !response.errors.is_empty(),
+        }),
         Err(e) => {
             tracing::error!(error = %e, "cannot serialize a GraphQL response");
-            HttpResponse::InternalServerError().finish()
+            Err(HttpResponse::InternalServerError().finish())
         }
     }
+}
+
+/// The kind of operation the request runs, when its document parses and names one (else
+/// execution reports why).
+fn operation_type(query: &mut async_graphql::Request) -> Option<OperationType> {
+    let name = query.operation_name.clone();
+    let document = query.parsed_query().ok()?;
+    match (&document.operations, name) {
+        (DocumentOperations::Single(operation), _) => Some(operation.node.ty),
+        (DocumentOperations::Multiple(operations), Some(name)) => {
+            operations.get(name.as_str()).map(|o| o.node.ty)
+        }
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+            operations.values().next().map(|o| o.node.ty)
+        }
+        (DocumentOperations::Multiple(_), None) => None,
+    }
+}
+
+fn error_body(message: &str, code: &str) -> serde_json::Value {
+    serde_json::json!({"errors": [{"message": message, "extensions": {"code": code}}]})
+}
+
+fn error_answer(status: StatusCode, message: &str, code: &str) -> HttpResponse {
+    HttpResponse::build(status).json(error_body(message, code))
 }
 
 async fn subscription(

@@ -13,6 +13,7 @@ use treeherd_store::Store;
 use crate::Config;
 use crate::auth::{self, TokenKeys};
 use crate::config::ConfigError;
+use crate::persisted_queries::PersistedQueries;
 use crate::routes;
 use crate::state::{LogSource, State};
 
@@ -74,6 +75,7 @@ impl Application {
             },
             trusted: config.trusted.clone(),
             log_source: LogSource::new(config.log_worker.clone().unwrap_or_default().max_bytes),
+            persisted_queries: PersistedQueries::new(store.clone()),
         });
 
         let port = listener.local_addr()?.port();

@@ -9,6 +9,7 @@ use treeherd_schema::TreeherdSchema;
 use treeherd_service::{ErrorKind, Service, ServiceError};
 
 use crate::auth::{TokenKeys, TrustedNetworks};
+use crate::persisted_queries::PersistedQueries;
 
 /// What every handler shares.
 pub(crate) struct State {
@@ -20,6 +21,8 @@ pub(crate) struct State {
     pub github_webhook_secret: Option<Vec<u8>>,
     /// How the log viewer's route fetches logs (`crate::log_routes`).
     pub log_source: LogSource,
+    /// The queries clients may send by hash (`crate::persisted_queries`).
+    pub persisted_queries: PersistedQueries,
 }
 
 /// How the log viewer's route fetches logs (`crate::log_routes`).

@@ -25,6 +25,7 @@ mod logs;
 mod machine_writes;
 mod machines;
 mod perf;
+mod persisted_queries;
 mod push_writes;
 mod pushes;
 mod releases;

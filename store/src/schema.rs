@@ -349,3 +349,11 @@ diesel::table! {
         imported_at -> BigInt,
     }
 }
+
+diesel::table! {
+    persisted_queries (id) {
+        id -> BigInt,
+        sha256 -> Text,
+        query -> Text,
+    }
+}

@@ -536,3 +536,33 @@ async fn the_state_filter_reads_machines_as_the_rule_does() {
         }
     }
 }
+
+/// Persisted queries are bounded: past `keep`, the oldest remembered go; remembering one again
+/// neither duplicates it nor makes it younger.
+#[tokio::test]
+async fn persisted_queries_keep_only_the_newest() {
+    let t = fresh().await;
+    for n in 1..=3 {
+        t.store
+            .persist_query(format!("hash{n}"), format!("{{ q{n} }}"), 2)
+            .await
+            .expect("remember");
+    }
+    t.store
+        .persist_query("hash3".into(), "{ q3 }".into(), 2)
+        .await
+        .expect("remember again");
+    assert_eq!(
+        t.store.persisted_query("hash1".into()).await.expect("read"),
+        None
+    );
+    for n in 2..=3 {
+        assert_eq!(
+            t.store
+                .persisted_query(format!("hash{n}"))
+                .await
+                .expect("read"),
+            Some(format!("{{ q{n} }}"))
+        );
+    }
+}

@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used)] // Test code: a panic is the failure report.
 
+mod apq;
 mod auth;
 mod bugzilla;
 mod bugzilla_server;
@@ -15,6 +16,7 @@ mod external_auth;
 mod graph;
 mod health;
 mod hg_server;
+mod http_get;
 mod ingest;
 mod limits;
 mod log_server;

@@ -122,7 +122,7 @@ async function firstRender(browser) {
   });
   // Where the time went: the page's GraphQL requests (the heads, the chunks of jobs).
   const query = await page.evaluate(() => {
-    const requests = performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/graphql'));
+    const requests = performance.getEntriesByType('resource').filter((e) => new URL(e.name).pathname === '/graphql');
     return requests.length ? {
       count: requests.length,
       sent: Math.min(...requests.map((e) => e.requestStart)),

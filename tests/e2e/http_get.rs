@@ -1,0 +1,156 @@
+//! GraphQL over GET: queries run from URL parameters (also by persisted hash, as the UI sends
+//! them), answers carry an `ETag` and `Cache-Control` and revalidate with a 304, mutations
+//! are refused with 405, and a GET with no GraphQL parameter still gets GraphiQL.
+
+use serde_json::json;
+use treeherd_tests::{TestApp, error_code};
+
+const QUERY: &str = "{ repositories { name } }";
+
+fn url(app: &TestApp, parameters: &[(&str, &str)]) -> reqwest::Url {
+    reqwest::Url::parse_with_params(&format!("{}/graphql", app.address), parameters).unwrap()
+}
+
+#[tokio::test]
+async fn a_query_over_get_is_cacheable_and_revalidates() {
+    let app = TestApp::spawn().await;
+    app.create_repository("try", &[]).await;
+    let response = app
+        .client
+        .get(url(&app, &[("query", QUERY)]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let etag = response.headers()["etag"].to_str().unwrap().to_owned();
+    assert!(etag.starts_with('"') && etag.len() > 10, "{etag}");
+    assert_eq!(response.headers()["cache-control"], "public, max-age=5");
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["data"]["repositories"][0]["name"], "try");
+
+    let again = app
+        .client
+        .get(url(&app, &[("query", QUERY)]))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+    assert!(again.bytes().await.unwrap().is_empty());
+
+    // Once the data changes, so does the ETag: the old one gets the new answer.
+    app.create_repository("beta", &[]).await;
+    let changed = app
+        .client
+        .get(url(&app, &[("query", QUERY)]))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 200);
+    assert_ne!(changed.headers()["etag"].to_str().unwrap(), etag);
+}
+
+#[tokio::test]
+async fn variables_operation_names_and_persisted_hashes_come_as_parameters() {
+    let app = TestApp::spawn().await;
+    app.create_repository("try", &[]).await;
+    let query = "query Other { repositories { name } } \
+                 query One($name: String!) { repository(name: $name) { name } }";
+    let response = app
+        .client
+        .get(url(
+            &app,
+            &[
+                ("query", query),
+                ("operationName", "One"),
+                ("variables", &json!({"name": "try"}).to_string()),
+            ],
+        ))
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["data"]["repository"]["name"], "try", "{body}");
+
+    // A hash alone over GET: not found, then sent with its query, then found.
+    let hash = "a0b1f3d5ba0b9e2f0e48e0c9b4c08f1aef0c5b6f0e3b1aa7f5bd3fd8f2b23c4b";
+    let extensions = json!({"persistedQuery": {"version": 1, "sha256Hash": hash}}).to_string();
+    let unknown = app
+        .client
+        .get(url(&app, &[("extensions", &extensions)]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.headers()["cache-control"], "no-store");
+    let unknown: serde_json::Value = unknown.json().await.unwrap();
+    assert_eq!(error_code(&unknown), "PERSISTED_QUERY_NOT_FOUND");
+}
+
+#[tokio::test]
+async fn answers_for_credentials_or_with_errors_are_not_stored() {
+    let app = TestApp::spawn().await;
+    let token = app.token(&["admin"]);
+    let with_token = app
+        .client
+        .get(url(&app, &[("query", QUERY)]))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with_token.status(), 200);
+    assert_eq!(with_token.headers()["cache-control"], "no-store");
+
+    let with_errors = app
+        .client
+        .get(url(&app, &[("query", "{ nosuchfield }")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with_errors.headers()["cache-control"], "no-store");
+    let body: serde_json::Value = with_errors.json().await.unwrap();
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn a_mutation_over_get_is_refused() {
+    let app = TestApp::spawn().await;
+    let mutation = "mutation { createRepository(input: {name: \"x\", vcs: HG, \
+                    url: \"https://hg.example/x\", indexedAttributes: []}) { name } }";
+    let response = app
+        .client
+        .get(url(&app, &[("query", mutation)]))
+        .bearer_auth(app.token(&["admin"]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "POST");
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), "METHOD_NOT_ALLOWED");
+    let repositories = app.data("{ repositories { name } }", json!({})).await;
+    assert_eq!(
+        repositories["repositories"],
+        json!([]),
+        "nothing was created"
+    );
+}
+
+#[tokio::test]
+async fn a_plain_get_still_serves_graphiql() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .get(format!("{}/graphql", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+}
