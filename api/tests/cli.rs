@@ -52,8 +52,9 @@ async fn serve_with_defaults_accepts_a_token_issued_beside_it() {
         .await
         .unwrap();
     assert_eq!(
-        response,
-        json!({"data": {"createRepository": {"name": "try"}}})
+        response["data"],
+        json!({"createRepository": {"name": "try"}}),
+        "{response}"
     );
 
     let anonymous: Value = client

@@ -7,6 +7,7 @@
 //! are mapped at one boundary ([`ApiError`]), so clients see a stable `extensions.code` and
 //! never internal detail.
 
+mod cost;
 mod error;
 mod limits;
 mod loaders;
@@ -30,7 +31,8 @@ pub fn build(service: Service) -> TreeherdSchema {
     let changes = service.changes().clone();
     Schema::build(query::Query, mutation::Mutation, subscription::Subscription)
         .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
+        // The complexity limit is checked by `cost::Cost`, which says what a query costs.
+        .extension(cost::Cost)
         .data(loaders::Loaders::new(store.clone()))
         .data(store)
         .data(changes.jobs)

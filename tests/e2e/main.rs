@@ -11,6 +11,7 @@ mod auth;
 mod bugzilla;
 mod bugzilla_server;
 mod builders;
+mod cost;
 mod demo;
 mod external_auth;
 mod graph;
