@@ -19,9 +19,13 @@
 //!   error lines each (p50/p99), beside the same search by a `LIKE '%term%'` scan (see
 //!   `bugs.rs`).
 //!
+//! - an automatic persisted query hit over GET (`push { jobs(first: 100) }` by its hash),
+//!   beside the same query sent in full over POST, from the same clients (the goal: the hit
+//!   costs at most 0.8× the full query).
+//!
 //! Run: `cargo run --release -p treeherd-bench` (SQLite), or with
 //! `TREEHERD_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres` (PostgreSQL).
-//! One section: `--only log` (or `jobs`, `pulse`, `pushlog`, `bugs`; comma-separated).
+//! One section: `--only log` (or `jobs`, `pulse`, `pushlog`, `bugs`, `apq`; comma-separated).
 
 // The same allocator as the `treeherd` binary, so the figures are the binary's.
 #[global_allocator]
@@ -91,6 +95,8 @@ enum Section {
     Log,
     /// Bug suggestions for failed jobs over 1,000,000 bugs, beside a LIKE scan.
     Bugs,
+    /// The same query as a persisted-query hit over GET, beside it sent in full over POST.
+    Apq,
 }
 
 const BATCH: usize = 1000;
@@ -189,6 +195,9 @@ async fn main() -> anyhow::Result<()> {
         // Subprocesses only: nothing here needs the runtime.
         logparse::section()?;
     }
+    if wanted(Section::Apq) {
+        apq_section(args.clients, Duration::from_secs(args.seconds)).await?;
+    }
     if wanted(Section::Bugs) {
         bugs::section(&bugs::Sizes {
             bugs: args.bugs,
@@ -274,6 +283,61 @@ async fn jobs_section(args: &Args) -> anyhow::Result<()> {
         "".into(),
     );
     anyhow::ensure!(ours.errors == 0, "{} query requests failed", ours.errors);
+    Ok(())
+}
+
+/// `push { jobs(first: 100) }` of a push of 1,000 jobs: by its persisted hash over GET (a hit:
+/// the server knows it), beside the same query in full over POST.
+async fn apq_section(clients: usize, duration: Duration) -> anyhow::Result<()> {
+    use sha2::Digest;
+    let app = TestApp::spawn().await;
+    setup(&app, 1).await;
+    submit_over_http(&app, 1_000).await;
+    let query = format!(
+        "{{ push(repository: \"bench\", revision: \"{}\") {{ jobs(first: 100) {{ nodes {{ guid name symbol platform state result tier }} }} }} }}",
+        revision(1)
+    );
+    let hash: String = sha2::Sha256::digest(query.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let extensions = json!({"persistedQuery": {"version": 1, "sha256Hash": hash}});
+    let url = format!("{}/graphql", app.address);
+    // Registers the hash (as a client's first PersistedQueryNotFound round trip ends).
+    let registered: Value = app
+        .client
+        .post(&url)
+        .json(&json!({"query": query, "extensions": extensions}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    anyhow::ensure!(registered.get("errors").is_none(), "{registered}");
+    let get_url = reqwest::Url::parse_with_params(&url, &[("extensions", extensions.to_string())])?;
+    let hit: Value = app.client.get(get_url.clone()).send().await?.json().await?;
+    anyhow::ensure!(hit["data"] == registered["data"], "{hit}");
+    let full = json!({"query": query}).to_string();
+    let full = load::run(&url, Some(full), clients, duration).await;
+    let hit = load::run(get_url.as_str(), None, clients, duration).await;
+    row(
+        "APQ GET hit, jobs(first: 100) (req/s)",
+        format!("{:.0}", hit.per_second),
+        "same query in full over POST",
+        format!("{:.0}", full.per_second),
+        format!("{:.2}x", hit.per_second / full.per_second),
+    );
+    row(
+        "  latency p50 (ms), goal hit <= 0.8x full",
+        format!("{:.2}", hit.p50_ms),
+        "",
+        format!("{:.2}", full.p50_ms),
+        format!("{:.2}x", hit.p50_ms / full.p50_ms),
+    );
+    anyhow::ensure!(
+        hit.errors == 0 && full.errors == 0,
+        "{} requests failed",
+        hit.errors + full.errors
+    );
     Ok(())
 }
 
