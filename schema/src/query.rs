@@ -8,7 +8,7 @@ use treeherd_store::{
 };
 
 use crate::ApiError;
-use crate::types::{Bug, BugSuggestions, ErrorLineSearch};
+use crate::types::{Bug, BugSuggestions, ErrorLineSearch, MAX_NODES, Node, refetch};
 use crate::types::{Build, BuildRelease, BuildsQuery, IntermittentFailures};
 use crate::types::{
     DependencyGraph, DependencyKind, GraphDirection, Job, JobFilterInput, KeyCursor, Machine,
@@ -42,6 +42,33 @@ impl Query {
             since: to_micros(since),
             until: to_micros(until),
         })
+    }
+
+    /// The object a global id names (`Node`): `null` when it names none (any more); an id
+    /// this API did not make is BAD_USER_INPUT.
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        id: async_graphql::ID,
+    ) -> Result<Option<Node>, ApiError> {
+        refetch(ctx, &id, now()).await
+    }
+
+    /// The objects global ids name, in their order (`null` for one naming none); at most 100.
+    #[graphql(complexity = "ids.len() * child_complexity + 1")]
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        ids: Vec<async_graphql::ID>,
+    ) -> Result<Vec<Option<Node>>, ApiError> {
+        if ids.len() > MAX_NODES {
+            return Err(ApiError::BadUserInput(format!(
+                "nodes takes at most {MAX_NODES} ids, not {}",
+                ids.len()
+            )));
+        }
+        let now = now();
+        futures_util::future::try_join_all(ids.iter().map(|id| refetch(ctx, id, now))).await
     }
 
     /// Every repository, by name.

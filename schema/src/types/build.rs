@@ -23,6 +23,11 @@ pub(crate) struct Build(pub treeherd_store::Build);
 /// version.
 #[Object]
 impl Build {
+    /// Its global id (`Node`): opaque and stable.
+    pub(crate) async fn id(&self) -> async_graphql::ID {
+        super::global_id::encode("Build", self.0.id)
+    }
+
     /// 14 digits, YYYYMMDDhhmmss.
     async fn build_id(&self) -> &str {
         &self.0.build_id

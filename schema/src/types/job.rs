@@ -51,6 +51,11 @@ fn kept(kinds: &Option<Vec<DependencyKind>>, kind: treeherd_model::DependencyKin
 
 #[Object]
 impl Job {
+    /// Its global id (`Node`): opaque and stable.
+    pub(crate) async fn id(&self) -> async_graphql::ID {
+        super::global_id::encode("Job", self.0.id.0)
+    }
+
     /// What was decided about this job now; null when nobody (and no autoclassifier) has
     /// classified it.
     async fn classification(&self, ctx: &Context<'_>) -> Result<Option<Classification>, ApiError> {

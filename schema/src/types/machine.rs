@@ -14,6 +14,11 @@ pub(crate) struct Machine(pub treeherd_store::Machine);
 
 #[Object]
 impl Machine {
+    /// Its global id (`Node`): opaque and stable.
+    pub(crate) async fn id(&self) -> async_graphql::ID {
+        super::global_id::encode("Machine", self.0.id)
+    }
+
     async fn build_system(&self) -> &str {
         &self.0.build_system
     }

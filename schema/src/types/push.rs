@@ -83,6 +83,11 @@ impl PushStatus {
 
 #[Object]
 impl Push {
+    /// Its global id (`Node`): opaque and stable.
+    pub(crate) async fn id(&self) -> async_graphql::ID {
+        super::global_id::encode("Push", self.0.id.0)
+    }
+
     /// The push's number in its repository's pushlog.
     async fn push_id(&self) -> i64 {
         self.0.push_id

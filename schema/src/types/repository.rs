@@ -12,6 +12,11 @@ use crate::ApiError;
 
 #[Object]
 impl Repository {
+    /// Its global id (`Node`): opaque and stable.
+    pub(crate) async fn id(&self) -> async_graphql::ID {
+        super::global_id::encode("Repository", self.0.id.0)
+    }
+
     async fn name(&self) -> &str {
         &self.0.name
     }
