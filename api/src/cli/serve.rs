@@ -101,7 +101,7 @@ pub struct ServeArgs {
     #[arg(long, env = "TREEHERD_DEMO", action = clap::ArgAction::SetTrue,
           value_parser = clap::builder::BoolishValueParser::new())]
     pub demo: bool,
-    /// A Bugzilla (e.g. https://bugzilla.mozilla.org) whose bugs are fetched now and then
+    /// A Bugzilla (e.g. `https://bugzilla.mozilla.org`) whose bugs are fetched now and then
     /// for bug suggestions, and which bugs link to (default: none; bugs come only from
     /// `treeherd import bugs`).
     #[arg(long, env = "TREEHERD_BUGZILLA_URL", value_parser = config::http_url)]
