@@ -1,6 +1,6 @@
 //! The demo's local Bugzilla bugs: the intermittent-failure bugs sheriffs would have filed for
 //! the demo's failing tests, with the summaries Mozilla's bots and sheriffs write
-//! ("Intermittent <test> | single tracking bug", "Intermittent <test> | <message>"), so that the
+//! (`Intermittent <test> | single tracking bug`, `Intermittent <test> | <message>`), so that the
 //! search terms of the demo's failure lines find them the way Treeherder's would. Most are
 //! open; some older ones are RESOLVED (FIXED, WORKSFORME), one is a DUPLICATE of its test's
 //! tracking bug. Data only: `sheriffing.rs` imports them and classifies with them.
