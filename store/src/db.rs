@@ -501,3 +501,9 @@ mod tests {
         );
     }
 }
+
+diesel::define_sql_function! {
+    /// The text in lower case (ASCII letters only on SQLite): one declaration for every
+    /// query that compares text without case.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}

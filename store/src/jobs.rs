@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use std::collections::HashMap;
 
 use crate::classifications::UNCLASSIFIED_IDS;
-use crate::db::BATCH_ROWS;
+use crate::db::{BATCH_ROWS, lower};
 use crate::schema::{job_attributes, job_classifications, jobs, pushes};
 use crate::types::raw_ids;
 use crate::{
@@ -213,11 +213,6 @@ impl Store {
         })
         .await
     }
-}
-
-diesel::define_sql_function! {
-    /// The text in lower case (ASCII letters only on SQLite).
-    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
 
 /// A `LIKE` pattern matching text that contains `word` anywhere, with `\` escaping the

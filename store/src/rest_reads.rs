@@ -6,6 +6,7 @@
 
 use diesel::prelude::*;
 
+use crate::db::lower;
 use crate::jobs::{JobRow, into_jobs};
 use crate::schema::{job_classifications, jobs, perf_data, pushes};
 use crate::{Job, JobId, Push, PushId, RepositoryId, Store, StoreError};
@@ -199,58 +200,15 @@ macro_rules! rest_job_filters {
                 query.filter(jobs::id.eq_any(with))
             };
         }
-        for condition in &q.last_modified {
-            // The newest of the three times: the lifecycle never moves one back, so
-            // it is the first that is set of end, start, submission.
-            let (finished, started) = (jobs::finished_at, jobs::started_at);
-            query = match *condition {
-                IntCondition::Eq(v) => query.filter(
-                    finished
-                        .eq(v)
-                        .or(finished.is_null().and(started.eq(v)))
-                        .or(finished
-                            .is_null()
-                            .and(started.is_null())
-                            .and(jobs::submitted_at.eq(v))),
-                ),
-                IntCondition::Lt(v) => query.filter(
-                    finished
-                        .lt(v)
-                        .or(finished.is_null().and(started.lt(v)))
-                        .or(finished
-                            .is_null()
-                            .and(started.is_null())
-                            .and(jobs::submitted_at.lt(v))),
-                ),
-                IntCondition::Lte(v) => query.filter(
-                    finished
-                        .le(v)
-                        .or(finished.is_null().and(started.le(v)))
-                        .or(finished
-                            .is_null()
-                            .and(started.is_null())
-                            .and(jobs::submitted_at.le(v))),
-                ),
-                IntCondition::Gt(v) => query.filter(
-                    finished
-                        .gt(v)
-                        .or(finished.is_null().and(started.gt(v)))
-                        .or(finished
-                            .is_null()
-                            .and(started.is_null())
-                            .and(jobs::submitted_at.gt(v))),
-                ),
-                IntCondition::Gte(v) => query.filter(
-                    finished
-                        .ge(v)
-                        .or(finished.is_null().and(started.ge(v)))
-                        .or(finished
-                            .is_null()
-                            .and(started.is_null())
-                            .and(jobs::submitted_at.ge(v))),
-                ),
-            };
-        }
+        // The newest of the three times: the lifecycle never moves one back, so it is the
+        // first that is set of end, start, submission.
+        int_conditions!(
+            query,
+            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(
+                "COALESCE(jobs.finished_at, jobs.started_at, jobs.submitted_at)"
+            ),
+            &q.last_modified
+        );
         query
     }};
 }
@@ -572,9 +530,4 @@ enum IntCondition32 {
     Lte(i32),
     Gt(i32),
     Gte(i32),
-}
-
-diesel::define_sql_function! {
-    /// The text in lower case (ASCII letters only on SQLite).
-    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
