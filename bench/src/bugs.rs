@@ -1,9 +1,9 @@
 //! Bug suggestions at scale: 1,000,000 generated bugs with Treeherder-like summaries
 //! (`Intermittent dir/test_x.js | message`, some resolved, some crashes), imported through the
 //! store in transactions of 10,000; then the suggestions for failed jobs of 40 error lines
-//! each, through the whole path the job detail takes (`Service::line_suggestions` for every
-//! line: Treeherder's terms, the text-index search of each, the crash signature when they
-//! find nothing), p50/p99 per job. The reference is the same search done by a plain
+//! each, through the whole path the job detail takes (`Service::lines_suggestions`, which the
+//! schema's loader calls with a job's lines: Treeherder's terms, the text-index search of each
+//! distinct term, the crash signature when they find nothing), p50/p99 per job. The reference is the same search done by a plain
 //! `LIKE '%term%'` scan of the bugs table (`ILIKE` on PostgreSQL, where the trigram index is
 //! on `lower(summary)` and so not used), for the very terms treeherd searched, chosen by the
 //! same rule; its answers are checked equal to treeherd's.
@@ -222,10 +222,7 @@ pub async fn section(sizes: &Sizes) -> anyhow::Result<()> {
     for j in 0..sizes.jobs + 2 {
         let lines = error_lines(j, tests);
         let started = Instant::now();
-        let mut job = Vec::with_capacity(LINES);
-        for line in &lines {
-            job.push(service.line_suggestions(line).await?);
-        }
+        let job = service.lines_suggestions(&lines).await?;
         let elapsed = started.elapsed().as_secs_f64() * 1e3;
         if j >= 2 {
             times.push(elapsed);

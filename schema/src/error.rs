@@ -9,7 +9,7 @@ use treeherd_service::ServiceError;
 use treeherd_store::StoreError;
 
 /// An error a resolver answers with.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum ApiError {
     BadUserInput(String),
     NotFound(String),

@@ -33,7 +33,7 @@ pub fn build(service: Service) -> TreeherdSchema {
         .limit_depth(MAX_DEPTH)
         // The complexity limit is checked by `cost::Cost`, which says what a query costs.
         .extension(cost::Cost)
-        .data(loaders::Loaders::new(store.clone()))
+        .data(loaders::Loaders::new(service.clone()))
         .data(store)
         .data(changes.jobs)
         .data(changes.pushes)

@@ -11,6 +11,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use treeherd_model::CommitRecord;
+use treeherd_service::Service;
+use treeherd_service::bugs::LineSuggestions;
 use treeherd_store::{
     Classification, DanglingDependency, Dependency, FailureLine, JobCount, JobId, Push, PushId,
     Repository, RepositoryId, Store, StoreError,
@@ -18,12 +20,49 @@ use treeherd_store::{
 
 pub(crate) struct StoreLoader(Store);
 
-/// The loader shared by every request.
-pub(crate) struct Loaders(pub DataLoader<StoreLoader>);
+/// What the service works out for many objects at once (a job's failure lines' bug
+/// suggestions).
+pub(crate) struct ServiceLoader(Service);
+
+/// The loaders shared by every request.
+pub(crate) struct Loaders(pub DataLoader<StoreLoader>, pub DataLoader<ServiceLoader>);
 
 impl Loaders {
-    pub fn new(store: Store) -> Loaders {
-        Loaders(DataLoader::new(StoreLoader(store), tokio::spawn).delay(Duration::from_micros(200)))
+    pub fn new(service: Service) -> Loaders {
+        let store = service.store().clone();
+        Loaders(
+            DataLoader::new(StoreLoader(store), tokio::spawn).delay(Duration::from_micros(200)),
+            DataLoader::new(ServiceLoader(service), tokio::spawn).delay(Duration::from_micros(200)),
+        )
+    }
+}
+
+/// The bug suggestions of a failure line, searched with those of the other lines of the
+/// request (a failed job's 40 lines: one store call, each distinct term once).
+pub(crate) async fn suggestions(
+    ctx: &Context<'_>,
+    line: &str,
+) -> Result<LineSuggestions, ApiError> {
+    ctx.data::<Loaders>()?
+        .1
+        .load_one(SuggestionsOfLine(line.to_owned()))
+        .await?
+        .ok_or_else(|| ApiError::Internal("a line's suggestions went missing".into()))
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub(crate) struct SuggestionsOfLine(pub String);
+
+impl Loader<SuggestionsOfLine> for ServiceLoader {
+    type Value = LineSuggestions;
+    type Error = ApiError;
+    async fn load(
+        &self,
+        keys: &[SuggestionsOfLine],
+    ) -> Result<HashMap<SuggestionsOfLine, LineSuggestions>, ApiError> {
+        let lines: Vec<&str> = keys.iter().map(|k| k.0.as_str()).collect();
+        let found = self.0.lines_suggestions(&lines).await?;
+        Ok(keys.iter().cloned().zip(found).collect())
     }
 }
 

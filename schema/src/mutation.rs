@@ -11,7 +11,10 @@ use crate::types::{
     MachineState, Push, PushInput, RejectedMessage, Release, ReleaseInput, Repository,
     RepositoryInput, TestResult, TestResultInput, to_micros,
 };
-use crate::types::{Build, BuildInput, ClassifyJobsInput, ClassifyJobsPayload};
+use crate::types::{
+    Build, BuildInput, Classification, ClassificationChanged, ClassifyFailureLineInput,
+    ClassifyJobsInput, ClassifyJobsPayload,
+};
 
 pub struct Mutation;
 
@@ -71,6 +74,24 @@ impl Mutation {
             .await?;
         Ok(ClassifyJobsPayload {
             jobs: written.into_iter().map(|(job, _)| Job(job)).collect(),
+        })
+    }
+
+    /// Classifies one failure line of a failed job, with bugs and a note: the line shows it
+    /// (`FailureLine.classification`) and the autoclassifier counts it as a person's
+    /// precedent; the job's own classification is left as it is. Needs
+    /// `sheriff:<repository>` (or `sheriff:*`, `admin`).
+    async fn classify_failure_line(
+        &self,
+        ctx: &Context<'_>,
+        input: ClassifyFailureLineInput,
+    ) -> Result<ClassificationChanged, ApiError> {
+        let (job, classification) = service(ctx)?
+            .classify_failure_line(caller(ctx), input.into())
+            .await?;
+        Ok(ClassificationChanged {
+            job: Job(job),
+            classification: Classification(classification),
         })
     }
 

@@ -155,31 +155,92 @@ impl Service {
 
     /// What a raw error line gives to search with, and the bugs its terms find.
     pub async fn line_suggestions(&self, line: &str) -> Result<LineSuggestions, ServiceError> {
-        let search = self.line_search(line)?;
-        let mut searched: Vec<String> = search
-            .terms
-            .terms
+        let mut found = self.lines_suggestions(&[line]).await?;
+        found
+            .pop()
+            .ok_or_else(|| ServiceError::Internal("a line's suggestions went missing".into()))
+    }
+
+    /// [`Service::line_suggestions`] for every line of `lines` (a failed job's, say), in
+    /// their order: each distinct term searched once, all in one store call (and one more
+    /// for the crash signatures of the lines whose terms found nothing).
+    pub async fn lines_suggestions<S: AsRef<str>>(
+        &self,
+        lines: &[S],
+    ) -> Result<Vec<LineSuggestions>, ServiceError> {
+        let searches = lines
             .iter()
-            .filter(|t| !t.trim().is_empty())
-            .cloned()
+            .map(|line| self.line_search(line.as_ref()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let searched: Vec<Vec<String>> = searches
+            .iter()
+            .map(|search| {
+                search
+                    .terms
+                    .terms
+                    .iter()
+                    .filter(|t| !t.trim().is_empty())
+                    .cloned()
+                    .collect()
+            })
             .collect();
-        let mut suggestions = union(self.store.search_bugs(searched.clone()).await?);
-        if suggestions.is_empty()
-            && let Some(signature) = &search.crash_signature
-        {
-            searched.push(signature.clone());
-            suggestions = union(self.store.search_bugs(vec![signature.clone()]).await?);
+        let found = self.search_once(searched.iter().flatten()).await?;
+        let mut suggestions: Vec<BugSuggestions> = searched
+            .iter()
+            .map(|terms| union(terms.iter().filter_map(|t| found.get(t).cloned())))
+            .collect();
+        // The crash signatures of the lines whose terms found nothing.
+        let fallback: Vec<usize> = (0..searches.len())
+            .filter(|&i| suggestions[i].is_empty() && searches[i].crash_signature.is_some())
+            .collect();
+        let signatures = self
+            .search_once(
+                fallback
+                    .iter()
+                    .filter_map(|&i| searches[i].crash_signature.as_ref()),
+            )
+            .await?;
+        let mut searched = searched;
+        for &i in &fallback {
+            if let Some(signature) = &searches[i].crash_signature {
+                searched[i].push(signature.clone());
+                suggestions[i] = signatures.get(signature).cloned().unwrap_or_default();
+            }
         }
-        Ok(LineSuggestions {
-            search,
-            searched,
-            suggestions,
-        })
+        Ok(searches
+            .into_iter()
+            .zip(searched)
+            .zip(suggestions)
+            .map(|((search, searched), suggestions)| LineSuggestions {
+                search,
+                searched,
+                suggestions,
+            })
+            .collect())
+    }
+
+    /// The suggestions for each distinct term of `terms`, searched in one store call.
+    async fn search_once<'a>(
+        &self,
+        terms: impl Iterator<Item = &'a String>,
+    ) -> Result<HashMap<String, BugSuggestions>, ServiceError> {
+        let mut distinct: Vec<String> = Vec::new();
+        let mut seen = HashSet::new();
+        for term in terms {
+            if seen.insert(term.as_str()) {
+                distinct.push(term.clone());
+            }
+        }
+        if distinct.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let answers = self.store.search_bugs(distinct.clone()).await?;
+        Ok(distinct.into_iter().zip(answers).collect())
     }
 }
 
 /// Every bug of `answers` once, in the order found.
-fn union(answers: Vec<BugSuggestions>) -> BugSuggestions {
+fn union(answers: impl IntoIterator<Item = BugSuggestions>) -> BugSuggestions {
     let mut seen = HashSet::new();
     let mut all = BugSuggestions::default();
     for answer in answers {

@@ -9,8 +9,9 @@
 //!   "fixed by commit", matching lines wait for a person again (`model/src/autoclassify.rs`);
 //! - the precedent must be recent (`AutoclassifyOptions::window`, 14 days by default);
 //! - every failure line of the job must match: one new line leaves the whole job to people;
-//! - a precedent whose bug is known locally and resolved (FIXED, WONTFIX, ...) does not count:
-//!   a failure that recurs after its bug was closed is news, not noise;
+//! - a precedent whose bug is known locally and resolved (FIXED, WONTFIX, ...) does not count,
+//!   nor do older ones stand in for it: a failure that recurs after its bug was closed is
+//!   news, not noise;
 //! - it never overrides a person, checked inside the writing transaction; an autoclassified
 //!   job shows as such (classification 7, who = "autoclassifier") and a person can reclassify.
 
@@ -21,7 +22,7 @@ use treeherd_model::autoclassify::{
     classify_line,
 };
 use treeherd_model::{BugId, FailureClassification};
-use treeherd_store::{Classification, FailureLine, Job, NewClassification};
+use treeherd_store::{Classification, Job, NewClassification};
 
 use crate::caller::Caller;
 use crate::error::ServiceError;
@@ -56,6 +57,20 @@ pub fn line_keys(line: &str) -> (String, String) {
     )
 }
 
+/// A person's classification of one failure line of a failed job.
+#[derive(Debug, Clone)]
+pub struct ClassifyFailureLine {
+    /// The job's guid.
+    pub job: String,
+    /// The log's name (e.g. `live_backing_log`).
+    pub log: String,
+    /// The line's place in the log's error summary, from 0.
+    pub position: i32,
+    pub classification: FailureClassification,
+    pub bugs: Vec<i64>,
+    pub note: Option<String>,
+}
+
 fn check(input: &ClassifyJobs) -> Result<(Vec<BugId>, Option<String>), ServiceError> {
     if input.jobs.is_empty() {
         return Err(ServiceError::bad_input(
@@ -72,20 +87,30 @@ fn check(input: &ClassifyJobs) -> Result<(Vec<BugId>, Option<String>), ServiceEr
             ),
         ));
     }
-    if input.classification == FailureClassification::AutoclassifiedIntermittent {
+    check_decision(input.classification, &input.bugs, input.note.as_deref())
+}
+
+/// The classification, bugs (sorted, without repeats) and note (trimmed, `None` when blank)
+/// of a person's decision.
+fn check_decision(
+    classification: FailureClassification,
+    bug_numbers: &[i64],
+    note: Option<&str>,
+) -> Result<(Vec<BugId>, Option<String>), ServiceError> {
+    if classification == FailureClassification::AutoclassifiedIntermittent {
         return Err(ServiceError::bad_input(
             "classification",
             "AUTOCLASSIFIED_INTERMITTENT is the autoclassifier's own; classify as INTERMITTENT",
         ));
     }
-    if input.bugs.len() > MAX_BUGS {
+    if bug_numbers.len() > MAX_BUGS {
         return Err(ServiceError::bad_input(
             "bugs",
-            format!("{} bugs; at most {MAX_BUGS}", input.bugs.len()),
+            format!("{} bugs; at most {MAX_BUGS}", bug_numbers.len()),
         ));
     }
-    let mut bugs = Vec::with_capacity(input.bugs.len());
-    for (i, &bug) in input.bugs.iter().enumerate() {
+    let mut bugs = Vec::with_capacity(bug_numbers.len());
+    for (i, &bug) in bug_numbers.iter().enumerate() {
         if bug <= 0 {
             return Err(ServiceError::bad_input(
                 format!("bugs[{i}]"),
@@ -96,7 +121,7 @@ fn check(input: &ClassifyJobs) -> Result<(Vec<BugId>, Option<String>), ServiceEr
     }
     bugs.sort_unstable();
     bugs.dedup();
-    let note = match input.note.as_deref().map(str::trim) {
+    let note = match note.map(str::trim) {
         None | Some("") => None,
         Some(note) if note.chars().count() > MAX_NOTE_CHARS => {
             return Err(ServiceError::bad_input(
@@ -141,36 +166,70 @@ impl Service {
         self.announce_classifications(written).await
     }
 
+    /// A person classifies one failure line of a failed job (scope `sheriff:REPO`): the line
+    /// shows the decision, and it is a precedent for the autoclassifier; the job's own
+    /// classification is left as it is. Announced like a job's.
+    pub async fn classify_failure_line(
+        &self,
+        caller: &Caller,
+        input: ClassifyFailureLine,
+    ) -> Result<(Job, Classification), ServiceError> {
+        caller.require_authenticated()?;
+        let (bugs, note) =
+            check_decision(input.classification, &input.bugs, input.note.as_deref())?;
+        if input.position < 0 {
+            return Err(ServiceError::bad_input(
+                "position",
+                format!(
+                    "position {} is not a line's place: they count from 0",
+                    input.position
+                ),
+            ));
+        }
+        let repository = self
+            .store
+            .job_repositories(vec![input.job.clone()])
+            .await?
+            .remove(&input.job)
+            .ok_or_else(|| ServiceError::NotFound(format!("no job {:?}", input.job)))?;
+        caller.require_sheriff(&repository)?;
+        let new = NewClassification {
+            classification: input.classification,
+            bugs,
+            note,
+            who: caller_name(caller),
+            at: chrono::Utc::now().timestamp_micros(),
+        };
+        let written = self
+            .store
+            .classify_line(input.job, input.log, input.position, new, line_keys)
+            .await?;
+        self.announce_classifications(vec![written])
+            .await?
+            .pop()
+            .ok_or_else(|| ServiceError::Internal("a classified line's job went missing".into()))
+    }
+
     /// Runs the autoclassifier on the job of a log just parsed; returns its decision when it
     /// classified the job.
     pub async fn autoclassify(&self, job_id: i64) -> Result<Option<Classification>, ServiceError> {
         let Some(window) = self.autoclassify.window else {
             return Ok(None);
         };
-        let job_id = treeherd_model::JobId(job_id);
-        let Some(job) = self.store.jobs_by_id(vec![job_id]).await?.remove(&job_id) else {
+        let window_micros = i64::try_from(window.as_micros()).unwrap_or(i64::MAX);
+        let Some(inputs) = self
+            .store
+            .autoclassify_inputs(treeherd_model::JobId(job_id), window_micros, line_keys)
+            .await?
+        else {
             return Ok(None);
         };
-        if !treeherd_store::FAILED_RESULTS.contains(&job.result) {
-            return Ok(None);
-        }
-        let lines = self
-            .store
-            .failure_lines(vec![job_id])
-            .await?
-            .remove(&job_id)
-            .unwrap_or_default();
-        if lines.is_empty() {
-            return Ok(None);
-        }
-        let current = self
-            .store
-            .current_classifications(vec![job_id])
-            .await?
-            .remove(&job_id);
-        if current.as_ref().is_some_and(|c| {
-            !c.automatic && c.classification != FailureClassification::NotClassified
-        }) {
+        let job = &inputs.job;
+        if inputs.lines.is_empty()
+            || inputs.current.is_some_and(|(c, automatic)| {
+                !automatic && c != FailureClassification::NotClassified
+            })
+        {
             return Ok(None);
         }
         let failed_at = job
@@ -178,30 +237,12 @@ impl Service {
             .or(job.started_at)
             .or(job.submitted_at)
             .unwrap_or(0);
-        let keyed: Vec<(FailureLine, (String, String))> = lines
+        // The latest person's decision per key; one naming a resolved bug leaves its lines to
+        // people (older decisions do not stand in for it).
+        let history: Vec<Precedent> = inputs
+            .precedents
             .into_iter()
-            .map(|line| {
-                let keys = line_keys(&line.line);
-                (line, keys)
-            })
-            .collect();
-        let mut keys: Vec<String> = keyed.iter().map(|(_, (_, key))| key.clone()).collect();
-        keys.sort();
-        keys.dedup();
-        let window_micros = i64::try_from(window.as_micros()).unwrap_or(i64::MAX);
-        let precedents = self
-            .store
-            .line_precedents(
-                job.repository_id,
-                keys,
-                failed_at.saturating_sub(window_micros),
-                failed_at,
-            )
-            .await?;
-        let resolved = self.resolved_bugs(&precedents).await?;
-        let history: Vec<Precedent> = precedents
-            .into_iter()
-            .filter(|p| !p.bugs.iter().any(|b| resolved.contains(b)))
+            .filter(|p| !p.bugs.iter().any(|b| inputs.resolved.contains(b)))
             .map(|p| Precedent {
                 repository: p.repository_id,
                 key: RecurrenceKey {
@@ -213,7 +254,8 @@ impl Service {
                 bugs: p.bugs,
             })
             .collect();
-        let decisions: Vec<Autoclassification> = keyed
+        let decisions: Vec<Autoclassification> = inputs
+            .lines
             .iter()
             .map(|(_, (test, key))| {
                 let line = ModelLine {
@@ -241,43 +283,15 @@ impl Service {
             who: AUTOCLASSIFIER.to_owned(),
             at: chrono::Utc::now().timestamp_micros(),
         };
-        let guid = job.guid.clone();
-        if !self
+        let Some(written) = self
             .store
-            .autoclassify_job(guid.clone(), new, keyed)
+            .autoclassify_job(job.guid.clone(), new, inputs.lines)
             .await?
-        {
-            return Ok(None);
-        }
-        let current = self
-            .store
-            .current_classifications(vec![job_id])
-            .await?
-            .remove(&job_id);
-        let Some(current) = current else {
+        else {
             return Ok(None);
         };
-        self.announce_classifications(vec![current.clone()]).await?;
-        Ok(Some(current))
-    }
-
-    /// The bugs among the precedents' that are stored and resolved.
-    async fn resolved_bugs(
-        &self,
-        precedents: &[treeherd_store::LinePrecedent],
-    ) -> Result<HashSet<BugId>, ServiceError> {
-        let mut ids: Vec<BugId> = precedents.iter().flat_map(|p| p.bugs.clone()).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        if ids.is_empty() {
-            return Ok(HashSet::new());
-        }
-        let bugs = self.store.bugs(ids).await?;
-        Ok(bugs
-            .into_iter()
-            .filter(|(_, bug)| bug.resolution.is_some())
-            .map(|(id, _)| id)
-            .collect())
+        self.publish(vec![(inputs.job, written.clone())]).await?;
+        Ok(Some(written))
     }
 
     /// Publishes each classification with its job and repository; gives them back.
@@ -287,12 +301,20 @@ impl Service {
     ) -> Result<Vec<(Job, Classification)>, ServiceError> {
         let ids = written.iter().map(|c| c.job_id).collect();
         let mut jobs = self.store.jobs_by_id(ids).await?;
+        let pairs = written
+            .into_iter()
+            .filter_map(|c| jobs.remove(&c.job_id).map(|job| (job, c)))
+            .collect();
+        self.publish(pairs).await
+    }
+
+    /// Publishes each classification with its job, on the job's repository.
+    async fn publish(
+        &self,
+        written: Vec<(Job, Classification)>,
+    ) -> Result<Vec<(Job, Classification)>, ServiceError> {
         let repositories = self.store.repositories().await?;
-        let mut out = Vec::with_capacity(written.len());
-        for classification in written {
-            let Some(job) = jobs.remove(&classification.job_id) else {
-                continue;
-            };
+        for (job, classification) in &written {
             if let Some(repository) = repositories.iter().find(|r| r.id == job.repository_id) {
                 self.changes.classifications.publish(ClassificationEvent {
                     repository: repository.name.clone(),
@@ -300,9 +322,8 @@ impl Service {
                     classification: classification.clone(),
                 });
             }
-            out.push((job, classification));
         }
-        Ok(out)
+        Ok(written)
     }
 }
 

@@ -131,14 +131,34 @@ impl Store {
     }
 
     /// The bugs suggested for each of `terms` (Treeherder's `Bugscache.search`, see the
-    /// module docs), in the order of `terms`, on one connection. A blank term finds nothing.
+    /// module docs), in the order of `terms`, on one connection: each term's candidates are
+    /// read as (id, summary, open) only, and the bugs chosen for all terms in one query at
+    /// the end. A blank term finds nothing.
     pub async fn search_bugs(&self, terms: Vec<String>) -> Result<Vec<BugSuggestions>, StoreError> {
         let trigrams = self.bug_trigrams.clone();
         self.run(move |conn| {
-            terms
+            let chosen = terms
                 .iter()
                 .map(|term| search(conn, &trigrams, term))
-                .collect::<Result<Vec<_>, _>>()
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut ids: Vec<BugId> = chosen
+                .iter()
+                .flat_map(|s| s.open_recent.iter().chain(&s.all_others))
+                .copied()
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let bugs = load(conn, &ids)?;
+            let take = |ids: Vec<BugId>| -> Vec<Bug> {
+                ids.iter().filter_map(|id| bugs.get(id).cloned()).collect()
+            };
+            Ok(chosen
+                .into_iter()
+                .map(|s| BugSuggestions {
+                    open_recent: take(s.open_recent),
+                    all_others: take(s.all_others),
+                })
+                .collect())
         })
         .await
     }
@@ -164,20 +184,16 @@ pub(crate) fn load(
     Ok(found)
 }
 
-/// One search: candidates through the text index, the model's choice, the chosen bugs.
+/// One search: candidates through the text index, the model's choice.
 fn search(
     conn: &mut DbConnection,
     trigrams: &TrigramSample,
     term: &str,
-) -> Result<BugSuggestions, StoreError> {
+) -> Result<Suggested, StoreError> {
     if term.trim().is_empty() {
-        return Ok(BugSuggestions::default());
+        return Ok(Suggested::default());
     }
-    let mut found: HashMap<BugId, Bug> =
-        candidates(conn, trigrams, &bug_search::search_form(term))?
-            .into_iter()
-            .map(|row| Bug::try_from(row).map(|bug| (bug.id, bug)))
-            .collect::<Result<_, _>>()?;
+    let found = candidates(conn, trigrams, &bug_search::search_form(term))?;
     if found.len() > usize::try_from(MAX_CANDIDATES).unwrap_or(usize::MAX) {
         tracing::warn!(
             term,
@@ -185,25 +201,23 @@ fn search(
             "a bug search term matches too many bugs: suggesting among the first found"
         );
     }
-    let chosen = bug_search::suggest(
+    Ok(bug_search::suggest(
         term,
-        found.values().map(|bug| Candidate {
-            id: bug.id,
-            summary: bug.summary.clone(),
-            open: bug.is_open(),
+        found.into_iter().map(|row| Candidate {
+            id: BugId(row.id),
+            summary: row.summary,
+            open: row.resolution.is_empty(),
         }),
-    );
-    let Suggested {
-        open_recent,
-        all_others,
-    } = chosen;
-    let mut take = |ids: Vec<BugId>| -> Vec<Bug> {
-        ids.into_iter().filter_map(|id| found.remove(&id)).collect()
-    };
-    Ok(BugSuggestions {
-        open_recent: take(open_recent),
-        all_others: take(all_others),
-    })
+    ))
+}
+
+/// What a search needs of a candidate bug.
+#[derive(QueryableByName, Queryable, Selectable)]
+#[diesel(table_name = bugs)]
+struct CandidateRow {
+    id: i64,
+    summary: String,
+    resolution: String,
 }
 
 /// The bugs whose summary may contain `term` (lower-cased), whole, at most
@@ -214,13 +228,13 @@ fn candidates(
     conn: &mut DbConnection,
     trigrams: &TrigramSample,
     term: &str,
-) -> Result<Vec<BugRow>, StoreError> {
+) -> Result<Vec<CandidateRow>, StoreError> {
     let limit = MAX_CANDIDATES + 1;
     // A trigram index finds substrings of three characters or more.
     if term.chars().count() < 3 {
         return Ok(bugs::table
             .filter(lower(bugs::summary).like(like_pattern(term)).escape('\\'))
-            .select(BugRow::as_select())
+            .select(CandidateRow::as_select())
             .limit(limit)
             .load(conn)?);
     }
@@ -229,7 +243,7 @@ fn candidates(
         DbConnection::Pg(_) => Index::PgTrgm,
     };
     let rare = trigrams.rarest(conn, term, index)?;
-    let rows: Vec<BugRow> = match conn {
+    let rows: Vec<CandidateRow> = match conn {
         DbConnection::Sqlite(c) => {
             // An AND of single trigrams, or the term as one phrase when it has no trigram
             // to choose.
@@ -242,7 +256,7 @@ fn candidates(
                     .join(" AND ")
             };
             diesel::sql_query(
-                "SELECT b.* FROM bugs_summary_fts f \
+                "SELECT b.id, b.summary, b.resolution FROM bugs_summary_fts f \
                  JOIN bugs b ON b.id = f.rowid WHERE bugs_summary_fts MATCH ? LIMIT ?",
             )
             .bind::<Text, _>(query)
@@ -256,7 +270,7 @@ fn candidates(
             if patterns.is_empty() {
                 patterns.push(like_pattern(term));
             }
-            let mut sql = String::from("SELECT * FROM bugs WHERE ");
+            let mut sql = String::from("SELECT id, summary, resolution FROM bugs WHERE ");
             for n in 1..=patterns.len() {
                 sql.push_str(&format!("lower(summary) LIKE ${n} ESCAPE '\\' AND "));
             }

@@ -124,7 +124,7 @@ fn bugs_text(bugs: &[BugId]) -> String {
         .join(",")
 }
 
-fn parse_bugs(text: &str) -> Result<Vec<BugId>, StoreError> {
+pub(crate) fn parse_bugs(text: &str) -> Result<Vec<BugId>, StoreError> {
     text.split(',')
         .filter(|b| !b.is_empty())
         .map(|b| {
@@ -146,6 +146,7 @@ struct ClassifiedJob {
     guid: String,
     repository_id: i64,
     push_row_id: Option<i64>,
+    platform: Option<String>,
     result: String,
     failed_at: i64,
 }
@@ -159,6 +160,7 @@ fn load_jobs(
         String,
         i64,
         Option<i64>,
+        Option<String>,
         String,
         Option<i64>,
         Option<i64>,
@@ -171,6 +173,7 @@ fn load_jobs(
             jobs::guid,
             jobs::repository_id,
             jobs::push_row_id,
+            jobs::platform,
             jobs::result,
             jobs::finished_at,
             jobs::started_at,
@@ -180,12 +183,13 @@ fn load_jobs(
     Ok(rows
         .into_iter()
         .map(
-            |(id, guid, repository_id, push_row_id, result, f, s, sub)| {
+            |(id, guid, repository_id, push_row_id, platform, result, f, s, sub)| {
                 let job = ClassifiedJob {
                     id,
                     guid: guid.clone(),
                     repository_id,
                     push_row_id,
+                    platform,
                     result,
                     failed_at: f.or(s).or(sub).unwrap_or(0),
                 };
@@ -195,7 +199,7 @@ fn load_jobs(
         .collect())
 }
 
-fn failure_lines_of(
+pub(crate) fn failure_lines_of(
     conn: &mut db::DbConnection,
     job_ids: &[i64],
 ) -> Result<Vec<FailureLine>, StoreError> {
@@ -228,7 +232,7 @@ fn failure_lines_of(
 }
 
 /// The job's classification now, if any: (classification, automatic).
-fn current_of(
+pub(crate) fn current_of(
     conn: &mut db::DbConnection,
     job_id: i64,
 ) -> Result<Option<(FailureClassification, bool)>, StoreError> {
@@ -269,41 +273,62 @@ fn record(
         .values(row)
         .returning(classifications::id)
         .get_result(conn)?;
-    for (line, (test, key)) in lines {
-        diesel::insert_into(classifications::table)
-            .values((
+    // The lines' rows and the bugs' rows, each in multi-row inserts.
+    let line_rows: Vec<_> = lines
+        .iter()
+        .map(|(line, (test, key))| {
+            (
                 row,
                 classifications::log_id.eq(line.log_id),
                 classifications::position.eq(line.position),
                 classifications::recurrence_test.eq(test),
                 classifications::recurrence_key.eq(key),
-            ))
-            .execute(conn)?;
+            )
+        })
+        .collect();
+    for chunk in line_rows.chunks(db::BATCH_ROWS / 16) {
+        per_backend!(conn, |c| diesel::insert_into(classifications::table)
+            .values(chunk.to_vec())
+            .execute(c)?);
     }
     diesel::delete(
         job_classification_bugs::table.filter(job_classification_bugs::job_id.eq(job.id)),
     )
     .execute(conn)?;
     diesel::delete(job_classifications::table.find(job.id)).execute(conn)?;
+    let class = class_id(new.classification);
     diesel::insert_into(job_classifications::table)
         .values((
             job_classifications::job_id.eq(job.id),
             job_classifications::repository_id.eq(job.repository_id),
             job_classifications::push_row_id.eq(job.push_row_id),
             job_classifications::classification_id.eq(id),
-            job_classifications::classification.eq(class_id(new.classification)),
+            job_classifications::classification.eq(class),
             job_classifications::automatic.eq(automatic),
             job_classifications::failed_at.eq(job.failed_at),
+            job_classifications::platform.eq(&job.platform),
         ))
         .execute(conn)?;
-    for bug in &new.bugs {
-        diesel::insert_into(job_classification_bugs::table)
-            .values((
+    let bug_rows: Vec<_> = new
+        .bugs
+        .iter()
+        .map(|bug| {
+            (
                 job_classification_bugs::job_id.eq(job.id),
                 job_classification_bugs::bug_id.eq(bug.0),
                 job_classification_bugs::failed_at.eq(job.failed_at),
-            ))
-            .execute(conn)?;
+                job_classification_bugs::classification.eq(class),
+                job_classification_bugs::repository_id.eq(job.repository_id),
+                job_classification_bugs::platform.eq(&job.platform),
+            )
+        })
+        .collect();
+    if !bug_rows.is_empty() {
+        per_backend!(conn, |c| diesel::insert_into(
+            job_classification_bugs::table
+        )
+        .values(bug_rows)
+        .execute(c)?);
     }
     Ok(Classification {
         id,
@@ -373,30 +398,97 @@ impl Store {
 
     /// The autoclassifier's decision on one job, and on those of its failure lines given
     /// (with their keys): written only if no person has classified the job meanwhile
-    /// (checked inside the transaction). Returns whether it was written.
+    /// (checked inside the transaction). Returns the job's decision if it was written.
     pub async fn autoclassify_job(
         &self,
         guid: String,
         new: NewClassification,
         lines: Vec<(FailureLine, (String, String))>,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<Classification>, StoreError> {
         self.run(move |conn| {
             db::write(conn, |conn| {
                 let mut found = load_jobs(conn, std::slice::from_ref(&guid))?;
                 let Some(job) = found.remove(&guid) else {
-                    return Ok(false);
+                    return Ok(None);
                 };
                 if !is_failed(&job.result) {
-                    return Ok(false);
+                    return Ok(None);
                 }
                 if let Some((current, false)) = current_of(conn, job.id)?
                     && current != FailureClassification::NotClassified
                 {
-                    return Ok(false);
+                    return Ok(None);
                 }
                 let keyed: Vec<_> = lines.iter().map(|(l, k)| (l, k.clone())).collect();
-                record(conn, &job, &new, true, &keyed)?;
-                Ok(true)
+                Ok(Some(record(conn, &job, &new, true, &keyed)?))
+            })
+        })
+        .await
+    }
+
+    /// A person's decision on one failure line of the job `guid` (the line at `position` of
+    /// the error summary of its log `log_name`), with the line's recurrence key (`keys`): a
+    /// precedent for the autoclassifier like the lines of a classified job. The job's own
+    /// classification is left as it is. An unknown job, log or line is `NotFound`, a job
+    /// that did not fail is invalid.
+    pub async fn classify_line(
+        &self,
+        guid: String,
+        log_name: String,
+        position: i32,
+        new: NewClassification,
+        keys: LineKeys,
+    ) -> Result<Classification, StoreError> {
+        self.run(move |conn| {
+            db::write(conn, |conn| {
+                let job = load_jobs(conn, std::slice::from_ref(&guid))?
+                    .remove(&guid)
+                    .ok_or_else(|| StoreError::NotFound(format!("job {guid:?}")))?;
+                if !is_failed(&job.result) {
+                    return Err(StoreError::Invalid(format!(
+                        "job {guid:?} did not fail (its result is {}); only failed jobs' lines \
+                         are classified",
+                        job.result
+                    )));
+                }
+                let line = failure_lines_of(conn, &[job.id])?
+                    .into_iter()
+                    .find(|l| l.log_name == log_name && l.position == position)
+                    .ok_or_else(|| {
+                        StoreError::NotFound(format!(
+                            "failure line {position} of log {log_name:?} of job {guid:?}"
+                        ))
+                    })?;
+                let (test, key) = keys(&line.line);
+                let id: i64 = diesel::insert_into(classifications::table)
+                    .values((
+                        classifications::job_id.eq(job.id),
+                        classifications::repository_id.eq(job.repository_id),
+                        classifications::classification.eq(class_id(new.classification)),
+                        classifications::bugs.eq(bugs_text(&new.bugs)),
+                        classifications::note.eq(&new.note),
+                        classifications::who.eq(&new.who),
+                        classifications::automatic.eq(false),
+                        classifications::created_at.eq(new.at),
+                        classifications::failed_at.eq(job.failed_at),
+                        classifications::log_id.eq(line.log_id),
+                        classifications::position.eq(line.position),
+                        classifications::recurrence_test.eq(test),
+                        classifications::recurrence_key.eq(key),
+                    ))
+                    .returning(classifications::id)
+                    .get_result(conn)?;
+                Ok(Classification {
+                    id,
+                    job_id: JobId(job.id),
+                    line: Some((line.log_id, line.position)),
+                    classification: new.classification,
+                    bugs: new.bugs,
+                    note: new.note,
+                    who: new.who,
+                    automatic: false,
+                    created_at: new.at,
+                })
             })
         })
         .await
@@ -501,49 +593,6 @@ impl Store {
                 }
             }
             Ok(by_push)
-        })
-        .await
-    }
-
-    /// People's decisions on failure lines of `repository_id` under any of `keys` whose jobs
-    /// failed in `[since, until]`, oldest written first.
-    pub async fn line_precedents(
-        &self,
-        repository_id: RepositoryId,
-        keys: Vec<String>,
-        since: i64,
-        until: i64,
-    ) -> Result<Vec<LinePrecedent>, StoreError> {
-        self.run(move |conn| {
-            let mut found = Vec::new();
-            for chunk in keys.chunks(db::BATCH_ROWS) {
-                type Row = (Option<String>, Option<String>, i64, i32, String);
-                let rows: Vec<Row> = classifications::table
-                    .filter(classifications::repository_id.eq(repository_id.0))
-                    .filter(classifications::recurrence_key.eq_any(chunk))
-                    .filter(classifications::automatic.eq(false))
-                    .filter(classifications::failed_at.between(since, until))
-                    .order(classifications::id)
-                    .select((
-                        classifications::recurrence_test,
-                        classifications::recurrence_key,
-                        classifications::failed_at,
-                        classifications::classification,
-                        classifications::bugs,
-                    ))
-                    .load(conn)?;
-                for (test, key, failed_at, classification, bugs) in rows {
-                    found.push(LinePrecedent {
-                        repository_id,
-                        test: test.unwrap_or_default(),
-                        key: key.unwrap_or_default(),
-                        failed_at,
-                        classification: FailureClassification::from_id(classification.into())?,
-                        bugs: parse_bugs(&bugs)?,
-                    });
-                }
-            }
-            Ok(found)
         })
         .await
     }

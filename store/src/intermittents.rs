@@ -3,9 +3,10 @@
 //! bug over a time range, with the pushes of each day for the orange factor.
 //!
 //! Everything is counted by the databases from `job_classifications` and its bugs (the
-//! current decision per job, kept beside the history for this purpose), grouped by UTC day
-//! (`failed_at` divided by a day's microseconds), so a 90-day range over 100,000 failures
-//! moves counts, not rows. The queries are plain SQL, the same text for both backends (numbered
+//! current decision per job, kept beside the history for this purpose, each row carrying
+//! the job's repository, platform and failure time so that the view never joins `jobs`),
+//! through covering indexes, grouped by UTC day (`failed_at` divided by a day's
+//! microseconds), so a 90-day range over 100,000 failures moves counts, not rows. The queries are plain SQL, the same text for both backends (numbered
 //! parameters, `?N` on SQLite and `$N` on PostgreSQL): diesel's DSL cannot group a query whose
 //! conditions are optional. Parameters: 1 since, 2 until, 3 repository or NULL, 4 platform or
 //! NULL.
@@ -56,13 +57,18 @@ pub fn days_of(since: i64, until: i64) -> std::ops::Range<i64> {
     since.div_euclid(DAY_MICROS)..(until - 1).div_euclid(DAY_MICROS) + 1
 }
 
-/// The view's conditions on `jc` (job_classifications) joined with `j` (jobs). Treeherder's
-/// intermittent classifications: intermittent (4), autoclassified intermittent (7),
-/// intermittent needs bug id (8).
-const SCOPE: &str = "jc.failed_at >= ?1 AND jc.failed_at < ?2
-    AND jc.classification IN (4, 7, 8)
-    AND (?3 IS NULL OR jc.repository_id = ?3)
-    AND (?4 IS NULL OR j.platform = ?4)";
+/// The view's conditions on a table alias `t` (`jc`: job_classifications, `b`:
+/// job_classification_bugs, which both carry every column they test, so that the view never
+/// joins `jobs`). Treeherder's intermittent classifications: intermittent (4), autoclassified
+/// intermittent (7), intermittent needs bug id (8).
+fn scope(t: &str) -> String {
+    format!(
+        "{t}.failed_at >= ?1 AND {t}.failed_at < ?2
+         AND {t}.classification IN (4, 7, 8)
+         AND (?3 IS NULL OR {t}.repository_id = ?3)
+         AND (?4 IS NULL OR {t}.platform = ?4)"
+    )
+}
 
 #[derive(QueryableByName)]
 struct DayCount {
@@ -136,8 +142,9 @@ impl Store {
                 conn,
                 &format!(
                     "SELECT jc.failed_at / 86400000000 AS day, COUNT(*) AS n
-                     FROM job_classifications jc JOIN jobs j ON j.id = jc.job_id
-                     WHERE {SCOPE} GROUP BY jc.failed_at / 86400000000"
+                     FROM job_classifications jc
+                     WHERE {} GROUP BY jc.failed_at / 86400000000",
+                    scope("jc")
                 ),
                 &q,
             )?;
@@ -176,9 +183,8 @@ impl Store {
                 &format!(
                     "SELECT b.bug_id AS bug_id, COUNT(*) AS n
                      FROM job_classification_bugs b
-                     JOIN job_classifications jc ON jc.job_id = b.job_id
-                     JOIN jobs j ON j.id = jc.job_id
-                     WHERE {SCOPE} GROUP BY b.bug_id ORDER BY n DESC, b.bug_id LIMIT {first}"
+                     WHERE {} GROUP BY b.bug_id ORDER BY n DESC, b.bug_id LIMIT {first}",
+                    scope("b")
                 ),
                 &q,
             )?;
@@ -194,14 +200,16 @@ impl Store {
             let detail: Vec<BugDetail> = query(
                 conn,
                 &format!(
-                    "SELECT b.bug_id AS bug_id, jc.failed_at / 86400000000 AS day,
-                            j.platform AS platform, r.name AS repository, COUNT(*) AS n
-                     FROM job_classification_bugs b
-                     JOIN job_classifications jc ON jc.job_id = b.job_id
-                     JOIN jobs j ON j.id = jc.job_id
-                     JOIN repositories r ON r.id = jc.repository_id
-                     WHERE {SCOPE} AND b.bug_id IN ({ids})
-                     GROUP BY b.bug_id, jc.failed_at / 86400000000, j.platform, r.name"
+                    "SELECT d.bug_id, d.day, d.platform, r.name AS repository, d.n FROM (
+                         SELECT b.bug_id AS bug_id, b.failed_at / 86400000000 AS day,
+                                b.platform AS platform, b.repository_id AS repository_id,
+                                COUNT(*) AS n
+                         FROM job_classification_bugs b
+                         WHERE {} AND b.bug_id IN ({ids})
+                         GROUP BY b.bug_id, b.failed_at / 86400000000, b.platform,
+                                  b.repository_id) d
+                     JOIN repositories r ON r.id = d.repository_id",
+                    scope("b")
                 ),
                 &q,
             )?;
@@ -255,10 +263,9 @@ impl Store {
                 conn,
                 &format!(
                     "SELECT b.job_id AS job_id FROM job_classification_bugs b
-                     JOIN job_classifications jc ON jc.job_id = b.job_id
-                     JOIN jobs j ON j.id = jc.job_id
-                     WHERE {SCOPE} AND b.bug_id = {bug_id}
-                     ORDER BY b.failed_at DESC, b.job_id DESC LIMIT {first}"
+                     WHERE {} AND b.bug_id = {bug_id}
+                     ORDER BY b.failed_at DESC, b.job_id DESC LIMIT {first}",
+                    scope("b")
                 ),
                 &q,
             )?;

@@ -10,6 +10,7 @@
 #[macro_use]
 mod db;
 mod artifacts;
+mod autoclassify;
 mod bug_index;
 mod bug_writes;
 mod bugs;
@@ -38,6 +39,7 @@ mod test_results;
 pub mod testing;
 mod types;
 
+pub use autoclassify::AutoclassifyInputs;
 pub use bug_writes::BugsImported;
 pub use bugs::{Bug, BugSuggestions, MAX_CANDIDATES};
 pub use builds::{Build, BuildFilter, BuildRelease};

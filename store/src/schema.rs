@@ -260,6 +260,7 @@ diesel::table! {
         classification -> Integer,
         automatic -> Bool,
         failed_at -> BigInt,
+        platform -> Nullable<Text>,
     }
 }
 
@@ -268,6 +269,9 @@ diesel::table! {
         job_id -> BigInt,
         bug_id -> BigInt,
         failed_at -> BigInt,
+        classification -> Integer,
+        repository_id -> BigInt,
+        platform -> Nullable<Text>,
     }
 }
 

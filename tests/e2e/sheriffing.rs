@@ -405,6 +405,68 @@ async fn a_recurrence_of_a_failure_whose_bug_was_closed_is_left_for_a_person() {
 }
 
 #[tokio::test]
+async fn a_sheriff_classifies_one_line_and_the_autoclassifier_counts_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, server) = served(dir.path()).await;
+    failed_job(&app, &server, 1, "mixed", "TESTFAILED", "mixed.log").await;
+    let job = parsed(&app, "mixed").await;
+    assert_eq!(job["failureLines"].as_array().unwrap().len(), 2, "{job}");
+    const LINE: &str = "mutation($i: ClassifyFailureLineInput!) { classifyFailureLine(input: $i) {
+        job { guid classification { classification } }
+        classification { classification bugs note who automatic } } }";
+    let sheriff = app.token(&["sheriff:try"]);
+    let line = |job: &str, position: i64| {
+        json!({"i": {"job": job, "log": "live_backing_log", "position": position,
+                     "classification": "INTERMITTENT", "bugs": [455091], "note": "flaky"}})
+    };
+    let done = app
+        .graphql_as(Some(sheriff.as_str()), LINE, line("mixed", 0))
+        .await;
+    assert!(done["errors"].is_null(), "{done}");
+    assert_eq!(
+        done["data"]["classifyFailureLine"],
+        json!({"job": {"guid": "mixed", "classification": null},
+               "classification": {"classification": "INTERMITTENT", "bugs": [455091],
+                                  "note": "flaky", "who": "test", "automatic": false}})
+    );
+    let job = app.data(JOB, json!({"g": "mixed"})).await["job"].clone();
+    assert!(
+        job["classification"].is_null(),
+        "the job is left as it is: {job}"
+    );
+    assert_eq!(
+        job["failureLines"][0]["classification"],
+        json!({"classification": "INTERMITTENT", "bugs": [455091]})
+    );
+    assert!(job["failureLines"][1]["classification"].is_null(), "{job}");
+
+    // The line a person judged is a precedent: a recurrence of it alone is autoclassified.
+    failed_job(&app, &server, 2, "again", "TESTFAILED", "flaky-2.log").await;
+    let job = parsed(&app, "again").await;
+    assert_eq!(
+        job["classification"],
+        json!({"classification": "AUTOCLASSIFIED_INTERMITTENT", "bugs": [455091], "note": null,
+               "who": "autoclassifier", "automatic": true}),
+        "{job}"
+    );
+
+    let writer = app.token(&["write:try"]);
+    let cases = [
+        (Some(sheriff.as_str()), line("mixed", 7), "NOT_FOUND"),
+        (Some(sheriff.as_str()), line("nope", 0), "NOT_FOUND"),
+        (Some(sheriff.as_str()), line("mixed", -1), "BAD_USER_INPUT"),
+        (Some(writer.as_str()), line("mixed", 1), "FORBIDDEN"),
+        (None, line("mixed", 1), "UNAUTHENTICATED"),
+    ];
+    for (token, input, code) in cases {
+        let answer = app.graphql_as(token, LINE, input.clone()).await;
+        assert_eq!(error_code(&answer), code, "{input}: {answer}");
+    }
+    let job = app.data(JOB, json!({"g": "mixed"})).await["job"].clone();
+    assert!(job["failureLines"][1]["classification"].is_null(), "{job}");
+}
+
+#[tokio::test]
 async fn bad_classifications_are_refused_whole_with_a_clear_code() {
     let dir = tempfile::tempdir().unwrap();
     let (app, server) = served(dir.path()).await;

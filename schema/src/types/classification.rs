@@ -99,6 +99,36 @@ impl From<ClassifyJobsInput> for treeherd_service::classifications::ClassifyJobs
     }
 }
 
+/// Classifies one failure line of a failed job (`Job.failureLines`: its `log` and
+/// `position`).
+#[derive(InputObject)]
+pub(crate) struct ClassifyFailureLineInput {
+    /// The job's guid.
+    pub job: String,
+    /// The log's name (`FailureLine.log`).
+    pub log: String,
+    /// The line's place in the log's error summary (`FailureLine.position`).
+    pub position: i32,
+    pub classification: FailureClassification,
+    /// Bug numbers (positive, at most 20).
+    #[graphql(default)]
+    pub bugs: Vec<i64>,
+    pub note: Option<String>,
+}
+
+impl From<ClassifyFailureLineInput> for treeherd_service::classifications::ClassifyFailureLine {
+    fn from(input: ClassifyFailureLineInput) -> Self {
+        treeherd_service::classifications::ClassifyFailureLine {
+            job: input.job,
+            log: input.log,
+            position: input.position,
+            classification: input.classification.into(),
+            bugs: input.bugs,
+            note: input.note,
+        }
+    }
+}
+
 /// What `classifyJobs` wrote.
 #[derive(SimpleObject)]
 pub(crate) struct ClassifyJobsPayload {

@@ -2,7 +2,6 @@
 //! with, the bugs it suggests, and what was decided about it.
 
 use async_graphql::{Context, Object};
-use treeherd_service::Service;
 
 use super::bug::{BugSuggestions, ErrorLineSearch};
 use super::classification::Classification;
@@ -44,10 +43,7 @@ impl FailureLine {
     /// The bugs the line's search terms find (its crash signature's when they find none), as
     /// Treeherder's bug suggestions split them.
     async fn suggestions(&self, ctx: &Context<'_>) -> Result<BugSuggestions, ApiError> {
-        let found = ctx
-            .data::<Service>()?
-            .line_suggestions(&self.line.line)
-            .await?;
+        let found = crate::loaders::suggestions(ctx, &self.line.line).await?;
         Ok(found.suggestions.into())
     }
 

@@ -24,7 +24,8 @@ mod time;
 pub(crate) use bug::{Bug, BugSuggestions, ErrorLineSearch};
 pub(crate) use build::{Build, BuildInput, BuildRelease, BuildsQuery};
 pub(crate) use classification::{
-    Classification, ClassificationChanged, ClassifyJobsInput, ClassifyJobsPayload,
+    Classification, ClassificationChanged, ClassifyFailureLineInput, ClassifyJobsInput,
+    ClassifyJobsPayload,
 };
 pub(crate) use connection::{KeyCursor, connection, page_request};
 pub(crate) use dependency_graph::CriticalPath;
