@@ -14,8 +14,8 @@ use treeherd_model::CommitRecord;
 use treeherd_service::Service;
 use treeherd_service::bugs::LineSuggestions;
 use treeherd_store::{
-    Classification, DanglingDependency, Dependency, FailureLine, JobCount, JobId, Push, PushId,
-    Repository, RepositoryId, Store, StoreError,
+    Bug, BugId, Classification, DanglingDependency, Dependency, FailureLine, JobCount, JobId, Push,
+    PushId, Repository, RepositoryId, Store, StoreError,
 };
 
 pub(crate) struct StoreLoader(Store);
@@ -117,6 +117,8 @@ pub(crate) struct ClassificationsOfJob(pub JobId);
 pub(crate) struct FailureLinesOfJob(pub JobId);
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct UnclassifiedOfPush(pub PushId);
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct BugById(pub BugId);
 
 /// Re-keys a store answer by the loader's key type.
 fn keyed<I, K: Copy + Eq + std::hash::Hash, V>(
@@ -270,6 +272,17 @@ impl Loader<UnclassifiedOfPush> for StoreLoader {
                 .unclassified_failures(keys.iter().map(|k| k.0).collect())
                 .await,
             UnclassifiedOfPush,
+        )
+    }
+}
+
+impl Loader<BugById> for StoreLoader {
+    type Value = Bug;
+    type Error = Arc<StoreError>;
+    async fn load(&self, keys: &[BugById]) -> Loaded<BugById, Bug> {
+        keyed(
+            self.0.bugs(keys.iter().map(|k| k.0).collect()).await,
+            BugById,
         )
     }
 }

@@ -339,7 +339,7 @@ async fn a_sheriff_classifies_and_the_autoclassifier_follows_only_a_persons_inte
             "{ intermittentFailures(repository: \"try\", since: \"2026-11-01T00:00:00Z\",
                                     until: \"2026-11-05T00:00:00Z\") {
                 days { day failures pushes orangeFactor }
-                bugs { bugId failures platforms repositories perDay }
+                bugs { bugId failures platforms repositories perDay bug { id summary } }
                 failures(bug: 455091) { guid } } }",
             json!({}),
         )
@@ -359,12 +359,27 @@ async fn a_sheriff_classifies_and_the_autoclassifier_follows_only_a_persons_inte
         view["bugs"],
         json!([
             {"bugId": 455091, "failures": 1, "platforms": ["linux64"], "repositories": ["try"],
-             "perDay": [1, 0, 0, 0]},
+             "perDay": [1, 0, 0, 0],
+             "bug": {"id": 455091, "summary": "Intermittent dom/tests/test_flaky.html | Test timed out"}},
             {"bugId": 1690234, "failures": 1, "platforms": ["linux64"], "repositories": ["try"],
-             "perDay": [1, 0, 0, 0]},
+             "perDay": [1, 0, 0, 0],
+             "bug": {"id": 1690234, "summary": "Intermittent test_flaky.html | leaks a window"}},
         ])
     );
     assert_eq!(view["failures"], json!([{"guid": "job-1"}]));
+    // A platform narrows the failures, not the pushes.
+    let other = app
+        .data(
+            "{ intermittentFailures(platform: \"windows11-64\", since: \"2026-11-01T00:00:00Z\",
+                                    until: \"2026-11-02T00:00:00Z\") {
+                days { failures pushes } bugs { bugId } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        other["intermittentFailures"],
+        json!({"days": [{"failures": 0, "pushes": 1}], "bugs": []})
+    );
 }
 
 #[tokio::test]

@@ -2,13 +2,14 @@
 //! per day and per bug over a time range, and the orange factor (failures ÷ pushes) per day.
 //! Each part is counted only when asked for (`store/src/intermittents.rs`).
 
-use async_graphql::{Context, Object, SimpleObject};
+use async_graphql::{ComplexObject, Context, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use treeherd_store::{IntermittentQuery, Store};
+use treeherd_store::{BugId, IntermittentQuery, Store};
 
-use super::Job;
 use super::time::to_datetime;
+use super::{Bug, Job};
 use crate::ApiError;
+use crate::loaders::{BugById, load};
 
 /// The longest range the view counts over.
 pub(crate) const MAX_DAYS: i64 = 366;
@@ -55,6 +56,7 @@ pub(crate) struct IntermittentDay {
 
 /// One bug's failures over the range.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub(crate) struct BugFailures {
     bug_id: i64,
     failures: i64,
@@ -62,6 +64,14 @@ pub(crate) struct BugFailures {
     repositories: Vec<String>,
     /// Failures per day of the range, first day first (as `days`).
     per_day: Vec<i64>,
+}
+
+#[ComplexObject]
+impl BugFailures {
+    /// The bug, when it is kept locally (imported or fetched from Bugzilla).
+    async fn bug(&self, ctx: &Context<'_>) -> Result<Option<Bug>, ApiError> {
+        Ok(load(ctx, BugById(BugId(self.bug_id))).await?.map(Bug))
+    }
 }
 
 fn day_name(day: i64) -> String {
