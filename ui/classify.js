@@ -1,9 +1,9 @@
 // Sheriffing in the job detail: a failed job's current classification and its history, its
 // failure lines with the search terms Treeherder derives from each and the bugs they suggest
 // (open and recent first, the others folded), one click on a suggested bug to classify the
-// job intermittent with it, and a form for any classification, bugs and note. Also the
-// vocabulary the push list and the pinboard share (the eight classifications, what counts as
-// an unclassified failure) and the `classifyJobs` write itself.
+// job intermittent with it (or only that line: `classifyFailureLine`), and a form for any
+// classification, bugs and note. Also the vocabulary the push list and the pinboard share
+// (the eight classifications, what counts as an unclassified failure) and the writes.
 
 import { gql, GraphQLError } from './graphql.js';
 import { href } from './router.js';
@@ -106,6 +106,28 @@ export async function classifyJobs({ jobs, classification, bugs = [], note = '' 
   }
 }
 
+const CLASSIFY_LINE = `mutation ClassifyLine($input: ClassifyFailureLineInput!) {
+  classifyFailureLine(input: $input) { classification { ${CLASSIFICATION_FIELDS} } }
+}`;
+
+/**
+ * Classifies one failure line (`log`, `position`) of the job `job` with the stored token: the
+ * line shows it and the autoclassifier counts it; the job's own classification stays.
+ */
+export async function classifyFailureLine({ job, log, position, classification, bugs = [], note = '' }) {
+  const input = { job, log, position, classification, bugs };
+  if (note.trim()) input.note = note.trim();
+  try {
+    const data = await gql(CLASSIFY_LINE, { input }, { token: token() });
+    return data.classifyFailureLine.classification;
+  } catch (error) {
+    if (error instanceof GraphQLError && (error.code === 'UNAUTHENTICATED' || error.code === 'FORBIDDEN')) {
+      askForToken(`${error.message}. Paste a token with the sheriff:REPO scope.`);
+    }
+    throw error;
+  }
+}
+
 /** A bug as a link: to Bugzilla when the server knows its address, else to its failures here. */
 export function bugLink(id, url) {
   const target = url && safeUrl(url) !== '#' ? url : href('intermittents', { bug: id });
@@ -134,11 +156,14 @@ function bugUrls(lines) {
   return urls;
 }
 
-function suggestionHtml(bug, classifiable) {
+function suggestionHtml(bug, classifiable, line) {
   const closed = bug.resolution ? ` <span class="resolution">${esc(bug.status.toLowerCase())} ${esc(bug.resolution.toLowerCase())}</span>` : '';
-  const use = classifiable
+  let use = classifiable
     ? `<button type="button" class="use-bug" data-bug="${esc(bug.id)}" title="classify this job intermittent with bug ${esc(bug.id)}">intermittent ✓</button> `
     : '';
+  if (classifiable && classifiable.lines && line) {
+    use += `<button type="button" class="use-bug-line" data-bug="${esc(bug.id)}" data-log="${esc(line.log)}" data-position="${esc(line.position)}" title="classify only this line intermittent with bug ${esc(bug.id)}">this line ✓</button> `;
+  }
   return `<li class="suggestion" data-bug="${esc(bug.id)}">${use}${bugLink(bug.id, bug.url)} <span class="summary-text">${esc(bug.summary)}</span>${closed}</li>`;
 }
 
@@ -160,11 +185,11 @@ function failureLineHtml(line, job, classifiable, urls) {
   let open = '';
   if (line.suggestions) {
     open = openRecent.length
-      ? `<ul class="suggestions open-recent">${openRecent.map((b) => suggestionHtml(b, classifiable)).join('')}</ul>`
+      ? `<ul class="suggestions open-recent">${openRecent.map((b) => suggestionHtml(b, classifiable, line)).join('')}</ul>`
       : '<p class="none">no open bug matches</p>';
   }
   const others = allOthers.length
-    ? `<details class="other-bugs"><summary>${allOthers.length} other bug${allOthers.length === 1 ? '' : 's'} (resolved)</summary><ul class="suggestions all-others">${allOthers.map((b) => suggestionHtml(b, classifiable)).join('')}</ul></details>`
+    ? `<details class="other-bugs"><summary>${allOthers.length} other bug${allOthers.length === 1 ? '' : 's'} (resolved)</summary><ul class="suggestions all-others">${allOthers.map((b) => suggestionHtml(b, classifiable, line)).join('')}</ul></details>`
     : '';
   // A line's own decision, unless it is the job's (which applies to each of its lines).
   const cls = line.classification && !sameDecision(line.classification, job.classification)
@@ -201,7 +226,8 @@ export function sheriffHtml(job, features) {
   if (!features.classification && !features.failureLines) return '';
   const lines = job.failureLines || [];
   const urls = bugUrls(lines);
-  const classifiable = failed && features.classify;
+  // Truthy when the job can be classified; `.lines` when its lines can be too.
+  const classifiable = failed && features.classify && { lines: features.classifyLine };
   const parts = ['<section class="sheriff" aria-label="failure summary"><h3>Failure summary</h3>'];
   if (features.classification) {
     parts.push(`<p class="current-cls">${job.classification ? classificationHtml(job.classification, urls) : '<span class="cls c-not_classified">not classified</span>'}</p>`);
@@ -262,7 +288,31 @@ export function bindSheriff(panel, { job, done }) {
       if (button) button.disabled = false;
     }
   };
+  const runLine = async (use) => {
+    const shown = job();
+    if (!shown) return;
+    use.disabled = true;
+    say('saving…');
+    const bug = Number(use.dataset.bug);
+    try {
+      await classifyFailureLine({
+        job: shown.guid, log: use.dataset.log, position: Number(use.dataset.position),
+        classification: 'INTERMITTENT', bugs: [bug],
+      });
+      say(`classified line ${Number(use.dataset.position) + 1} intermittent with bug ${bug}`);
+      if (done) done();
+    } catch (error) {
+      say(error.message, true);
+    } finally {
+      use.disabled = false;
+    }
+  };
   const onClick = (event) => {
+    const line = event.target.closest('button.use-bug-line');
+    if (line && panel.contains(line)) {
+      runLine(line);
+      return;
+    }
     const use = event.target.closest('button.use-bug');
     if (!use || !panel.contains(use)) return;
     run({ classification: 'INTERMITTENT', bugs: [Number(use.dataset.bug)], note: '' }, use);

@@ -25,6 +25,7 @@ export const NONE = Object.freeze({
   unclassifiedCount: false, // PushStatus.unclassifiedFailures
   unclassifiedFilter: false, // JobFilter.unclassifiedFailure
   classify: false, // Mutation.classifyJobs
+  classifyLine: false, // Mutation.classifyFailureLine
   live: false, // Subscription.classificationChanged
   intermittents: false, // Query.intermittentFailures
   bugOfFailures: false, // BugFailures.bug (else Query.bug, when there is one)
@@ -48,6 +49,7 @@ export function featuresOf(data) {
     unclassifiedCount: names(data.pushStatus).has('unclassifiedFailures'),
     unclassifiedFilter: names(data.jobFilter, 'inputFields').has('unclassifiedFailure'),
     classify: names(data.mutation).has('classifyJobs'),
+    classifyLine: names(data.mutation).has('classifyFailureLine'),
     live: names(data.subscription).has('classificationChanged'),
     intermittents: query.has('intermittentFailures'),
     bugOfFailures: names(data.bugFailures).has('bug'),

@@ -1,6 +1,7 @@
 // Browser tests of sheriffing (issue 17) against a server started with demo data: a demo
 // failed job's failure lines with their search terms and bug suggestions; classifying it from
 // the job detail with a sheriff token (issued by `treeherd token issue --scope sheriff:REPO`),
+// and one of its failure lines alone,
 // a token of another repository refused; the change arriving live in a second page; the
 // pinboard classifying two jobs at once (`space`, `ctrl+enter`); `n` / `p` stepping through
 // the unclassified failures the server counts; the intermittent failures page's chart and
@@ -176,6 +177,25 @@ test('a failed demo job shows its failure lines, search terms and bug suggestion
   assert.equal(href, first.url || `#/intermittents?bug=${first.id}`);
   assert.match(await detail.locator('.current-cls').innerText(), /not classified/);
   await shot(page, 's01-failure-summary');
+  await page.context().close();
+});
+
+test('one failure line is classified from the detail, and its job stays for a person', { skip: needs(...CLASSIFYING, ...SUGGESTING, 'mutation.classifyFailureLine'), timeout: 60e3 }, async () => {
+  const { job, push } = await failureWithSuggestion(1990031);
+  const page = await newPage();
+  await page.goto(`${BASE}/#/pushes?repo=${REPO}&rev=${push.revision}&job=${job.guid}`);
+  const detail = page.locator('#detail');
+  const first = () => detail.locator('.failure-line').first();
+  await first().locator('.use-bug-line[data-bug="1990031"]').waitFor();
+  await setToken(page, issueToken(`sheriff:${REPO}`));
+  await first().locator('.open-recent .use-bug-line[data-bug="1990031"]').click();
+  await first().locator('.line-cls').waitFor();
+  assert.match(await first().locator('.line-cls').innerText(), /intermittent/);
+  assert.match(await detail.locator('.current-cls').innerText(), /not classified/);
+  const answer = await api(`{ job(guid: "${job.guid}") { ${CLS} failureLines { classification { classification bugs who } } } }`);
+  assert.equal(answer.job.classification?.classification ?? 'NOT_CLASSIFIED', 'NOT_CLASSIFIED');
+  assert.deepEqual(answer.job.failureLines[0].classification, { classification: 'INTERMITTENT', bugs: [1990031], who: SHERIFF });
+  await shot(page, 's01b-line-classified');
   await page.context().close();
 });
 
