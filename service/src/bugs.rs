@@ -30,6 +30,11 @@ pub const MAX_BUG_ID: i64 = i32::MAX as i64;
 /// finds nothing.
 pub const MAX_TERM_CHARS: usize = 1_000;
 
+/// A job's distinct search terms are split into store calls of at least this many terms...
+const TERMS_PER_CALL: usize = 8;
+/// ...run concurrently, at most this many at once.
+const MAX_CONCURRENT_CALLS: usize = 4;
+
 /// The longest error line looked at (Treeherder's error lines are cut far shorter).
 pub const MAX_LINE_CHARS: usize = 10_000;
 
@@ -234,8 +239,23 @@ impl Service {
         if distinct.is_empty() {
             return Ok(HashMap::new());
         }
-        let answers = self.store.search_bugs(distinct.clone()).await?;
-        Ok(distinct.into_iter().zip(answers).collect())
+        // A job's terms are searched in a few concurrent store calls (each its own pooled
+        // connection), so a 40-line job waits for the slowest part, not for the sum.
+        let parts = distinct
+            .len()
+            .div_ceil(TERMS_PER_CALL)
+            .clamp(1, MAX_CONCURRENT_CALLS);
+        let per_part = distinct.len().div_ceil(parts);
+        let answers = futures_util::future::try_join_all(
+            distinct
+                .chunks(per_part)
+                .map(|chunk| self.store.search_bugs(chunk.to_vec())),
+        )
+        .await?;
+        Ok(distinct
+            .into_iter()
+            .zip(answers.into_iter().flatten())
+            .collect())
     }
 }
 

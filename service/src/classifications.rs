@@ -283,11 +283,7 @@ impl Service {
             who: AUTOCLASSIFIER.to_owned(),
             at: chrono::Utc::now().timestamp_micros(),
         };
-        let Some(written) = self
-            .store
-            .autoclassify_job(job.guid.clone(), new, inputs.lines)
-            .await?
-        else {
+        let Some(written) = self.store.autoclassify_job(job.guid.clone(), new).await? else {
             return Ok(None);
         };
         self.publish(vec![(inputs.job, written.clone())]).await?;

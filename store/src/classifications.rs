@@ -273,7 +273,8 @@ fn record(
         .values(row)
         .returning(classifications::id)
         .get_result(conn)?;
-    // The lines' rows and the bugs' rows, each in multi-row inserts.
+    // The lines' rows (a person's: the autoclassifier's precedents; its own decision
+    // reaches the lines through the job's row) and the bugs' rows, in multi-row inserts.
     let line_rows: Vec<_> = lines
         .iter()
         .map(|(line, (test, key))| {
@@ -396,14 +397,13 @@ impl Store {
         .await
     }
 
-    /// The autoclassifier's decision on one job, and on those of its failure lines given
-    /// (with their keys): written only if no person has classified the job meanwhile
-    /// (checked inside the transaction). Returns the job's decision if it was written.
+    /// The autoclassifier's decision on one job (which its failure lines show as theirs):
+    /// written only if no person has classified the job meanwhile (checked inside the
+    /// transaction). Returns the job's decision if it was written.
     pub async fn autoclassify_job(
         &self,
         guid: String,
         new: NewClassification,
-        lines: Vec<(FailureLine, (String, String))>,
     ) -> Result<Option<Classification>, StoreError> {
         self.run(move |conn| {
             db::write(conn, |conn| {
@@ -419,8 +419,7 @@ impl Store {
                 {
                     return Ok(None);
                 }
-                let keyed: Vec<_> = lines.iter().map(|(l, k)| (l, k.clone())).collect();
-                Ok(Some(record(conn, &job, &new, true, &keyed)?))
+                Ok(Some(record(conn, &job, &new, true, &[])?))
             })
         })
         .await

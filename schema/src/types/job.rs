@@ -96,7 +96,12 @@ impl Job {
             .into_iter()
             .map(|line| {
                 let key = Some((line.log_id, line.position));
-                let classification = history.iter().rev().find(|c| c.line == key).cloned();
+                // The newest decision on the line itself or on the whole job.
+                let classification = history
+                    .iter()
+                    .rev()
+                    .find(|c| c.line == key || c.line.is_none())
+                    .cloned();
                 FailureLine {
                     line,
                     classification,
