@@ -71,7 +71,7 @@ pub struct ClassifyFailureLine {
     pub note: Option<String>,
 }
 
-fn check(input: &ClassifyJobs) -> Result<(Vec<BugId>, Option<String>), ServiceError> {
+fn check_jobs(input: &ClassifyJobs) -> Result<(), ServiceError> {
     if input.jobs.is_empty() {
         return Err(ServiceError::bad_input(
             "jobs",
@@ -87,16 +87,17 @@ fn check(input: &ClassifyJobs) -> Result<(Vec<BugId>, Option<String>), ServiceEr
             ),
         ));
     }
-    check_decision(input.classification, &input.bugs, input.note.as_deref())
+    Ok(())
 }
 
-/// The classification, bugs (sorted, without repeats) and note (trimmed, `None` when blank)
-/// of a person's decision.
-fn check_decision(
+/// `caller`'s decision, made now, once checked: the classification, bugs (sorted, without
+/// repeats) and note (trimmed, `None` when blank).
+fn person_decision(
+    caller: &Caller,
     classification: FailureClassification,
     bug_numbers: &[i64],
     note: Option<&str>,
-) -> Result<(Vec<BugId>, Option<String>), ServiceError> {
+) -> Result<NewClassification, ServiceError> {
     if classification == FailureClassification::AutoclassifiedIntermittent {
         return Err(ServiceError::bad_input(
             "classification",
@@ -131,7 +132,13 @@ fn check_decision(
         }
         Some(note) => Some(note.to_owned()),
     };
-    Ok((bugs, note))
+    Ok(NewClassification {
+        classification,
+        bugs,
+        note,
+        who: caller_name(caller),
+        at: chrono::Utc::now().timestamp_micros(),
+    })
 }
 
 impl Service {
@@ -144,7 +151,13 @@ impl Service {
         input: ClassifyJobs,
     ) -> Result<Vec<(Job, Classification)>, ServiceError> {
         caller.require_authenticated()?;
-        let (bugs, note) = check(&input)?;
+        check_jobs(&input)?;
+        let new = person_decision(
+            caller,
+            input.classification,
+            &input.bugs,
+            input.note.as_deref(),
+        )?;
         let repositories = self.store.job_repositories(input.jobs.clone()).await?;
         let mut checked = HashSet::new();
         for guid in &input.jobs {
@@ -155,13 +168,6 @@ impl Service {
                 caller.require_sheriff(repository)?;
             }
         }
-        let new = NewClassification {
-            classification: input.classification,
-            bugs,
-            note,
-            who: caller_name(caller),
-            at: chrono::Utc::now().timestamp_micros(),
-        };
         let written = self.store.classify_jobs(input.jobs, new, line_keys).await?;
         self.announce_classifications(written).await
     }
@@ -175,8 +181,12 @@ impl Service {
         input: ClassifyFailureLine,
     ) -> Result<(Job, Classification), ServiceError> {
         caller.require_authenticated()?;
-        let (bugs, note) =
-            check_decision(input.classification, &input.bugs, input.note.as_deref())?;
+        let new = person_decision(
+            caller,
+            input.classification,
+            &input.bugs,
+            input.note.as_deref(),
+        )?;
         if input.position < 0 {
             return Err(ServiceError::bad_input(
                 "position",
@@ -193,13 +203,6 @@ impl Service {
             .remove(&input.job)
             .ok_or_else(|| ServiceError::NotFound(format!("no job {:?}", input.job)))?;
         caller.require_sheriff(&repository)?;
-        let new = NewClassification {
-            classification: input.classification,
-            bugs,
-            note,
-            who: caller_name(caller),
-            at: chrono::Utc::now().timestamp_micros(),
-        };
         let written = self
             .store
             .classify_line(input.job, input.log, input.position, new, line_keys)
@@ -232,11 +235,7 @@ impl Service {
         {
             return Ok(None);
         }
-        let failed_at = job
-            .finished_at
-            .or(job.started_at)
-            .or(job.submitted_at)
-            .unwrap_or(0);
+        let failed_at = inputs.failed_at;
         // The latest person's decision per key; one naming a resolved bug leaves its lines to
         // people (older decisions do not stand in for it).
         let history: Vec<Precedent> = inputs
