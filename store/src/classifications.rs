@@ -258,38 +258,17 @@ fn record(
     lines: &[(&FailureLine, (String, String))],
 ) -> Result<Classification, StoreError> {
     let bugs = bugs_text(&new.bugs);
-    let row = (
-        classifications::job_id.eq(job.id),
-        classifications::repository_id.eq(job.repository_id),
-        classifications::classification.eq(class_id(new.classification)),
-        classifications::bugs.eq(&bugs),
-        classifications::note.eq(&new.note),
-        classifications::who.eq(&new.who),
-        classifications::automatic.eq(automatic),
-        classifications::created_at.eq(new.at),
-        classifications::failed_at.eq(job.failed_at),
-    );
-    let id: i64 = diesel::insert_into(classifications::table)
-        .values(row)
-        .returning(classifications::id)
-        .get_result(conn)?;
+    let row = DecisionRow::of(job, new, automatic, &bugs);
+    let id = insert_decision(conn, &row)?;
     // The lines' rows (a person's: the autoclassifier's precedents; its own decision
     // reaches the lines through the job's row) and the bugs' rows, in multi-row inserts.
-    let line_rows: Vec<_> = lines
+    let line_rows: Vec<DecisionRow<'_>> = lines
         .iter()
-        .map(|(line, (test, key))| {
-            (
-                row,
-                classifications::log_id.eq(line.log_id),
-                classifications::position.eq(line.position),
-                classifications::recurrence_test.eq(test),
-                classifications::recurrence_key.eq(key),
-            )
-        })
+        .map(|(line, (test, key))| row.on_line(line, test, key))
         .collect();
     for chunk in line_rows.chunks(db::BATCH_ROWS / 16) {
         per_backend!(conn, |c| diesel::insert_into(classifications::table)
-            .values(chunk.to_vec())
+            .values(chunk)
             .execute(c)?);
     }
     diesel::delete(
@@ -331,17 +310,93 @@ fn record(
         .values(bug_rows)
         .execute(c)?);
     }
-    Ok(Classification {
+    Ok(decided(id, job, new, automatic, None))
+}
+
+/// A row of `classifications`: a decision on a job, or (with a log, position and keys) on
+/// one of its failure lines.
+#[derive(Insertable, Clone, Copy)]
+#[diesel(table_name = classifications)]
+struct DecisionRow<'a> {
+    job_id: i64,
+    repository_id: i64,
+    log_id: Option<i64>,
+    position: Option<i32>,
+    classification: i32,
+    bugs: &'a str,
+    note: Option<&'a str>,
+    who: &'a str,
+    automatic: bool,
+    created_at: i64,
+    failed_at: i64,
+    recurrence_test: Option<&'a str>,
+    recurrence_key: Option<&'a str>,
+}
+
+impl<'a> DecisionRow<'a> {
+    /// The job's row of `new` (`bugs` is its bug list as stored).
+    fn of(
+        job: &ClassifiedJob,
+        new: &'a NewClassification,
+        automatic: bool,
+        bugs: &'a str,
+    ) -> DecisionRow<'a> {
+        DecisionRow {
+            job_id: job.id,
+            repository_id: job.repository_id,
+            log_id: None,
+            position: None,
+            classification: class_id(new.classification),
+            bugs,
+            note: new.note.as_deref(),
+            who: &new.who,
+            automatic,
+            created_at: new.at,
+            failed_at: job.failed_at,
+            recurrence_test: None,
+            recurrence_key: None,
+        }
+    }
+
+    /// The same decision on one failure line, with its recurrence key.
+    fn on_line(self, line: &FailureLine, test: &'a str, key: &'a str) -> DecisionRow<'a> {
+        DecisionRow {
+            log_id: Some(line.log_id),
+            position: Some(line.position),
+            recurrence_test: Some(test),
+            recurrence_key: Some(key),
+            ..self
+        }
+    }
+}
+
+/// Appends one row to the history; returns its id.
+fn insert_decision(conn: &mut db::DbConnection, row: &DecisionRow<'_>) -> Result<i64, StoreError> {
+    Ok(diesel::insert_into(classifications::table)
+        .values(row)
+        .returning(classifications::id)
+        .get_result(conn)?)
+}
+
+/// The decision `new` as written with `id`, on the job or on its `line` (log id, position).
+fn decided(
+    id: i64,
+    job: &ClassifiedJob,
+    new: &NewClassification,
+    automatic: bool,
+    line: Option<(i64, i32)>,
+) -> Classification {
+    Classification {
         id,
         job_id: JobId(job.id),
-        line: None,
+        line,
         classification: new.classification,
         bugs: new.bugs.clone(),
         note: new.note.clone(),
         who: new.who.clone(),
         automatic,
         created_at: new.at,
-    })
+    }
 }
 
 fn is_failed(result: &str) -> bool {
@@ -459,35 +514,16 @@ impl Store {
                         ))
                     })?;
                 let (test, key) = keys(&line.line);
-                let id: i64 = diesel::insert_into(classifications::table)
-                    .values((
-                        classifications::job_id.eq(job.id),
-                        classifications::repository_id.eq(job.repository_id),
-                        classifications::classification.eq(class_id(new.classification)),
-                        classifications::bugs.eq(bugs_text(&new.bugs)),
-                        classifications::note.eq(&new.note),
-                        classifications::who.eq(&new.who),
-                        classifications::automatic.eq(false),
-                        classifications::created_at.eq(new.at),
-                        classifications::failed_at.eq(job.failed_at),
-                        classifications::log_id.eq(line.log_id),
-                        classifications::position.eq(line.position),
-                        classifications::recurrence_test.eq(test),
-                        classifications::recurrence_key.eq(key),
-                    ))
-                    .returning(classifications::id)
-                    .get_result(conn)?;
-                Ok(Classification {
+                let bugs = bugs_text(&new.bugs);
+                let row = DecisionRow::of(&job, &new, false, &bugs).on_line(&line, &test, &key);
+                let id = insert_decision(conn, &row)?;
+                Ok(decided(
                     id,
-                    job_id: JobId(job.id),
-                    line: Some((line.log_id, line.position)),
-                    classification: new.classification,
-                    bugs: new.bugs,
-                    note: new.note,
-                    who: new.who,
-                    automatic: false,
-                    created_at: new.at,
-                })
+                    &job,
+                    &new,
+                    false,
+                    Some((line.log_id, line.position)),
+                ))
             })
         })
         .await
