@@ -17,13 +17,16 @@ use treeherd_model::{BugId, FailureClassification};
 use crate::classifications::{LineKeys, LinePrecedent, current_of, failure_lines_of, parse_bugs};
 use crate::db::DbConnection;
 use crate::jobs::{JobRow, into_jobs};
-use crate::schema::{bugs, jobs};
+use crate::schema::jobs;
 use crate::{FailureLine, Job, JobId, RepositoryId, Store, StoreError};
 
 /// What the autoclassifier decides a job from.
 #[derive(Debug, Clone)]
 pub struct AutoclassifyInputs {
     pub job: Job,
+    /// When it failed (its last time: finished, else started, else submitted; unix
+    /// microseconds): the window counts back from it.
+    pub failed_at: i64,
     /// Its classification now, if any, and whether the autoclassifier made it.
     pub current: Option<(FailureClassification, bool)>,
     /// Its failure lines, each with its recurrence key (test, masked line).
@@ -67,8 +70,14 @@ impl Store {
                 return Ok(None);
             };
             let current = current_of(conn, job_id.0)?;
+            let failed_at = job
+                .finished_at
+                .or(job.started_at)
+                .or(job.submitted_at)
+                .unwrap_or(0);
             let mut inputs = AutoclassifyInputs {
                 job,
+                failed_at,
                 current,
                 lines: Vec::new(),
                 precedents: Vec::new(),
@@ -87,34 +96,25 @@ impl Store {
             let mut wanted: Vec<&str> = inputs.lines.iter().map(|(_, (_, k))| k.as_str()).collect();
             wanted.sort_unstable();
             wanted.dedup();
-            let job = &inputs.job;
-            let failed_at = job
-                .finished_at
-                .or(job.started_at)
-                .or(job.submitted_at)
-                .unwrap_or(0);
             inputs.precedents = latest_precedents(
                 conn,
-                job.repository_id,
+                inputs.job.repository_id,
                 &wanted,
                 failed_at.saturating_sub(window),
                 failed_at,
             )?;
-            let mut ids: Vec<i64> = inputs
+            let mut ids: Vec<BugId> = inputs
                 .precedents
                 .iter()
-                .flat_map(|p| p.bugs.iter().map(|b| b.0))
+                .flat_map(|p| p.bugs.iter().copied())
                 .collect();
             ids.sort_unstable();
             ids.dedup();
-            if !ids.is_empty() {
-                let resolved: Vec<i64> = bugs::table
-                    .filter(bugs::id.eq_any(&ids))
-                    .filter(bugs::resolution.ne(""))
-                    .select(bugs::id)
-                    .load(conn)?;
-                inputs.resolved = resolved.into_iter().map(BugId).collect();
-            }
+            inputs.resolved = crate::bugs::load(conn, &ids)?
+                .into_values()
+                .filter(|bug| !bug.is_open())
+                .map(|bug| bug.id)
+                .collect();
             Ok(Some(inputs))
         })
         .await
