@@ -44,12 +44,7 @@ pub(crate) async fn suggestions(
     line: &str,
 ) -> Result<LineSuggestions, ApiError> {
     // A line the service refuses is refused alone, not with the whole batch.
-    let max = treeherd_service::bugs::MAX_LINE_CHARS;
-    if line.chars().nth(max).is_some() {
-        return Err(ApiError::BadUserInput(format!(
-            "line must be at most {max} characters"
-        )));
-    }
+    treeherd_service::bugs::check_line(line)?;
     ctx.data::<Loaders>()?
         .1
         .load_one(SuggestionsOfLine(line.to_owned()))

@@ -154,7 +154,7 @@ impl Service {
     /// What a raw error line gives to search with (Treeherder's terms, test path, cleaned
     /// line, crash signature and recurrence key).
     pub fn line_search(&self, line: &str) -> Result<LineSearch, ServiceError> {
-        check_length("line", line, MAX_LINE_CHARS)?;
+        check_line(line)?;
         Ok(LineSearch::of(line))
     }
 
@@ -173,58 +173,51 @@ impl Service {
         &self,
         lines: &[S],
     ) -> Result<Vec<LineSuggestions>, ServiceError> {
-        let searches = lines
+        let mut answers: Vec<LineSuggestions> = lines
             .iter()
-            .map(|line| self.line_search(line.as_ref()))
-            .collect::<Result<Vec<_>, _>>()?;
-        let searched: Vec<Vec<String>> = searches
-            .iter()
-            .map(|search| {
-                search
+            .map(|line| {
+                let search = self.line_search(line.as_ref())?;
+                let searched = search
                     .terms
                     .terms
                     .iter()
                     .filter(|t| !t.trim().is_empty())
                     .cloned()
-                    .collect()
+                    .collect();
+                Ok(LineSuggestions {
+                    search,
+                    searched,
+                    suggestions: BugSuggestions::default(),
+                })
             })
-            .collect();
-        let found = self.search_once(searched.iter().flatten()).await?;
-        let mut suggestions: Vec<BugSuggestions> = searched
-            .iter()
-            .map(|terms| union(terms.iter().filter_map(|t| found.get(t).cloned())))
-            .collect();
+            .collect::<Result<_, ServiceError>>()?;
+        let found = self
+            .search_once(answers.iter().flat_map(|a| &a.searched))
+            .await?;
+        for answer in &mut answers {
+            answer.suggestions =
+                union(answer.searched.iter().filter_map(|t| found.get(t).cloned()));
+        }
         // The crash signatures of the lines whose terms found nothing.
-        let fallback: Vec<usize> = (0..searches.len())
-            .filter(|&i| suggestions[i].is_empty() && searches[i].crash_signature.is_some())
-            .collect();
+        let unfound = |a: &LineSuggestions| a.suggestions.is_empty();
         let signatures = self
             .search_once(
-                fallback
+                answers
                     .iter()
-                    .filter_map(|&i| searches[i].crash_signature.as_ref()),
+                    .filter(|a| unfound(a))
+                    .filter_map(|a| a.search.crash_signature.as_ref()),
             )
             .await?;
-        let mut searched = searched;
-        for &i in &fallback {
-            if let Some(signature) = &searches[i].crash_signature {
-                searched[i].push(signature.clone());
-                suggestions[i] = signatures.get(signature).cloned().unwrap_or_default();
+        for answer in answers.iter_mut().filter(|a| unfound(a)) {
+            if let Some(signature) = &answer.search.crash_signature {
+                answer.searched.push(signature.clone());
+                answer.suggestions = signatures.get(signature).cloned().unwrap_or_default();
             }
         }
-        Ok(searches
-            .into_iter()
-            .zip(searched)
-            .zip(suggestions)
-            .map(|((search, searched), suggestions)| LineSuggestions {
-                search,
-                searched,
-                suggestions,
-            })
-            .collect())
+        Ok(answers)
     }
 
-    /// The suggestions for each distinct term of `terms`, searched in one store call.
+    /// The suggestions for each distinct term of `terms`, each searched once.
     async fn search_once<'a>(
         &self,
         terms: impl Iterator<Item = &'a String>,
@@ -270,6 +263,11 @@ fn union(answers: impl IntoIterator<Item = BugSuggestions>) -> BugSuggestions {
             .extend(answer.all_others.into_iter().filter(|b| seen.insert(b.id)));
     }
     all
+}
+
+/// Whether `line` is one the service looks at (at most [`MAX_LINE_CHARS`] characters).
+pub fn check_line(line: &str) -> Result<(), ServiceError> {
+    check_length("line", line, MAX_LINE_CHARS)
 }
 
 fn check_id(id: BugId) -> Result<(), ServiceError> {
