@@ -86,18 +86,14 @@ const CLASSIFY = `mutation Classify($input: ClassifyJobsInput!) {
 export const CLASSIFIED_EVENT = 'treeherd:classified';
 
 /**
- * Classifies `jobs` (guids) with the stored token, and tells the page (CLASSIFIED_EVENT) so
- * what shows them changes at once, subscription or not. A refusal for want of a token (or of
- * its scope) opens the header's token box with the server's reason, and is thrown as well.
+ * A sheriff's write: `mutation` with `input` (its `note` trimmed, left out when blank) and the
+ * stored token. A refusal for want of a token (or of its scope) opens the header's token box
+ * with the server's reason, and is thrown as well.
  */
-export async function classifyJobs({ jobs, classification, bugs = [], note = '' }) {
-  const input = { jobs, classification, bugs };
+async function sheriffWrite(mutation, { note = '', ...input }) {
   if (note.trim()) input.note = note.trim();
   try {
-    const data = await gql(CLASSIFY, { input }, { token: token() });
-    const classified = data.classifyJobs.jobs;
-    window.dispatchEvent(new CustomEvent(CLASSIFIED_EVENT, { detail: classified }));
-    return classified;
+    return await gql(mutation, { input }, { token: token() });
   } catch (error) {
     if (error instanceof GraphQLError && (error.code === 'UNAUTHENTICATED' || error.code === 'FORBIDDEN')) {
       askForToken(`${error.message}. Paste a token with the sheriff:REPO scope.`);
@@ -106,26 +102,28 @@ export async function classifyJobs({ jobs, classification, bugs = [], note = '' 
   }
 }
 
+/**
+ * Classifies `jobs` (guids), and tells the page (CLASSIFIED_EVENT) so what shows them
+ * changes at once, subscription or not.
+ */
+export async function classifyJobs({ jobs, classification, bugs = [], note = '' }) {
+  const data = await sheriffWrite(CLASSIFY, { jobs, classification, bugs, note });
+  const classified = data.classifyJobs.jobs;
+  window.dispatchEvent(new CustomEvent(CLASSIFIED_EVENT, { detail: classified }));
+  return classified;
+}
+
 const CLASSIFY_LINE = `mutation ClassifyLine($input: ClassifyFailureLineInput!) {
   classifyFailureLine(input: $input) { classification { ${CLASSIFICATION_FIELDS} } }
 }`;
 
 /**
- * Classifies one failure line (`log`, `position`) of the job `job` with the stored token: the
- * line shows it and the autoclassifier counts it; the job's own classification stays.
+ * Classifies one failure line (`log`, `position`) of the job `job`: the line shows it and the
+ * autoclassifier counts it; the job's own classification stays.
  */
 export async function classifyFailureLine({ job, log, position, classification, bugs = [], note = '' }) {
-  const input = { job, log, position, classification, bugs };
-  if (note.trim()) input.note = note.trim();
-  try {
-    const data = await gql(CLASSIFY_LINE, { input }, { token: token() });
-    return data.classifyFailureLine.classification;
-  } catch (error) {
-    if (error instanceof GraphQLError && (error.code === 'UNAUTHENTICATED' || error.code === 'FORBIDDEN')) {
-      askForToken(`${error.message}. Paste a token with the sheriff:REPO scope.`);
-    }
-    throw error;
-  }
+  const data = await sheriffWrite(CLASSIFY_LINE, { job, log, position, classification, bugs, note });
+  return data.classifyFailureLine.classification;
 }
 
 /** A bug as a link: to Bugzilla when the server knows its address, else to its failures here. */
@@ -271,16 +269,15 @@ export function bindSheriff(panel, { job, done }) {
     said = shown ? { guid: shown.guid, text, failed } : null;
     show();
   };
-  const run = async (input, button) => {
+  /** Saves with `write(guid)` for the job shown, `button` disabled meanwhile; says `outcome` once saved. */
+  const save = async (write, outcome, button) => {
     const shown = job();
     if (!shown) return;
     if (button) button.disabled = true;
     say('saving…');
     try {
-      await classifyJobs({ jobs: [shown.guid], ...input });
-      const form = panel.querySelector('form.classify-form');
-      if (form) delete form.dataset.typed;
-      say(`classified ${classificationName(input.classification)}${input.bugs.length ? ` with bug ${input.bugs.join(', ')}` : ''}`);
+      await write(shown.guid);
+      say(outcome);
       if (done) done();
     } catch (error) {
       say(error.message, true);
@@ -288,24 +285,17 @@ export function bindSheriff(panel, { job, done }) {
       if (button) button.disabled = false;
     }
   };
-  const runLine = async (use) => {
-    const shown = job();
-    if (!shown) return;
-    use.disabled = true;
-    say('saving…');
+  const run = (input, button) => save(async (guid) => {
+    await classifyJobs({ jobs: [guid], ...input });
+    const form = panel.querySelector('form.classify-form');
+    if (form) delete form.dataset.typed;
+  }, `classified ${classificationName(input.classification)}${input.bugs.length ? ` with bug ${input.bugs.join(', ')}` : ''}`, button);
+  const runLine = (use) => {
     const bug = Number(use.dataset.bug);
-    try {
-      await classifyFailureLine({
-        job: shown.guid, log: use.dataset.log, position: Number(use.dataset.position),
-        classification: 'INTERMITTENT', bugs: [bug],
-      });
-      say(`classified line ${Number(use.dataset.position) + 1} intermittent with bug ${bug}`);
-      if (done) done();
-    } catch (error) {
-      say(error.message, true);
-    } finally {
-      use.disabled = false;
-    }
+    const position = Number(use.dataset.position);
+    return save((guid) => classifyFailureLine({
+      job: guid, log: use.dataset.log, position, classification: 'INTERMITTENT', bugs: [bug],
+    }), `classified line ${position + 1} intermittent with bug ${bug}`, use);
   };
   const onClick = (event) => {
     const line = event.target.closest('button.use-bug-line');
