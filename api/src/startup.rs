@@ -7,6 +7,7 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 use std::net::TcpListener;
 use tracing_actix_web::TracingLogger;
+use treeherd_demo::DemoOptions;
 use treeherd_service::{Changes, Service};
 use treeherd_store::Store;
 
@@ -49,7 +50,12 @@ impl Application {
         tracing::info!(jobs, edges, "dependency graph ready");
         // Before the parse worker starts: the demo's logs are stored parsed, never fetched.
         if let Some(demo) = &config.demo {
-            let filled = treeherd_demo::fill(&store, demo, chrono::Utc::now().timestamp_micros())
+            // The demo's logs are autoclassified as this server would.
+            let demo = DemoOptions {
+                autoclassify: config.autoclassify,
+                ..demo.clone()
+            };
+            let filled = treeherd_demo::fill(&store, &demo, chrono::Utc::now().timestamp_micros())
                 .await
                 .context("cannot fill the database with demo data")?;
             tracing::info!("{filled}");

@@ -15,8 +15,8 @@
 //! Everything goes through the store's public write functions, the ones the mutations use,
 //! in a few large transactions (a repository's pushes in one, its jobs in one, its edges in
 //! one). A log is generated as text, parsed by the parse worker's own function and stored by
-//! the worker's own `store_parsed_log`: the demo has no second way to store a parse, and needs
-//! no network.
+//! the worker's own `Service::store_parse` (the autoclassifier running in its transaction): the
+//! demo has no second way to store a parse, and needs no network.
 //!
 //! Sheriffing is part of the picture: local Bugzilla bugs for the failing tests, people's
 //! classifications of the failures (intermittent with their bugs, fixed by commit, infra,
@@ -43,6 +43,7 @@ use treeherd_model::{
     CommitRecord, DependencyKind, JobKind, JobResult, JobState, MachineState, NewJob, NewLog,
     PushRecord, Revision, Vcs,
 };
+use treeherd_service::AutoclassifyOptions;
 use treeherd_store::{NewDependency, NewRelease, NewRepository, Store, StoreError};
 
 /// The build system every demo job names (machines are named within it).
@@ -58,6 +59,9 @@ pub struct DemoOptions {
     /// Pushes over all repositories (at least 2 per repository are made).
     pub pushes: u32,
     pub seed: u64,
+    /// The autoclassifier that runs as the demo's logs are stored (a server's own: `serve
+    /// --demo` fills with the window it serves with).
+    pub autoclassify: AutoclassifyOptions,
 }
 
 impl Default for DemoOptions {
@@ -66,6 +70,7 @@ impl Default for DemoOptions {
         DemoOptions {
             pushes: 360,
             seed: 0x7EE4_DE30,
+            autoclassify: AutoclassifyOptions::default(),
         }
     }
 }
@@ -157,7 +162,8 @@ pub async fn fill(store: &Store, options: &DemoOptions, now: i64) -> Result<Fill
     let started = Instant::now();
     let mut filled = Filled::default();
     let total_share: u32 = REPOSITORIES.iter().map(|r| r.share).sum();
-    let sheriffing = Sheriffing::new(store).map_err(|e| DemoError::Invalid(e.to_string()))?;
+    let sheriffing = Sheriffing::new(store, options.autoclassify)
+        .map_err(|e| DemoError::Invalid(e.to_string()))?;
     for spec in REPOSITORIES {
         if store.repository(spec.name.to_owned()).await?.is_some() {
             filled.skipped.push(spec.name.to_owned());

@@ -20,8 +20,10 @@
 use std::collections::BTreeMap;
 use treeherd_model::{FailureClassification, JobResult};
 use treeherd_service::classifications::{ClassifyJobs, MAX_CLASSIFIED_JOBS};
-use treeherd_service::{Caller, Changes, Scopes, Service, ServiceError, UnknownScope};
-use treeherd_store::Store;
+use treeherd_service::{
+    AutoclassifyOptions, Caller, Changes, Scopes, Service, ServiceError, UnknownScope,
+};
+use treeherd_store::{ParsedLog, Store};
 
 use super::bugs::{MAX_RUN_TIME_BUG, demo_bugs, tracking_bug};
 use super::role::Role;
@@ -57,10 +59,14 @@ pub(super) struct Sheriffing {
 impl Sheriffing {
     /// The service over `store` (the fill runs before anyone subscribes, so nobody is told)
     /// with the autoclassifier's default window, and a sheriff of every repository.
-    pub(super) fn new(store: &Store) -> Result<Sheriffing, UnknownScope> {
+    pub(super) fn new(
+        store: &Store,
+        autoclassify: AutoclassifyOptions,
+    ) -> Result<Sheriffing, UnknownScope> {
         let scopes = Scopes::parse("sheriff:*")?;
         Ok(Sheriffing {
-            service: Service::new(store.clone(), Changes::default()),
+            service: Service::new(store.clone(), Changes::default())
+                .with_autoclassify(autoclassify),
             sheriff: Caller::Token {
                 subject: SHERIFF.to_owned(),
                 scopes,
@@ -77,10 +83,19 @@ impl Sheriffing {
         Ok(imported.inserted + imported.updated + imported.unchanged)
     }
 
-    /// Runs the autoclassifier on a job whose log was just stored, as the parse worker does;
+    /// Stores a log's parse as the parse worker does, the autoclassifier running on its job;
     /// whether it classified the job.
-    pub(super) async fn autoclassify(&self, job_id: i64) -> Result<bool, ServiceError> {
-        Ok(self.service.autoclassify(job_id).await?.is_some())
+    pub(super) async fn store_parse(
+        &self,
+        log_id: i64,
+        parsed: ParsedLog,
+        now: i64,
+    ) -> Result<bool, ServiceError> {
+        Ok(self
+            .service
+            .store_parse(log_id, parsed, now)
+            .await?
+            .is_some())
     }
 
     /// The sheriff classifies `failed`, one call per decision; how many jobs.

@@ -207,10 +207,13 @@ impl Repo<'_> {
             let mut left = Vec::new();
             for (job, role, push) in jobs {
                 let (text, failures) = log_text(job, role);
+                let mut autoclassified = false;
                 for log in logs.get(&job.id).into_iter().flatten() {
                     let parsed =
                         treeherd_service::logs::parse_log(&log.name, &log.url, text.as_bytes())?;
-                    store.store_parsed_log(log.id, parsed, self.now).await?;
+                    if sheriffing.store_parse(log.id, parsed, self.now).await? {
+                        autoclassified = true;
+                    }
                     filled.logs += 1;
                 }
                 if !failures.is_empty() {
@@ -218,7 +221,7 @@ impl Repo<'_> {
                         .submit_test_results(job.guid.clone(), test_results(role, &failures))
                         .await?;
                 }
-                if sheriffing.autoclassify(job.id.0).await? {
+                if autoclassified {
                     filled.autoclassified += 1;
                 } else if sheriffed(Some(push)) {
                     left.push(failed_job(job, role, Some(push)));

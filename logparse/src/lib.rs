@@ -41,8 +41,8 @@ pub use perf::PerfherderData;
 pub use scan::{LogParser, MAX_PERF_BLOBS, MAX_PERF_BYTES, ParsedLog};
 pub use steps::{MAX_STEPS, Step, StepKind, StepResult};
 pub use suggestions::{
-    LineSearch, SearchTerms, cleaned, crash_signature, is_helpful_search_term, recurrence_key,
-    search_terms,
+    LineSearch, SearchTerms, cleaned, crash_signature, is_helpful_search_term, recurrence,
+    recurrence_key, search_terms,
 };
 
 /// Treeherder's error summary of a log (plain or gzip): serializes as `{"errors": [...]}`,

@@ -10,6 +10,8 @@
 //! Python's Unicode `\d` and `\s` come from `pytext`. Pure: no IO, no bug database — the
 //! search with these terms belongs to the store.
 
+use std::borrow::Cow;
+
 use crate::pytext::{is_digit, is_space};
 
 /// Everything the bug suggestions and autoclassification use for one raw error line, computed
@@ -39,6 +41,17 @@ impl LineSearch {
             cleaned,
         }
     }
+}
+
+/// What a raw error line's recurrences are counted under, as [`LineSearch::of`] derives them
+/// (without the crash signature, which autoclassification does not use): the test path on the
+/// cleaned line (empty when none) and its [`recurrence_key`].
+pub fn recurrence(line: &str) -> (String, String) {
+    let cleaned = cleaned(line);
+    (
+        search_terms(&cleaned).path_end.unwrap_or_default(),
+        recurrence_key(&cleaned),
+    )
 }
 
 /// The search terms of a line and the test path found on it.
@@ -150,11 +163,13 @@ pub fn recurrence_key(line: &str) -> String {
         ),
         (&[Lit(" finished in "), UDigits, Lit("ms")], " finished"),
     ];
-    let mut key = line.to_owned();
+    let mut key = Cow::Borrowed(line);
     for (pattern, replacement) in rules {
-        key = replace_all(&key, &[pattern], replacement);
+        if let Cow::Owned(changed) = replaced(&key, &[pattern], replacement) {
+            key = Cow::Owned(changed);
+        }
     }
-    key
+    key.into_owned()
 }
 
 /// The search terms of a (cleaned) line and its test path, as Treeherder derives them from a
@@ -399,21 +414,74 @@ fn run(s: &str, class: impl Fn(char) -> bool) -> Option<&str> {
 
 /// Python's `re.sub` of the alternatives `patterns` by `replacement`: leftmost, non-overlapping.
 fn replace_all(s: &str, patterns: &[&[Piece]], replacement: &str) -> String {
+    replaced(s, patterns, replacement).into_owned()
+}
+
+/// [`replace_all`], borrowing `s` when nothing matches (most rules, on most lines).
+fn replaced<'s>(s: &'s str, patterns: &[&[Piece]], replacement: &str) -> Cow<'s, str> {
+    let mut starts: Vec<Option<usize>> = patterns.iter().map(|p| next_start(s, 0, p)).collect();
+    if starts.iter().all(Option::is_none) {
+        return Cow::Borrowed(s);
+    }
     let mut out = String::with_capacity(s.len());
     let mut copied = 0;
     let mut at = 0;
-    while let Some(c) = s[at..].chars().next() {
+    // Leftmost first, the first pattern winning at a place, as a regex alternation. The
+    // places where no pattern can start (its literal absent) are skipped by a substring
+    // search instead of tried one by one; each pattern's next possible start is searched
+    // again only once passed (a literal gone for good stays gone).
+    loop {
+        for (start, pattern) in starts.iter_mut().zip(patterns) {
+            if start.is_some_and(|place| place < at) {
+                *start = next_start(s, at, pattern);
+            }
+        }
+        let Some(place) = starts.iter().flatten().min().copied() else {
+            break;
+        };
+        at = place;
         if let Some(len) = patterns.iter().find_map(|p| match_len(&s[at..], p)) {
             out.push_str(&s[copied..at]);
             out.push_str(replacement);
+            // Every pattern holds a literal: a match is never empty.
             at += len;
             copied = at;
         } else {
-            at += c.len_utf8();
+            at += s[at..].chars().next().map_or(1, char::len_utf8);
         }
     }
+    if copied == 0 {
+        // No match (a match ends past the start).
+        return Cow::Borrowed(s);
+    }
     out.push_str(&s[copied..]);
-    out
+    Cow::Owned(out)
+}
+
+/// Where `needle` first occurs in `haystack` (a byte offset, on a character boundary since
+/// the needle is whole characters): `memchr`'s search, cheaper to start than `str::find` on
+/// the short lines and literals here.
+fn find(haystack: &str, needle: &str) -> Option<usize> {
+    memchr::memmem::find(haystack.as_bytes(), needle.as_bytes())
+}
+
+/// The first place at or after `at` where `pattern` can match, judged by its leading
+/// literal (or the literal after one leading [`Piece::AnyChar`]); `None` when that literal is
+/// not in the rest of `s`. A pattern that starts otherwise can start anywhere: `at`.
+fn next_start(s: &str, at: usize, pattern: &[Piece]) -> Option<usize> {
+    let rest = s.get(at..)?;
+    match pattern {
+        [Piece::Lit(lit), ..] => find(rest, lit).map(|i| at + i),
+        [Piece::AnyChar, Piece::Lit(lit), ..] => {
+            // The literal follows one character that is at or after `at`.
+            let first = rest.chars().next()?.len_utf8();
+            let found = at + first + find(&rest[first..], lit)?;
+            let before = s[..found].chars().next_back().map_or(0, char::len_utf8);
+            Some(found - before)
+        }
+        _ if rest.is_empty() => None,
+        _ => Some(at),
+    }
 }
 
 #[cfg(test)]
@@ -462,6 +530,44 @@ mod tests {
             ("é finished in ١٢ms", "é finished"),
         ] {
             assert_eq!(recurrence_key(line), expected, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn replacing_is_leftmost_first_and_skips_on_characters() {
+        use Piece::*;
+        // At one place the first pattern that matches wins; places go left to right.
+        let patterns: [&[Piece]; 2] = [&[Lit("ab")], &[Lit("a")]];
+        assert_eq!(replace_all("aab", &patterns, "X"), "XX");
+        assert_eq!(replace_all("zzz", &patterns, "X"), "zzz");
+        // One character of any width before the literal, never before the start.
+        let cpp: [&[Piece]; 1] = [&[AnyChar, Lit("cpp:"), Digits]];
+        for (line, expected) in [
+            ("ééécpp:12 x", "éé.cpp:X x"),
+            ("cpp:1 a.cpp:2", "cpp:1 a.cpp:X"),
+            ("\ncpp:1", "\ncpp:1"),
+            ("a.cpp:x b.cpp:3", "a.cpp:x b.cpp:X"),
+        ] {
+            assert_eq!(replace_all(line, &cpp, ".cpp:X"), expected, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn recurrence_is_line_search_s() {
+        for line in [
+            "",
+            "12:00:00  INFO -  TEST-UNEXPECTED-FAIL | a/b/test_c.html | got 3, expected 4",
+            "PROCESS-CRASH | x | application crashed [@ mozilla::Foo] 1.5 ms",
+        ] {
+            let search = LineSearch::of(line);
+            assert_eq!(
+                recurrence(line),
+                (
+                    search.terms.path_end.unwrap_or_default(),
+                    search.recurrence_key
+                ),
+                "{line:?}"
+            );
         }
     }
 

@@ -8,7 +8,9 @@
 use std::fs::File;
 
 use serde_json::Value;
-use treeherd_logparse::{LineSearch, cleaned, crash_signature, recurrence_key, search_terms};
+use treeherd_logparse::{
+    LineSearch, cleaned, crash_signature, recurrence, recurrence_key, search_terms,
+};
 
 /// The fixture's sections, or `None` (skipped) when it is absent.
 fn error_lines() -> Option<Value> {
@@ -92,5 +94,28 @@ fn recurrence_keys_match_treeherder() {
             case["cleaned"],
             "{name}"
         );
+    }
+}
+
+#[test]
+fn recurrence_agrees_with_the_whole_search_on_every_line() {
+    let Some(fixture) = error_lines() else { return };
+    for section in [
+        "search_terms",
+        "cleaned",
+        "crash_signatures",
+        "recurrence_key",
+    ] {
+        for (name, case) in cases(&fixture, section) {
+            let search = LineSearch::of(line(case));
+            assert_eq!(
+                recurrence(line(case)),
+                (
+                    search.terms.path_end.unwrap_or_default(),
+                    search.recurrence_key
+                ),
+                "{name}"
+            );
+        }
     }
 }

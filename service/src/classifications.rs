@@ -14,15 +14,14 @@
 //!   news, not noise;
 //! - it never overrides a person, checked inside the writing transaction; an autoclassified
 //!   job shows as such (classification 7, who = "autoclassifier") and a person can reclassify.
+//!
+//! The autoclassifier runs inside the transaction that stores a log's parse
+//! ([`Service::store_parse`]; the reads and the rule's inputs are the store's
+//! `autoclassify.rs`), so one parsed log costs one commit, classified or not.
 
 use std::collections::HashSet;
-use treeherd_logparse::LineSearch;
-use treeherd_model::autoclassify::{
-    Autoclassification, FailureLine as ModelLine, Precedent, RecurrenceKey, Window, classify_job,
-    classify_line,
-};
 use treeherd_model::{BugId, FailureClassification};
-use treeherd_store::{Classification, Job, NewClassification};
+use treeherd_store::{Autoclassifier, Classification, Job, NewClassification, ParsedLog};
 
 use crate::caller::Caller;
 use crate::error::ServiceError;
@@ -30,7 +29,7 @@ use crate::events::ClassificationEvent;
 use crate::service::Service;
 
 /// Who the autoclassifier's decisions are recorded as.
-pub const AUTOCLASSIFIER: &str = "autoclassifier";
+pub use treeherd_store::AUTOCLASSIFIER;
 
 /// At most this many jobs in one classification call (a pinboard is a few dozen).
 pub const MAX_CLASSIFIED_JOBS: usize = 500;
@@ -50,11 +49,7 @@ pub struct ClassifyJobs {
 
 /// The recurrence key of a raw failure line: (the test on it, its cleaned line masked).
 pub fn line_keys(line: &str) -> (String, String) {
-    let search = LineSearch::of(line);
-    (
-        search.terms.path_end.unwrap_or_default(),
-        search.recurrence_key,
-    )
+    treeherd_logparse::recurrence(line)
 }
 
 /// A person's classification of one failure line of a failed job.
@@ -213,80 +208,32 @@ impl Service {
             .ok_or_else(|| ServiceError::Internal("a classified line's job went missing".into()))
     }
 
-    /// Runs the autoclassifier on the job of a log just parsed; returns its decision when it
-    /// classified the job.
-    pub async fn autoclassify(&self, job_id: i64) -> Result<Option<Classification>, ServiceError> {
-        let Some(window) = self.autoclassify.window else {
-            return Ok(None);
-        };
-        let window_micros = i64::try_from(window.as_micros()).unwrap_or(i64::MAX);
-        let Some(inputs) = self
+    /// Stores what parsing log `log_id` found (at `now`) and, when the autoclassifier is on,
+    /// runs it on the log's job in the same transaction; announces and returns its decision
+    /// when it classified the job. The parse is stored whatever the autoclassifier makes of it.
+    pub async fn store_parse(
+        &self,
+        log_id: i64,
+        parsed: ParsedLog,
+        now: i64,
+    ) -> Result<Option<Classification>, ServiceError> {
+        let autoclassifier = self.autoclassify.window.map(|window| Autoclassifier {
+            window,
+            keys: line_keys,
+        });
+        let Some(decided) = self
             .store
-            .autoclassify_inputs(treeherd_model::JobId(job_id), window_micros, line_keys)
+            .store_parsed_log(log_id, parsed, now, autoclassifier)
             .await?
         else {
             return Ok(None);
         };
-        let job = &inputs.job;
-        if inputs.lines.is_empty()
-            || inputs.current.is_some_and(|(c, automatic)| {
-                !automatic && c != FailureClassification::NotClassified
-            })
-        {
-            return Ok(None);
-        }
-        let failed_at = inputs.failed_at;
-        // The latest person's decision per key; one naming a resolved bug leaves its lines to
-        // people (older decisions do not stand in for it).
-        let history: Vec<Precedent> = inputs
-            .precedents
-            .into_iter()
-            .filter(|p| !p.bugs.iter().any(|b| inputs.resolved.contains(b)))
-            .map(|p| Precedent {
-                repository: p.repository_id,
-                key: RecurrenceKey {
-                    test: p.test,
-                    message: p.key,
-                },
-                at: p.failed_at,
-                classification: p.classification,
-                bugs: p.bugs,
-            })
-            .collect();
-        let decisions: Vec<Autoclassification> = inputs
-            .lines
-            .iter()
-            .map(|(_, (test, key))| {
-                let line = ModelLine {
-                    repository: job.repository_id,
-                    key: RecurrenceKey {
-                        test: test.clone(),
-                        message: key.clone(),
-                    },
-                    failed_at,
-                    line: FailureClassification::NotClassified,
-                    job: FailureClassification::NotClassified,
-                };
-                classify_line(&line, &history, Window(window))
-            })
-            .collect();
-        let Autoclassification::Classify { bugs } =
-            classify_job(FailureClassification::NotClassified, &decisions)
-        else {
-            return Ok(None);
-        };
-        let new = NewClassification {
-            classification: FailureClassification::AutoclassifiedIntermittent,
-            bugs,
-            note: None,
-            who: AUTOCLASSIFIER.to_owned(),
-            at: chrono::Utc::now().timestamp_micros(),
-        };
-        let Some(written) = self.store.autoclassify_job(job.guid.clone(), new).await? else {
-            return Ok(None);
-        };
-        self.publish(vec![(inputs.job, written.clone())]).await?;
-        Ok(Some(written))
+        self.changes.classifications.publish(ClassificationEvent {
+            repository: decided.repository,
+            job: decided.job,
+            classification: decided.classification.clone(),
+        });
+        Ok(Some(decided.classification))
     }
 
     /// Publishes each classification with its job and repository; gives them back.

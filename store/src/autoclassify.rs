@@ -1,8 +1,10 @@
-//! What the autoclassifier reads about a job before it decides, in one call on one
-//! connection: the job, its classification now, its failure lines with their recurrence keys,
-//! the latest person's decision on each key in the window, and which of those decisions' bugs
-//! are resolved. The rule that decides is the model's (`treeherd_model::autoclassify`); the
-//! write is [`Store::autoclassify_job`].
+//! The autoclassifier, run where a log's parse is stored: inside the same transaction, after
+//! the parse's rows are written, so that one parsed log costs one transaction and one commit
+//! whether or not the autoclassifier classifies its job. It reads the job, its classification
+//! now, its failure lines with their recurrence keys, the latest person's decision on each key
+//! in the window, and which of those decisions' bugs are resolved; the rule that decides is the
+//! model's (`treeherd_model::autoclassify`); the write is the one classification path
+//! (`classifications::record`). It runs in a savepoint: if it fails, the parse still commits.
 //!
 //! The latest decision per key is one query for all keys: a correlated `ORDER BY failed_at
 //! DESC, id DESC LIMIT 1` per key over the partial index `classifications_by_recurrence`
@@ -12,31 +14,44 @@
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 use std::collections::HashSet;
+use std::time::Duration;
+use treeherd_model::autoclassify::{
+    Autoclassification, FailureLine as ModelLine, Precedent, RecurrenceKey, Window, classify_job,
+    classify_line,
+};
 use treeherd_model::{BugId, FailureClassification};
 
-use crate::classifications::{LineKeys, LinePrecedent, current_of, failure_lines_of, parse_bugs};
+use crate::classifications::{
+    LineKeys, NewClassification, current_of, failure_lines_of, is_failed, load_job, parse_bugs,
+    record,
+};
 use crate::db::DbConnection;
 use crate::jobs::{JobRow, into_jobs};
-use crate::schema::jobs;
-use crate::{FailureLine, Job, JobId, RepositoryId, Store, StoreError};
+use crate::schema::{jobs, repositories};
+use crate::{Classification, Job, RepositoryId, StoreError};
 
-/// What the autoclassifier decides a job from.
-#[derive(Debug, Clone)]
-pub struct AutoclassifyInputs {
-    pub job: Job,
-    /// When it failed (its last time: finished, else started, else submitted; unix
-    /// microseconds): the window counts back from it.
-    pub failed_at: i64,
-    /// Its classification now, if any, and whether the autoclassifier made it.
-    pub current: Option<(FailureClassification, bool)>,
-    /// Its failure lines, each with its recurrence key (test, masked line).
-    pub lines: Vec<(FailureLine, (String, String))>,
-    /// For each key of its lines, the latest person's decision in the window, if any.
-    pub precedents: Vec<LinePrecedent>,
-    /// The precedents' bugs that are stored and resolved.
-    pub resolved: HashSet<BugId>,
+/// Who the autoclassifier's decisions are recorded as.
+pub const AUTOCLASSIFIER: &str = "autoclassifier";
+
+/// How a stored parse is autoclassified: how long a person's decision on a recurrence key
+/// counts, and how a failure line's key is derived (the parser's, passed in so that the store
+/// stays free of it).
+#[derive(Debug, Clone, Copy)]
+pub struct Autoclassifier {
+    pub window: Duration,
+    pub keys: LineKeys,
 }
 
+/// A job the autoclassifier classified, with what announcing it needs.
+#[derive(Debug, Clone)]
+pub struct Autoclassified {
+    pub job: Job,
+    /// The job's repository's name.
+    pub repository: String,
+    pub classification: Classification,
+}
+
+/// A person's latest decision on a recurrence key.
 #[derive(QueryableByName)]
 struct PrecedentRow {
     #[diesel(sql_type = Nullable<Text>)]
@@ -51,87 +66,139 @@ struct PrecedentRow {
     bugs: String,
 }
 
-impl Store {
-    /// What the autoclassifier needs to decide about `job_id` when its jobs failed within
-    /// `window` microseconds before it; `None` for an unknown job. A job that did not fail or
-    /// has no failure lines comes without lines or precedents.
-    pub async fn autoclassify_inputs(
-        &self,
-        job_id: JobId,
-        window: i64,
-        keys: LineKeys,
-    ) -> Result<Option<AutoclassifyInputs>, StoreError> {
-        self.run(move |conn| {
-            let rows: Vec<JobRow> = jobs::table
-                .filter(jobs::id.eq(job_id.0))
-                .select(JobRow::as_select())
-                .load(conn)?;
-            let Some(job) = into_jobs(rows)?.pop() else {
-                return Ok(None);
-            };
-            let current = current_of(conn, job_id.0)?;
-            let failed_at = job
-                .finished_at
-                .or(job.started_at)
-                .or(job.submitted_at)
-                .unwrap_or(0);
-            let mut inputs = AutoclassifyInputs {
-                job,
-                failed_at,
-                current,
-                lines: Vec::new(),
-                precedents: Vec::new(),
-                resolved: HashSet::new(),
-            };
-            if !crate::FAILED_RESULTS.contains(&inputs.job.result) {
-                return Ok(Some(inputs));
-            }
-            inputs.lines = failure_lines_of(conn, &[job_id.0])?
-                .into_iter()
-                .map(|line| {
-                    let key = keys(&line.line);
-                    (line, key)
-                })
-                .collect();
-            let mut wanted: Vec<&str> = inputs.lines.iter().map(|(_, (_, k))| k.as_str()).collect();
-            wanted.sort_unstable();
-            wanted.dedup();
-            inputs.precedents = latest_precedents(
-                conn,
-                inputs.job.repository_id,
-                &wanted,
-                failed_at.saturating_sub(window),
-                failed_at,
-            )?;
-            let mut ids: Vec<BugId> = inputs
-                .precedents
-                .iter()
-                .flat_map(|p| p.bugs.iter().copied())
-                .collect();
-            ids.sort_unstable();
-            ids.dedup();
-            inputs.resolved = crate::bugs::load(conn, &ids)?
-                .into_values()
-                .filter(|bug| !bug.is_open())
-                .map(|bug| bug.id)
-                .collect();
-            Ok(Some(inputs))
-        })
-        .await
+/// Runs the autoclassifier on job `job_id` at `now`, in a savepoint of the caller's
+/// transaction: a failure rolls back its own work only, and is logged. Returns the job's
+/// decision if it classified the job.
+pub(crate) fn autoclassify_in_savepoint(
+    conn: &mut DbConnection,
+    job_id: i64,
+    rule: &Autoclassifier,
+    now: i64,
+) -> Option<Autoclassified> {
+    match conn.transaction(|conn| autoclassify(conn, job_id, rule, now)) {
+        Ok(decided) => decided,
+        Err(e) => {
+            tracing::warn!(job = job_id, error = %e, "autoclassification failed; the parse is stored");
+            None
+        }
     }
 }
 
-/// The latest person's decision on each of `keys` in `repository_id` among jobs that failed
-/// in `[since, until]`: by `failed_at`, then the later written.
+/// The autoclassifier's decision on job `job_id`, written if it classifies the job: only a
+/// failed job with failure lines that no person has classified, each line's latest person's
+/// precedent an intermittent one whose bugs are not resolved.
+fn autoclassify(
+    conn: &mut DbConnection,
+    job_id: i64,
+    rule: &Autoclassifier,
+    now: i64,
+) -> Result<Option<Autoclassified>, StoreError> {
+    let Some(job) = load_job(conn, job_id)? else {
+        return Ok(None);
+    };
+    if !is_failed(&job.result) {
+        return Ok(None);
+    }
+    if let Some((current, false)) = current_of(conn, job_id)?
+        && current != FailureClassification::NotClassified
+    {
+        return Ok(None);
+    }
+    let lines = failure_lines_of(conn, &[job_id])?;
+    if lines.is_empty() {
+        return Ok(None);
+    }
+    let keys: Vec<RecurrenceKey> = lines
+        .iter()
+        .map(|line| {
+            let (test, message) = (rule.keys)(&line.line);
+            RecurrenceKey { test, message }
+        })
+        .collect();
+    let mut wanted: Vec<&str> = keys.iter().map(|k| k.message.as_str()).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let window = i64::try_from(rule.window.as_micros()).unwrap_or(i64::MAX);
+    let repository = RepositoryId(job.repository_id);
+    let precedents = latest_precedents(
+        conn,
+        repository,
+        &wanted,
+        job.failed_at.saturating_sub(window),
+        job.failed_at,
+    )?;
+    let mut cited: Vec<BugId> = precedents
+        .iter()
+        .flat_map(|p| p.bugs.iter().copied())
+        .collect();
+    cited.sort_unstable();
+    cited.dedup();
+    let resolved: HashSet<BugId> = crate::bugs::load(conn, &cited)?
+        .into_values()
+        .filter(|bug| !bug.is_open())
+        .map(|bug| bug.id)
+        .collect();
+    // The latest person's decision per key; one naming a resolved bug leaves its lines to
+    // people (older decisions do not stand in for it).
+    let history: Vec<Precedent> = precedents
+        .into_iter()
+        .filter(|p| !p.bugs.iter().any(|b| resolved.contains(b)))
+        .collect();
+    let decisions: Vec<Autoclassification> = keys
+        .into_iter()
+        .map(|key| {
+            let line = ModelLine {
+                repository,
+                key,
+                failed_at: job.failed_at,
+                line: FailureClassification::NotClassified,
+                job: FailureClassification::NotClassified,
+            };
+            classify_line(&line, &history, Window(rule.window))
+        })
+        .collect();
+    let Autoclassification::Classify { bugs } =
+        classify_job(FailureClassification::NotClassified, &decisions)
+    else {
+        return Ok(None);
+    };
+    let new = NewClassification {
+        classification: FailureClassification::AutoclassifiedIntermittent,
+        bugs,
+        note: None,
+        who: AUTOCLASSIFIER.to_owned(),
+        at: now,
+    };
+    let classification = record(conn, &job, &new, true, &[])?;
+    let rows: Vec<JobRow> = jobs::table
+        .filter(jobs::id.eq(job_id))
+        .select(JobRow::as_select())
+        .load(conn)?;
+    let job = into_jobs(rows)?
+        .pop()
+        .ok_or_else(|| StoreError::NotFound(format!("job {job_id}")))?;
+    let repository = repositories::table
+        .find(job.repository_id.0)
+        .select(repositories::name)
+        .first(conn)?;
+    Ok(Some(Autoclassified {
+        job,
+        repository,
+        classification,
+    }))
+}
+
+/// The latest person's decision on each of `keys` in `repository` among jobs that failed in
+/// `[since, until]`: by `failed_at`, then the later written.
 fn latest_precedents(
     conn: &mut DbConnection,
-    repository_id: RepositoryId,
+    repository: RepositoryId,
     keys: &[&str],
     since: i64,
     until: i64,
-) -> Result<Vec<LinePrecedent>, StoreError> {
+) -> Result<Vec<Precedent>, StoreError> {
     let mut found = Vec::new();
-    // Four parameters per key at most per query, well under either database's limit.
+    // One parameter per key, at most 200 per query, well under either database's limit.
     for chunk in keys.chunks(200) {
         let values = (0..chunk.len())
             .map(|n| format!("(?{})", n + 4))
@@ -152,7 +219,7 @@ fn latest_precedents(
         let rows: Vec<PrecedentRow> = per_backend!(conn, |c| {
             let mut query = diesel::sql_query(text.as_str())
                 .into_boxed()
-                .bind::<BigInt, _>(repository_id.0)
+                .bind::<BigInt, _>(repository.0)
                 .bind::<BigInt, _>(since)
                 .bind::<BigInt, _>(until);
             for key in chunk {
@@ -161,11 +228,13 @@ fn latest_precedents(
             query.load(c)?
         });
         for row in rows {
-            found.push(LinePrecedent {
-                repository_id,
-                test: row.recurrence_test.unwrap_or_default(),
-                key: row.recurrence_key.unwrap_or_default(),
-                failed_at: row.failed_at,
+            found.push(Precedent {
+                repository,
+                key: RecurrenceKey {
+                    test: row.recurrence_test.unwrap_or_default(),
+                    message: row.recurrence_key.unwrap_or_default(),
+                },
+                at: row.failed_at,
                 classification: FailureClassification::from_id(row.classification.into())?,
                 bugs: parse_bugs(&row.bugs)?,
             });

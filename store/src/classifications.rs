@@ -1,8 +1,9 @@
 //! Failure classifications: what a person (or the autoclassifier) decided about a failed job
 //! and its failure lines, with bugs and a note, and the history of every decision.
 //!
-//! One write path for both: [`Store::classify_jobs`] for people, [`Store::autoclassify_job`]
-//! for the autoclassifier. Each is one transaction that appends to `classifications` (never
+//! One write path for both (`record`): [`Store::classify_jobs`] for people, and the
+//! autoclassifier inside the transaction that stores a log's parse (`autoclassify.rs`). Each
+//! is one transaction that appends to `classifications` (never
 //! updated, so a reclassification racing another keeps both: the later commit is current) and
 //! rewrites the job's row of `job_classifications` and its bugs, which the push status, the
 //! "failed and unclassified" filter and the intermittent-failures view read. A person's job
@@ -21,7 +22,7 @@ use crate::schema::{
     classifications, job_classification_bugs, job_classifications, job_logs, jobs, log_errors,
 };
 use crate::types::raw_ids;
-use crate::{JobId, PushId, RepositoryId, Store, StoreError};
+use crate::{JobId, PushId, Store, StoreError};
 
 /// The results a job fails with: only these are classified.
 pub const FAILED_RESULTS: [JobResult; 3] = [
@@ -72,18 +73,6 @@ pub struct FailureLine {
 
 /// The recurrence key of a failure line: (the test on it, the line with numbers masked).
 pub type LineKeys = fn(&str) -> (String, String);
-
-/// A person's earlier decision on a failure line with a recurrence key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LinePrecedent {
-    pub repository_id: RepositoryId,
-    pub test: String,
-    pub key: String,
-    /// When the classified job failed (unix microseconds).
-    pub failed_at: i64,
-    pub classification: FailureClassification,
-    pub bugs: Vec<BugId>,
-}
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = classifications)]
@@ -141,34 +130,33 @@ fn class_id(classification: FailureClassification) -> i32 {
 }
 
 /// The job facts a classification needs.
-struct ClassifiedJob {
+pub(crate) struct ClassifiedJob {
     id: i64,
     guid: String,
-    repository_id: i64,
+    pub(crate) repository_id: i64,
     push_row_id: Option<i64>,
     platform: Option<String>,
-    result: String,
-    failed_at: i64,
+    pub(crate) result: String,
+    /// When it failed (its last time: finished, else started, else submitted; unix
+    /// microseconds).
+    pub(crate) failed_at: i64,
 }
 
-fn load_jobs(
-    conn: &mut db::DbConnection,
-    guids: &[String],
-) -> Result<HashMap<String, ClassifiedJob>, StoreError> {
-    type Row = (
-        i64,
-        String,
-        i64,
-        Option<i64>,
-        Option<String>,
-        String,
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-    );
-    let rows: Vec<Row> = jobs::table
-        .filter(jobs::guid.eq_any(guids))
-        .select((
+type JobFactsRow = (
+    i64,
+    String,
+    i64,
+    Option<i64>,
+    Option<String>,
+    String,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+
+macro_rules! job_facts {
+    () => {
+        (
             jobs::id,
             jobs::guid,
             jobs::repository_id,
@@ -178,44 +166,92 @@ fn load_jobs(
             jobs::finished_at,
             jobs::started_at,
             jobs::submitted_at,
-        ))
+        )
+    };
+}
+
+impl From<JobFactsRow> for ClassifiedJob {
+    fn from(row: JobFactsRow) -> ClassifiedJob {
+        let (id, guid, repository_id, push_row_id, platform, result, f, s, sub) = row;
+        ClassifiedJob {
+            id,
+            guid,
+            repository_id,
+            push_row_id,
+            platform,
+            result,
+            failed_at: f.or(s).or(sub).unwrap_or(0),
+        }
+    }
+}
+
+fn load_jobs(
+    conn: &mut db::DbConnection,
+    guids: &[String],
+) -> Result<HashMap<String, ClassifiedJob>, StoreError> {
+    let rows: Vec<JobFactsRow> = jobs::table
+        .filter(jobs::guid.eq_any(guids))
+        .select(job_facts!())
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(
-            |(id, guid, repository_id, push_row_id, platform, result, f, s, sub)| {
-                let job = ClassifiedJob {
-                    id,
-                    guid: guid.clone(),
-                    repository_id,
-                    push_row_id,
-                    platform,
-                    result,
-                    failed_at: f.or(s).or(sub).unwrap_or(0),
-                };
-                (guid, job)
-            },
-        )
+        .map(|row| {
+            let job = ClassifiedJob::from(row);
+            (job.guid.clone(), job)
+        })
         .collect())
 }
 
-pub(crate) fn failure_lines_of(
+/// One job's facts by id.
+pub(crate) fn load_job(
     conn: &mut db::DbConnection,
-    job_ids: &[i64],
-) -> Result<Vec<FailureLine>, StoreError> {
-    let rows: Vec<(i64, i64, String, i32, i64, String)> = log_errors::table
-        .inner_join(job_logs::table)
-        .filter(job_logs::job_id.eq_any(job_ids))
-        .order((job_logs::job_id, job_logs::id, log_errors::position))
-        .select((
+    id: i64,
+) -> Result<Option<ClassifiedJob>, StoreError> {
+    let row: Option<JobFactsRow> = jobs::table
+        .find(id)
+        .select(job_facts!())
+        .first(conn)
+        .optional()?;
+    Ok(row.map(ClassifiedJob::from))
+}
+
+/// A failure line as read: job, log, log name, position, line number, line.
+type FailureLineRow = (i64, i64, String, i32, i64, String);
+
+macro_rules! failure_line_columns {
+    () => {
+        (
             job_logs::job_id,
             log_errors::log_id,
             job_logs::name,
             log_errors::position,
             log_errors::line_number,
             log_errors::line,
-        ))
-        .load(conn)?;
+        )
+    };
+}
+
+/// The failure lines of jobs, by job, then log, then place in the log's error summary.
+pub(crate) fn failure_lines_of(
+    conn: &mut db::DbConnection,
+    job_ids: &[i64],
+) -> Result<Vec<FailureLine>, StoreError> {
+    let rows: Vec<FailureLineRow> = match job_ids {
+        // One job (the autoclassifier's, a line's): a statement the connection keeps
+        // prepared, which a list of ids is not.
+        [job_id] => log_errors::table
+            .inner_join(job_logs::table)
+            .filter(job_logs::job_id.eq(job_id))
+            .order((job_logs::id, log_errors::position))
+            .select(failure_line_columns!())
+            .load(conn)?,
+        _ => log_errors::table
+            .inner_join(job_logs::table)
+            .filter(job_logs::job_id.eq_any(job_ids))
+            .order((job_logs::job_id, job_logs::id, log_errors::position))
+            .select(failure_line_columns!())
+            .load(conn)?,
+    };
     Ok(rows
         .into_iter()
         .map(
@@ -250,7 +286,7 @@ pub(crate) fn current_of(
 
 /// Appends the job's decision (and one per line in `lines`, each with its keys) to the history
 /// and makes it the job's current one. Returns the job's row.
-fn record(
+pub(crate) fn record(
     conn: &mut db::DbConnection,
     job: &ClassifiedJob,
     new: &NewClassification,
@@ -399,7 +435,7 @@ fn decided(
     }
 }
 
-fn is_failed(result: &str) -> bool {
+pub(crate) fn is_failed(result: &str) -> bool {
     FAILED_RESULTS.iter().any(|r| r.as_str() == result)
 }
 
@@ -447,34 +483,6 @@ impl Store {
                     written.push(record(conn, job, &new, false, &keyed)?);
                 }
                 Ok(written)
-            })
-        })
-        .await
-    }
-
-    /// The autoclassifier's decision on one job (which its failure lines show as theirs):
-    /// written only if no person has classified the job meanwhile (checked inside the
-    /// transaction). Returns the job's decision if it was written.
-    pub async fn autoclassify_job(
-        &self,
-        guid: String,
-        new: NewClassification,
-    ) -> Result<Option<Classification>, StoreError> {
-        self.run(move |conn| {
-            db::write(conn, |conn| {
-                let mut found = load_jobs(conn, std::slice::from_ref(&guid))?;
-                let Some(job) = found.remove(&guid) else {
-                    return Ok(None);
-                };
-                if !is_failed(&job.result) {
-                    return Ok(None);
-                }
-                if let Some((current, false)) = current_of(conn, job.id)?
-                    && current != FailureClassification::NotClassified
-                {
-                    return Ok(None);
-                }
-                Ok(Some(record(conn, &job, &new, true, &[])?))
             })
         })
         .await

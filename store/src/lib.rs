@@ -39,12 +39,12 @@ mod test_results;
 pub mod testing;
 mod types;
 
-pub use autoclassify::AutoclassifyInputs;
+pub use autoclassify::{AUTOCLASSIFIER, Autoclassified, Autoclassifier};
 pub use bug_writes::BugsImported;
 pub use bugs::{Bug, BugSuggestions, MAX_CANDIDATES};
 pub use builds::{Build, BuildFilter, BuildRelease};
 pub use classifications::{
-    Classification, FAILED_RESULTS, FailureLine, LineKeys, LinePrecedent, NewClassification,
+    Classification, FAILED_RESULTS, FailureLine, LineKeys, NewClassification,
 };
 pub use db::{Backend, DatabaseUrl, StoreOptions};
 pub use error::{InternalError, StoreError};

@@ -16,7 +16,7 @@ use crate::db::{self, BATCH_ROWS, DbConnection};
 use crate::schema::{job_logs, jobs, log_errors, log_steps, perf_data};
 use crate::test_results;
 use crate::types::raw_ids;
-use crate::{JobId, JobLog, Store, StoreError};
+use crate::{Autoclassified, Autoclassifier, JobId, JobLog, Store, StoreError};
 
 /// A log the worker holds: fetch `url`, parse, and report back by `id`.
 #[derive(Debug, Clone, PartialEq)]
@@ -238,15 +238,25 @@ impl Store {
     }
 
     /// Stores what parsing log `log_id` found, replacing what an earlier parse stored, and
-    /// marks it PARSED at `now`.
+    /// marks it PARSED at `now`; then, given an `autoclassifier`, runs it on the log's job in
+    /// the same transaction (its failure does not undo the parse). Returns the job's
+    /// autoclassification if it was classified.
     pub async fn store_parsed_log(
         &self,
         log_id: i64,
         parsed: ParsedLog,
         now: i64,
-    ) -> Result<(), StoreError> {
-        self.run(move |conn| db::write(conn, |conn| store_parsed(conn, log_id, &parsed, now)))
-            .await
+        autoclassifier: Option<Autoclassifier>,
+    ) -> Result<Option<Autoclassified>, StoreError> {
+        self.run(move |conn| {
+            db::write(conn, |conn| {
+                let job_id = store_parsed(conn, log_id, &parsed, now)?;
+                Ok(autoclassifier.and_then(|rule| {
+                    crate::autoclassify::autoclassify_in_savepoint(conn, job_id, &rule, now)
+                }))
+            })
+        })
+        .await
     }
 
     /// Records a try that did not parse log `log_id`.
@@ -397,7 +407,7 @@ fn store_parsed(
     log_id: i64,
     parsed: &ParsedLog,
     now: i64,
-) -> Result<(), StoreError> {
+) -> Result<i64, StoreError> {
     let (job_id, repository_id, platform): (i64, i64, Option<String>) = job_logs::table
         .inner_join(jobs::table)
         .filter(job_logs::id.eq(log_id))
@@ -484,7 +494,7 @@ fn store_parsed(
             job_logs::error_count.eq(parsed.error_count),
         ))
         .execute(conn)?;
-    Ok(())
+    Ok(job_id)
 }
 
 fn position_of(index: usize) -> i32 {

@@ -3,8 +3,10 @@
 
 use clap::Args;
 use treeherd_demo::DemoOptions;
+use treeherd_service::AutoclassifyOptions;
 
 use super::DatabaseArgs;
+use crate::config;
 
 /// The flags of `treeherd demo`.
 #[derive(Args, Debug)]
@@ -17,6 +19,10 @@ pub struct DemoArgs {
     /// The same seed (at the same time) gives the same data.
     #[arg(long, default_value_t = DemoOptions::default().seed)]
     pub seed: u64,
+    /// How far back a person's classification counts for the autoclassifier (as `serve`).
+    #[arg(long, env = "TREEHERD_AUTOCLASSIFY_WINDOW", default_value = "14d",
+          value_parser = config::autoclassify_window)]
+    pub autoclassify_window: AutoclassifyOptions,
 }
 
 impl From<&DemoArgs> for DemoOptions {
@@ -24,6 +30,7 @@ impl From<&DemoArgs> for DemoOptions {
         DemoOptions {
             pushes: args.pushes,
             seed: args.seed,
+            autoclassify: args.autoclassify_window,
         }
     }
 }

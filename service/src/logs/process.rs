@@ -34,13 +34,7 @@ impl Service {
     ) -> Result<(), ServiceError> {
         let setback = match fetch_and_parse(http, options, &log.name, &log.url).await {
             Ok(parsed) => {
-                self.store
-                    .store_parsed_log(log.id, parsed, now_micros())
-                    .await?;
-                // The parse is stored whatever the autoclassifier makes of it.
-                if let Err(e) = self.autoclassify(log.job_id).await {
-                    tracing::warn!(log = log.id, job = log.job_id, error = %crate::error::chain(&e), "autoclassification failed");
-                }
+                self.store_parse(log.id, parsed, now_micros()).await?;
                 return Ok(());
             }
             Err(Setback::TooLarge(bytes)) => LogSetback::Skipped(format!(
