@@ -668,7 +668,7 @@ async fn autoclassification(
 
 /// Which of a pair goes first, alternating, so that drift falls on both alike.
 fn alternate(pair: usize) -> [bool; 2] {
-    if pair % 2 == 0 {
+    if pair.is_multiple_of(2) {
         [true, false]
     } else {
         [false, true]
