@@ -153,16 +153,7 @@ impl Service {
             &input.bugs,
             input.note.as_deref(),
         )?;
-        let repositories = self.store.job_repositories(input.jobs.clone()).await?;
-        let mut checked = HashSet::new();
-        for guid in &input.jobs {
-            let repository = repositories
-                .get(guid)
-                .ok_or_else(|| ServiceError::NotFound(format!("no job {guid:?}")))?;
-            if checked.insert(repository) {
-                caller.require_sheriff(repository)?;
-            }
-        }
+        self.require_sheriff_of(caller, &input.jobs).await?;
         let written = self.store.classify_jobs(input.jobs, new, line_keys).await?;
         self.announce_classifications(written).await
     }
@@ -191,13 +182,8 @@ impl Service {
                 ),
             ));
         }
-        let repository = self
-            .store
-            .job_repositories(vec![input.job.clone()])
-            .await?
-            .remove(&input.job)
-            .ok_or_else(|| ServiceError::NotFound(format!("no job {:?}", input.job)))?;
-        caller.require_sheriff(&repository)?;
+        self.require_sheriff_of(caller, std::slice::from_ref(&input.job))
+            .await?;
         let written = self
             .store
             .classify_line(input.job, input.log, input.position, new, line_keys)
@@ -234,6 +220,25 @@ impl Service {
             classification: decided.classification.clone(),
         });
         Ok(Some(decided.classification))
+    }
+
+    /// Refuses unless every job in `guids` exists and the caller may sheriff its repository.
+    async fn require_sheriff_of(
+        &self,
+        caller: &Caller,
+        guids: &[String],
+    ) -> Result<(), ServiceError> {
+        let repositories = self.store.job_repositories(guids.to_vec()).await?;
+        let mut checked = HashSet::new();
+        for guid in guids {
+            let repository = repositories
+                .get(guid)
+                .ok_or_else(|| ServiceError::NotFound(format!("no job {guid:?}")))?;
+            if checked.insert(repository) {
+                caller.require_sheriff(repository)?;
+            }
+        }
+        Ok(())
     }
 
     /// Publishes each classification with its job and repository; gives them back.
