@@ -1,7 +1,8 @@
 // Sheriffing in the job detail: a failed job's current classification and its history, its
 // failure lines with the search terms Treeherder derives from each and the bugs they suggest
 // (open and recent first, the others folded), one click on a suggested bug to classify the
-// job intermittent with it (or only that line: `classifyFailureLine`), and a form for any
+// job intermittent with it (or only that line: `classifyFailureLine`; a failed test result's
+// button classifies only that test as the form says: `classifyTest`), and a form for any
 // classification, bugs and note. Also the vocabulary the push list and the pinboard share
 // (the eight classifications, what counts as an unclassified failure) and the writes.
 
@@ -65,6 +66,11 @@ export function detailFields(features) {
   return parts.join('\n');
 }
 
+/** The test results' sheriffing fields, for what the server has. */
+export function testResultFields(features) {
+  return features.classifyTest ? `classification { ${CLASSIFICATION_FIELDS} }` : '';
+}
+
 /** "1234, 5678" or "1234 5678" → [1234, 5678]; throws on anything but positive integers. */
 export function parseBugs(text) {
   const words = String(text || '').split(/[\s,;]+/).map((w) => w.replace(/^(bug|#)/i, '')).filter(Boolean);
@@ -124,6 +130,33 @@ const CLASSIFY_LINE = `mutation ClassifyLine($input: ClassifyFailureLineInput!) 
 export async function classifyFailureLine({ job, log, position, classification, bugs = [], note = '' }) {
   const data = await sheriffWrite(CLASSIFY_LINE, { job, log, position, classification, bugs, note });
   return data.classifyFailureLine.classification;
+}
+
+const CLASSIFY_TEST = `mutation ClassifyTest($input: ClassifyTestInput!) {
+  classifyTest(input: $input) { classification { ${CLASSIFICATION_FIELDS} } }
+}`;
+
+/**
+ * Classifies one failed test (`test`, `subtest`) of the job `job`: its result shows it; the
+ * job's own classification stays.
+ */
+export async function classifyTest({ job, test, subtest = null, classification, bugs = [], note = '' }) {
+  const data = await sheriffWrite(CLASSIFY_TEST, { job, test, subtest, classification, bugs, note });
+  return data.classifyTest.classification;
+}
+
+/**
+ * The sheriffing cell of a failed test result: its decision, and (`classifiable`) a button
+ * that classifies it as the job's form says.
+ */
+export function testClassificationHtml(result, classifiable) {
+  const shown = result.classification
+    ? `<span class="test-cls">${classificationHtml(result.classification)}</span>`
+    : '';
+  const button = classifiable
+    ? ` <button type="button" class="classify-test" data-test="${esc(result.test)}" data-subtest="${esc(result.subtest || '')}" title="classify only this test, as the form above says">this test ✓</button>`
+    : '';
+  return shown + button;
 }
 
 /** A bug as a link: to Bugzilla when the server knows its address, else to its failures here. */
@@ -297,7 +330,32 @@ export function bindSheriff(panel, { job, done }) {
       job: guid, log: use.dataset.log, position, classification: 'INTERMITTENT', bugs: [bug],
     }), `classified line ${position + 1} intermittent with bug ${bug}`, use);
   };
+  /** The job's form as a decision, or null (said) when its bugs do not read. */
+  const formDecision = () => {
+    const form = panel.querySelector('form.classify-form');
+    if (!form) return null;
+    try {
+      const bugs = parseBugs(form.elements.bugs.value);
+      return { classification: form.elements.classification.value, bugs, note: form.elements.note.value };
+    } catch (error) {
+      say(error.message, true);
+      form.elements.bugs.focus();
+      return null;
+    }
+  };
+  const runTest = (use) => {
+    const decision = formDecision();
+    if (!decision) return;
+    const { test, subtest } = use.dataset;
+    return save((guid) => classifyTest({ job: guid, test, subtest: subtest || null, ...decision }),
+      `classified test ${test}${subtest ? ` › ${subtest}` : ''} ${classificationName(decision.classification)}`, use);
+  };
   const onClick = (event) => {
+    const test = event.target.closest('button.classify-test');
+    if (test && panel.contains(test)) {
+      runTest(test);
+      return;
+    }
     const line = event.target.closest('button.use-bug-line');
     if (line && panel.contains(line)) {
       runLine(line);
@@ -311,16 +369,8 @@ export function bindSheriff(panel, { job, done }) {
     const form = event.target.closest('form.classify-form');
     if (!form) return;
     event.preventDefault();
-    let bugs;
-    try {
-      bugs = parseBugs(form.elements.bugs.value);
-    } catch (error) {
-      say(error.message, true);
-      form.elements.bugs.focus();
-      return;
-    }
-    run({ classification: form.elements.classification.value, bugs, note: form.elements.note.value },
-      form.querySelector('button[type=submit]'));
+    const decision = formDecision();
+    if (decision) run(decision, form.querySelector('button[type=submit]'));
   };
   const onInput = (event) => {
     const form = event.target.closest('form.classify-form');

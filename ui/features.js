@@ -14,6 +14,7 @@ const FEATURES_QUERY = `query Features {
   subscription: __type(name: "Subscription") { fields { name } }
   failureLine: __type(name: "FailureLine") { fields { name } }
   bugFailures: __type(name: "BugFailures") { fields { name } }
+  testResult: __type(name: "TestResult") { fields { name } }
 }`;
 
 /** What the UI asks of the server, and what it does when a part is there. */
@@ -26,6 +27,7 @@ export const NONE = Object.freeze({
   unclassifiedFilter: false, // JobFilter.unclassifiedFailure
   classify: false, // Mutation.classifyJobs
   classifyLine: false, // Mutation.classifyFailureLine
+  classifyTest: false, // Mutation.classifyTest and TestResult.classification
   live: false, // Subscription.classificationChanged
   intermittents: false, // Query.intermittentFailures
   bugOfFailures: false, // BugFailures.bug (else Query.bug, when there is one)
@@ -50,6 +52,7 @@ export function featuresOf(data) {
     unclassifiedFilter: names(data.jobFilter, 'inputFields').has('unclassifiedFailure'),
     classify: names(data.mutation).has('classifyJobs'),
     classifyLine: names(data.mutation).has('classifyFailureLine'),
+    classifyTest: names(data.mutation).has('classifyTest') && names(data.testResult).has('classification'),
     live: names(data.subscription).has('classificationChanged'),
     intermittents: query.has('intermittentFailures'),
     bugOfFailures: names(data.bugFailures).has('bug'),

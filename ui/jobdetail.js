@@ -6,12 +6,12 @@
 import { logTextUrl, logViewHref } from './logview.js';
 import { gql, live } from './graphql.js';
 import { features } from './features.js';
-import { bindSheriff, detailFields, sheriffHtml } from './classify.js';
+import { bindSheriff, detailFields, sheriffHtml, testClassificationHtml, testResultFields } from './classify.js';
 import { onTokenChange } from './token.js';
 import { href, navigate } from './router.js';
 import {
   esc, safeUrl, badge, statusOf, STATUS_MARK, timeAgo, duration, between, shortRev, debounce,
-  errorBox,
+  errorBox, FAILED,
 } from './util.js';
 
 const LIST_SHOWN = 50;
@@ -35,7 +35,7 @@ const detailQuery = (have) => `query JobDetail($guid: String!, $tests: Int!) {
     artifacts { name kind url contentType size }
     testResults(first: $tests) {
       pageInfo { hasNextPage }
-      nodes { test subtest status expected failed message durationMs group artifacts { name kind url } }
+      nodes { test subtest status expected failed message durationMs group artifacts { name kind url } ${testResultFields(have)} }
     }
     dependencies { ${NEIGHBOUR} }
     dependents { ${NEIGHBOUR} }
@@ -84,7 +84,8 @@ function artifactLinks(artifacts) {
   return artifacts.map((a) => `<a href="${esc(safeUrl(a.url))}" target="_blank" rel="noopener">${esc(a.name)}</a> <span class="kind">${esc(a.kind.toLowerCase())}</span>`).join(', ');
 }
 
-function testsHtml(connection) {
+/** The job's test results, failed first; `classifiable`: each failed one can be classified. */
+function testsHtml(connection, classifiable) {
   const results = connection.nodes;
   if (!results.length) return '';
   const failed = results.filter((r) => r.failed);
@@ -92,7 +93,7 @@ function testsHtml(connection) {
   const rows = sorted.slice(0, LIST_SHOWN).map((r) => `<tr class="${r.failed ? 'failed' : ''}">
 <td>${r.failed ? '<strong>✗ FAIL</strong> ' : ''}${esc(r.test)}${r.subtest ? ` <span class="sub">› ${esc(r.subtest)}</span>` : ''}</td>
 <td>${esc(r.status)}${r.expected ? ` <span class="exp">(expected ${esc(r.expected)})</span>` : ''}</td>
-<td>${esc(r.message || '')}${r.artifacts.length ? `<br>${artifactLinks(r.artifacts)}` : ''}</td></tr>`);
+<td>${esc(r.message || '')}${r.artifacts.length ? `<br>${artifactLinks(r.artifacts)}` : ''}${r.failed && (r.classification || classifiable) ? `<br>${testClassificationHtml(r, classifiable)}` : ''}</td></tr>`);
   const more = results.length > LIST_SHOWN || connection.pageInfo.hasNextPage ? '<p class="more">more results not shown</p>' : '';
   return `<section class="tests"><h3>Test results <span class="n">(${failed.length} failed of ${results.length}${connection.pageInfo.hasNextPage ? '+' : ''})</span></h3>
 <table><thead><tr><th>test</th><th>status</th><th>message</th></tr></thead><tbody>${rows.join('')}</tbody></table>${more}</section>`;
@@ -141,7 +142,7 @@ ${field('waited', wait !== null ? esc(duration(wait)) : '')}
 ${field(job.finishedAt ? 'ran' : 'running for', run !== null ? esc(duration(run)) : '')}
 </dl></section>
 ${logsHtml(job.guid, job.logs)}
-${testsHtml(job.testResults)}
+${testsHtml(job.testResults, FAILED.has(word) && have.classify && have.classifyTest)}
 <section class="artifacts"><h3>Artifacts</h3>${job.artifacts.length ? `<ul>${job.artifacts.map((a) => `<li>${artifactLinks([a])}${a.size ? ` <span class="size">${a.size} bytes</span>` : ''}</li>`).join('')}</ul>` : '<p class="none">none</p>'}</section>
 ${neighbours('Depends on', job.dependencies, 'dependencies')}
 ${job.danglingDependencies.length ? `<p class="dangling">Waiting for jobs that have not arrived: ${job.danglingDependencies.map((d) => `<code>${esc(d.guid)}</code>`).join(', ')}</p>` : ''}

@@ -13,7 +13,7 @@ use crate::types::{
 };
 use crate::types::{
     Build, BuildInput, Classification, ClassificationChanged, ClassifyFailureLineInput,
-    ClassifyJobsInput, ClassifyJobsPayload,
+    ClassifyJobsInput, ClassifyJobsPayload, ClassifyTestInput,
 };
 
 pub struct Mutation;
@@ -88,6 +88,24 @@ impl Mutation {
     ) -> Result<ClassificationChanged, ApiError> {
         let (job, classification) = service(ctx)?
             .classify_failure_line(caller(ctx), input.into())
+            .await?;
+        Ok(ClassificationChanged {
+            job: Job(job),
+            classification: Classification(classification),
+        })
+    }
+
+    /// Classifies one failed test of a failed job (its result of the test and subtest), with
+    /// bugs and a note: the result shows it (`TestResult.classification`); the job's own
+    /// classification is left as it is. Needs `sheriff:<repository>` (or `sheriff:*`,
+    /// `admin`).
+    async fn classify_test(
+        &self,
+        ctx: &Context<'_>,
+        input: ClassifyTestInput,
+    ) -> Result<ClassificationChanged, ApiError> {
+        let (job, classification) = service(ctx)?
+            .classify_test(caller(ctx), input.into())
             .await?;
         Ok(ClassificationChanged {
             job: Job(job),

@@ -66,6 +66,20 @@ pub struct ClassifyFailureLine {
     pub note: Option<String>,
 }
 
+/// A person's classification of one failed test of a failed job (its result of the test and
+/// subtest).
+#[derive(Debug, Clone)]
+pub struct ClassifyTest {
+    /// The job's guid.
+    pub job: String,
+    pub test: String,
+    /// `None` (or empty) for the test's own result.
+    pub subtest: Option<String>,
+    pub classification: FailureClassification,
+    pub bugs: Vec<i64>,
+    pub note: Option<String>,
+}
+
 fn check_jobs(input: &ClassifyJobs) -> Result<(), ServiceError> {
     if input.jobs.is_empty() {
         return Err(ServiceError::bad_input(
@@ -192,6 +206,37 @@ impl Service {
             .await?
             .pop()
             .ok_or_else(|| ServiceError::Internal("a classified line's job went missing".into()))
+    }
+
+    /// A person classifies one failed test of a failed job (scope `sheriff:REPO`): the test's
+    /// result shows the decision; the job's own classification is left as it is. Announced
+    /// like a job's.
+    pub async fn classify_test(
+        &self,
+        caller: &Caller,
+        input: ClassifyTest,
+    ) -> Result<(Job, Classification), ServiceError> {
+        caller.require_authenticated()?;
+        let new = person_decision(
+            caller,
+            input.classification,
+            &input.bugs,
+            input.note.as_deref(),
+        )?;
+        if input.test.trim().is_empty() {
+            return Err(ServiceError::bad_input("test", "name the test to classify"));
+        }
+        self.require_sheriff_of(caller, std::slice::from_ref(&input.job))
+            .await?;
+        let subtest = input.subtest.filter(|s| !s.is_empty());
+        let written = self
+            .store
+            .classify_test(input.job, input.test, subtest, new)
+            .await?;
+        self.announce_classifications(vec![written])
+            .await?
+            .pop()
+            .ok_or_else(|| ServiceError::Internal("a classified test's job went missing".into()))
     }
 
     /// Stores what parsing log `log_id` found (at `now`) and, when the autoclassifier is on,

@@ -6,13 +6,20 @@
 //! model's (`treeherd_model::autoclassify`); the write is the one classification path
 //! (`classifications::record`). It runs in a savepoint: if it fails, the parse still commits.
 //!
-//! The latest decision per key is one query for all keys: a correlated `ORDER BY failed_at
-//! DESC, id DESC LIMIT 1` per key over the partial index `classifications_by_recurrence`
-//! (the query repeats the index's `automatic = FALSE`, which both databases need to use it),
-//! so its cost grows with the job's lines, not with how often a key was classified.
+//! Each line's recurrence key is the one stored with it when the log was parsed (derived by
+//! `Autoclassifier::keys` only for lines stored before keys were). The latest decision per key
+//! is one prepared statement for all keys: a correlated `ORDER BY failed_at DESC, id DESC
+//! LIMIT 1` per key over the partial index `classifications_by_recurrence` (the query repeats
+//! the index's `automatic = FALSE`, which both databases need to use it), so its cost grows
+//! with the job's lines, not with how often a key was classified.
 
+use diesel::backend::Backend;
+use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::serialize::ToSql;
+use diesel::sql_types::{BigInt, HasSqlType, Integer, Nullable, Text, Untyped};
+use diesel::sqlite::Sqlite;
 use std::collections::HashSet;
 use std::time::Duration;
 use treeherd_model::autoclassify::{
@@ -22,20 +29,19 @@ use treeherd_model::autoclassify::{
 use treeherd_model::{BugId, FailureClassification};
 
 use crate::classifications::{
-    LineKeys, NewClassification, current_of, failure_lines_of, is_failed, load_job, parse_bugs,
-    record,
+    ClassifiedJob, LineKeys, NewClassification, failure_lines_of, is_failed, parse_bugs, record,
 };
 use crate::db::DbConnection;
-use crate::jobs::{JobRow, into_jobs};
-use crate::schema::{jobs, repositories};
+use crate::jobs::JobRow;
+use crate::schema::{job_classifications, jobs, repositories};
 use crate::{Classification, Job, RepositoryId, StoreError};
 
 /// Who the autoclassifier's decisions are recorded as.
 pub const AUTOCLASSIFIER: &str = "autoclassifier";
 
 /// How a stored parse is autoclassified: how long a person's decision on a recurrence key
-/// counts, and how a failure line's key is derived (the parser's, passed in so that the store
-/// stays free of it).
+/// counts, and how the key of a line stored without one is derived (the parser's, passed in
+/// so that the store stays free of it).
 #[derive(Debug, Clone, Copy)]
 pub struct Autoclassifier {
     pub window: Duration,
@@ -93,14 +99,29 @@ fn autoclassify(
     rule: &Autoclassifier,
     now: i64,
 ) -> Result<Option<Autoclassified>, StoreError> {
-    let Some(job) = load_job(conn, job_id)? else {
+    // The job, its repository's name and its classification now, in one read.
+    let found: Option<(JobRow, String, Option<i32>, Option<bool>)> = jobs::table
+        .inner_join(repositories::table)
+        .left_join(job_classifications::table)
+        .filter(jobs::id.eq(job_id))
+        .select((
+            JobRow::as_select(),
+            repositories::name,
+            job_classifications::classification.nullable(),
+            job_classifications::automatic.nullable(),
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((row, repository_name, current, automatic)) = found else {
         return Ok(None);
     };
-    if !is_failed(&job.result) {
+    let job = Job::try_from(row)?;
+    let facts = ClassifiedJob::from(&job);
+    if !is_failed(&facts.result) {
         return Ok(None);
     }
-    if let Some((current, false)) = current_of(conn, job_id)?
-        && current != FailureClassification::NotClassified
+    if let (Some(current), Some(false)) = (current, automatic)
+        && FailureClassification::from_id(current.into())? != FailureClassification::NotClassified
     {
         return Ok(None);
     }
@@ -111,7 +132,7 @@ fn autoclassify(
     let keys: Vec<RecurrenceKey> = lines
         .iter()
         .map(|line| {
-            let (test, message) = (rule.keys)(&line.line);
+            let (test, message) = line.recurrence_by(rule.keys);
             RecurrenceKey { test, message }
         })
         .collect();
@@ -119,13 +140,13 @@ fn autoclassify(
     wanted.sort_unstable();
     wanted.dedup();
     let window = i64::try_from(rule.window.as_micros()).unwrap_or(i64::MAX);
-    let repository = RepositoryId(job.repository_id);
+    let repository = RepositoryId(facts.repository_id);
     let precedents = latest_precedents(
         conn,
         repository,
         &wanted,
-        job.failed_at.saturating_sub(window),
-        job.failed_at,
+        facts.failed_at.saturating_sub(window),
+        facts.failed_at,
     )?;
     let mut cited: Vec<BugId> = precedents
         .iter()
@@ -150,7 +171,7 @@ fn autoclassify(
             let line = ModelLine {
                 repository,
                 key,
-                failed_at: job.failed_at,
+                failed_at: facts.failed_at,
                 line: FailureClassification::NotClassified,
                 job: FailureClassification::NotClassified,
             };
@@ -169,21 +190,10 @@ fn autoclassify(
         who: AUTOCLASSIFIER.to_owned(),
         at: now,
     };
-    let classification = record(conn, &job, &new, true, &[])?;
-    let rows: Vec<JobRow> = jobs::table
-        .filter(jobs::id.eq(job_id))
-        .select(JobRow::as_select())
-        .load(conn)?;
-    let job = into_jobs(rows)?
-        .pop()
-        .ok_or_else(|| StoreError::NotFound(format!("job {job_id}")))?;
-    let repository = repositories::table
-        .find(job.repository_id.0)
-        .select(repositories::name)
-        .first(conn)?;
+    let classification = record(conn, &facts, &new, true, &[])?;
     Ok(Some(Autoclassified {
         job,
-        repository,
+        repository: repository_name,
         classification,
     }))
 }
@@ -197,38 +207,17 @@ fn latest_precedents(
     since: i64,
     until: i64,
 ) -> Result<Vec<Precedent>, StoreError> {
-    let mut found = Vec::new();
-    // One parameter per key, at most 200 per query, well under either database's limit.
-    for chunk in keys.chunks(200) {
-        let values = (0..chunk.len())
-            .map(|n| format!("(?{})", n + 4))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut text = format!(
-            "SELECT c.recurrence_test, c.recurrence_key, c.failed_at, c.classification, c.bugs
-             FROM classifications c WHERE c.id IN (
-                 SELECT (SELECT p.id FROM classifications p
-                         WHERE p.repository_id = ?1 AND p.recurrence_key = k.column1
-                           AND p.automatic = FALSE AND p.failed_at BETWEEN ?2 AND ?3
-                         ORDER BY p.failed_at DESC, p.id DESC LIMIT 1)
-                 FROM (VALUES {values}) AS k)"
-        );
-        if matches!(conn, DbConnection::Pg(_)) {
-            text = text.replace('?', "$");
-        }
-        let rows: Vec<PrecedentRow> = per_backend!(conn, |c| {
-            let mut query = diesel::sql_query(text.as_str())
-                .into_boxed()
-                .bind::<BigInt, _>(repository.0)
-                .bind::<BigInt, _>(since)
-                .bind::<BigInt, _>(until);
-            for key in chunk {
-                query = query.bind::<Text, _>(*key);
-            }
-            query.load(c)?
-        });
-        for row in rows {
-            found.push(Precedent {
+    let query = LatestPrecedents {
+        repository: repository.0,
+        since,
+        until,
+        keys: serde_json::to_string(keys)
+            .map_err(|e| StoreError::Invalid(format!("recurrence keys: {e}")))?,
+    };
+    let rows: Vec<PrecedentRow> = per_backend!(conn, |c| query.load(c)?);
+    rows.into_iter()
+        .map(|row| {
+            Ok(Precedent {
                 repository,
                 key: RecurrenceKey {
                     test: row.recurrence_test.unwrap_or_default(),
@@ -237,8 +226,72 @@ fn latest_precedents(
                 at: row.failed_at,
                 classification: FailureClassification::from_id(row.classification.into())?,
                 bugs: parse_bugs(&row.bugs)?,
-            });
-        }
-    }
-    Ok(found)
+            })
+        })
+        .collect()
 }
+
+/// The precedents' query. Its text is the same for any number of keys (they are one JSON
+/// array parameter, expanded by the database: SQLite's `json_each`, PostgreSQL's
+/// `jsonb_array_elements_text`), so each connection prepares it once and keeps it.
+#[derive(Debug, Clone, QueryId)]
+struct LatestPrecedents {
+    repository: i64,
+    since: i64,
+    until: i64,
+    /// A JSON array of the keys.
+    keys: String,
+}
+
+impl LatestPrecedents {
+    /// The statement, with `keys_from` / `keys_as` around the keys' parameter: the table
+    /// function that expands it into rows `k(value)` in the backend's dialect.
+    fn walk<'b, DB>(
+        &'b self,
+        mut out: AstPass<'_, 'b, DB>,
+        keys_from: &'static str,
+        keys_as: &'static str,
+    ) -> QueryResult<()>
+    where
+        DB: Backend + HasSqlType<BigInt> + HasSqlType<Text>,
+        i64: ToSql<BigInt, DB>,
+        String: ToSql<Text, DB>,
+    {
+        out.push_sql(
+            "SELECT c.recurrence_test, c.recurrence_key, c.failed_at, c.classification, c.bugs \
+             FROM classifications c WHERE c.id IN (\
+             SELECT (SELECT p.id FROM classifications p WHERE p.repository_id = ",
+        );
+        out.push_bind_param::<BigInt, _>(&self.repository)?;
+        out.push_sql(
+            " AND p.recurrence_key = k.value AND p.automatic = FALSE AND p.failed_at BETWEEN ",
+        );
+        out.push_bind_param::<BigInt, _>(&self.since)?;
+        out.push_sql(" AND ");
+        out.push_bind_param::<BigInt, _>(&self.until)?;
+        out.push_sql(" ORDER BY p.failed_at DESC, p.id DESC LIMIT 1) FROM ");
+        out.push_sql(keys_from);
+        out.push_bind_param::<Text, _>(&self.keys)?;
+        out.push_sql(keys_as);
+        out.push_sql(")");
+        Ok(())
+    }
+}
+
+impl QueryFragment<Sqlite> for LatestPrecedents {
+    fn walk_ast<'b>(&'b self, out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
+        self.walk(out, "json_each(", ") AS k")
+    }
+}
+
+impl QueryFragment<Pg> for LatestPrecedents {
+    fn walk_ast<'b>(&'b self, out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        self.walk(out, "jsonb_array_elements_text(", "::jsonb) AS k(value)")
+    }
+}
+
+impl Query for LatestPrecedents {
+    type SqlType = Untyped;
+}
+
+impl<Conn> RunQueryDsl<Conn> for LatestPrecedents {}

@@ -10,8 +10,10 @@
 //! classification is copied onto each of the job's failure lines with the line's recurrence
 //! key, so that every line a person judged is a precedent the autoclassifier can find.
 //!
-//! Recurrence keys come from the log parser's rules; the store takes them as a function
-//! ([`LineKeys`]) so that it stays free of the parser.
+//! Recurrence keys come from the log parser's rules. The service derives each line's key once,
+//! when it parses the log, and the store keeps it on the line; for lines stored before keys
+//! were, the store takes the rules as a function ([`LineKeys`]) so that it stays free of the
+//! parser.
 
 use diesel::prelude::*;
 use std::collections::HashMap;
@@ -20,6 +22,7 @@ use treeherd_model::{BugId, FailureClassification, JobResult};
 use crate::db;
 use crate::schema::{
     classifications, job_classification_bugs, job_classifications, job_logs, jobs, log_errors,
+    test_results,
 };
 use crate::types::raw_ids;
 use crate::{JobId, PushId, Store, StoreError};
@@ -38,6 +41,9 @@ pub struct Classification {
     pub job_id: JobId,
     /// The failure line (log id, position in its error summary); `None` for the whole job.
     pub line: Option<(i64, i32)>,
+    /// The failed test (test, subtest; `None` for the test's own result); `None` for the
+    /// whole job.
+    pub test: Option<(String, Option<String>)>,
     pub classification: FailureClassification,
     /// Ascending, without repeats.
     pub bugs: Vec<BugId>,
@@ -69,6 +75,16 @@ pub struct FailureLine {
     pub position: i32,
     pub line_number: i64,
     pub line: String,
+    /// Its recurrence key as stored when the log was parsed; `None` for a line stored before
+    /// keys were ([`FailureLine::recurrence_by`] derives those).
+    pub recurrence: Option<(String, String)>,
+}
+
+impl FailureLine {
+    /// Its recurrence key: the stored one, else derived by `keys`.
+    pub fn recurrence_by(&self, keys: LineKeys) -> (String, String) {
+        self.recurrence.clone().unwrap_or_else(|| keys(&self.line))
+    }
 }
 
 /// The recurrence key of a failure line: (the test on it, the line with numbers masked).
@@ -87,6 +103,8 @@ struct ClassificationRow {
     who: String,
     automatic: bool,
     created_at: i64,
+    test: Option<String>,
+    subtest: Option<String>,
 }
 
 impl TryFrom<ClassificationRow> for Classification {
@@ -96,6 +114,9 @@ impl TryFrom<ClassificationRow> for Classification {
             id: row.id,
             job_id: JobId(row.job_id),
             line: row.log_id.zip(row.position),
+            test: row
+                .test
+                .map(|test| (test, row.subtest.filter(|s| !s.is_empty()))),
             classification: FailureClassification::from_id(row.classification.into())?,
             bugs: parse_bugs(&row.bugs)?,
             note: row.note,
@@ -185,6 +206,24 @@ impl From<JobFactsRow> for ClassifiedJob {
     }
 }
 
+impl From<&crate::Job> for ClassifiedJob {
+    fn from(job: &crate::Job) -> ClassifiedJob {
+        ClassifiedJob {
+            id: job.id.0,
+            guid: job.guid.clone(),
+            repository_id: job.repository_id.0,
+            push_row_id: job.push_row_id.map(|p| p.0),
+            platform: job.platform.clone(),
+            result: job.result.as_str().to_owned(),
+            failed_at: job
+                .finished_at
+                .or(job.started_at)
+                .or(job.submitted_at)
+                .unwrap_or(0),
+        }
+    }
+}
+
 fn load_jobs(
     conn: &mut db::DbConnection,
     guids: &[String],
@@ -202,21 +241,17 @@ fn load_jobs(
         .collect())
 }
 
-/// One job's facts by id.
-pub(crate) fn load_job(
-    conn: &mut db::DbConnection,
-    id: i64,
-) -> Result<Option<ClassifiedJob>, StoreError> {
-    let row: Option<JobFactsRow> = jobs::table
-        .find(id)
-        .select(job_facts!())
-        .first(conn)
-        .optional()?;
-    Ok(row.map(ClassifiedJob::from))
-}
-
-/// A failure line as read: job, log, log name, position, line number, line.
-type FailureLineRow = (i64, i64, String, i32, i64, String);
+/// A failure line as read: job, log, log name, position, line number, line, stored keys.
+type FailureLineRow = (
+    i64,
+    i64,
+    String,
+    i32,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+);
 
 macro_rules! failure_line_columns {
     () => {
@@ -227,6 +262,8 @@ macro_rules! failure_line_columns {
             log_errors::position,
             log_errors::line_number,
             log_errors::line,
+            log_errors::recurrence_test,
+            log_errors::recurrence_key,
         )
     };
 }
@@ -255,33 +292,17 @@ pub(crate) fn failure_lines_of(
     Ok(rows
         .into_iter()
         .map(
-            |(job_id, log_id, log_name, position, line_number, line)| FailureLine {
+            |(job_id, log_id, log_name, position, line_number, line, test, key)| FailureLine {
                 job_id: JobId(job_id),
                 log_id,
                 log_name,
                 position,
                 line_number,
                 line,
+                recurrence: test.zip(key),
             },
         )
         .collect())
-}
-
-/// The job's classification now, if any: (classification, automatic).
-pub(crate) fn current_of(
-    conn: &mut db::DbConnection,
-    job_id: i64,
-) -> Result<Option<(FailureClassification, bool)>, StoreError> {
-    let row: Option<(i32, bool)> = job_classifications::table
-        .find(job_id)
-        .select((
-            job_classifications::classification,
-            job_classifications::automatic,
-        ))
-        .first(conn)
-        .optional()?;
-    row.map(|(c, automatic)| Ok((FailureClassification::from_id(c.into())?, automatic)))
-        .transpose()
 }
 
 /// Appends the job's decision (and one per line in `lines`, each with its keys) to the history
@@ -311,20 +332,22 @@ pub(crate) fn record(
         job_classification_bugs::table.filter(job_classification_bugs::job_id.eq(job.id)),
     )
     .execute(conn)?;
-    diesel::delete(job_classifications::table.find(job.id)).execute(conn)?;
     let class = class_id(new.classification);
-    diesel::insert_into(job_classifications::table)
-        .values((
-            job_classifications::job_id.eq(job.id),
-            job_classifications::repository_id.eq(job.repository_id),
-            job_classifications::push_row_id.eq(job.push_row_id),
-            job_classifications::classification_id.eq(id),
-            job_classifications::classification.eq(class),
-            job_classifications::automatic.eq(automatic),
-            job_classifications::failed_at.eq(job.failed_at),
-            job_classifications::platform.eq(&job.platform),
-        ))
-        .execute(conn)?;
+    let current = (
+        job_classifications::repository_id.eq(job.repository_id),
+        job_classifications::push_row_id.eq(job.push_row_id),
+        job_classifications::classification_id.eq(id),
+        job_classifications::classification.eq(class),
+        job_classifications::automatic.eq(automatic),
+        job_classifications::failed_at.eq(job.failed_at),
+        job_classifications::platform.eq(&job.platform),
+    );
+    per_backend!(conn, |c| diesel::insert_into(job_classifications::table)
+        .values((job_classifications::job_id.eq(job.id), current))
+        .on_conflict(job_classifications::job_id)
+        .do_update()
+        .set(current)
+        .execute(c)?);
     let bug_rows: Vec<_> = new
         .bugs
         .iter()
@@ -367,6 +390,8 @@ struct DecisionRow<'a> {
     failed_at: i64,
     recurrence_test: Option<&'a str>,
     recurrence_key: Option<&'a str>,
+    test: Option<&'a str>,
+    subtest: Option<&'a str>,
 }
 
 impl<'a> DecisionRow<'a> {
@@ -391,6 +416,8 @@ impl<'a> DecisionRow<'a> {
             failed_at: job.failed_at,
             recurrence_test: None,
             recurrence_key: None,
+            test: None,
+            subtest: None,
         }
     }
 
@@ -401,6 +428,15 @@ impl<'a> DecisionRow<'a> {
             position: Some(line.position),
             recurrence_test: Some(test),
             recurrence_key: Some(key),
+            ..self
+        }
+    }
+
+    /// The same decision on one failed test (`subtest` empty for the test's own result).
+    fn on_test(self, test: &'a str, subtest: &'a str) -> DecisionRow<'a> {
+        DecisionRow {
+            test: Some(test),
+            subtest: Some(subtest),
             ..self
         }
     }
@@ -426,6 +462,7 @@ fn decided(
         id,
         job_id: JobId(job.id),
         line,
+        test: None,
         classification: new.classification,
         bugs: new.bugs.clone(),
         note: new.note.clone(),
@@ -478,7 +515,7 @@ impl Store {
                     let keyed: Vec<_> = lines
                         .iter()
                         .filter(|l| l.job_id.0 == job.id)
-                        .map(|l| (l, keys(&l.line)))
+                        .map(|l| (l, l.recurrence_by(keys)))
                         .collect();
                     written.push(record(conn, job, &new, false, &keyed)?);
                 }
@@ -521,7 +558,7 @@ impl Store {
                             "failure line {position} of log {log_name:?} of job {guid:?}"
                         ))
                     })?;
-                let (test, key) = keys(&line.line);
+                let (test, key) = line.recurrence_by(keys);
                 let bugs = bugs_text(&new.bugs);
                 let row = DecisionRow::of(&job, &new, false, &bugs).on_line(&line, &test, &key);
                 let id = insert_decision(conn, &row)?;
@@ -532,6 +569,61 @@ impl Store {
                     false,
                     Some((line.log_id, line.position)),
                 ))
+            })
+        })
+        .await
+    }
+
+    /// A person's decision on one failed test of the job `guid` (its result of `test` and
+    /// `subtest`, `None` for the test's own): the result shows it; the job's own
+    /// classification is left as it is. An unknown job or result is `NotFound`; a job that did
+    /// not fail, or a result that did not fail, is invalid.
+    pub async fn classify_test(
+        &self,
+        guid: String,
+        test: String,
+        subtest: Option<String>,
+        new: NewClassification,
+    ) -> Result<Classification, StoreError> {
+        self.run(move |conn| {
+            db::write(conn, |conn| {
+                let job = load_jobs(conn, std::slice::from_ref(&guid))?
+                    .remove(&guid)
+                    .ok_or_else(|| StoreError::NotFound(format!("job {guid:?}")))?;
+                if !is_failed(&job.result) {
+                    return Err(StoreError::Invalid(format!(
+                        "job {guid:?} did not fail (its result is {}); only failed jobs' tests \
+                         are classified",
+                        job.result
+                    )));
+                }
+                let sub = subtest.as_deref().unwrap_or("");
+                let named = match sub {
+                    "" => format!("test {test:?}"),
+                    sub => format!("subtest {sub:?} of test {test:?}"),
+                };
+                let failed: bool = test_results::table
+                    .filter(test_results::job_id.eq(job.id))
+                    .filter(test_results::test.eq(&test))
+                    .filter(test_results::subtest.eq(sub))
+                    .select(test_results::failed)
+                    .first(conn)
+                    .optional()?
+                    .ok_or_else(|| {
+                        StoreError::NotFound(format!("no result of {named} in job {guid:?}"))
+                    })?;
+                if !failed {
+                    return Err(StoreError::Invalid(format!(
+                        "{named} did not fail in job {guid:?}; only failed tests are classified"
+                    )));
+                }
+                let bugs = bugs_text(&new.bugs);
+                let row = DecisionRow::of(&job, &new, false, &bugs).on_test(&test, sub);
+                let id = insert_decision(conn, &row)?;
+                Ok(Classification {
+                    test: Some((test.clone(), subtest.clone())),
+                    ..decided(id, &job, &new, false, None)
+                })
             })
         })
         .await

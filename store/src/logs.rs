@@ -37,6 +37,9 @@ pub struct LogError {
     pub line: String,
     /// Position of the step it fell in, among the log's steps.
     pub step: Option<i32>,
+    /// Its recurrence key (the test on it, its cleaned line masked), derived by the service
+    /// when it parsed the log; `None` for a line stored before keys were stored.
+    pub recurrence: Option<(String, String)>,
 }
 
 /// A step of a log (taskcluster task phase, mozharness step, buildbot step).
@@ -102,6 +105,8 @@ struct ErrorValues<'a> {
     line_number: i64,
     line: &'a str,
     step: Option<i32>,
+    recurrence_test: Option<&'a str>,
+    recurrence_key: Option<&'a str>,
 }
 
 #[derive(Insertable)]
@@ -323,7 +328,15 @@ impl Store {
         self.run(move |conn| {
             let mut by_log: HashMap<i64, Vec<LogError>> = HashMap::new();
             for chunk in log_ids.chunks(BATCH_ROWS) {
-                let rows: Vec<(i64, i64, String, Option<i32>)> = log_errors::table
+                type Row = (
+                    i64,
+                    i64,
+                    String,
+                    Option<i32>,
+                    Option<String>,
+                    Option<String>,
+                );
+                let rows: Vec<Row> = log_errors::table
                     .filter(log_errors::log_id.eq_any(chunk))
                     .order((log_errors::log_id, log_errors::position))
                     .select((
@@ -331,13 +344,16 @@ impl Store {
                         log_errors::line_number,
                         log_errors::line,
                         log_errors::step,
+                        log_errors::recurrence_test,
+                        log_errors::recurrence_key,
                     ))
                     .load(conn)?;
-                for (log, line_number, line, step) in rows {
+                for (log, line_number, line, step, test, key) in rows {
                     by_log.entry(log).or_default().push(LogError {
                         line_number,
                         line,
                         step,
+                        recurrence: test.zip(key),
                     });
                 }
             }
@@ -430,6 +446,8 @@ fn store_parsed(
             line_number: e.line_number,
             line: &e.line,
             step: e.step,
+            recurrence_test: e.recurrence.as_ref().map(|(test, _)| test.as_str()),
+            recurrence_key: e.recurrence.as_ref().map(|(_, key)| key.as_str()),
         })
         .collect();
     for chunk in errors.chunks(BATCH_ROWS) {

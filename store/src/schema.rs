@@ -109,6 +109,8 @@ diesel::table! {
         line_number -> BigInt,
         line -> Text,
         step -> Nullable<Integer>,
+        recurrence_test -> Nullable<Text>,
+        recurrence_key -> Nullable<Text>,
     }
 }
 
@@ -248,6 +250,8 @@ diesel::table! {
         failed_at -> BigInt,
         recurrence_test -> Nullable<Text>,
         recurrence_key -> Nullable<Text>,
+        test -> Nullable<Text>,
+        subtest -> Nullable<Text>,
     }
 }
 

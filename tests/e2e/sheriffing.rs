@@ -482,6 +482,135 @@ async fn a_sheriff_classifies_one_line_and_the_autoclassifier_counts_it() {
 }
 
 #[tokio::test]
+async fn a_sheriff_classifies_one_failed_test_and_the_job_is_left_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, server) = served(dir.path()).await;
+    failed_job(&app, &server, 1, "tests", "TESTFAILED", "mixed.log").await;
+    assert_eq!(
+        parsed(&app, "tests").await["failureLines"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    app.data(
+        "mutation($job: String!, $r: [TestResultInput!]!) { submitTestResults(job: $job, results: $r) { test } }",
+        json!({"job": "tests", "r": [
+            {"test": "dom/a.html", "status": "FAIL", "message": "timed out"},
+            {"test": "dom/a.html", "subtest": "loads", "status": "FAIL"},
+            {"test": "dom/b.html", "status": "PASS"}]}),
+    )
+    .await;
+    const TEST: &str = "mutation($i: ClassifyTestInput!) { classifyTest(input: $i) {
+        job { guid classification { classification } }
+        classification { classification bugs note who automatic test subtest } } }";
+    const RESULTS: &str = "query($g: String!) { job(guid: $g) {
+        classification { classification } classificationHistory { test }
+        failureLines { classification { classification } }
+        testResults(first: 10) { nodes { test subtest classification { classification bugs test subtest } } } } }";
+    let sheriff = app.token(&["sheriff:try"]);
+    let test = |job: &str, test: &str, subtest: Option<&str>| {
+        json!({"i": {"job": job, "test": test, "subtest": subtest,
+                     "classification": "INTERMITTENT", "bugs": [455091], "note": "flaky"}})
+    };
+    let done = app
+        .graphql_as(
+            Some(sheriff.as_str()),
+            TEST,
+            test("tests", "dom/a.html", Some("loads")),
+        )
+        .await;
+    assert!(done["errors"].is_null(), "{done}");
+    assert_eq!(
+        done["data"]["classifyTest"],
+        json!({"job": {"guid": "tests", "classification": null},
+               "classification": {"classification": "INTERMITTENT", "bugs": [455091],
+                                  "note": "flaky", "who": "test", "automatic": false,
+                                  "test": "dom/a.html", "subtest": "loads"}})
+    );
+    let job = app.data(RESULTS, json!({"g": "tests"})).await["job"].clone();
+    assert!(
+        job["classification"].is_null(),
+        "the job is left as it is: {job}"
+    );
+    assert_eq!(job["classificationHistory"], json!([]), "{job}");
+    let results = &job["testResults"]["nodes"];
+    let of = |test: &str, subtest: Option<&str>| {
+        results
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["test"] == test && r["subtest"] == json!(subtest))
+            .map(|r| r["classification"].clone())
+            .unwrap_or_else(|| panic!("no result {test} {subtest:?}: {job}"))
+    };
+    assert_eq!(
+        of("dom/a.html", Some("loads")),
+        json!({"classification": "INTERMITTENT", "bugs": [455091], "test": "dom/a.html",
+               "subtest": "loads"})
+    );
+    assert!(
+        of("dom/a.html", None).is_null(),
+        "the test's own result is another: {job}"
+    );
+    assert!(of("dom/b.html", None).is_null(), "{job}");
+    for line in job["failureLines"].as_array().unwrap() {
+        assert!(
+            line["classification"].is_null(),
+            "a test's decision is not a line's: {job}"
+        );
+    }
+
+    // The job's own classification then applies to its failed tests without one.
+    let whole = json!({"i": {"jobs": ["tests"], "classification": "FIXED_BY_COMMIT"}});
+    let done = app
+        .graphql_as(Some(sheriff.as_str()), CLASSIFY, whole)
+        .await;
+    assert!(done["errors"].is_null(), "{done}");
+    let job = app.data(RESULTS, json!({"g": "tests"})).await["job"].clone();
+    let own = job["testResults"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["test"] == "dom/a.html" && r["subtest"].is_null())
+        .map(|r| r["classification"]["classification"].clone());
+    assert_eq!(own, Some(json!("FIXED_BY_COMMIT")), "{job}");
+
+    let writer = app.token(&["write:try"]);
+    let cases = [
+        (
+            Some(sheriff.as_str()),
+            test("tests", "dom/c.html", None),
+            "NOT_FOUND",
+        ),
+        (
+            Some(sheriff.as_str()),
+            test("nope", "dom/a.html", None),
+            "NOT_FOUND",
+        ),
+        (
+            Some(sheriff.as_str()),
+            test("tests", "dom/b.html", None),
+            "BAD_USER_INPUT",
+        ),
+        (
+            Some(sheriff.as_str()),
+            test("tests", " ", None),
+            "BAD_USER_INPUT",
+        ),
+        (
+            Some(writer.as_str()),
+            test("tests", "dom/a.html", None),
+            "FORBIDDEN",
+        ),
+        (None, test("tests", "dom/a.html", None), "UNAUTHENTICATED"),
+    ];
+    for (token, input, code) in cases {
+        let answer = app.graphql_as(token, TEST, input.clone()).await;
+        assert_eq!(error_code(&answer), code, "{input}: {answer}");
+    }
+}
+
+#[tokio::test]
 async fn bad_classifications_are_refused_whole_with_a_clear_code() {
     let dir = tempfile::tempdir().unwrap();
     let (app, server) = served(dir.path()).await;

@@ -1,7 +1,7 @@
 // Browser tests of sheriffing (issue 17) against a server started with demo data: a demo
 // failed job's failure lines with their search terms and bug suggestions; classifying it from
 // the job detail with a sheriff token (issued by `treeherd token issue --scope sheriff:REPO`),
-// and one of its failure lines alone,
+// one of its failure lines alone, and one of its failed tests alone,
 // a token of another repository refused; the change arriving live in a second page; the
 // pinboard classifying two jobs at once (`space`, `ctrl+enter`); `n` / `p` stepping through
 // the unclassified failures the server counts; the intermittent failures page's chart and
@@ -196,6 +196,42 @@ test('one failure line is classified from the detail, and its job stays for a pe
   assert.equal(answer.job.classification?.classification ?? 'NOT_CLASSIFIED', 'NOT_CLASSIFIED');
   assert.deepEqual(answer.job.failureLines[0].classification, { classification: 'INTERMITTENT', bugs: [1990031], who: SHERIFF });
   await shot(page, 's01b-line-classified');
+  await page.context().close();
+});
+
+test('one failed test is classified from the detail as the form says, and its job stays for a person', { skip: needs(...CLASSIFYING, 'mutation.classifyTest'), timeout: 60e3 }, async () => {
+  const data = await api(`{ repository(name: "${REPO}") { pushes(first: 10) { nodes { pushId revision
+    jobs(first: 50, filter: {unclassifiedFailure: true}) { nodes { guid
+      testResults(first: 20) { nodes { test subtest failed } } } } } } } }`);
+  const pick = data.repository.pushes.nodes
+    .flatMap((push) => push.jobs.nodes.map((job) => ({ job, push })))
+    .find(({ job }) => job.testResults.nodes.some((r) => r.failed));
+  assert.ok(pick, 'no unclassified demo failure with a failed test result');
+  const failed = pick.job.testResults.nodes.find((r) => r.failed);
+  const page = await newPage();
+  await page.goto(`${BASE}/#/pushes?repo=${REPO}&rev=${pick.push.revision}&job=${pick.job.guid}`);
+  const detail = page.locator('#detail');
+  // Failed results come first, in the server's order: the first button is the first failed test.
+  const button = detail.locator('.tests button.classify-test').first();
+  await button.waitFor();
+  assert.equal(await button.getAttribute('data-test'), failed.test);
+  assert.equal(await button.getAttribute('data-subtest'), failed.subtest || '');
+  await setToken(page, issueToken(`sheriff:${REPO}`));
+  const form = detail.locator('form.classify-form');
+  await form.locator('select[name=classification]').selectOption('INTERMITTENT');
+  await form.locator('input[name=bugs]').fill('1990041');
+  await button.click();
+  await detail.locator('.tests .test-cls').first().waitFor();
+  assert.match(await detail.locator('.tests .test-cls').first().innerText(), /intermittent/);
+  assert.match(await detail.locator('.current-cls').innerText(), /not classified/);
+  const answer = await api(`{ job(guid: "${pick.job.guid}") { ${CLS}
+    testResults(first: 200) { nodes { test subtest classification { classification bugs who test subtest } } } } }`);
+  assert.equal(answer.job.classification?.classification ?? 'NOT_CLASSIFIED', 'NOT_CLASSIFIED');
+  const shown = answer.job.testResults.nodes.find((r) => r.test === failed.test && r.subtest === failed.subtest);
+  assert.deepEqual(shown.classification, {
+    classification: 'INTERMITTENT', bugs: [1990041], who: SHERIFF, test: failed.test, subtest: failed.subtest,
+  });
+  await shot(page, 's01c-test-classified');
   await page.context().close();
 });
 

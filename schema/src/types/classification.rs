@@ -38,7 +38,7 @@ pub(crate) enum FailureClassification {
     IntermittentNeedsBugid,
 }
 
-/// One decision about a job (or one of its failure lines).
+/// One decision about a job (or one of its failure lines or failed tests).
 pub(crate) struct Classification(pub treeherd_store::Classification);
 
 #[Object]
@@ -73,6 +73,17 @@ impl Classification {
     /// Made by the autoclassifier, not a person.
     async fn automatic(&self) -> bool {
         self.0.automatic
+    }
+
+    /// The failed test it is about (`classifyTest`); null for a decision on the whole job or
+    /// on a failure line.
+    async fn test(&self) -> Option<&str> {
+        self.0.test.as_ref().map(|(test, _)| test.as_str())
+    }
+
+    /// The failed subtest it is about; null for the test's own result, the whole job or a line.
+    async fn subtest(&self) -> Option<&str> {
+        self.0.test.as_ref().and_then(|(_, sub)| sub.as_deref())
     }
 }
 
@@ -122,6 +133,36 @@ impl From<ClassifyFailureLineInput> for treeherd_service::classifications::Class
             job: input.job,
             log: input.log,
             position: input.position,
+            classification: input.classification.into(),
+            bugs: input.bugs,
+            note: input.note,
+        }
+    }
+}
+
+/// Classifies one failed test of a failed job: its result of `test` and `subtest`
+/// (`Job.testResults`).
+#[derive(InputObject)]
+pub(crate) struct ClassifyTestInput {
+    /// The job's guid.
+    pub job: String,
+    /// The test (`TestResult.test`).
+    pub test: String,
+    /// The subtest (`TestResult.subtest`); leave out for the test's own result.
+    pub subtest: Option<String>,
+    pub classification: FailureClassification,
+    /// Bug numbers (positive, at most 20).
+    #[graphql(default)]
+    pub bugs: Vec<i64>,
+    pub note: Option<String>,
+}
+
+impl From<ClassifyTestInput> for treeherd_service::classifications::ClassifyTest {
+    fn from(input: ClassifyTestInput) -> Self {
+        treeherd_service::classifications::ClassifyTest {
+            job: input.job,
+            test: input.test,
+            subtest: input.subtest,
             classification: input.classification.into(),
             bugs: input.bugs,
             note: input.note,

@@ -25,7 +25,7 @@ pub(crate) use bug::{Bug, BugSuggestions, ErrorLineSearch};
 pub(crate) use build::{Build, BuildInput, BuildRelease, BuildsQuery};
 pub(crate) use classification::{
     Classification, ClassificationChanged, ClassifyFailureLineInput, ClassifyJobsInput,
-    ClassifyJobsPayload,
+    ClassifyJobsPayload, ClassifyTestInput,
 };
 pub(crate) use connection::{KeyCursor, connection, page_request};
 pub(crate) use dependency_graph::CriticalPath;

@@ -5,10 +5,11 @@
 use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
+use super::classification::Classification;
 use super::time::to_datetime;
 use super::{ArtifactKind, FailureKind, Job, LogStatus, TestStatus};
 use crate::ApiError;
-use crate::loaders::{ArtifactsOfResult, ErrorsOfLog, StepsOfLog, load};
+use crate::loaders::{ArtifactsOfResult, ClassificationsOfJob, ErrorsOfLog, StepsOfLog, load};
 
 /// A log of the job, kept as a pointer, and what parsing it found.
 pub(crate) struct JobLog(pub treeherd_store::JobLog);
@@ -192,6 +193,29 @@ impl TestResult {
 
     async fn job(&self, ctx: &Context<'_>) -> Result<Option<Job>, ApiError> {
         Job::by_id(ctx, Some(treeherd_store::JobId(self.0.job_id))).await
+    }
+
+    /// The newest decision about this failed test (`classifyTest`) or about its whole job, if
+    /// any; null for a result that did not fail.
+    async fn classification(&self, ctx: &Context<'_>) -> Result<Option<Classification>, ApiError> {
+        if !self.0.failed {
+            return Ok(None);
+        }
+        let history = load(
+            ctx,
+            ClassificationsOfJob(treeherd_store::JobId(self.0.job_id)),
+        )
+        .await?
+        .unwrap_or_default();
+        let subtest = self.0.subtest.as_deref().filter(|s| !s.is_empty());
+        Ok(history
+            .into_iter()
+            .rev()
+            .find(|c| match &c.test {
+                Some((test, sub)) => *test == self.0.test && sub.as_deref() == subtest,
+                None => c.line.is_none(),
+            })
+            .map(Classification))
     }
 
     /// The result's own artifacts (screenshots, recordings, logs...).

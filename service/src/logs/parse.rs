@@ -1,6 +1,6 @@
 //! Log parsing as treeherd stores it: which parser a log gets (by its name and URL, a mozlog
 //! error summary or a text log) and how `treeherd-logparse`'s answer maps to the store's
-//! [`ParsedLog`] (errors with their step, steps, PERFHERDER_DATA values, test results and
+//! [`ParsedLog`] (errors with their step and recurrence key, steps, PERFHERDER_DATA values, test results and
 //! crashes). The parse worker, and the demo data whose logs are made in process, parse here.
 
 use std::io::Read;
@@ -65,6 +65,9 @@ pub fn from_text_log(parsed: treeherd_logparse::ParsedLog) -> ParsedLog {
             .zip(step_of_error)
             .map(|(e, step)| LogError {
                 line_number: i64::try_from(e.linenumber).unwrap_or(i64::MAX),
+                // Derived once, here: the autoclassifier and people's classifications read
+                // the stored key.
+                recurrence: Some(treeherd_logparse::recurrence(&e.line)),
                 line: e.line,
                 step,
             })

@@ -1,0 +1,2 @@
+ALTER TABLE classifications DROP COLUMN subtest;
+ALTER TABLE classifications DROP COLUMN test;
