@@ -233,7 +233,11 @@ fn latest_precedents(
 
 /// The precedents' query. Its text is the same for any number of keys (they are one JSON
 /// array parameter, expanded by the database: SQLite's `json_each`, PostgreSQL's
-/// `jsonb_array_elements_text`), so each connection prepares it once and keeps it.
+/// `jsonb_array_elements_text`), so each connection prepares it once and keeps it. Per key it
+/// is one probe of the partial index `classifications_by_recurrence`, newest first, `LIMIT 1`:
+/// on PostgreSQL a `LATERAL` join, which no statistics can turn into a scan of the table
+/// (a prepared statement's generic plan once hash-joined a scan of `classifications` on
+/// `id IN (...)`); SQLite, which has no `LATERAL`, looks the chosen ids up by rowid.
 #[derive(Debug, Clone, QueryId)]
 struct LatestPrecedents {
     repository: i64,
@@ -243,25 +247,19 @@ struct LatestPrecedents {
     keys: String,
 }
 
+/// The columns the query returns ([`PrecedentRow`]).
+const PRECEDENT_COLUMNS: &str = "recurrence_test, recurrence_key, failed_at, classification, bugs";
+
 impl LatestPrecedents {
-    /// The statement, with `keys_from` / `keys_as` around the keys' parameter: the table
-    /// function that expands it into rows `k(value)` in the backend's dialect.
-    fn walk<'b, DB>(
-        &'b self,
-        mut out: AstPass<'_, 'b, DB>,
-        keys_from: &'static str,
-        keys_as: &'static str,
-    ) -> QueryResult<()>
+    /// The newest person's decision on key `k.value`, with `select` before it and the
+    /// parameters bound in order.
+    fn newest<'b, DB>(&'b self, out: &mut AstPass<'_, 'b, DB>, select: &str) -> QueryResult<()>
     where
-        DB: Backend + HasSqlType<BigInt> + HasSqlType<Text>,
+        DB: Backend + HasSqlType<BigInt>,
         i64: ToSql<BigInt, DB>,
-        String: ToSql<Text, DB>,
     {
-        out.push_sql(
-            "SELECT c.recurrence_test, c.recurrence_key, c.failed_at, c.classification, c.bugs \
-             FROM classifications c WHERE c.id IN (\
-             SELECT (SELECT p.id FROM classifications p WHERE p.repository_id = ",
-        );
+        out.push_sql(select);
+        out.push_sql(" FROM classifications p WHERE p.repository_id = ");
         out.push_bind_param::<BigInt, _>(&self.repository)?;
         out.push_sql(
             " AND p.recurrence_key = k.value AND p.automatic = FALSE AND p.failed_at BETWEEN ",
@@ -269,24 +267,37 @@ impl LatestPrecedents {
         out.push_bind_param::<BigInt, _>(&self.since)?;
         out.push_sql(" AND ");
         out.push_bind_param::<BigInt, _>(&self.until)?;
-        out.push_sql(" ORDER BY p.failed_at DESC, p.id DESC LIMIT 1) FROM ");
-        out.push_sql(keys_from);
-        out.push_bind_param::<Text, _>(&self.keys)?;
-        out.push_sql(keys_as);
-        out.push_sql(")");
+        out.push_sql(" ORDER BY p.failed_at DESC, p.id DESC LIMIT 1");
         Ok(())
     }
 }
 
 impl QueryFragment<Sqlite> for LatestPrecedents {
-    fn walk_ast<'b>(&'b self, out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
-        self.walk(out, "json_each(", ") AS k")
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
+        out.push_sql("SELECT ");
+        out.push_sql(PRECEDENT_COLUMNS);
+        out.push_sql(" FROM classifications WHERE id IN (SELECT (");
+        self.newest(&mut out, "SELECT p.id")?;
+        out.push_sql(") FROM json_each(");
+        out.push_bind_param::<Text, _>(&self.keys)?;
+        out.push_sql(") AS k)");
+        Ok(())
     }
 }
 
 impl QueryFragment<Pg> for LatestPrecedents {
-    fn walk_ast<'b>(&'b self, out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        self.walk(out, "jsonb_array_elements_text(", "::jsonb) AS k(value)")
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("SELECT ");
+        out.push_sql(PRECEDENT_COLUMNS);
+        out.push_sql(" FROM jsonb_array_elements_text(");
+        out.push_bind_param::<Text, _>(&self.keys)?;
+        out.push_sql("::jsonb) AS k(value) CROSS JOIN LATERAL (");
+        self.newest(
+            &mut out,
+            "SELECT p.recurrence_test, p.recurrence_key, p.failed_at, p.classification, p.bugs",
+        )?;
+        out.push_sql(") AS newest");
+        Ok(())
     }
 }
 

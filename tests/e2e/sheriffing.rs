@@ -721,7 +721,6 @@ where
 
 #[tokio::test]
 async fn a_failing_autoclassifier_still_leaves_the_parse_stored() {
-    use diesel::prelude::*;
     let dir = tempfile::tempdir().unwrap();
     let (app, server) = served(dir.path()).await;
     failed_job(&app, &server, 1, "first", "TESTFAILED", "flaky-1.log").await;
@@ -737,15 +736,10 @@ async fn a_failing_autoclassifier_still_leaves_the_parse_stored() {
     assert!(done["errors"].is_null(), "{done}");
     // The precedent's stored bug list is damaged behind the server's back: reading it fails
     // inside the autoclassifier, after the parse's rows are written.
-    let damage = "UPDATE classifications SET bugs = 'not a bug' WHERE automatic = FALSE";
-    let damaged = match app.database_url().strip_prefix("sqlite://") {
-        Some(path) => diesel::sql_query(damage)
-            .execute(&mut SqliteConnection::establish(path).unwrap())
-            .unwrap(),
-        None => diesel::sql_query(damage)
-            .execute(&mut PgConnection::establish(app.database_url()).unwrap())
-            .unwrap(),
-    };
+    let damaged = behind_the_servers_back(
+        &app,
+        "UPDATE classifications SET bugs = 'not a bug' WHERE automatic = FALSE",
+    );
     assert!(damaged >= 2, "the job's row and its line's: {damaged}");
 
     failed_job(&app, &server, 2, "second", "TESTFAILED", "flaky-2.log").await;
@@ -753,4 +747,77 @@ async fn a_failing_autoclassifier_still_leaves_the_parse_stored() {
     assert_eq!(job["failureLines"].as_array().unwrap().len(), 1, "{job}");
     assert!(job["classification"].is_null(), "{job}");
     assert_eq!(job["classificationHistory"], json!([]), "{job}");
+}
+
+/// Runs `statement` on the server's database through a connection of its own; returns the
+/// rows it changed.
+fn behind_the_servers_back(app: &TestApp, statement: &str) -> usize {
+    use diesel::prelude::*;
+    match app.database_url().strip_prefix("sqlite://") {
+        Some(path) => diesel::sql_query(statement)
+            .execute(&mut SqliteConnection::establish(path).unwrap())
+            .unwrap(),
+        None => diesel::sql_query(statement)
+            .execute(&mut PgConnection::establish(app.database_url()).unwrap())
+            .unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn lines_keep_the_recurrence_key_they_were_parsed_with_and_older_lines_get_theirs_derived() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, server) = served(dir.path()).await;
+    failed_job(&app, &server, 1, "first", "TESTFAILED", "flaky-1.log").await;
+    let job = parsed(&app, "first").await;
+    let lines = app
+        .data(
+            "query($g: String!) { job(guid: $g) { failureLines { search { pathEnd recurrenceKey } } } }",
+            json!({"g": "first"}),
+        )
+        .await["job"]["failureLines"]
+        .clone();
+    assert_eq!(lines.as_array().map(Vec::len), Some(1), "{job}");
+    // Stored at parse time, and the same as the key derived from the line now.
+    let key = lines[0]["search"]["recurrenceKey"]
+        .as_str()
+        .unwrap()
+        .replace('\'', "''");
+    let test = lines[0]["search"]["pathEnd"]
+        .as_str()
+        .unwrap_or("")
+        .replace('\'', "''");
+    let stored = behind_the_servers_back(
+        &app,
+        &format!(
+            "UPDATE log_errors SET step = step WHERE recurrence_key = '{key}' \
+             AND recurrence_test = '{test}'"
+        ),
+    );
+    assert_eq!(
+        stored, 1,
+        "the line's stored key is its derived one ({test:?}, {key:?})"
+    );
+
+    // A line stored before keys were (NULL): a person's classification derives its key, and
+    // a recurrence parsed now (its key stored) matches it.
+    let cleared = behind_the_servers_back(
+        &app,
+        "UPDATE log_errors SET recurrence_test = NULL, recurrence_key = NULL",
+    );
+    assert_eq!(cleared, 1);
+    let sheriff = app.token(&["sheriff:try"]);
+    let done = app
+        .graphql_as(
+            Some(sheriff.as_str()),
+            CLASSIFY,
+            json!({"i": {"jobs": ["first"], "classification": "INTERMITTENT", "bugs": [455091]}}),
+        )
+        .await;
+    assert!(done["errors"].is_null(), "{done}");
+    failed_job(&app, &server, 2, "second", "TESTFAILED", "flaky-2.log").await;
+    let job = parsed(&app, "second").await;
+    assert_eq!(
+        job["classification"]["classification"], "AUTOCLASSIFIED_INTERMITTENT",
+        "{job}"
+    );
 }
