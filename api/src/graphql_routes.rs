@@ -13,6 +13,9 @@
 //! `ETag` (of its body; `If-None-Match` gets a 304) and `Cache-Control`: `public,
 //! max-age=5` ([`MAX_AGE_SECONDS`]), or `no-store` when the caller sent credentials or the
 //! answer holds errors.
+//!
+//! Every request over HTTP is counted in the process's metrics by operation name, kind and
+//! outcome, and each error by its code (`treeherd_service::metrics`).
 
 use actix_web::http::header::{self, ContentType};
 use actix_web::http::{Method, StatusCode};
@@ -20,6 +23,8 @@ use actix_web::{HttpRequest, HttpResponse, guard, web};
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql_actix_web::GraphQLSubscription;
 use sha2::{Digest, Sha256};
+use std::time::Instant;
+use treeherd_service::metrics::Outcome;
 
 use crate::auth;
 use crate::persisted_queries::hex;
@@ -168,15 +173,21 @@ async fn execute(
     mut query: async_graphql::Request,
     method: Method,
 ) -> Result<Answer, HttpResponse> {
+    let metrics = state.service.metrics();
     if let Err(e) = state.persisted_queries.resolve(&mut query).await {
+        metrics.count_graphql_error(e.code());
         let body = error_body(&e.to_string(), e.code());
         return Ok(Answer {
             bytes: body.to_string().into_bytes(),
             has_errors: true,
         });
     }
+    let (operation, kind) = match operation_of(&mut query) {
+        Some((name, kind)) => (name, Some(kind)),
+        None => (query.operation_name.clone(), None),
+    };
     if method == Method::GET
-        && let Some(kind) = operation_type(&mut query).filter(|t| *t != OperationType::Query)
+        && let Some(kind) = kind.filter(|t| *t != OperationType::Query)
     {
         let mut refusal = error_answer(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -189,13 +200,30 @@ async fn execute(
         return Err(refusal);
     }
     let caller = auth::caller_of(request, &state.keys, &state.trusted);
+    let started = Instant::now();
     let mut response = state.schema.execute(query.data(caller)).await;
     for error in &mut response.errors {
         let extensions = error.extensions.get_or_insert_with(Default::default);
         if extensions.get("code").is_none() {
             extensions.set("code", REQUEST_ERROR_CODE);
         }
+        match extensions.get("code") {
+            Some(async_graphql::Value::String(code)) => metrics.count_graphql_error(code),
+            _ => metrics.count_graphql_error(REQUEST_ERROR_CODE),
+        }
     }
+    let outcome = if response.errors.is_empty() {
+        Outcome::Ok
+    } else {
+        Outcome::Error
+    };
+    let kind = match kind {
+        Some(OperationType::Query) => "query",
+        Some(OperationType::Mutation) => "mutation",
+        Some(OperationType::Subscription) => "subscription",
+        None => "unknown",
+    };
+    metrics.observe_graphql(operation.as_deref(), kind, outcome, started.elapsed());
     match serde_json::to_vec(&response) {
         Ok(bytes) => Ok(Answer {
             bytes,
@@ -208,19 +236,20 @@ async fn execute(
     }
 }
 
-/// The kind of operation the request runs, when its document parses and names one (else
-/// execution reports why).
-fn operation_type(query: &mut async_graphql::Request) -> Option<OperationType> {
+/// The operation the request runs, when its document parses and names one (else execution
+/// reports why): its name (`None` for an anonymous one) and kind.
+fn operation_of(query: &mut async_graphql::Request) -> Option<(Option<String>, OperationType)> {
     let name = query.operation_name.clone();
     let document = query.parsed_query().ok()?;
     match (&document.operations, name) {
-        (DocumentOperations::Single(operation), _) => Some(operation.node.ty),
-        (DocumentOperations::Multiple(operations), Some(name)) => {
-            operations.get(name.as_str()).map(|o| o.node.ty)
-        }
-        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
-            operations.values().next().map(|o| o.node.ty)
-        }
+        (DocumentOperations::Single(operation), name) => Some((name, operation.node.ty)),
+        (DocumentOperations::Multiple(operations), Some(name)) => operations
+            .get(name.as_str())
+            .map(|o| (Some(name.clone()), o.node.ty)),
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => operations
+            .iter()
+            .next()
+            .map(|(name, o)| (Some(name.to_string()), o.node.ty)),
         (DocumentOperations::Multiple(_), None) => None,
     }
 }

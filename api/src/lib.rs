@@ -12,6 +12,7 @@ mod health;
 mod job_routes;
 mod log_routes;
 pub mod log_worker;
+mod metrics_routes;
 mod persisted_queries;
 mod progress;
 mod pushlog_poller;

@@ -86,8 +86,13 @@ impl Application {
 
         let port = listener.local_addr()?.port();
         let max_body = config.max_body_bytes;
+        let metrics = service.metrics().clone();
         let mut server = HttpServer::new(move || {
+            let metrics = metrics.clone();
             App::new()
+                .wrap_fn(move |request, next| {
+                    crate::metrics_routes::observe_requests(&metrics, request, next)
+                })
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(max_body))

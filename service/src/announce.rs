@@ -22,6 +22,8 @@ impl Service {
         marks: Vec<JobMark>,
     ) -> Result<JobsWritten, ServiceError> {
         let written = self.store.ingest_jobs(jobs, marks).await?;
+        self.metrics
+            .count_jobs_written(&written.jobs, chrono::Utc::now().timestamp_micros());
         self.announce_jobs(&written.jobs).await;
         Ok(written)
     }

@@ -16,6 +16,7 @@
 //! - fetching, parsing and storing job logs (`logs`);
 //! - the one place that writes *and announces* what it wrote to subscribers (`announce`,
 //!   over the channels of `events`);
+//! - what the process counts about itself for Prometheus (`metrics`);
 //! - one error enum, [`ServiceError`], that GraphQL maps to `extensions.code` and HTTP to a
 //!   status by matching its [`ErrorKind`].
 //!
@@ -34,6 +35,7 @@ pub mod imports;
 pub mod ingest;
 pub mod jobs;
 pub mod logs;
+pub mod metrics;
 mod pushes;
 pub mod pushlog;
 mod releases;

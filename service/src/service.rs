@@ -6,6 +6,7 @@ use treeherd_store::Store;
 use std::time::Duration;
 
 use crate::events::Changes;
+use crate::metrics::Metrics;
 
 /// What every service call works with: the store, and the channels that announce what was
 /// written. Cheap to clone; every way in holds one.
@@ -16,6 +17,8 @@ pub struct Service {
     /// The Bugzilla bugs come from (no trailing `/`), when one is configured.
     pub(crate) bugzilla_url: Option<String>,
     pub(crate) autoclassify: AutoclassifyOptions,
+    /// What this process counts about itself (shared by every clone).
+    pub(crate) metrics: Metrics,
 }
 
 impl Service {
@@ -27,6 +30,7 @@ impl Service {
             changes,
             bugzilla_url: None,
             autoclassify: AutoclassifyOptions::default(),
+            metrics: Metrics::new(),
         }
     }
 
@@ -50,6 +54,11 @@ impl Service {
     /// The store, for reads (queries and loaders read it directly).
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// What this process counts about itself (`/metrics`).
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// The channels subscribers listen on.

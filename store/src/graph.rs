@@ -104,6 +104,15 @@ impl LiveGraph {
         Ok(question(&state.graph))
     }
 
+    /// Its jobs and edges, and the last change applied (`None` until the first load).
+    pub fn size(&self) -> Result<(usize, usize, Option<i64>), StoreError> {
+        let state = self
+            .state
+            .read()
+            .map_err(|_| StoreError::internal("graph lock poisoned"))?;
+        Ok((state.graph.len(), state.graph.edge_count(), state.seq))
+    }
+
     /// Brings the graph up to what the database has committed.
     pub fn catch_up(&self, conn: &mut DbConnection) -> Result<(), StoreError> {
         let _sync = self.lock_sync()?;

@@ -38,6 +38,7 @@ mod settings;
 mod test_results;
 pub mod testing;
 mod types;
+mod vitals;
 
 pub use autoclassify::{AUTOCLASSIFIER, Autoclassified, Autoclassifier};
 pub use bug_writes::BugsImported;
@@ -62,6 +63,7 @@ pub use schedules::ScheduledJob;
 pub use test_results::{FailureKind, TestFailureSummary, TestResult};
 pub use treeherd_model::{BugId, JobId, PushId, RepositoryId};
 pub use types::*;
+pub use vitals::StoreVitals;
 
 use db::{DbConnection, Pool};
 use std::sync::Arc;

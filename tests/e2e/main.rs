@@ -22,6 +22,7 @@ mod ingest;
 mod limits;
 mod log_server;
 mod log_view;
+mod metrics;
 mod node;
 mod pushlog;
 mod pushlog_http;

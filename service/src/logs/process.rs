@@ -35,6 +35,7 @@ impl Service {
         let setback = match fetch_and_parse(http, options, &log.name, &log.url).await {
             Ok(parsed) => {
                 self.store_parse(log.id, parsed, now_micros()).await?;
+                self.metrics.count_log("parsed");
                 return Ok(());
             }
             Err(Setback::TooLarge(bytes)) => LogSetback::Skipped(format!(
@@ -56,6 +57,11 @@ impl Service {
                 }
             }
         };
+        self.metrics.count_log(match &setback {
+            LogSetback::Retry { .. } => "retry",
+            LogSetback::Failed(_) => "failed",
+            LogSetback::Skipped(_) => "skipped",
+        });
         match &setback {
             LogSetback::Retry { reason, .. } => {
                 tracing::warn!(log = log.id, url = %log.url, attempt = log.attempt, %reason, "log fetch failed; will retry")
