@@ -10,12 +10,14 @@
 //! database round trip. Bounds, so no client can hurt the others: a query over
 //! [`MAX_QUERY_BYTES`] runs but is not remembered (its client keeps sending it in full), and
 //! the database keeps the newest [`MAX_REMEMBERED`] (a forgotten query costs its client one
-//! more round trip).
+//! more round trip). A hit is not parsed again: the parsed document of a query up to
+//! [`MAX_PARSED_BYTES`] is kept beside its text.
 
+use async_graphql::parser::types::ExecutableDocument;
 use lru::LruCache;
 use sha2::{Digest, Sha256};
 use std::num::NonZeroUsize;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use treeherd_store::Store;
 
 /// The largest query remembered, in bytes (the UI's largest is a few KiB; GraphiQL's
@@ -23,8 +25,27 @@ use treeherd_store::Store;
 pub(crate) const MAX_QUERY_BYTES: usize = 32 * 1024;
 /// The most queries the database remembers.
 pub(crate) const MAX_REMEMBERED: i64 = 10_000;
-/// The most queries each server keeps in memory (at most 32 MiB).
+/// The most queries each server keeps in memory (at most 32 MiB of text).
 const CACHED: usize = 1_000;
+/// The largest query whose parsed document is kept beside its text, so that a hit is not
+/// parsed again (parsing is about a quarter of a small query's time): a document takes
+/// several times its text, so this bounds them to some tens of MiB.
+const MAX_PARSED_BYTES: usize = 4 * 1024;
+
+/// A remembered query, and its document once a hit has parsed it.
+struct Remembered {
+    query: Arc<str>,
+    document: OnceLock<ExecutableDocument>,
+}
+
+impl Remembered {
+    fn new(query: Arc<str>) -> Arc<Remembered> {
+        Arc::new(Remembered {
+            query,
+            document: OnceLock::new(),
+        })
+    }
+}
 
 /// Why a request's persisted query cannot run.
 #[derive(Debug, thiserror::Error)]
@@ -52,7 +73,7 @@ impl PersistedQueryError {
 /// The queries this server knows by hash, in front of the database's.
 pub(crate) struct PersistedQueries {
     store: Store,
-    cache: Mutex<LruCache<String, Arc<str>>>,
+    cache: Mutex<LruCache<String, Arc<Remembered>>>,
 }
 
 impl PersistedQueries {
@@ -75,7 +96,16 @@ impl PersistedQueries {
         };
         let hash = sha256_of(persisted)?;
         if request.query.is_empty() {
-            request.query = self.lookup(hash).await?.to_string();
+            let remembered = self.lookup(hash).await?;
+            request.query = remembered.query.to_string();
+            if let Some(document) = remembered.document.get() {
+                request.set_parsed_query(document.clone());
+            } else if request.query.len() <= MAX_PARSED_BYTES
+                && let Ok(document) = request.parsed_query()
+            {
+                // A query that does not parse is left to execution, which says why.
+                let _ = remembered.document.set(document.clone());
+            }
             return Ok(());
         }
         let actual = hex(&Sha256::digest(request.query.as_bytes()));
@@ -96,11 +126,11 @@ impl PersistedQueries {
             .is_ok_and(|mut cache| cache.get(hash).is_some())
     }
 
-    async fn lookup(&self, hash: String) -> Result<Arc<str>, PersistedQueryError> {
+    async fn lookup(&self, hash: String) -> Result<Arc<Remembered>, PersistedQueryError> {
         if let Ok(mut cache) = self.cache.lock()
-            && let Some(query) = cache.get(&hash)
+            && let Some(remembered) = cache.get(&hash)
         {
-            return Ok(query.clone());
+            return Ok(remembered.clone());
         }
         let query = self
             .store
@@ -111,11 +141,11 @@ impl PersistedQueries {
                 PersistedQueryError::Internal
             })?
             .ok_or(PersistedQueryError::NotFound)?;
-        let query: Arc<str> = query.into();
+        let remembered = Remembered::new(query.into());
         if let Ok(mut cache) = self.cache.lock() {
-            cache.put(hash, query.clone());
+            cache.put(hash, remembered.clone());
         }
-        Ok(query)
+        Ok(remembered)
     }
 
     async fn remember(&self, hash: String, query: &str) -> Result<(), PersistedQueryError> {
@@ -127,7 +157,7 @@ impl PersistedQueries {
                 PersistedQueryError::Internal
             })?;
         if let Ok(mut cache) = self.cache.lock() {
-            cache.put(hash, query.into());
+            cache.put(hash, Remembered::new(query.into()));
         }
         Ok(())
     }

@@ -17,15 +17,16 @@
 //!   RSS must stay that of the small logs (see `logparse.rs`);
 //! - bug suggestions: 1,000,000 generated bugs, then the suggestions for failed jobs of 40
 //!   error lines each (p50/p99), beside the same search by a `LIKE '%term%'` scan (see
-//!   `bugs.rs`).
-//!
+//!   `bugs.rs`);
 //! - an automatic persisted query hit over GET (`push { jobs(first: 100) }` by its hash),
 //!   beside the same query sent in full over POST, from the same clients (the goal: the hit
-//!   costs at most 0.8× the full query).
+//!   costs at most 0.8× the full query);
+//! - Treeherder's REST pushes and jobs beside GraphQL on the same objects (`rest.rs`).
 //!
 //! Run: `cargo run --release -p treeherd-bench` (SQLite), or with
 //! `TREEHERD_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres` (PostgreSQL).
-//! One section: `--only log` (or `jobs`, `pulse`, `pushlog`, `bugs`, `apq`; comma-separated).
+//! One section: `--only log` (or `jobs`, `pulse`, `pushlog`, `bugs`, `apq`, `rest`;
+//! comma-separated).
 
 // The same allocator as the `treeherd` binary, so the figures are the binary's.
 #[global_allocator]
@@ -39,6 +40,7 @@ mod pulse;
 mod pushlog;
 mod raw;
 mod report;
+mod rest;
 
 use clap::Parser;
 use serde_json::{Value, json};
@@ -97,6 +99,8 @@ enum Section {
     Bugs,
     /// The same query as a persisted-query hit over GET, beside it sent in full over POST.
     Apq,
+    /// Treeherder's REST pushes and jobs beside GraphQL on the same objects.
+    Rest,
 }
 
 const BATCH: usize = 1000;
@@ -197,6 +201,12 @@ async fn main() -> anyhow::Result<()> {
     }
     if wanted(Section::Apq) {
         apq_section(args.clients, Duration::from_secs(args.seconds)).await?;
+    }
+    if wanted(Section::Rest) {
+        let app = TestApp::spawn().await;
+        setup(&app, 10).await;
+        submit_over_http(&app, rest::JOBS).await;
+        rest::section(&app, args.clients, Duration::from_secs(args.seconds)).await?;
     }
     if wanted(Section::Bugs) {
         bugs::section(&bugs::Sizes {

@@ -410,6 +410,25 @@ impl Store {
         .await
     }
 
+    /// The releases with these ids (row ids, as `Release.id`), by id.
+    pub async fn releases_by_id(&self, ids: Vec<i64>) -> Result<HashMap<i64, Release>, StoreError> {
+        self.run(move |conn| {
+            let mut found = HashMap::new();
+            for chunk in ids.chunks(BATCH_ROWS) {
+                let rows: Vec<ReleaseRow> = releases::table
+                    .filter(releases::id.eq_any(chunk))
+                    .select(release_columns!())
+                    .load(conn)?;
+                for row in rows {
+                    let release = into_release(row)?;
+                    found.insert(release.id, release);
+                }
+            }
+            Ok(found)
+        })
+        .await
+    }
+
     /// The releases whose release jobs are these, by job id.
     pub async fn releases_of_jobs(
         &self,

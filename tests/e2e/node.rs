@@ -1,6 +1,6 @@
 //! The `Node` interface over HTTP: every cached type's global id refetches the same object
 //! with `node` and `nodes`; an id naming nothing is `null`, a string that is no id of this
-//! API is BAD_USER_INPUT. On the demo data (Build is a Node too; not covered here yet).
+//! API is BAD_USER_INPUT. On the demo data, with one build submitted.
 
 use serde_json::{Value, json};
 use treeherd_demo::DemoOptions;
@@ -15,11 +15,19 @@ async fn every_cached_type_refetches_by_its_global_id() {
         })
     })
     .await;
+    app.data(
+        "mutation($b: [BuildInput!]!) { submitBuilds(builds: $b) { builds { buildId } } }",
+        json!({"b": [{"product": "firefox", "buildId": "20261201093000", "version": "147.0b2",
+                      "channel": "beta", "platform": "linux-x86_64"}]}),
+    )
+    .await;
     let data = app
         .data(
             "{ repositories { id name pushes(first: 1) { nodes { id revision
                  jobs(first: 1) { nodes { id guid } } } } }
-               machines(first: 1) { nodes { id name } } }",
+               machines(first: 1) { nodes { id name } }
+               releases(first: 1) { nodes { id version } }
+               builds(product: \"firefox\", first: 1) { nodes { id buildId } } }",
             json!({}),
         )
         .await;
@@ -27,11 +35,15 @@ async fn every_cached_type_refetches_by_its_global_id() {
     let push = &repository["pushes"]["nodes"][0];
     let job = &push["jobs"]["nodes"][0];
     let machine = &data["machines"]["nodes"][0];
-    let cases: [(&Value, &str, &str); 4] = [
+    let release = &data["releases"]["nodes"][0];
+    let build = &data["builds"]["nodes"][0];
+    let cases: [(&Value, &str, &str); 6] = [
         (repository, "Repository", "name"),
         (push, "Push", "revision"),
         (job, "Job", "guid"),
         (machine, "Machine", "name"),
+        (release, "Release", "version"),
+        (build, "Build", "buildId"),
     ];
     for (object, kind, key) in cases {
         let id = object["id"]
@@ -51,13 +63,13 @@ async fn every_cached_type_refetches_by_its_global_id() {
     let all = app
         .data(
             "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
-            json!({"ids": [ids[0], ids[1], ids[2], ids[3], gone]}),
+            json!({"ids": [ids[0], ids[1], ids[2], ids[3], ids[4], ids[5], gone]}),
         )
         .await;
     for (n, id) in ids.iter().enumerate() {
         assert_eq!(&&all["nodes"][n]["id"], id);
     }
-    assert_eq!(all["nodes"][4], Value::Null);
+    assert_eq!(all["nodes"][6], Value::Null);
 
     let malformed = app
         .graphql("{ node(id: \"not an id\") { id } }", json!({}))

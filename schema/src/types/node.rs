@@ -7,7 +7,7 @@ use async_graphql::{Context, Interface};
 use treeherd_store::{JobId, PushId, RepositoryId, Store};
 
 use super::global_id::decode;
-use super::{Build, Job, Machine, Push, Repository};
+use super::{Build, Job, Machine, Push, Release, Repository};
 use crate::ApiError;
 use crate::loaders::{JobById, PushById, RepositoryById, load};
 
@@ -20,6 +20,7 @@ pub(crate) enum Node {
     Repository(Repository),
     Build(Build),
     Machine(Machine),
+    Release(Release),
 }
 
 /// The most ids one `nodes` call takes.
@@ -54,6 +55,12 @@ pub(crate) async fn refetch(
             .await?
             .remove(&key)
             .map(|m| Node::Machine(Machine(m))),
+        "Release" => ctx
+            .data::<Store>()?
+            .releases_by_id(vec![key])
+            .await?
+            .remove(&key)
+            .map(|r| Node::Release(Release(r))),
         _ => {
             return Err(ApiError::BadUserInput(format!(
                 "{id:?} is not an id of this API"

@@ -20,6 +20,11 @@ pub(crate) struct Release(pub treeherd_store::Release);
 
 #[Object]
 impl Release {
+    /// Its global id (`Node`): opaque and stable.
+    pub(crate) async fn id(&self) -> async_graphql::ID {
+        super::global_id::encode("Release", self.0.id)
+    }
+
     async fn product(&self) -> &str {
         &self.0.product
     }
