@@ -348,7 +348,48 @@ async fn apq_section(clients: usize, duration: Duration) -> anyhow::Result<()> {
         "{} requests failed",
         hit.errors + full.errors
     );
+    // What each costs the server: its own time per request (the /metrics histogram of the
+    // route, from the request's arrival to its answer), one client at a time so that no
+    // request waits for another, and the load generator's CPU is not counted.
+    let (full_sum, full_count) = server_time(&app, "POST").await?;
+    load::run(&url, Some(json!({"query": query}).to_string()), 1, duration).await;
+    let (full_sum2, full_count2) = server_time(&app, "POST").await?;
+    let (hit_sum, hit_count) = server_time(&app, "GET").await?;
+    load::run(get_url.as_str(), None, 1, duration).await;
+    let (hit_sum2, hit_count2) = server_time(&app, "GET").await?;
+    let full_ms = (full_sum2 - full_sum) * 1e3 / (full_count2 - full_count).max(1.0);
+    let hit_ms = (hit_sum2 - hit_sum) * 1e3 / (hit_count2 - hit_count).max(1.0);
+    row(
+        "  server time per request (ms), 1 client",
+        format!("{hit_ms:.3}"),
+        "",
+        format!("{full_ms:.3}"),
+        format!("{:.2}x", hit_ms / full_ms),
+    );
     Ok(())
+}
+
+/// The server's own time on `/graphql` requests of `method` so far: (seconds, requests), from
+/// its `/metrics`.
+async fn server_time(app: &TestApp, method: &str) -> anyhow::Result<(f64, f64)> {
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let series = format!("{{route=\"/graphql\",method=\"{method}\",status=\"200\"}}");
+    let read = |name: &str| -> f64 {
+        text.lines()
+            .find_map(|line| line.strip_prefix(&format!("{name}{series} ")))
+            .and_then(|value| value.parse().ok())
+            .unwrap_or(0.0)
+    };
+    Ok((
+        read("treeherd_http_request_duration_seconds_sum"),
+        read("treeherd_http_request_duration_seconds_count"),
+    ))
 }
 
 /// The CPU time per job of a way in (this whole process: client, server, consumer), beside the
