@@ -202,10 +202,7 @@ impl Service {
             .store
             .classify_line(input.job, input.log, input.position, new, line_keys)
             .await?;
-        self.announce_classifications(vec![written])
-            .await?
-            .pop()
-            .ok_or_else(|| ServiceError::Internal("a classified line's job went missing".into()))
+        self.announce_classification(written).await
     }
 
     /// A person classifies one failed test of a failed job (scope `sheriff:REPO`): the test's
@@ -233,10 +230,7 @@ impl Service {
             .store
             .classify_test(input.job, input.test, subtest, new)
             .await?;
-        self.announce_classifications(vec![written])
-            .await?
-            .pop()
-            .ok_or_else(|| ServiceError::Internal("a classified test's job went missing".into()))
+        self.announce_classification(written).await
     }
 
     /// Stores what parsing log `log_id` found (at `now`) and, when the autoclassifier is on,
@@ -287,6 +281,17 @@ impl Service {
     }
 
     /// Publishes each classification with its job and repository; gives them back.
+    /// [`Service::announce_classifications`] of one decision.
+    async fn announce_classification(
+        &self,
+        written: Classification,
+    ) -> Result<(Job, Classification), ServiceError> {
+        self.announce_classifications(vec![written])
+            .await?
+            .pop()
+            .ok_or_else(|| ServiceError::Internal("a classified job went missing".into()))
+    }
+
     async fn announce_classifications(
         &self,
         written: Vec<Classification>,

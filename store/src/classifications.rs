@@ -472,6 +472,26 @@ fn decided(
     }
 }
 
+/// The job `guid`, which must have failed for its `parts` (lines, tests) to be classified: an
+/// unknown job is `NotFound`, one that did not fail is invalid.
+fn failed_job(
+    conn: &mut db::DbConnection,
+    guid: &str,
+    parts: &str,
+) -> Result<ClassifiedJob, StoreError> {
+    let job = load_jobs(conn, &[guid.to_owned()])?
+        .remove(guid)
+        .ok_or_else(|| StoreError::NotFound(format!("job {guid:?}")))?;
+    if !is_failed(&job.result) {
+        return Err(StoreError::Invalid(format!(
+            "job {guid:?} did not fail (its result is {}); only failed jobs' {parts} are \
+             classified",
+            job.result
+        )));
+    }
+    Ok(job)
+}
+
 pub(crate) fn is_failed(result: &str) -> bool {
     FAILED_RESULTS.iter().any(|r| r.as_str() == result)
 }
@@ -540,16 +560,7 @@ impl Store {
     ) -> Result<Classification, StoreError> {
         self.run(move |conn| {
             db::write(conn, |conn| {
-                let job = load_jobs(conn, std::slice::from_ref(&guid))?
-                    .remove(&guid)
-                    .ok_or_else(|| StoreError::NotFound(format!("job {guid:?}")))?;
-                if !is_failed(&job.result) {
-                    return Err(StoreError::Invalid(format!(
-                        "job {guid:?} did not fail (its result is {}); only failed jobs' lines \
-                         are classified",
-                        job.result
-                    )));
-                }
+                let job = failed_job(conn, &guid, "lines")?;
                 let line = failure_lines_of(conn, &[job.id])?
                     .into_iter()
                     .find(|l| l.log_name == log_name && l.position == position)
@@ -587,16 +598,7 @@ impl Store {
     ) -> Result<Classification, StoreError> {
         self.run(move |conn| {
             db::write(conn, |conn| {
-                let job = load_jobs(conn, std::slice::from_ref(&guid))?
-                    .remove(&guid)
-                    .ok_or_else(|| StoreError::NotFound(format!("job {guid:?}")))?;
-                if !is_failed(&job.result) {
-                    return Err(StoreError::Invalid(format!(
-                        "job {guid:?} did not fail (its result is {}); only failed jobs' tests \
-                         are classified",
-                        job.result
-                    )));
-                }
+                let job = failed_job(conn, &guid, "tests")?;
                 let sub = subtest.as_deref().unwrap_or("");
                 let named = match sub {
                     "" => format!("test {test:?}"),
