@@ -256,7 +256,7 @@ impl Metrics {
     pub fn count_jobs_written(&self, jobs: &[Job], now: i64) {
         self.0.jobs_written.inc_by(jobs.len() as u64);
         for job in jobs {
-            if let Some(at) = job.finished_at.or(job.started_at).or(job.submitted_at) {
+            if let Some(at) = job.last_time() {
                 let lag = now.saturating_sub(at).max(0) as f64 / 1e6;
                 self.0.ingestion_lag.observe(lag);
             }

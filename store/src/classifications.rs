@@ -17,22 +17,16 @@
 
 use diesel::prelude::*;
 use std::collections::HashMap;
-use treeherd_model::{BugId, FailureClassification, JobResult};
+use treeherd_model::{BugId, FailureClassification};
 
 use crate::db;
+use crate::jobs::JobRow;
 use crate::schema::{
     classifications, job_classification_bugs, job_classifications, job_logs, jobs, log_errors,
     test_results,
 };
-use crate::types::raw_ids;
-use crate::{JobId, PushId, Store, StoreError};
-
-/// The results a job fails with: only these are classified.
-pub const FAILED_RESULTS: [JobResult; 3] = [
-    JobResult::TestFailed,
-    JobResult::Busted,
-    JobResult::Exception,
-];
+use crate::types::{FAILED_RESULTS, UNCLASSIFIED_IDS, raw_ids};
+use crate::{Job, JobId, PushId, Store, StoreError};
 
 /// One decision about a job or one of its failure lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +101,13 @@ struct ClassificationRow {
     subtest: Option<String>,
 }
 
+impl Classification {
+    /// A decision on the whole job, not on one of its failure lines or failed tests.
+    pub fn is_whole_job(&self) -> bool {
+        self.line.is_none() && self.test.is_none()
+    }
+}
+
 impl TryFrom<ClassificationRow> for Classification {
     type Error = StoreError;
     fn try_from(row: ClassificationRow) -> Result<Classification, StoreError> {
@@ -163,51 +164,8 @@ pub(crate) struct ClassifiedJob {
     pub(crate) failed_at: i64,
 }
 
-type JobFactsRow = (
-    i64,
-    String,
-    i64,
-    Option<i64>,
-    Option<String>,
-    String,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-);
-
-macro_rules! job_facts {
-    () => {
-        (
-            jobs::id,
-            jobs::guid,
-            jobs::repository_id,
-            jobs::push_row_id,
-            jobs::platform,
-            jobs::result,
-            jobs::finished_at,
-            jobs::started_at,
-            jobs::submitted_at,
-        )
-    };
-}
-
-impl From<JobFactsRow> for ClassifiedJob {
-    fn from(row: JobFactsRow) -> ClassifiedJob {
-        let (id, guid, repository_id, push_row_id, platform, result, f, s, sub) = row;
-        ClassifiedJob {
-            id,
-            guid,
-            repository_id,
-            push_row_id,
-            platform,
-            result,
-            failed_at: f.or(s).or(sub).unwrap_or(0),
-        }
-    }
-}
-
-impl From<&crate::Job> for ClassifiedJob {
-    fn from(job: &crate::Job) -> ClassifiedJob {
+impl From<&Job> for ClassifiedJob {
+    fn from(job: &Job) -> ClassifiedJob {
         ClassifiedJob {
             id: job.id.0,
             guid: job.guid.clone(),
@@ -215,11 +173,7 @@ impl From<&crate::Job> for ClassifiedJob {
             push_row_id: job.push_row_id.map(|p| p.0),
             platform: job.platform.clone(),
             result: job.result.as_str().to_owned(),
-            failed_at: job
-                .finished_at
-                .or(job.started_at)
-                .or(job.submitted_at)
-                .unwrap_or(0),
+            failed_at: job.last_time().unwrap_or(0),
         }
     }
 }
@@ -228,17 +182,16 @@ fn load_jobs(
     conn: &mut db::DbConnection,
     guids: &[String],
 ) -> Result<HashMap<String, ClassifiedJob>, StoreError> {
-    let rows: Vec<JobFactsRow> = jobs::table
+    let rows: Vec<JobRow> = jobs::table
         .filter(jobs::guid.eq_any(guids))
-        .select(job_facts!())
+        .select(JobRow::as_select())
         .load(conn)?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|row| {
-            let job = ClassifiedJob::from(row);
-            (job.guid.clone(), job)
+            let job = ClassifiedJob::from(&Job::try_from(row)?);
+            Ok((job.guid.clone(), job))
         })
-        .collect())
+        .collect()
 }
 
 /// A failure line as read: job, log, log name, position, line number, line, stored keys.
@@ -734,7 +687,3 @@ impl Store {
         .await
     }
 }
-
-/// The classifications that leave a failed job unclassified: "not classified" and "new failure
-/// not classified" (Treeherder's ids 1 and 6).
-pub(crate) const UNCLASSIFIED_IDS: [i32; 2] = [1, 6];

@@ -8,10 +8,9 @@
 use diesel::prelude::*;
 use std::collections::HashMap;
 
-use crate::classifications::UNCLASSIFIED_IDS;
 use crate::db::{BATCH_ROWS, lower};
 use crate::schema::{job_attributes, job_classifications, jobs, pushes};
-use crate::types::raw_ids;
+use crate::types::{UNCLASSIFIED_IDS, raw_ids};
 use crate::{
     FAILED_RESULTS, Job, JobFilter, JobId, JobScope, Page, PageRequest, PushId, Repository,
     RepositoryId, Store, StoreError, repositories,

@@ -44,9 +44,7 @@ pub use autoclassify::{AUTOCLASSIFIER, Autoclassified, Autoclassifier};
 pub use bug_writes::BugsImported;
 pub use bugs::{Bug, BugSuggestions, MAX_CANDIDATES};
 pub use builds::{Build, BuildFilter, BuildRelease};
-pub use classifications::{
-    Classification, FAILED_RESULTS, FailureLine, LineKeys, NewClassification,
-};
+pub use classifications::{Classification, FailureLine, LineKeys, NewClassification};
 pub use db::{Backend, DatabaseUrl, StoreOptions};
 pub use error::{InternalError, StoreError};
 pub use intermittents::{BugFailures, DAY_MICROS, IntermittentDay, IntermittentQuery, days_of};

@@ -59,6 +59,17 @@ pub struct JobCount {
     pub count: i64,
 }
 
+/// The results a job fails with: only these are classified.
+pub const FAILED_RESULTS: [JobResult; 3] = [
+    JobResult::TestFailed,
+    JobResult::Busted,
+    JobResult::Exception,
+];
+
+/// The classifications that leave a failed job unclassified: "not classified" and "new failure
+/// not classified" (Treeherder's ids 1 and 6).
+pub(crate) const UNCLASSIFIED_IDS: [i32; 2] = [1, 6];
+
 /// A job of any kind. `push_row_id` is `None` for jobs that hang off no push.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Job {
@@ -86,6 +97,11 @@ pub struct Job {
 }
 
 impl Job {
+    /// Its latest time: finished, else started, else submitted (unix microseconds).
+    pub fn last_time(&self) -> Option<i64> {
+        self.finished_at.or(self.started_at).or(self.submitted_at)
+    }
+
     /// The free-form attributes.
     pub fn attributes(&self) -> Result<Map<String, Value>, serde_json::Error> {
         serde_json::from_str(&self.attributes_json)

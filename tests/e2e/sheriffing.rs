@@ -533,16 +533,7 @@ async fn a_sheriff_classifies_one_failed_test_and_the_job_is_left_as_it_is() {
         "the job is left as it is: {job}"
     );
     assert_eq!(job["classificationHistory"], json!([]), "{job}");
-    let results = &job["testResults"]["nodes"];
-    let of = |test: &str, subtest: Option<&str>| {
-        results
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["test"] == test && r["subtest"] == json!(subtest))
-            .map(|r| r["classification"].clone())
-            .unwrap_or_else(|| panic!("no result {test} {subtest:?}: {job}"))
-    };
+    let of = |test: &str, subtest: Option<&str>| test_classification(&job, test, subtest);
     assert_eq!(
         of("dom/a.html", Some("loads")),
         json!({"classification": "INTERMITTENT", "bugs": [455091], "test": "dom/a.html",
@@ -567,13 +558,11 @@ async fn a_sheriff_classifies_one_failed_test_and_the_job_is_left_as_it_is() {
         .await;
     assert!(done["errors"].is_null(), "{done}");
     let job = app.data(RESULTS, json!({"g": "tests"})).await["job"].clone();
-    let own = job["testResults"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["test"] == "dom/a.html" && r["subtest"].is_null())
-        .map(|r| r["classification"]["classification"].clone());
-    assert_eq!(own, Some(json!("FIXED_BY_COMMIT")), "{job}");
+    assert_eq!(
+        test_classification(&job, "dom/a.html", None)["classification"],
+        "FIXED_BY_COMMIT",
+        "{job}"
+    );
 
     let writer = app.token(&["write:try"]);
     let cases = [
@@ -747,6 +736,18 @@ async fn a_failing_autoclassifier_still_leaves_the_parse_stored() {
     assert_eq!(job["failureLines"].as_array().unwrap().len(), 1, "{job}");
     assert!(job["classification"].is_null(), "{job}");
     assert_eq!(job["classificationHistory"], json!([]), "{job}");
+}
+
+/// The classification `job` (with `testResults { nodes { test subtest classification } }`)
+/// shows on its result of `test` and `subtest`.
+fn test_classification(job: &Value, test: &str, subtest: Option<&str>) -> Value {
+    job["testResults"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["test"] == test && r["subtest"] == json!(subtest))
+        .map(|r| r["classification"].clone())
+        .unwrap_or_else(|| panic!("no result {test} {subtest:?}: {job}"))
 }
 
 /// Runs `statement` on the server's database through a connection of its own; returns the

@@ -109,11 +109,6 @@ fn option_of(attributes: &serde_json::Map<String, Value>) -> String {
         .to_owned()
 }
 
-/// The newest time the job has reached (unix microseconds).
-pub(crate) fn last_modified(job: &Job) -> Option<i64> {
-    job.finished_at.or(job.started_at).or(job.submitted_at)
-}
-
 /// The job's values in [`PROPERTY_NAMES`] order.
 pub(crate) fn job_values(job: &Job, classification: i32) -> Vec<Value> {
     let attributes = job.attributes().unwrap_or_default();
@@ -157,7 +152,7 @@ pub(crate) fn job_values(job: &Job, classification: i32) -> Vec<Value> {
         json!(derived_id(&job.name)),
         json!(job.name),
         json!(symbol),
-        json!(last_modified(job).map(iso).unwrap_or_default()),
+        json!(job.last_time().map(iso).unwrap_or_default()),
         json!(job.machine.clone().unwrap_or_else(|| "unknown".into())),
         json!(architecture),
         json!(os),

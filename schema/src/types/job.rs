@@ -75,7 +75,7 @@ impl Job {
         Ok(history
             .into_iter()
             .rev()
-            .filter(|c| c.line.is_none() && c.test.is_none())
+            .filter(|c| c.is_whole_job())
             .map(Classification)
             .collect())
     }
@@ -100,7 +100,7 @@ impl Job {
                 let classification = history
                     .iter()
                     .rev()
-                    .find(|c| c.line == key || (c.line.is_none() && c.test.is_none()))
+                    .find(|c| c.line == key || c.is_whole_job())
                     .cloned();
                 FailureLine {
                     line,

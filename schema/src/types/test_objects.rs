@@ -213,7 +213,7 @@ impl TestResult {
             .rev()
             .find(|c| match &c.test {
                 Some((test, sub)) => *test == self.0.test && sub.as_deref() == subtest,
-                None => c.line.is_none(),
+                None => c.is_whole_job(),
             })
             .map(Classification))
     }
