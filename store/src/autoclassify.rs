@@ -18,15 +18,14 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
-use diesel::sql_types::{BigInt, HasSqlType, Integer, Nullable, Text, Untyped};
+use diesel::sql_types::{BigInt, Bool, HasSqlType, Integer, Nullable, Text, Untyped};
 use diesel::sqlite::Sqlite;
-use std::collections::HashSet;
 use std::time::Duration;
+use treeherd_model::FailureClassification;
 use treeherd_model::autoclassify::{
     Autoclassification, FailureLine as ModelLine, Precedent, RecurrenceKey, Window, classify_job,
     classify_line,
 };
-use treeherd_model::{BugId, FailureClassification};
 
 use crate::classifications::{
     ClassifiedJob, LineKeys, NewClassification, failure_lines_of, is_failed, parse_bugs, record,
@@ -70,6 +69,9 @@ struct PrecedentRow {
     classification: i32,
     #[diesel(sql_type = Text)]
     bugs: String,
+    /// Whether one of its bugs is resolved.
+    #[diesel(sql_type = Bool)]
+    resolved: bool,
 }
 
 /// Runs the autoclassifier on job `job_id` at `now`, in a savepoint of the caller's
@@ -141,30 +143,13 @@ fn autoclassify(
     wanted.dedup();
     let window = i64::try_from(rule.window.as_micros()).unwrap_or(i64::MAX);
     let repository = RepositoryId(facts.repository_id);
-    let precedents = latest_precedents(
+    let history = standing_precedents(
         conn,
         repository,
         &wanted,
         facts.failed_at.saturating_sub(window),
         facts.failed_at,
     )?;
-    let mut cited: Vec<BugId> = precedents
-        .iter()
-        .flat_map(|p| p.bugs.iter().copied())
-        .collect();
-    cited.sort_unstable();
-    cited.dedup();
-    let resolved: HashSet<BugId> = crate::bugs::load(conn, &cited)?
-        .into_values()
-        .filter(|bug| !bug.is_open())
-        .map(|bug| bug.id)
-        .collect();
-    // The latest person's decision per key; one naming a resolved bug leaves its lines to
-    // people (older decisions do not stand in for it).
-    let history: Vec<Precedent> = precedents
-        .into_iter()
-        .filter(|p| !p.bugs.iter().any(|b| resolved.contains(b)))
-        .collect();
     let decisions: Vec<Autoclassification> = keys
         .into_iter()
         .map(|key| {
@@ -199,8 +184,9 @@ fn autoclassify(
 }
 
 /// The latest person's decision on each of `keys` in `repository` among jobs that failed in
-/// `[since, until]`: by `failed_at`, then the later written.
-fn latest_precedents(
+/// `[since, until]` (by `failed_at`, then the later written), unless it names a resolved bug:
+/// such a decision leaves its lines to people (older decisions do not stand in for it).
+fn standing_precedents(
     conn: &mut DbConnection,
     repository: RepositoryId,
     keys: &[&str],
@@ -216,6 +202,7 @@ fn latest_precedents(
     };
     let rows: Vec<PrecedentRow> = per_backend!(conn, |c| query.load(c)?);
     rows.into_iter()
+        .filter(|row| !row.resolved)
         .map(|row| {
             Ok(Precedent {
                 repository,
@@ -233,7 +220,9 @@ fn latest_precedents(
 
 /// The precedents' query. Its text is the same for any number of keys (they are one JSON
 /// array parameter, expanded by the database: SQLite's `json_each`, PostgreSQL's
-/// `jsonb_array_elements_text`), so each connection prepares it once and keeps it. Per key it
+/// `jsonb_array_elements_text`), so each connection prepares it once and keeps it. Each row
+/// says whether one of its bugs is resolved (a bug with a resolution), so no second query
+/// reads the bugs. Per key it
 /// is one probe of the partial index `classifications_by_recurrence`, newest first, `LIMIT 1`:
 /// on PostgreSQL a `LATERAL` join, which no statistics can turn into a scan of the table
 /// (a prepared statement's generic plan once hash-joined a scan of `classifications` on
@@ -246,9 +235,6 @@ struct LatestPrecedents {
     /// A JSON array of the keys.
     keys: String,
 }
-
-/// The columns the query returns ([`PrecedentRow`]).
-const PRECEDENT_COLUMNS: &str = "recurrence_test, recurrence_key, failed_at, classification, bugs";
 
 impl LatestPrecedents {
     /// The newest person's decision on key `k.value`, with `select` before it and the
@@ -274,9 +260,12 @@ impl LatestPrecedents {
 
 impl QueryFragment<Sqlite> for LatestPrecedents {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
-        out.push_sql("SELECT ");
-        out.push_sql(PRECEDENT_COLUMNS);
-        out.push_sql(" FROM classifications WHERE id IN (SELECT (");
+        out.push_sql(
+            "SELECT c.recurrence_test, c.recurrence_key, c.failed_at, c.classification, c.bugs, \
+             EXISTS (SELECT 1 FROM bugs b WHERE b.resolution <> '' AND b.id IN \
+             (SELECT value FROM json_each('[' || c.bugs || ']'))) AS resolved \
+             FROM classifications c WHERE c.id IN (SELECT (",
+        );
         self.newest(&mut out, "SELECT p.id")?;
         out.push_sql(") FROM json_each(");
         out.push_bind_param::<Text, _>(&self.keys)?;
@@ -287,14 +276,17 @@ impl QueryFragment<Sqlite> for LatestPrecedents {
 
 impl QueryFragment<Pg> for LatestPrecedents {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        out.push_sql("SELECT ");
-        out.push_sql(PRECEDENT_COLUMNS);
-        out.push_sql(" FROM jsonb_array_elements_text(");
+        out.push_sql(
+            "SELECT recurrence_test, recurrence_key, failed_at, classification, bugs, resolved \
+             FROM jsonb_array_elements_text(",
+        );
         out.push_bind_param::<Text, _>(&self.keys)?;
         out.push_sql("::jsonb) AS k(value) CROSS JOIN LATERAL (");
         self.newest(
             &mut out,
-            "SELECT p.recurrence_test, p.recurrence_key, p.failed_at, p.classification, p.bugs",
+            "SELECT p.recurrence_test, p.recurrence_key, p.failed_at, p.classification, p.bugs, \
+             EXISTS (SELECT 1 FROM bugs b WHERE b.resolution <> '' \
+             AND b.id = ANY (string_to_array(p.bugs, ',')::bigint[])) AS resolved",
         )?;
         out.push_sql(") AS newest");
         Ok(())

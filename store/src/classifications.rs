@@ -19,11 +19,11 @@ use diesel::prelude::*;
 use std::collections::HashMap;
 use treeherd_model::{BugId, FailureClassification};
 
+use crate::current_classification::{self, CurrentClassification};
 use crate::db;
 use crate::jobs::JobRow;
 use crate::schema::{
-    classifications, job_classification_bugs, job_classifications, job_logs, jobs, log_errors,
-    test_results,
+    classifications, job_classifications, job_logs, jobs, log_errors, test_results,
 };
 use crate::types::{FAILED_RESULTS, UNCLASSIFIED_IDS, raw_ids};
 use crate::{Job, JobId, PushId, Store, StoreError};
@@ -281,47 +281,18 @@ pub(crate) fn record(
             .values(chunk)
             .execute(c)?);
     }
-    diesel::delete(
-        job_classification_bugs::table.filter(job_classification_bugs::job_id.eq(job.id)),
-    )
-    .execute(conn)?;
-    let class = class_id(new.classification);
-    let current = (
-        job_classifications::repository_id.eq(job.repository_id),
-        job_classifications::push_row_id.eq(job.push_row_id),
-        job_classifications::classification_id.eq(id),
-        job_classifications::classification.eq(class),
-        job_classifications::automatic.eq(automatic),
-        job_classifications::failed_at.eq(job.failed_at),
-        job_classifications::platform.eq(&job.platform),
-    );
-    per_backend!(conn, |c| diesel::insert_into(job_classifications::table)
-        .values((job_classifications::job_id.eq(job.id), current))
-        .on_conflict(job_classifications::job_id)
-        .do_update()
-        .set(current)
-        .execute(c)?);
-    let bug_rows: Vec<_> = new
-        .bugs
-        .iter()
-        .map(|bug| {
-            (
-                job_classification_bugs::job_id.eq(job.id),
-                job_classification_bugs::bug_id.eq(bug.0),
-                job_classification_bugs::failed_at.eq(job.failed_at),
-                job_classification_bugs::classification.eq(class),
-                job_classification_bugs::repository_id.eq(job.repository_id),
-                job_classification_bugs::platform.eq(&job.platform),
-            )
-        })
-        .collect();
-    if !bug_rows.is_empty() {
-        per_backend!(conn, |c| diesel::insert_into(
-            job_classification_bugs::table
-        )
-        .values(bug_rows)
-        .execute(c)?);
-    }
+    let bugs: Vec<i64> = new.bugs.iter().map(|bug| bug.0).collect();
+    let current = CurrentClassification {
+        job_id: job.id,
+        repository_id: job.repository_id,
+        push_row_id: job.push_row_id,
+        classification_id: id,
+        classification: class_id(new.classification),
+        automatic,
+        failed_at: job.failed_at,
+        platform: job.platform.as_deref(),
+    };
+    current_classification::write(conn, &current, &bugs)?;
     Ok(decided(id, job, new, automatic, None))
 }
 

@@ -16,6 +16,7 @@ mod bug_writes;
 mod bugs;
 mod builds;
 mod classifications;
+mod current_classification;
 mod dependencies;
 mod error;
 mod graph;
