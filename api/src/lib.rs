@@ -23,6 +23,7 @@ pub mod startup;
 mod state;
 pub mod telemetry;
 mod ui;
+mod url_check;
 
 pub use config::Config;
 pub use startup::Application;

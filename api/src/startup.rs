@@ -90,6 +90,8 @@ impl Application {
         let mut server = HttpServer::new(move || {
             let metrics = metrics.clone();
             App::new()
+                // Innermost, so that the metrics and the request log see its refusals.
+                .wrap_fn(crate::url_check::refuse_nul_in_url)
                 .wrap_fn(move |request, next| {
                     crate::metrics_routes::observe_requests(&metrics, request, next)
                 })

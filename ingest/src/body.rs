@@ -69,6 +69,63 @@ pub fn split_pulse_body(body: &[u8]) -> Result<Vec<&RawValue>, BodyError> {
     }
 }
 
+/// One message of a body framed by [`split_pulse_lines`].
+#[derive(Debug)]
+pub enum Framed<'a> {
+    /// Well-formed JSON text (not yet judged as a message).
+    Message(&'a RawValue),
+    /// A line of NDJSON that is not JSON: rejected alone, the other lines are messages.
+    Malformed {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+}
+
+/// [`split_pulse_body`] for a batch whose messages stand on their own: when the body is
+/// NDJSON (its first message is one line) and some line is not JSON, that line is a
+/// [`Framed::Malformed`] message and every other line is still a message. A JSON array or
+/// a message written over several lines is one JSON text, refused whole when malformed.
+pub fn split_pulse_lines(body: &[u8]) -> Result<Vec<Framed<'_>>, BodyError> {
+    let malformed = match split_pulse_body(body) {
+        Ok(messages) => return Ok(messages.into_iter().map(Framed::Message).collect()),
+        Err(malformed @ BodyError::Malformed { .. }) => malformed,
+        Err(other) => return Err(other),
+    };
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let lines: Vec<(usize, &[u8])> = body
+        .split(|b| *b == b'\n')
+        .enumerate()
+        .map(|(i, line)| (i + 1, line))
+        .filter(|(_, line)| line.iter().any(|b| !b.is_ascii_whitespace()))
+        .collect();
+    let line_framed = lines.len() > 1
+        && lines.first().is_some_and(|(_, line)| {
+            serde_json::from_slice::<&RawValue>(line)
+                .is_ok_and(|first| !first.get().starts_with('['))
+        });
+    if !line_framed {
+        return Err(malformed);
+    }
+    Ok(lines
+        .into_iter()
+        .map(
+            |(number, line)| match serde_json::from_slice::<&RawValue>(line) {
+                Ok(message) => Framed::Message(message),
+                Err(err) => {
+                    // Worded as the value parser words it (see `split_pulse_body`).
+                    let err = serde_json::from_slice::<Value>(line).err().unwrap_or(err);
+                    Framed::Malformed {
+                        line: number,
+                        column: err.column(),
+                        message: without_position(&err),
+                    }
+                }
+            },
+        )
+        .collect())
+}
+
 /// [`split_pulse_body`], with each message read into a JSON value.
 pub fn parse_pulse_body(body: &[u8]) -> Result<Vec<Value>, BodyError> {
     split_pulse_body(body)?
@@ -185,6 +242,29 @@ mod tests {
              (send one array, or one message per line)"
         );
         assert!(err("[]\n[]").contains("line 1, column 1"));
+    }
+
+    #[test]
+    fn an_ndjson_line_that_is_not_json_stands_alone() {
+        let body = "{\"a\":1}\n{\"a\":2,}\n\n{\"a\":3}\n";
+        let framed = split_pulse_lines(body.as_bytes()).unwrap();
+        let seen: Vec<String> = framed
+            .iter()
+            .map(|f| match f {
+                Framed::Message(m) => m.get().to_owned(),
+                Framed::Malformed {
+                    line,
+                    column,
+                    message,
+                } => format!("{line}:{column} {message}"),
+            })
+            .collect();
+        assert_eq!(seen, ["{\"a\":1}", "2:8 trailing comma", "{\"a\":3}"]);
+        // One JSON text (an array, a message over several lines) is refused whole.
+        for whole in ["[{\"a\":1},\n{\"a\":2,}]", "{\n  \"a\": 1,\n}\n{\"a\":2}\n"] {
+            assert!(split_pulse_lines(whole.as_bytes()).is_err(), "{whole}");
+        }
+        assert_eq!(split_pulse_lines(b"{\"a\":1}\n").unwrap().len(), 1);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use treeherd_model::{JobKind, JobResult, JobState, NewArtifact, NewJob, NewLog, Revision};
 
 use crate::artifact::guess_kind;
-use crate::body::{BodyError, split_pulse_body};
+use crate::body::{BodyError, Framed, split_pulse_lines};
 use crate::pulse_message::{Integer, Origin, PulseMessage, Text};
 use crate::pulse_schema::{self, Violation};
 
@@ -76,6 +76,9 @@ pub fn parse_pulse_jobs(messages: &[Value]) -> PulseBatch {
 /// job or the rejection. This is the exact way: the validator judges the `Value`, then the
 /// typed message is read from it and mapped.
 pub fn parse_pulse_job(index: usize, message: &Value) -> Result<IngestedJob, Rejection> {
+    if crate::value_has_nul(message) {
+        return Err(with_nul(index));
+    }
     pulse_schema::validate(&pulse_schema::PULSE_JOB, message, pulse_schema::ROOT)
         .and_then(|()| {
             PulseMessage::deserialize(message).map_err(|e| {
@@ -97,6 +100,9 @@ pub fn parse_pulse_job(index: usize, message: &Value) -> Result<IngestedJob, Rej
 /// message and judged by the schema's rules; anything it does not take goes the exact way
 /// ([`parse_pulse_job`]), which words the rejection, so the answer is always the exact one.
 pub fn parse_pulse_text(index: usize, text: &str) -> Result<IngestedJob, Rejection> {
+    if crate::json_text_has_nul(text.as_bytes()) {
+        return Err(with_nul(index));
+    }
     if let Ok(typed) = serde_json::from_str::<PulseMessage>(text) {
         if typed.keeps_the_rules() {
             return map_job(index, &typed).map_err(|violation| Rejection::new(index, violation));
@@ -110,6 +116,18 @@ pub fn parse_pulse_text(index: usize, text: &str) -> Result<IngestedJob, Rejecti
             Violation::new(pulse_schema::ROOT, format!("must be JSON ({e})"), None),
         )),
     }
+}
+
+/// A message with a NUL somewhere in it (`crate::nul`).
+fn with_nul(index: usize) -> Rejection {
+    Rejection::new(
+        index,
+        Violation {
+            field: pulse_schema::ROOT.to_owned(),
+            rule: crate::NUL_RULE.to_owned(),
+            message: format!("the message {}", crate::NUL_RULE),
+        },
+    )
 }
 
 impl PulseBatch {
@@ -127,16 +145,32 @@ impl PulseBatch {
     }
 }
 
-/// Splits a body into messages ([`crate::split_pulse_body`]) and parses each the fast way,
-/// numbering them from `first_index`. Only a body that is not JSON fails as a whole.
+/// Splits a body into messages ([`crate::split_pulse_lines`]) and parses each the fast way,
+/// numbering them from `first_index`. An NDJSON line that is not JSON is rejected alone;
+/// only a body that is one malformed JSON text fails as a whole.
 pub fn parse_pulse_batch(body: &[u8], first_index: usize) -> Result<PulseBatch, BodyError> {
-    let messages = split_pulse_body(body)?;
+    let messages = split_pulse_lines(body)?;
     let mut batch = PulseBatch {
         jobs: Vec::with_capacity(messages.len()),
         rejected: Vec::new(),
     };
     for (i, message) in messages.iter().enumerate() {
-        batch.push(parse_pulse_text(first_index + i, message.get()));
+        let index = first_index + i;
+        batch.push(match message {
+            Framed::Message(text) => parse_pulse_text(index, text.get()),
+            Framed::Malformed {
+                line,
+                column,
+                message,
+            } => Err(Rejection::new(
+                index,
+                Violation {
+                    field: pulse_schema::ROOT.to_owned(),
+                    rule: "must be JSON".to_owned(),
+                    message: format!("line {line}, column {column} is not JSON: {message}"),
+                },
+            )),
+        });
     }
     Ok(batch)
 }

@@ -38,5 +38,10 @@ pub use push::{CommitRecord, PushRecord};
 pub use revision::{InvalidRevision, Revision};
 pub use test_result::NewTestResult;
 
+/// The rule a string with a NUL character breaks, as every way in words it: PostgreSQL cannot
+/// store one in `text` or `jsonb` (SQLite can), so each way in refuses it and both backends
+/// answer alike.
+pub const NUL_RULE: &str = "must not contain a NUL character (U+0000)";
+
 /// The lowest and highest tier a job may have (Treeherder: 1 is shown by default, 3 hidden).
 pub const TIERS: std::ops::RangeInclusive<i32> = 1..=3;

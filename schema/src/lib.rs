@@ -12,6 +12,7 @@ mod error;
 mod limits;
 mod loaders;
 mod mutation;
+mod nul;
 mod query;
 mod subscription;
 mod types;
@@ -33,6 +34,7 @@ pub fn build(service: Service) -> TreeherdSchema {
         .limit_depth(MAX_DEPTH)
         // The complexity limit is checked by `cost::Cost`, which says what a query costs.
         .extension(cost::Cost)
+        .extension(nul::RefuseNul)
         .data(loaders::Loaders::new(service.clone()))
         .data(store)
         .data(changes.jobs)

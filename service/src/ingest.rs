@@ -2,14 +2,15 @@
 //! `POST /api/jobs` endpoint and the AMQP consumer, so every way in applies the same rules.
 //!
 //! Each message stands or falls on its own: an invalid one, one for a repository this server
-//! does not have, or one the caller may not write is rejected with its index, field and rule,
+//! does not have, one the caller may not write, or one whose guid is a job of another
+//! repository (stored, or earlier in the batch) is rejected with its index, field and rule,
 //! and the rest are stored in one transaction (with the runs they supersede or retry marked).
 //! A valid message the job lifecycle refuses (a completed job sent again with another result)
 //! changes nothing and is reported as an [`IgnoredJob`], here and by `submitJobs`.
 
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use treeherd_ingest::{IngestedJob, PulseBatch, Rejection, parse_pulse_jobs};
 use treeherd_model::JobResult;
 use treeherd_store::{Job, JobMark, JobsWritten};
@@ -148,6 +149,13 @@ async fn ingest_parsed(
     // The message index of each job taken.
     let mut indexes = Vec::with_capacity(parsed.len());
     let mut marks = Vec::new();
+    // A guid belongs to one repository: the message that gives it another one than an
+    // earlier message of the batch, or than the job stored under it, is rejected alone.
+    let mut first: HashMap<String, (usize, String)> = HashMap::with_capacity(parsed.len());
+    let stored = service
+        .store()
+        .job_repositories(parsed.iter().map(|j| j.job.guid.clone()).collect())
+        .await?;
     for ingested in parsed {
         let index = ingested.index;
         let refuse = |rule: &str, message: String| RejectedMessage {
@@ -171,6 +179,28 @@ async fn ingest_parsed(
             ));
             continue;
         }
+        let guid = &ingested.job.guid;
+        let clash = match (stored.get(guid), first.get(guid)) {
+            (Some(owner), _) if owner != repository => Some(format!(
+                "message {index}: job {guid:?} belongs to repository {owner:?}"
+            )),
+            (_, Some((at, owner))) if owner != repository => Some(format!(
+                "message {index}: job {guid:?} is message {at}'s, of repository {owner:?}"
+            )),
+            _ => None,
+        };
+        if let Some(message) = clash {
+            rejected.push(RejectedMessage {
+                index: i32::try_from(index).unwrap_or(i32::MAX),
+                field: "taskId".into(),
+                rule: "must name a job of the message's repository".into(),
+                message,
+            });
+            continue;
+        }
+        first
+            .entry(guid.clone())
+            .or_insert_with(|| (index, repository.clone()));
         marks.extend(self::marks(&ingested));
         indexes.push(index);
         jobs.push(ingested.job);

@@ -106,6 +106,7 @@ impl Store {
         for (index, job) in new.iter().enumerate() {
             check(index, job)?;
         }
+        one_repository_per_guid(&new)?;
         self.run(move |conn| {
             let (written, before, after) = db::write(conn, |conn| {
                 let before = highest_id(conn)?;
@@ -152,6 +153,26 @@ pub(crate) fn check(index: usize, job: &NewJob) -> Result<(), StoreError> {
             TIERS.start(),
             TIERS.end()
         ));
+    }
+    Ok(())
+}
+
+/// A guid belongs to one repository: a batch giving one guid for two is refused whole
+/// rather than resolved to either (pulse ingestion rejects such a message alone before it
+/// gets here).
+pub(crate) fn one_repository_per_guid(new: &[NewJob]) -> Result<(), StoreError> {
+    let mut first: HashMap<&str, (usize, &str)> = HashMap::with_capacity(new.len());
+    for (index, job) in new.iter().enumerate() {
+        let (at, repository) = *first
+            .entry(job.guid.as_str())
+            .or_insert((index, job.repository.as_str()));
+        if repository != job.repository {
+            return Err(StoreError::Invalid(format!(
+                "job {index}: guid {:?} is job {at}'s, of repository {repository:?}, not of {:?}: \
+                 a guid belongs to one repository",
+                job.guid, job.repository
+            )));
+        }
     }
     Ok(())
 }

@@ -53,7 +53,7 @@ pub use job_writes::{IgnoredJob, JobsWritten};
 pub use logs::{DueLog, LogError, LogSetback, LogStep, ParsedLog, PerfValue};
 pub use machines::{Machine, MachineEvent, MachineFilter, MachineFlakiness, UNKNOWN_BUILD_SYSTEM};
 pub use perf::{PerfPoint, PerfSeriesKey};
-pub use push_writes::StoredPush;
+pub use push_writes::{MAX_PUSH_ID, StoredPush};
 pub use pushes::{Direction, MIN_REVISION_PREFIX};
 pub use releases::{LocaleCell, LocaleMatrix, NewRelease, Release, ReleaseFilter};
 pub use repositories::check_name as check_repository_name;

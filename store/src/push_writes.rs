@@ -85,6 +85,18 @@ impl Store {
     }
 }
 
+/// The largest push id: GraphQL serves push ids as `Int`, which the spec defines as 32-bit
+/// signed, so an id a client could not hold is refused where it would be given or allocated.
+/// (Treeherder's and hg's push ids are row ids counted from 1; two billion pushes is far beyond
+/// any repository, and an `Int` that silently changes type would break every client.)
+pub const MAX_PUSH_ID: i64 = i32::MAX as i64;
+
+fn beyond_max_push_id(id: i64) -> StoreError {
+    StoreError::Invalid(format!(
+        "push id {id} is beyond {MAX_PUSH_ID}, the largest push id (served as a 32-bit GraphQL Int)"
+    ))
+}
+
 /// What can be refused before touching the database.
 fn check(pushes: &[PushRecord]) -> Result<(), StoreError> {
     let mut ids = HashSet::new();
@@ -93,6 +105,9 @@ fn check(pushes: &[PushRecord]) -> Result<(), StoreError> {
         if let Some(id) = push.push_id {
             if id < 1 {
                 return Err(StoreError::Invalid("a push id starts at 1".into()));
+            }
+            if id > MAX_PUSH_ID {
+                return Err(beyond_max_push_id(id));
             }
             if !ids.insert(id) {
                 return Err(StoreError::Invalid(format!("push id {id} is given twice")));
@@ -153,9 +168,9 @@ fn store(
                 }
                 Some(&(row, None)) => Plan::Update {
                     row,
-                    push_id: number(push, &mut next_push_id),
+                    push_id: number(push, &mut next_push_id)?,
                 },
-                None => Plan::Insert(number(push, &mut next_push_id)),
+                None => Plan::Insert(number(push, &mut next_push_id)?),
             };
             added.push(plan.adds(known.get(push.revision.as_str()).and_then(|k| k.1)));
             plans.push(plan);
@@ -234,12 +249,16 @@ fn store(
 }
 
 /// The push's own id, or the next free one.
-fn number(push: &PushRecord, next: &mut i64) -> i64 {
-    push.push_id.unwrap_or_else(|| {
-        let id = *next;
-        *next += 1;
-        id
-    })
+fn number(push: &PushRecord, next: &mut i64) -> Result<i64, StoreError> {
+    match push.push_id {
+        Some(id) => Ok(id),
+        None if *next > MAX_PUSH_ID => Err(beyond_max_push_id(*next)),
+        None => {
+            let id = *next;
+            *next += 1;
+            Ok(id)
+        }
+    }
 }
 
 /// A push id already held by another revision is a conflict.

@@ -100,7 +100,7 @@ async fn http_accepts_arrays_and_ndjson_and_answers_with_statuses() {
 }
 
 /// A pulse message for `try` (no fixture needed): `task` run 0, in `state` with `result`.
-fn message(task: &str, state: &str, result: Option<&str>) -> Value {
+pub(crate) fn message(task: &str, state: &str, result: Option<&str>) -> Value {
     let mut m = json!({
         "taskId": format!("{task}/0"),
         "origin": {"project": "try", "revision": treeherd_tests::revision(1)},

@@ -17,6 +17,7 @@ mod external_auth;
 mod graph;
 mod health;
 mod hg_server;
+mod hostile_input;
 mod http_get;
 mod ingest;
 mod limits;

@@ -67,6 +67,12 @@ impl Service {
         }
         let body: Value = serde_json::from_slice(delivery.body)
             .map_err(|e| ServiceError::bad_input("body", format!("the body is not JSON: {e}")))?;
+        if treeherd_ingest::value_has_nul(&body) {
+            return Err(ServiceError::bad_input(
+                "body",
+                format!("the body {}", treeherd_ingest::NUL_RULE),
+            ));
+        }
         let push = treeherd_pushlog::parse_github_push(&body)
             .map_err(|e| ServiceError::bad_input("body", e.to_string()))?;
         let mut repository = None;

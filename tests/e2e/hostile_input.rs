@@ -1,0 +1,223 @@
+//! Requests a hostile-input campaign found hurting the service, each now refused alone with a
+//! clear error while everything around it is served: push ids a GraphQL `Int` cannot hold,
+//! NUL bytes (which PostgreSQL cannot store), unparsable NDJSON lines, one guid for two
+//! repositories.
+
+use serde_json::json;
+use treeherd_store::MAX_PUSH_ID;
+use treeherd_tests::{TestApp, error_code, revision};
+
+const SUBMIT_PUSH: &str = "mutation($p: PushInput!) { submitPush(input: $p) { pushId } }";
+
+fn push(number: u64, push_id: Option<i64>) -> serde_json::Value {
+    json!({"p": {"repository": "try", "revision": revision(number), "author": "a",
+                 "pushedAt": "2026-11-25T10:00:00Z", "pushId": push_id}})
+}
+
+/// Push ids are served as GraphQL `Int` (32-bit): one beyond it is refused where it is given,
+/// and where it would be allocated, and the pushes stored before are untouched.
+#[tokio::test]
+async fn a_push_id_beyond_a_graphql_int_is_refused_where_it_is_given_or_allocated() {
+    let app = TestApp::spawn().await;
+    app.create_repository("try", &[]).await;
+    let refused = app
+        .graphql(SUBMIT_PUSH, push(1, Some(MAX_PUSH_ID + 1)))
+        .await;
+    assert_eq!(error_code(&refused), "BAD_USER_INPUT", "{refused}");
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2147483648"),
+        "{refused}"
+    );
+    let last = app.data(SUBMIT_PUSH, push(2, Some(MAX_PUSH_ID))).await;
+    assert_eq!(last["submitPush"]["pushId"], MAX_PUSH_ID);
+    let next = app.graphql(SUBMIT_PUSH, push(3, None)).await;
+    assert_eq!(error_code(&next), "BAD_USER_INPUT", "{next}");
+    let stored = app
+        .data(
+            "{ repository(name: \"try\") { pushes(first: 10) { nodes { pushId revision } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        stored["repository"]["pushes"]["nodes"],
+        json!([{"pushId": MAX_PUSH_ID, "revision": revision(2)}])
+    );
+}
+
+const SUBMIT_JOBS: &str = "mutation($j: [JobInput!]!) { submitJobs(input: $j) { jobs { guid } } }";
+
+/// D4: a NUL, which PostgreSQL cannot store and SQLite can, gets one answer on both: GraphQL
+/// variables and literals BAD_USER_INPUT, a URL 400, a pulse message rejected alone.
+#[tokio::test]
+async fn a_nul_is_refused_alike_on_both_backends_wherever_a_string_comes_in() {
+    let app = crate::builders::app_with_push().await;
+    let token = app.token(&["write:try"]);
+    let in_variable = app
+        .graphql_as(
+            Some(&token),
+            SUBMIT_JOBS,
+            json!({"j": [treeherd_testkit::documents::job("nul\u{0}guid", "TEST", "PENDING")]}),
+        )
+        .await;
+    assert_eq!(error_code(&in_variable), "BAD_USER_INPUT", "{in_variable}");
+    let in_literal = app
+        .graphql("{ repository(name: \"tr\\u0000y\") { name } }", json!({}))
+        .await;
+    assert_eq!(error_code(&in_literal), "BAD_USER_INPUT", "{in_literal}");
+
+    for url in [
+        "/api/tr%00y/json-pushes",
+        "/api/project/try/push/?author=a%00b",
+        "/graphql?query=%7B__typename%7D&x=%00",
+    ] {
+        let response = app
+            .client
+            .get(format!("{}{url}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{url}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "BAD_USER_INPUT", "{url}: {body}");
+    }
+
+    // One pulse message of three has a NUL in a free-form field: it alone is rejected.
+    let mut bad = crate::ingest::message("5a1d3c2e-0004-4000-8000-000000000002", "pending", None);
+    bad["display"]["jobName"] = json!("mochitest\u{0}");
+    let body = [
+        crate::ingest::message("5a1d3c2e-0004-4000-8000-000000000001", "pending", None),
+        bad,
+        crate::ingest::message("5a1d3c2e-0004-4000-8000-000000000003", "pending", None),
+    ]
+    .iter()
+    .map(|m| format!("{m}\n"))
+    .collect::<String>();
+    let answer: serde_json::Value = app
+        .client
+        .post(format!("{}/api/jobs", app.address))
+        .bearer_auth(&token)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["accepted"], 2, "{answer}");
+    assert_eq!(answer["rejected"][0]["index"], 1, "{answer}");
+    assert!(
+        answer["rejected"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("NUL"),
+        "{answer}"
+    );
+}
+
+/// D5: one line of an NDJSON body that is not JSON is rejected alone, with its index and
+/// line; the lines around it are stored.
+#[tokio::test]
+async fn an_ndjson_line_that_is_not_json_is_rejected_alone() {
+    let app = crate::builders::app_with_push().await;
+    let token = app.token(&["write:try"]);
+    let body = format!(
+        "{}\n{{\"taskId\": \n{}\n",
+        crate::ingest::message("5a1d3c2e-0005-4000-8000-000000000001", "pending", None),
+        crate::ingest::message("5a1d3c2e-0005-4000-8000-000000000003", "pending", None),
+    );
+    let response = app
+        .client
+        .post(format!("{}/api/jobs", app.address))
+        .bearer_auth(&token)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let answer: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(answer["accepted"], 2, "{answer}");
+    assert_eq!(answer["rejected"][0]["index"], 1, "{answer}");
+    assert_eq!(answer["rejected"][0]["rule"], "must be JSON", "{answer}");
+    assert!(
+        answer["rejected"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("line 2,"),
+        "{answer}"
+    );
+}
+
+/// D7 and D8: a guid belongs to one repository. Inside one `submitJobs` call, one guid for two
+/// repositories is refused (not resolved to either); a pulse message whose guid is another
+/// repository's job, stored or earlier in the batch, is rejected alone and the rest stored.
+#[tokio::test]
+async fn a_guid_of_another_repository_is_refused_not_resolved_and_rejected_alone() {
+    let app = crate::builders::app_with_push().await;
+    app.create_repository("other", &[]).await;
+    app.data(
+        SUBMIT_PUSH,
+        json!({"p": {"repository": "other", "revision": revision(1),
+        "author": "a", "pushedAt": "2026-11-25T10:00:00Z"}}),
+    )
+    .await;
+    let mut theirs = treeherd_testkit::documents::job("shared", "TEST", "PENDING");
+    theirs["repository"] = json!("other");
+    let both = app
+        .graphql(
+            SUBMIT_JOBS,
+            json!({"j": [treeherd_testkit::documents::job("shared", "TEST", "PENDING"), theirs]}),
+        )
+        .await;
+    assert_eq!(error_code(&both), "BAD_USER_INPUT", "{both}");
+    let none = app
+        .data("{ job(guid: \"shared\") { guid } }", json!({}))
+        .await;
+    assert_eq!(none["job"], serde_json::Value::Null);
+
+    // A job of `other`, then a batch for `try` naming its guid, and one guid for both.
+    let task = "5a1d3c2e-0008-4000-8000-000000000001";
+    let mut stored = crate::ingest::message(task, "pending", None);
+    stored["origin"]["project"] = json!("other");
+    let token = app.token(&["write:try", "write:other"]);
+    let post = |messages: Vec<serde_json::Value>| {
+        let body: String = messages.iter().map(|m| format!("{m}\n")).collect();
+        app.client
+            .post(format!("{}/api/jobs", app.address))
+            .bearer_auth(&token)
+            .body(body)
+            .send()
+    };
+    assert_eq!(post(vec![stored]).await.unwrap().status(), 200);
+    let twice = "5a1d3c2e-0008-4000-8000-000000000002";
+    let mut twice_other = crate::ingest::message(twice, "running", None);
+    twice_other["origin"]["project"] = json!("other");
+    let response = post(vec![
+        crate::ingest::message(task, "running", None),
+        crate::ingest::message("5a1d3c2e-0008-4000-8000-000000000003", "pending", None),
+        crate::ingest::message(twice, "pending", None),
+        twice_other,
+    ])
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 200);
+    let answer: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(answer["accepted"], 2, "{answer}");
+    let rejected: Vec<(i64, &str)> = answer["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["index"].as_i64().unwrap(), r["field"].as_str().unwrap()))
+        .collect();
+    assert_eq!(rejected, [(0, "taskId"), (3, "taskId")], "{answer}");
+    let job = app
+        .data(
+            "query($g: String!) { job(guid: $g) { state repository { name } } }",
+            json!({"g": format!("{task}/0")}),
+        )
+        .await;
+    assert_eq!(job["job"]["state"], "PENDING", "{job}");
+    assert_eq!(job["job"]["repository"]["name"], "other", "{job}");
+}
