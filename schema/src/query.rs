@@ -312,7 +312,7 @@ impl Query {
 
     /// Pending jobs of a repository whose dependencies have all arrived and succeeded, newest
     /// first.
-    #[graphql(complexity = "crate::limits::page_complexity(first, child_complexity)")]
+    #[graphql(complexity = "crate::limits::walk_complexity(first, child_complexity)")]
     async fn ready_jobs(
         &self,
         ctx: &Context<'_>,
@@ -325,6 +325,7 @@ impl Query {
 
     /// The shortest chain of dependency edges from one job to another (guids), following what
     /// `from` depends on, or else what depends on it; null when they are not connected.
+    #[graphql(complexity = "crate::limits::WALK_COST + child_complexity")]
     async fn dependency_path(
         &self,
         ctx: &Context<'_>,
@@ -335,6 +336,7 @@ impl Query {
     }
 
     /// A job's neighbourhood in the dependency graph (at most 2,000 jobs), with pictures.
+    #[graphql(complexity = "crate::limits::WALK_COST + child_complexity")]
     async fn dependency_graph(
         &self,
         ctx: &Context<'_>,

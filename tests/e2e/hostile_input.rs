@@ -1,5 +1,6 @@
 //! Requests a hostile-input campaign found hurting the service, each now refused alone with a
-//! clear error while everything around it is served: push ids a GraphQL `Int` cannot hold,
+//! clear error while everything around it is served: job filters with hundreds of attribute
+//! conditions, push ids a GraphQL `Int` cannot hold,
 //! NUL bytes (which PostgreSQL cannot store), unparsable NDJSON lines, one guid for two
 //! repositories.
 
@@ -220,4 +221,77 @@ async fn a_guid_of_another_repository_is_refused_not_resolved_and_rejected_alone
         .await;
     assert_eq!(job["job"]["state"], "PENDING", "{job}");
     assert_eq!(job["job"]["repository"]["name"], "other", "{job}");
+}
+
+/// D1: a job filter's attribute conditions are capped (300 once ran for minutes on
+/// PostgreSQL, 1,000 ended INTERNAL on SQLite); eight still answer.
+#[tokio::test]
+async fn a_job_filter_with_hundreds_of_attribute_conditions_is_refused_at_once() {
+    let app = crate::builders::app_with_push().await;
+    let query = "query($f: JobFilter!) { jobs(repository: \"try\", first: 10, filter: $f) { nodes { guid } } }";
+    let conditions = |n: usize| -> Vec<serde_json::Value> {
+        (0..n)
+            .map(|i| json!({"key": "owner", "value": format!("person-{i}")}))
+            .collect()
+    };
+    let refused = app
+        .graphql(query, json!({"f": {"attributes": conditions(300)}}))
+        .await;
+    assert_eq!(error_code(&refused), "BAD_USER_INPUT", "{refused}");
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 8"),
+        "{refused}"
+    );
+    let answered = app
+        .data(query, json!({"f": {"attributes": conditions(8)}}))
+        .await;
+    assert_eq!(answered["jobs"]["nodes"], json!([]));
+}
+
+/// D2 and D3: walks of the dependency graph and drawings of it cost what they may do, so a
+/// request of hundreds of aliased walks or dozens of drawings is refused for its cost, saying
+/// it, before anything runs; the job detail's own few walks fit.
+#[tokio::test]
+async fn aliased_walks_and_drawings_are_refused_for_their_cost() {
+    let app = crate::builders::app_with_push().await;
+    app.data(
+        SUBMIT_JOBS,
+        json!({"j": [treeherd_testkit::documents::job("root", "BUILD", "PENDING")]}),
+    )
+    .await;
+    let aliased = |n: usize, field: &str| -> String {
+        let fields: String = (0..n).map(|i| format!(" a{i}: {field}")).collect();
+        format!("{{{fields} }}")
+    };
+    for (n, field) in [
+        (
+            1000,
+            "job(guid: \"root\") { criticalPath { totalDuration } }",
+        ),
+        (
+            250,
+            "job(guid: \"root\") { descendants(first: 1000) { nodes { guid } } }",
+        ),
+        (30, "dependencyGraph(guid: \"root\") { svg }"),
+    ] {
+        let refused = app.graphql(&aliased(n, field), json!({})).await;
+        assert_eq!(error_code(&refused), "BAD_USER_INPUT", "{field}: {refused}");
+        assert!(
+            refused["errors"][0]["extensions"]["cost"].as_u64().unwrap() > 600_000,
+            "{field}: {refused}"
+        );
+        assert_eq!(refused.get("data").and_then(|d| d.as_object()), None);
+    }
+    let detail = app
+        .data(
+            "{ job(guid: \"root\") { criticalPath { totalDuration jobs { guid } }
+                 ancestors(first: 100) { nodes { guid } } descendants(first: 100) { nodes { guid } } }
+               dependencyGraph(guid: \"root\") { nodes { guid state result } edges { kind dependent dependency } svg } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(detail["dependencyGraph"]["nodes"][0]["guid"], "root");
 }

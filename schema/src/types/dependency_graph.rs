@@ -11,9 +11,7 @@ use treeherd_store::{JobFilter, JobScope, PageRequest, Store};
 
 use super::{DependencyKind, Job, KeyCursor, connection, page_request};
 use crate::ApiError;
-
-/// The most jobs `dependencyGraph` draws.
-pub const MAX_GRAPH_JOBS: usize = 2000;
+use crate::limits::MAX_GRAPH_JOBS;
 
 /// Which way to walk from a job.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -281,11 +279,13 @@ impl DependencyGraph {
 #[Object]
 impl DependencyGraph {
     /// The job asked about first, then the others.
+    #[graphql(complexity = "MAX_GRAPH_JOBS * child_complexity")]
     async fn nodes(&self) -> Vec<Job> {
         self.nodes.iter().cloned().map(Job).collect()
     }
 
     /// Every edge between the nodes (of the kinds asked for).
+    #[graphql(complexity = "MAX_GRAPH_JOBS * child_complexity")]
     async fn edges(&self) -> Vec<DependencyEdge> {
         self.edges
             .iter()
@@ -298,11 +298,13 @@ impl DependencyGraph {
     }
 
     /// Graphviz DOT text (arrows from a job to the jobs that wait on it).
+    #[graphql(complexity = "crate::limits::DRAWING_COST")]
     async fn dot(&self) -> String {
         treeherd_graph::render::dot(&self.drawing())
     }
 
     /// An SVG picture: layered top to bottom, coloured and labelled by state and result.
+    #[graphql(complexity = "crate::limits::DRAWING_COST")]
     async fn svg(&self) -> String {
         treeherd_graph::render::svg(&self.drawing())
     }

@@ -221,7 +221,8 @@ pub(crate) struct JobFilterInput {
     /// `true`: only failed jobs (TESTFAILED, BUSTED, EXCEPTION) nobody has classified yet
     /// (never classified, NOT_CLASSIFIED or NEW_FAILURE_NOT_CLASSIFIED); `false`: all others.
     unclassified_failure: Option<bool>,
-    /// Conditions on the repository's indexed attribute keys; another key is refused.
+    /// Conditions on the repository's indexed attribute keys; another key is refused. At
+    /// most 8 (each is one more index probe a job must pass).
     #[graphql(default)]
     attributes: Vec<AttributeFilter>,
 }
@@ -229,6 +230,10 @@ pub(crate) struct JobFilterInput {
 /// The most words a job name filter may hold, and the longest word.
 const MAX_NAME_WORDS: usize = 8;
 const MAX_NAME_WORD_CHARS: usize = 100;
+
+/// The most attribute conditions a job filter may hold: each is one more probe of the
+/// attribute index per candidate job, and 300 of them once kept PostgreSQL busy for minutes.
+const MAX_ATTRIBUTE_CONDITIONS: usize = 8;
 
 impl JobFilterInput {
     pub(crate) fn into_store(self) -> Result<JobFilter, ApiError> {
@@ -243,6 +248,12 @@ impl JobFilterInput {
             return Err(ApiError::BadUserInput(format!(
                 "filter.name: at most {MAX_NAME_WORDS} words (got {})",
                 name_words.len()
+            )));
+        }
+        if self.attributes.len() > MAX_ATTRIBUTE_CONDITIONS {
+            return Err(ApiError::BadUserInput(format!(
+                "filter.attributes: at most {MAX_ATTRIBUTE_CONDITIONS} conditions (got {})",
+                self.attributes.len()
             )));
         }
         if let Some(long) = name_words

@@ -271,7 +271,7 @@ impl Job {
     }
 
     /// Everything this job transitively depends on, nearest first.
-    #[graphql(complexity = "crate::limits::page_complexity(first, child_complexity)")]
+    #[graphql(complexity = "crate::limits::walk_complexity(first, child_complexity)")]
     async fn ancestors(
         &self,
         ctx: &Context<'_>,
@@ -293,7 +293,7 @@ impl Job {
     }
 
     /// Everything that transitively depends on this job, nearest first.
-    #[graphql(complexity = "crate::limits::page_complexity(first, child_complexity)")]
+    #[graphql(complexity = "crate::limits::walk_complexity(first, child_complexity)")]
     async fn descendants(
         &self,
         ctx: &Context<'_>,
@@ -317,7 +317,7 @@ impl Job {
     /// The unfinished or failed ancestors that stand between this job and running: the
     /// frontier between done and not done (a failed job, a running job, a pending job whose
     /// own dependencies all succeeded), not the whole ancestry.
-    #[graphql(complexity = "crate::limits::page_complexity(first, child_complexity)")]
+    #[graphql(complexity = "crate::limits::walk_complexity(first, child_complexity)")]
     async fn blockers(
         &self,
         ctx: &Context<'_>,
@@ -339,7 +339,7 @@ impl Job {
     }
 
     /// The descendants that cannot run if this job fails (those not yet completed).
-    #[graphql(complexity = "crate::limits::page_complexity(first, child_complexity)")]
+    #[graphql(complexity = "crate::limits::walk_complexity(first, child_complexity)")]
     async fn impact(
         &self,
         ctx: &Context<'_>,
@@ -352,6 +352,7 @@ impl Job {
     }
 
     /// The chain of ancestors ending at this job with the longest total duration.
+    #[graphql(complexity = "crate::limits::WALK_COST + child_complexity")]
     async fn critical_path(
         &self,
         ctx: &Context<'_>,
