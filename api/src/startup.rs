@@ -95,6 +95,9 @@ impl Application {
                 .wrap_fn(move |request, next| {
                     crate::metrics_routes::observe_requests(&metrics, request, next)
                 })
+                // gzip or brotli when the client asks (Accept-Encoding): a push's jobs are
+                // JSON that shrinks about four times.
+                .wrap(actix_web::middleware::Compress::default())
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(max_body))

@@ -1,6 +1,7 @@
 //! GraphQL over GET: queries run from URL parameters (also by persisted hash, as the UI sends
 //! them), answers carry an `ETag` and `Cache-Control` and revalidate with a 304, mutations
-//! are refused with 405, and a GET with no GraphQL parameter still gets GraphiQL.
+//! are refused with 405, and a GET with no GraphQL parameter still gets GraphiQL. Answers are
+//! compressed when the client asks.
 
 use serde_json::json;
 use treeherd_tests::{TestApp, error_code};
@@ -153,4 +154,42 @@ async fn a_plain_get_still_serves_graphiql() {
             .unwrap()
             .starts_with("text/html")
     );
+}
+
+/// An answer is sent gzip or brotli when the client asks for it, and as is otherwise.
+#[tokio::test]
+async fn answers_are_compressed_when_the_client_asks() {
+    let app = TestApp::spawn().await;
+    app.create_repository("try", &[]).await;
+    let get = |encoding: Option<&'static str>| {
+        let mut request = app.client.get(url(&app, &[("query", QUERY)]));
+        if let Some(encoding) = encoding {
+            request = request.header("accept-encoding", encoding);
+        }
+        request.send()
+    };
+    let plain = get(None).await.unwrap();
+    assert_eq!(plain.headers().get("content-encoding"), None);
+    let plain = plain.bytes().await.unwrap();
+
+    let gzip = get(Some("gzip")).await.unwrap();
+    assert_eq!(gzip.headers()["content-encoding"], "gzip");
+    let mut inflated = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&gzip.bytes().await.unwrap()[..]),
+        &mut inflated,
+    )
+    .unwrap();
+    assert_eq!(inflated, plain);
+
+    let brotli = get(Some("br")).await.unwrap();
+    assert_eq!(brotli.headers()["content-encoding"], "br");
+    let rest = app
+        .client
+        .get(format!("{}/api/repository/", app.address))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rest.headers()["content-encoding"], "gzip");
 }
