@@ -9,6 +9,7 @@
 
 mod cost;
 mod error;
+mod field_order;
 mod limits;
 mod loaders;
 mod mutation;
@@ -35,6 +36,7 @@ pub fn build(service: Service) -> TreeherdSchema {
         // The complexity limit is checked by `cost::Cost`, which says what a query costs.
         .extension(cost::Cost)
         .extension(nul::RefuseNul)
+        .extension(field_order::FieldOrder)
         .data(loaders::Loaders::new(service.clone()))
         .data(store)
         .data(changes.jobs)

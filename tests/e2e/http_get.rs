@@ -193,3 +193,33 @@ async fn answers_are_compressed_when_the_client_asks() {
         .unwrap();
     assert_eq!(rest.headers()["content-encoding"], "gzip");
 }
+
+/// The GraphQL spec orders an answer's fields as the query asks for them, aliases included,
+/// whichever resolves first, over POST and GET alike.
+#[tokio::test]
+async fn fields_come_back_in_query_order() {
+    let app = crate::builders::app_with_push().await;
+    let push = format!(
+        "push(repository: \"try\", revision: \"{}\") {{ revision pushId }}",
+        treeherd_tests::revision(1)
+    );
+    let query = format!("{{ p2: {push} p3: {push} p0: {push} p1: __typename }}");
+    for _ in 0..3 {
+        for request in [
+            app.client
+                .post(format!("{}/graphql", app.address))
+                .json(&json!({"query": query})),
+            app.client.get(url(&app, &[("query", &query)])),
+        ] {
+            let text = request.send().await.unwrap().text().await.unwrap();
+            let at = |key: &str| text.find(key).unwrap_or_else(|| panic!("{key} in {text}"));
+            assert!(
+                at("\"p2\"") < at("\"p3\"")
+                    && at("\"p3\"") < at("\"p0\"")
+                    && at("\"p0\"") < at("\"p1\""),
+                "{text}"
+            );
+            assert!(at("\"revision\"") < at("\"pushId\""), "{text}");
+        }
+    }
+}
