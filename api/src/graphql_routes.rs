@@ -25,6 +25,7 @@ use async_graphql_actix_web::GraphQLSubscription;
 use sha2::{Digest, Sha256};
 use std::time::Instant;
 use treeherd_service::metrics::Outcome;
+use treeherd_store::Store;
 
 use crate::auth;
 use crate::persisted_queries::hex;
@@ -53,6 +54,10 @@ pub(crate) const MAX_AGE_SECONDS: u32 = 5;
 /// Errors async-graphql raises before any resolver runs (syntax, validation, limits) are the
 /// client's: give them the code every other error carries.
 const REQUEST_ERROR_CODE: &str = "BAD_USER_INPUT";
+
+/// How many store calls of one GraphQL request hold a connection at once: half the default
+/// pool, so one request of many aliased fields leaves the rest to other clients.
+const STORE_CALLS_PER_REQUEST: usize = 4;
 
 /// The GraphQL parameters of a GET, as the GraphQL-over-HTTP spec names them.
 #[derive(serde::Deserialize)]
@@ -201,7 +206,11 @@ async fn execute(
     }
     let caller = auth::caller_of(request, &state.keys, &state.trusted);
     let started = Instant::now();
-    let mut response = state.schema.execute(query.data(caller)).await;
+    let mut response = Store::bounded(
+        STORE_CALLS_PER_REQUEST,
+        state.schema.execute(query.data(caller)),
+    )
+    .await;
     for error in &mut response.errors {
         let extensions = error.extensions.get_or_insert_with(Default::default);
         if extensions.get("code").is_none() {

@@ -32,6 +32,7 @@ mod push_writes;
 mod pushes;
 mod releases;
 mod repositories;
+mod request_calls;
 mod rest_reads;
 mod schedules;
 mod schema;
@@ -129,6 +130,12 @@ impl Store {
         self.run(db::ping).await
     }
 
+    /// Runs `request` (one client's) with at most `at_once` of its store calls holding a
+    /// connection at a time (`request_calls.rs`).
+    pub async fn bounded<F: std::future::Future>(at_once: usize, request: F) -> F::Output {
+        request_calls::scope(at_once, request).await
+    }
+
     /// Runs `work` on a pooled connection on the blocking thread pool.
     async fn run<T, F>(&self, work: F) -> Result<T, StoreError>
     where
@@ -136,7 +143,9 @@ impl Store {
         F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
     {
         let pool = self.pool.clone();
+        let permit = request_calls::permit().await?;
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let mut conn = pool.get()?;
             work(&mut conn)
         })
