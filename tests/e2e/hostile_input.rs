@@ -4,13 +4,13 @@
 //! NUL bytes (which PostgreSQL cannot store), unparsable NDJSON lines, one guid for two
 //! repositories.
 
-use serde_json::json;
+use serde_json::{Value, json};
 use treeherd_store::MAX_PUSH_ID;
 use treeherd_tests::{TestApp, error_code, revision};
 
 const SUBMIT_PUSH: &str = "mutation($p: PushInput!) { submitPush(input: $p) { pushId } }";
 
-fn push(number: u64, push_id: Option<i64>) -> serde_json::Value {
+fn push(number: u64, push_id: Option<i64>) -> Value {
     json!({"p": {"repository": "try", "revision": revision(number), "author": "a",
                  "pushedAt": "2026-11-25T10:00:00Z", "pushId": push_id}})
 }
@@ -25,13 +25,7 @@ async fn a_push_id_beyond_a_graphql_int_is_refused_where_it_is_given_or_allocate
         .graphql(SUBMIT_PUSH, push(1, Some(MAX_PUSH_ID + 1)))
         .await;
     assert_eq!(error_code(&refused), "BAD_USER_INPUT", "{refused}");
-    assert!(
-        refused["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("2147483648"),
-        "{refused}"
-    );
+    assert!(first_message(&refused).contains("2147483648"), "{refused}");
     let last = app.data(SUBMIT_PUSH, push(2, Some(MAX_PUSH_ID))).await;
     assert_eq!(last["submitPush"]["pushId"], MAX_PUSH_ID);
     let next = app.graphql(SUBMIT_PUSH, push(3, None)).await;
@@ -49,6 +43,32 @@ async fn a_push_id_beyond_a_graphql_int_is_refused_where_it_is_given_or_allocate
 }
 
 const SUBMIT_JOBS: &str = "mutation($j: [JobInput!]!) { submitJobs(input: $j) { jobs { guid } } }";
+
+/// Posts `body` to `/api/jobs` with `token`; the status and the answer.
+async fn post_jobs(app: &TestApp, token: &str, body: String) -> (u16, Value) {
+    let response = app
+        .client
+        .post(format!("{}/api/jobs", app.address))
+        .bearer_auth(token)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+/// Messages as NDJSON.
+fn ndjson(messages: &[Value]) -> String {
+    messages.iter().map(|m| format!("{m}\n")).collect()
+}
+
+/// The `message` of a GraphQL answer's first error, or of a pulse answer's first rejection.
+fn first_message(answer: &Value) -> &str {
+    answer["errors"][0]["message"]
+        .as_str()
+        .or(answer["rejected"][0]["message"].as_str())
+        .unwrap_or_else(|| panic!("no error or rejection in {answer}"))
+}
 
 /// D4: a NUL, which PostgreSQL cannot store and SQLite can, gets one answer on both: GraphQL
 /// variables and literals BAD_USER_INPUT, a URL 400, a pulse message rejected alone.
@@ -81,41 +101,27 @@ async fn a_nul_is_refused_alike_on_both_backends_wherever_a_string_comes_in() {
             .await
             .unwrap();
         assert_eq!(response.status(), 400, "{url}");
-        let body: serde_json::Value = response.json().await.unwrap();
+        let body: Value = response.json().await.unwrap();
         assert_eq!(body["error"]["code"], "BAD_USER_INPUT", "{url}: {body}");
     }
 
     // One pulse message of three has a NUL in a free-form field: it alone is rejected.
     let mut bad = crate::ingest::message("5a1d3c2e-0004-4000-8000-000000000002", "pending", None);
     bad["display"]["jobName"] = json!("mochitest\u{0}");
-    let body = [
-        crate::ingest::message("5a1d3c2e-0004-4000-8000-000000000001", "pending", None),
-        bad,
-        crate::ingest::message("5a1d3c2e-0004-4000-8000-000000000003", "pending", None),
-    ]
-    .iter()
-    .map(|m| format!("{m}\n"))
-    .collect::<String>();
-    let answer: serde_json::Value = app
-        .client
-        .post(format!("{}/api/jobs", app.address))
-        .bearer_auth(&token)
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (status, answer) = post_jobs(
+        &app,
+        &token,
+        ndjson(&[
+            crate::ingest::message("5a1d3c2e-0004-4000-8000-000000000001", "pending", None),
+            bad,
+            crate::ingest::message("5a1d3c2e-0004-4000-8000-000000000003", "pending", None),
+        ]),
+    )
+    .await;
+    assert_eq!(status, 200);
     assert_eq!(answer["accepted"], 2, "{answer}");
     assert_eq!(answer["rejected"][0]["index"], 1, "{answer}");
-    assert!(
-        answer["rejected"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("NUL"),
-        "{answer}"
-    );
+    assert!(first_message(&answer).contains("NUL"), "{answer}");
 }
 
 /// D5: one line of an NDJSON body that is not JSON is rejected alone, with its index and
@@ -129,26 +135,12 @@ async fn an_ndjson_line_that_is_not_json_is_rejected_alone() {
         crate::ingest::message("5a1d3c2e-0005-4000-8000-000000000001", "pending", None),
         crate::ingest::message("5a1d3c2e-0005-4000-8000-000000000003", "pending", None),
     );
-    let response = app
-        .client
-        .post(format!("{}/api/jobs", app.address))
-        .bearer_auth(&token)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let answer: serde_json::Value = response.json().await.unwrap();
+    let (status, answer) = post_jobs(&app, &token, body).await;
+    assert_eq!(status, 200);
     assert_eq!(answer["accepted"], 2, "{answer}");
     assert_eq!(answer["rejected"][0]["index"], 1, "{answer}");
     assert_eq!(answer["rejected"][0]["rule"], "must be JSON", "{answer}");
-    assert!(
-        answer["rejected"][0]["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("line 2,"),
-        "{answer}"
-    );
+    assert!(first_message(&answer).starts_with("line 2,"), "{answer}");
 }
 
 /// D7 and D8: a guid belongs to one repository. Inside one `submitJobs` call, one guid for two
@@ -176,35 +168,26 @@ async fn a_guid_of_another_repository_is_refused_not_resolved_and_rejected_alone
     let none = app
         .data("{ job(guid: \"shared\") { guid } }", json!({}))
         .await;
-    assert_eq!(none["job"], serde_json::Value::Null);
+    assert_eq!(none["job"], Value::Null);
 
     // A job of `other`, then a batch for `try` naming its guid, and one guid for both.
     let task = "5a1d3c2e-0008-4000-8000-000000000001";
     let mut stored = crate::ingest::message(task, "pending", None);
     stored["origin"]["project"] = json!("other");
     let token = app.token(&["write:try", "write:other"]);
-    let post = |messages: Vec<serde_json::Value>| {
-        let body: String = messages.iter().map(|m| format!("{m}\n")).collect();
-        app.client
-            .post(format!("{}/api/jobs", app.address))
-            .bearer_auth(&token)
-            .body(body)
-            .send()
-    };
-    assert_eq!(post(vec![stored]).await.unwrap().status(), 200);
+    let (status, _) = post_jobs(&app, &token, ndjson(&[stored])).await;
+    assert_eq!(status, 200);
     let twice = "5a1d3c2e-0008-4000-8000-000000000002";
     let mut twice_other = crate::ingest::message(twice, "running", None);
     twice_other["origin"]["project"] = json!("other");
-    let response = post(vec![
+    let batch = [
         crate::ingest::message(task, "running", None),
         crate::ingest::message("5a1d3c2e-0008-4000-8000-000000000003", "pending", None),
         crate::ingest::message(twice, "pending", None),
         twice_other,
-    ])
-    .await
-    .unwrap();
-    assert_eq!(response.status(), 200);
-    let answer: serde_json::Value = response.json().await.unwrap();
+    ];
+    let (status, answer) = post_jobs(&app, &token, ndjson(&batch)).await;
+    assert_eq!(status, 200);
     assert_eq!(answer["accepted"], 2, "{answer}");
     let rejected: Vec<(i64, &str)> = answer["rejected"]
         .as_array()
@@ -229,7 +212,7 @@ async fn a_guid_of_another_repository_is_refused_not_resolved_and_rejected_alone
 async fn a_job_filter_with_hundreds_of_attribute_conditions_is_refused_at_once() {
     let app = crate::builders::app_with_push().await;
     let query = "query($f: JobFilter!) { jobs(repository: \"try\", first: 10, filter: $f) { nodes { guid } } }";
-    let conditions = |n: usize| -> Vec<serde_json::Value> {
+    let conditions = |n: usize| -> Vec<Value> {
         (0..n)
             .map(|i| json!({"key": "owner", "value": format!("person-{i}")}))
             .collect()
@@ -238,13 +221,7 @@ async fn a_job_filter_with_hundreds_of_attribute_conditions_is_refused_at_once()
         .graphql(query, json!({"f": {"attributes": conditions(300)}}))
         .await;
     assert_eq!(error_code(&refused), "BAD_USER_INPUT", "{refused}");
-    assert!(
-        refused["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("at most 8"),
-        "{refused}"
-    );
+    assert!(first_message(&refused).contains("at most 8"), "{refused}");
     let answered = app
         .data(query, json!({"f": {"attributes": conditions(8)}}))
         .await;
