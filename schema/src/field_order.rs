@@ -1,9 +1,10 @@
 //! An answer's fields in the order the query asks for them, as the GraphQL spec requires
 //! ("ordered by the order in which they appear in the query"): async-graphql 7 inserts the
 //! fields of a parallel selection as their resolvers finish (async-graphql issue #612), so
-//! three aliased `push` fields could come back third, first, second. The extension keeps the
-//! parsed document and, once the operation has run, sorts each object of the answer by the
-//! position of its key in the merged selection (fragments flattened, aliases as written).
+//! three aliased `push` fields could come back third, first, second. Once the document is
+//! parsed the extension takes each operation's shape (its response keys in order, fragments
+//! flattened, aliases as written); once the operation has run it sorts each object of the
+//! answer by it.
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery,
@@ -24,10 +25,11 @@ impl ExtensionFactory for FieldOrder {
     }
 }
 
-/// One request's document, kept from parsing to execution.
+/// One request's operations, each with the shape of its answer: computed once the document
+/// is parsed (rather than keeping a copy of the document), used once it has run.
 #[derive(Default)]
 struct InQueryOrder {
-    document: Mutex<Option<ExecutableDocument>>,
+    shapes: Mutex<Vec<(Option<Name>, Shape)>>,
 }
 
 #[async_graphql::async_trait::async_trait]
@@ -40,8 +42,16 @@ impl Extension for InQueryOrder {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
-        if let Ok(mut kept) = self.document.lock() {
-            *kept = Some(document.clone());
+        let shapes = document
+            .operations
+            .iter()
+            .map(|(name, operation)| {
+                let set = &operation.node.selection_set.node;
+                (name.cloned(), Shape::of(&[set], &document.fragments))
+            })
+            .collect();
+        if let Ok(mut kept) = self.shapes.lock() {
+            *kept = shapes;
         }
         Ok(document)
     }
@@ -53,17 +63,11 @@ impl Extension for InQueryOrder {
         next: NextExecute<'_>,
     ) -> Response {
         let mut response = next.run(ctx, operation_name).await;
-        let Ok(kept) = self.document.lock() else {
-            return response;
-        };
-        let Some(document) = kept.as_ref() else {
-            return response;
-        };
-        let operation = document.operations.iter().find(|(name, _)| {
-            operation_name.is_none() || name.map(|n| n.as_str()) == operation_name
-        });
-        if let Some((_, operation)) = operation {
-            let shape = Shape::of(&[&operation.node.selection_set.node], &document.fragments);
+        if let Ok(shapes) = self.shapes.lock()
+            && let Some((_, shape)) = shapes.iter().find(|(name, _)| {
+                operation_name.is_none() || name.as_ref().map(Name::as_str) == operation_name
+            })
+        {
             shape.arrange(&mut response.data);
         }
         response
