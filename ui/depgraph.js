@@ -42,7 +42,9 @@ const GRAPH_QUERY = `query Dependencies($guid: String!, $direction: GraphDirecti
   }
 }`;
 
-const JOB_CHANGED = `subscription GraphJobs($repo: String!) { jobChanged(repository: $repo) { guid } }`;
+const JOB_CHANGED = `subscription GraphJobs($repo: String!, $after: String) {
+  jobChanged(repository: $repo, after: $after) { cursor job { guid } }
+}`;
 
 /** Build types that follow the platform in a task name (`test-linux64/opt-…`). */
 const BUILD_TYPE = /^(opt|debug|pgo|shippable|asan|tsan|ccov)(-|$)/;
@@ -368,7 +370,7 @@ export class GraphView {
     if (!repo) return;
     this.stops = [
       live.subscribe(JOB_CHANGED, { repo }, (data) => {
-        if (data.jobChanged && this.shown.has(data.jobChanged.guid)) this.refreshSoon();
+        if (data.jobChanged && this.shown.has(data.jobChanged.job.guid)) this.refreshSoon();
       }),
       live.onResync(() => this.refreshSoon()),
     ];

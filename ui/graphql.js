@@ -94,8 +94,13 @@ async function sha256(query) {
 /**
  * One WebSocket carrying every subscription of the page. It connects when the first
  * subscription starts, re-subscribes everything after a reconnect (with growing pauses),
- * and closes when the last one ends. Nothing is queued while disconnected: after a
- * reconnect, `onResync` listeners are told so views can re-read what they show.
+ * and closes when the last one ends. Every event carries a `cursor` (its place in the
+ * server's change log): after a reconnect each subscription resumes after the last cursor it
+ * saw (`after`), so a tab that slept or lost its server misses nothing. A subscription that
+ * cannot resume (its cursor is older than the server keeps) starts afresh, and `onResync`
+ * listeners are told so views can re-read what they show.
+ *
+ * Every subscription document declares `$after: String` and passes it as `after`.
  */
 export class Live {
   constructor(url) {
@@ -103,26 +108,35 @@ export class Live {
     this.socket = null;
     this.acked = false;
     this.nextId = 1;
-    this.subscriptions = new Map(); // id -> {payload, onNext}
+    this.subscriptions = new Map(); // id -> {query, variables, onNext, cursor, restart}
     this.statusListeners = new Set();
     this.resyncListeners = new Set();
     this.retryMs = 1000;
     this.retryTimer = null;
     this.everConnected = false;
     this.status = 'off';
+    // The newest cursor known: where a subscription started now would resume from.
+    this.cursor = null;
   }
 
   /** Starts a subscription; returns the function that ends it. */
   subscribe(query, variables, onNext) {
     const id = String(this.nextId++);
-    this.subscriptions.set(id, { payload: { query, variables }, onNext });
-    if (this.acked) this.send({ id, type: 'subscribe', payload: { query, variables } });
+    const subscription = { query, variables, onNext, cursor: this.cursor, restart: false };
+    this.subscriptions.set(id, subscription);
+    if (this.acked) this.start(id, subscription);
     else this.connect();
     return () => {
       if (!this.subscriptions.delete(id)) return;
       if (this.acked) this.send({ id, type: 'complete' });
       if (this.subscriptions.size === 0) this.close();
     };
+  }
+
+  /** Sends a subscription, resuming after its cursor when it has one. */
+  start(id, { query, variables, cursor }) {
+    const after = cursor === null ? {} : { after: cursor };
+    this.send({ id, type: 'subscribe', payload: { query, variables: { ...variables, ...after } } });
   }
 
   onStatus(listener) {
@@ -178,30 +192,36 @@ export class Live {
       return;
     }
     switch (message.type) {
-      case 'connection_ack': {
-        this.acked = true;
-        this.retryMs = 1000;
-        for (const [id, { payload }] of this.subscriptions) {
-          this.send({ id, type: 'subscribe', payload });
-        }
-        this.setStatus('live');
-        if (this.everConnected) for (const listener of this.resyncListeners) listener();
-        this.everConnected = true;
+      case 'connection_ack':
+        this.acknowledged();
         break;
-      }
       case 'ping':
         this.send({ type: 'pong' });
         break;
       case 'next': {
         const subscription = this.subscriptions.get(message.id);
         if (subscription && message.payload && message.payload.data) {
+          const event = Object.values(message.payload.data)[0];
+          if (event && event.cursor) this.saw(subscription, event.cursor);
           subscription.onNext(message.payload.data);
+        } else if (subscription && subscription.cursor !== null && cursorRefused(message.payload)) {
+          // Too old to resume from: start afresh once the server has ended this one (its
+          // `complete` follows), and have the views read what they show.
+          subscription.cursor = null;
+          subscription.restart = true;
+          this.resync();
         } else if (message.payload && message.payload.errors) {
           console.warn('subscription refused', message.id, message.payload.errors);
         }
         break;
       }
       case 'complete': {
+        const subscription = this.subscriptions.get(message.id);
+        if (subscription && subscription.restart) {
+          subscription.restart = false;
+          this.start(message.id, subscription);
+          break;
+        }
         // The server ended it (a `next` carrying the refusal comes first): as for an error.
         if (this.subscriptions.delete(message.id) && this.subscriptions.size === 0) this.close();
         break;
@@ -218,6 +238,39 @@ export class Live {
     }
   }
 
+  /** Connected: (re)starts every subscription, after learning where the log is if need be. */
+  async acknowledged() {
+    const socket = this.socket;
+    if (this.cursor === null) {
+      try {
+        this.cursor = (await gql('query ChangeCursor { changeCursor }')).changeCursor;
+      } catch (error) {
+        console.warn('cannot read the change cursor', error);
+      }
+      if (this.socket !== socket) return; // closed meanwhile: the next connection starts over
+      for (const subscription of this.subscriptions.values()) {
+        if (subscription.cursor === null) subscription.cursor = this.cursor;
+      }
+    }
+    this.acked = true;
+    this.retryMs = 1000;
+    // Only a subscription with nowhere to resume from can have missed something.
+    const missed = [...this.subscriptions.values()].some((s) => s.cursor === null);
+    for (const [id, subscription] of this.subscriptions) this.start(id, subscription);
+    this.setStatus('live');
+    if (this.everConnected && missed) this.resync();
+    this.everConnected = true;
+  }
+
+  saw(subscription, cursor) {
+    subscription.cursor = cursor;
+    if (this.cursor === null || Number(cursor) > Number(this.cursor)) this.cursor = cursor;
+  }
+
+  resync() {
+    for (const listener of this.resyncListeners) listener();
+  }
+
   close() {
     clearTimeout(this.retryTimer);
     this.retryTimer = null;
@@ -227,6 +280,12 @@ export class Live {
     if (socket) socket.close(1000);
     this.setStatus('off');
   }
+}
+
+/** Whether a subscription's first answer refuses its cursor. */
+function cursorRefused(payload) {
+  return Boolean(payload && payload.errors
+    && payload.errors.some((e) => e.extensions && e.extensions.code === 'BAD_USER_INPUT'));
 }
 
 /** The page's one connection. */

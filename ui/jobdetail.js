@@ -268,9 +268,11 @@ export class JobDetail {
  * `#/job?guid=`: one job's detail as a page, following its repository's job changes and
  * classification changes.
  */
-const JOB_CHANGED = `subscription JobPage($repo: String!) { jobChanged(repository: $repo) { guid } }`;
-const CLASSIFICATION_CHANGED = `subscription JobPageClassifications($repo: String!) {
-  classificationChanged(repository: $repo) { job { guid } }
+const JOB_CHANGED = `subscription JobPage($repo: String!, $after: String) {
+  jobChanged(repository: $repo, after: $after) { cursor job { guid } }
+}`;
+const CLASSIFICATION_CHANGED = `subscription JobPageClassifications($repo: String!, $after: String) {
+  classificationChanged(repository: $repo, after: $after) { cursor job { guid } }
 }`;
 
 export class JobView {
@@ -301,7 +303,7 @@ export class JobView {
     this.repo = repo;
     this.stops = [
       live.subscribe(JOB_CHANGED, { repo }, (data) => {
-        if (data.jobChanged && this.shown.has(data.jobChanged.guid)) this.detail.refreshSoon();
+        if (data.jobChanged && this.shown.has(data.jobChanged.job.guid)) this.detail.refreshSoon();
       }),
       live.onResync(() => this.detail.refreshSoon()),
     ];

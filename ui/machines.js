@@ -27,8 +27,8 @@ const FLAKINESS_QUERY = `query Flakiness($buildSystem: String!, $since: DateTime
   }
 }`;
 
-const MACHINE_SUBSCRIPTION = `subscription Machines($buildSystem: String!) {
-  machineChanged(buildSystem: $buildSystem) { ${MACHINE_FIELDS} }
+const MACHINE_SUBSCRIPTION = `subscription Machines($buildSystem: String!, $after: String) {
+  machineChanged(buildSystem: $buildSystem, after: $after) { cursor machine { ${MACHINE_FIELDS} } }
 }`;
 
 const key = (m) => `${m.buildSystem}\u0000${m.name}`;
@@ -125,7 +125,7 @@ export class MachinesView {
     if (generation !== this.generation) return;
     this.renderRows();
     for (const buildSystem of systems) {
-      this.stops.push(live.subscribe(MACHINE_SUBSCRIPTION, { buildSystem }, (data) => this.onMachine(data.machineChanged)));
+      this.stops.push(live.subscribe(MACHINE_SUBSCRIPTION, { buildSystem }, (data) => this.onMachine(data.machineChanged.machine)));
     }
   }
 

@@ -89,15 +89,16 @@ function queriesFor(have) {
     status: `query PushStatus($repo: String!, $revision: String!) {
   push(repository: $repo, revision: $revision) { status { ${STATUS_FIELDS} } }
 }`,
-    jobChanged: `subscription Jobs($repo: String!) {
-  jobChanged(repository: $repo) { ${JOB_FIELDS} push { pushId revision } }
+    jobChanged: `subscription Jobs($repo: String!, $after: String) {
+  jobChanged(repository: $repo, after: $after) { cursor job { ${JOB_FIELDS} push { pushId revision } } }
 }`,
-    pushAdded: `subscription Pushes($repo: String!, $jobs: Int!, $filter: JobFilter) {
-  pushAdded(repository: $repo) { ${PUSH_FIELDS} }
+    pushAdded: `subscription Pushes($repo: String!, $jobs: Int!, $filter: JobFilter, $after: String) {
+  pushAdded(repository: $repo, after: $after) { cursor push { ${PUSH_FIELDS} } }
 }`,
     classificationChanged: have.live && have.classification
-      ? `subscription Classifications($repo: String!) {
-  classificationChanged(repository: $repo) {
+      ? `subscription Classifications($repo: String!, $after: String) {
+  classificationChanged(repository: $repo, after: $after) {
+    cursor
     job { guid push { pushId revision } }
     classification { classification bugs }
   }
@@ -678,9 +679,9 @@ ${this.rev ? `<p class="single">One push: <code>${esc(shortRev(this.rev))}</code
   subscribe() {
     if (!this.repo) return;
     this.stops = [
-      live.subscribe(this.q.jobChanged, { repo: this.repo }, (data) => this.onJob(data.jobChanged)),
+      live.subscribe(this.q.jobChanged, { repo: this.repo }, (data) => this.onJob(data.jobChanged.job)),
       live.subscribe(this.q.pushAdded, { repo: this.repo, jobs: JOB_PAGE, filter: this.filter },
-        (data) => this.onPush(data.pushAdded)),
+        (data) => this.onPush(data.pushAdded.push)),
       live.onResync(() => this.reload()),
     ];
     if (this.q.classificationChanged) {

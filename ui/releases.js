@@ -28,7 +28,9 @@ const RELEASES_QUERY = `query Releases($product: String, $channel: String, $vers
   }
 }`;
 
-const JOB_CHANGED = `subscription ReleaseJobs($repo: String!) { jobChanged(repository: $repo) { guid kind } }`;
+const JOB_CHANGED = `subscription ReleaseJobs($repo: String!, $after: String) {
+  jobChanged(repository: $repo, after: $after) { cursor job { guid kind } }
+}`;
 /** Job kinds that may join a shown release (a new repack fills a matrix cell). */
 const JOINING = new Set(['RELEASE', 'L10N_REPACK']);
 
@@ -176,7 +178,7 @@ export class ReleasesView {
     this.stop();
     this.repos = key;
     this.stops = [...repos].map((repo) => live.subscribe(JOB_CHANGED, { repo }, (data) => {
-      const job = data.jobChanged;
+      const job = data.jobChanged && data.jobChanged.job;
       if (job && (this.guids.has(job.guid) || JOINING.has(job.kind))) this.refreshSoon();
     }));
     if (this.stops.length) this.stops.push(live.onResync(() => this.refreshSoon()));

@@ -14,7 +14,9 @@ const SCHEDULED_QUERY = `query Scheduled($repo: String!) {
   }
 }`;
 
-const JOB_CHANGED = `subscription ScheduledJobs($repo: String!) { jobChanged(repository: $repo) { kind } }`;
+const JOB_CHANGED = `subscription ScheduledJobs($repo: String!, $after: String) {
+  jobChanged(repository: $repo, after: $after) { cursor job { kind } }
+}`;
 
 function runLink(job, text) {
   return job ? `<a href="${esc(href('job', { guid: job.guid }))}">${text}</a>` : '<span class="none">never</span>';
@@ -30,7 +32,7 @@ export class ScheduledView {
     if (this.repo) {
       this.stops = [
         live.subscribe(JOB_CHANGED, { repo: this.repo }, (data) => {
-          if (data.jobChanged && data.jobChanged.kind === 'SCHEDULED') this.refreshSoon();
+          if (data.jobChanged && data.jobChanged.job.kind === 'SCHEDULED') this.refreshSoon();
         }),
         live.onResync(() => this.refreshSoon()),
       ];

@@ -107,6 +107,8 @@ impl Application {
         if let Some(workers) = config.workers {
             server = server.workers(workers);
         }
+        // Subscribers on this replica hear what every replica writes.
+        service.spawn_change_feed();
         spawn_change_log_pruning(store.clone());
         if let Some(every) = config.pushlog_interval {
             crate::pushlog_poller::spawn_poller(service.clone(), every);
@@ -157,20 +159,26 @@ fn listen(bind: &str) -> anyhow::Result<TcpListener> {
     })
 }
 
-/// Graph changes a server keeps: about a day of heavy ingestion. A process that falls further
-/// behind (asleep, partitioned) reloads its graph rather than replaying.
-const GRAPH_CHANGES_KEPT: i64 = 1_000_000;
+/// Entries each change log keeps: about a day of heavy ingestion. A process whose graph falls
+/// further behind (asleep, partitioned) reloads it rather than replaying; a subscriber whose
+/// cursor is older is refused and reads the current state.
+const CHANGES_KEPT: i64 = 1_000_000;
 
-/// Prunes the graph change log now and then, so it does not grow without bound.
+/// Prunes the change logs now and then, so they do not grow without bound.
 fn spawn_change_log_pruning(store: Store) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
         loop {
             every.tick().await;
-            match store.prune_graph_changes(GRAPH_CHANGES_KEPT).await {
+            match store.prune_graph_changes(CHANGES_KEPT).await {
                 Ok(0) => {}
                 Ok(pruned) => tracing::info!(pruned, "pruned the graph change log"),
                 Err(e) => tracing::warn!(error = %e, "cannot prune the graph change log"),
+            }
+            match store.prune_change_log(CHANGES_KEPT).await {
+                Ok(0) => {}
+                Ok(pruned) => tracing::info!(pruned, "pruned the subscribers' change log"),
+                Err(e) => tracing::warn!(error = %e, "cannot prune the subscribers' change log"),
             }
         }
     });

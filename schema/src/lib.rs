@@ -7,6 +7,7 @@
 //! are mapped at one boundary ([`ApiError`]), so clients see a stable `extensions.code` and
 //! never internal detail.
 
+mod change_stream;
 mod cost;
 mod error;
 mod field_order;
@@ -39,10 +40,7 @@ pub fn build(service: Service) -> TreeherdSchema {
         .extension(field_order::FieldOrder)
         .data(loaders::Loaders::new(service.clone()))
         .data(store)
-        .data(changes.jobs)
-        .data(changes.pushes)
-        .data(changes.machines)
-        .data(changes.classifications)
+        .data(changes)
         .data(service)
         .finish()
 }

@@ -12,8 +12,8 @@ use crate::types::{
     RepositoryInput, TestResult, TestResultInput, to_micros,
 };
 use crate::types::{
-    Build, BuildInput, Classification, ClassificationChanged, ClassifyFailureLineInput,
-    ClassifyJobsInput, ClassifyJobsPayload, ClassifyTestInput,
+    Build, BuildInput, Classification, ClassifyFailureLineInput, ClassifyJobsInput,
+    ClassifyJobsPayload, ClassifyPayload, ClassifyTestInput,
 };
 
 pub struct Mutation;
@@ -85,11 +85,11 @@ impl Mutation {
         &self,
         ctx: &Context<'_>,
         input: ClassifyFailureLineInput,
-    ) -> Result<ClassificationChanged, ApiError> {
+    ) -> Result<ClassifyPayload, ApiError> {
         let (job, classification) = service(ctx)?
             .classify_failure_line(caller(ctx), input.into())
             .await?;
-        Ok(ClassificationChanged {
+        Ok(ClassifyPayload {
             job: Job(job),
             classification: Classification(classification),
         })
@@ -103,11 +103,11 @@ impl Mutation {
         &self,
         ctx: &Context<'_>,
         input: ClassifyTestInput,
-    ) -> Result<ClassificationChanged, ApiError> {
+    ) -> Result<ClassifyPayload, ApiError> {
         let (job, classification) = service(ctx)?
             .classify_test(caller(ctx), input.into())
             .await?;
-        Ok(ClassificationChanged {
+        Ok(ClassifyPayload {
             job: Job(job),
             classification: Classification(classification),
         })

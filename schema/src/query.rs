@@ -71,6 +71,12 @@ impl Query {
         futures_util::future::try_join_all(ids.iter().map(|id| refetch(ctx, id, now))).await
     }
 
+    /// The cursor of the newest change subscribers have heard of. Read it before reading what
+    /// you show, then subscribe with `after:` it: no change in between is missed.
+    async fn change_cursor(&self, ctx: &Context<'_>) -> Result<String, ApiError> {
+        Ok(ctx.data::<Store>()?.last_change_seq().await?.to_string())
+    }
+
     /// Every repository, by name.
     async fn repositories(&self, ctx: &Context<'_>) -> Result<Vec<Repository>, ApiError> {
         let repositories = ctx.data::<Store>()?.repositories().await?;

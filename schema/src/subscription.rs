@@ -1,137 +1,177 @@
-//! `Subscription`: changes pushed to clients over WebSocket (`graphql-transport-ws`).
+//! `Subscription`: changes pushed to clients over WebSocket (`graphql-transport-ws`), from the
+//! change log, so a change written through any replica reaches subscribers on every replica.
 //!
+//! Every event carries a `cursor`; a client that reconnects passes the last one it saw as
+//! `after` and gets what it missed, then the live events, none twice (`change_stream.rs`).
 //! A subscription to a repository that does not exist is refused (`NOT_FOUND` in its first
-//! answer) rather than left open and silent forever. `machineChanged` takes any build system:
-//! one with no machine yet is a fair thing to wait on, so there is nothing to check it against.
+//! answer) rather than left open and silent forever; a malformed cursor, or one older than
+//! the change log keeps, is `BAD_USER_INPUT`. `machineChanged` takes any build system: one
+//! with no machine yet is a fair thing to wait on, so there is nothing to check it against.
 
 use async_graphql::{Context, Subscription as GqlSubscription};
-use futures_util::Stream;
-use std::sync::Arc;
-use tokio::sync::broadcast;
-use tokio_stream::StreamExt;
-use tokio_stream::wrappers::BroadcastStream;
-use treeherd_service::{ClassificationEvents, JobEvents, MachineEvents, PushEvents};
+use futures_util::{Stream, StreamExt};
+use treeherd_service::Changes;
+use treeherd_store::{Changed, RepositoryId, Store};
 
 use crate::ApiError;
-use crate::types::{Classification, ClassificationChanged, Job, Machine, Push};
+use crate::change_stream::{follow, parse_cursor};
+use crate::types::{
+    Classification, ClassificationChanged, Job, JobChanged, Machine, MachineChanged, Push,
+    PushAdded,
+};
 
 pub struct Subscription;
 
 #[GqlSubscription]
 impl Subscription {
-    /// Jobs of `repository` as they are written (an unknown repository is NOT_FOUND).
+    /// Jobs of `repository` as they are written: new, moved on, or sent again with new details
+    /// (a version the lifecycle refuses is not news); an unknown repository is NOT_FOUND.
+    /// `after`: resume after the event with this cursor.
     async fn job_changed(
         &self,
         ctx: &Context<'_>,
         repository: String,
-    ) -> Result<impl Stream<Item = Job>, ApiError> {
-        require_repository(ctx, &repository).await?;
-        let receiver = ctx.data::<JobEvents>()?.subscribe();
-        Ok(of_repository(receiver, "jobChanged", move |event| {
-            (event.repository == repository).then(|| Job(event.job.clone()))
-        }))
+        after: Option<String>,
+    ) -> Result<impl Stream<Item = JobChanged>, ApiError> {
+        let (store, changes, after) = inputs(ctx, after.as_deref())?;
+        let id = require_repository(store, &repository).await?;
+        follow(store, changes, after, Some(id), move |change| {
+            match (&change.what, &change.repository) {
+                (Changed::Job(job), Some(name)) if *name == repository => Some(JobChanged {
+                    cursor: change.seq.to_string(),
+                    job: Job(job.clone()),
+                }),
+                _ => None,
+            }
+        })
+        .await
     }
 
     /// Classifications of `repository`'s jobs as they are decided, by people or the
-    /// autoclassifier (an unknown repository is NOT_FOUND).
+    /// autoclassifier (an unknown repository is NOT_FOUND). `after`: resume after the event
+    /// with this cursor.
     async fn classification_changed(
         &self,
         ctx: &Context<'_>,
         repository: String,
+        after: Option<String>,
     ) -> Result<impl Stream<Item = ClassificationChanged>, ApiError> {
-        require_repository(ctx, &repository).await?;
-        let receiver = ctx.data::<ClassificationEvents>()?.subscribe();
-        Ok(of_repository(
-            receiver,
-            "classificationChanged",
-            move |event| {
-                (event.repository == repository).then(|| ClassificationChanged {
-                    job: Job(event.job.clone()),
-                    classification: Classification(event.classification.clone()),
-                })
-            },
-        ))
+        let (store, changes, after) = inputs(ctx, after.as_deref())?;
+        let id = require_repository(store, &repository).await?;
+        follow(store, changes, after, Some(id), move |change| {
+            match (&change.what, &change.repository) {
+                (
+                    Changed::Classification {
+                        job,
+                        classification,
+                    },
+                    Some(name),
+                ) if *name == repository => Some(ClassificationChanged {
+                    cursor: change.seq.to_string(),
+                    job: Job(job.clone()),
+                    classification: Classification(classification.clone()),
+                }),
+                _ => None,
+            }
+        })
+        .await
     }
 
     /// Pushes new to `repository`'s pushlog, as they are stored (an unknown repository is
-    /// NOT_FOUND).
+    /// NOT_FOUND). `after`: resume after the event with this cursor.
     async fn push_added(
         &self,
         ctx: &Context<'_>,
         repository: String,
-    ) -> Result<impl Stream<Item = Push>, ApiError> {
-        require_repository(ctx, &repository).await?;
-        let receiver = ctx.data::<PushEvents>()?.subscribe();
-        Ok(of_repository(receiver, "pushAdded", move |event| {
-            (event.repository == repository).then(|| Push(event.push.clone()))
-        }))
+        after: Option<String>,
+    ) -> Result<impl Stream<Item = PushAdded>, ApiError> {
+        let (store, changes, after) = inputs(ctx, after.as_deref())?;
+        let id = require_repository(store, &repository).await?;
+        follow(store, changes, after, Some(id), move |change| {
+            match (&change.what, &change.repository) {
+                (Changed::Push(push), Some(name)) if *name == repository => Some(PushAdded {
+                    cursor: change.seq.to_string(),
+                    push: Push(push.clone()),
+                }),
+                _ => None,
+            }
+        })
+        .await
     }
 
-    /// Machines of `buildSystem` as they change: moved by a job written here, or set by hand.
+    /// Machines of `buildSystem` as they change: moved by a job written, or set by hand.
+    /// `after`: resume after the event with this cursor.
     async fn machine_changed(
         &self,
         ctx: &Context<'_>,
         build_system: String,
-    ) -> Result<impl Stream<Item = Machine>, ApiError> {
-        let store = ctx.data::<treeherd_store::Store>()?.clone();
-        let wanted = build_system.clone();
-        let by_hand = of_repository(
-            ctx.data::<MachineEvents>()?.subscribe(),
-            "machineChanged",
-            move |event| {
-                (event.machine.build_system == wanted).then(|| Machine(event.machine.clone()))
-            },
-        );
-        let by_jobs = of_repository(
-            ctx.data::<JobEvents>()?.subscribe(),
-            "machineChanged",
-            move |event| {
-                let job = &event.job;
-                let name = job.machine.clone()?;
-                let system = job
-                    .build_system
-                    .clone()
-                    .unwrap_or_else(|| treeherd_store::UNKNOWN_BUILD_SYSTEM.to_owned());
-                (system == build_system).then_some((system, name))
-            },
-        );
-        let by_jobs = futures_util::StreamExt::filter_map(by_jobs, move |(system, name)| {
+        after: Option<String>,
+    ) -> Result<impl Stream<Item = MachineChanged>, ApiError> {
+        let (store, changes, after) = inputs(ctx, after.as_deref())?;
+        let events = follow(store, changes, after, None, move |change| {
+            let cursor = change.seq.to_string();
+            match &change.what {
+                Changed::Machine(machine) if machine.build_system == build_system => {
+                    Some((cursor, MachineOf::Known(machine.clone())))
+                }
+                Changed::Job(job) => {
+                    let name = job.machine.clone()?;
+                    let system = job
+                        .build_system
+                        .clone()
+                        .unwrap_or_else(|| treeherd_store::UNKNOWN_BUILD_SYSTEM.to_owned());
+                    (system == build_system).then_some((cursor, MachineOf::Named(system, name)))
+                }
+                _ => None,
+            }
+        })
+        .await?;
+        // A job names its machine: the machine is read as it is now.
+        let store = store.clone();
+        Ok(events.filter_map(move |(cursor, machine)| {
             let store = store.clone();
             async move {
-                let now = chrono::Utc::now().timestamp_micros();
-                match store.machine(system, name, now).await {
-                    Ok(machine) => machine.map(Machine),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "machineChanged: cannot read a machine");
-                        None
+                let machine = match machine {
+                    MachineOf::Known(machine) => machine,
+                    MachineOf::Named(system, name) => {
+                        let now = chrono::Utc::now().timestamp_micros();
+                        match store.machine(system, name, now).await {
+                            Ok(machine) => machine?,
+                            Err(e) => {
+                                tracing::warn!(error = %e, "machineChanged: cannot read a machine");
+                                return None;
+                            }
+                        }
                     }
-                }
+                };
+                Some(MachineChanged {
+                    cursor,
+                    machine: Machine(machine),
+                })
             }
-        });
-        Ok(StreamExt::merge(Box::pin(by_hand), Box::pin(by_jobs)))
+        }))
     }
 }
 
-/// Refuses a subscription to a repository this server does not have.
-async fn require_repository(ctx: &Context<'_>, name: &str) -> Result<(), ApiError> {
-    let store = ctx.data::<treeherd_store::Store>()?;
+/// A machine an event is about: set by hand (as it is), or named by a job.
+enum MachineOf {
+    Known(treeherd_store::Machine),
+    Named(String, String),
+}
+
+/// What every subscription starts from: the store, the live channel and the parsed cursor.
+fn inputs<'c>(
+    ctx: &'c Context<'_>,
+    after: Option<&str>,
+) -> Result<(&'c Store, &'c Changes, Option<i64>), ApiError> {
+    let after = after.map(parse_cursor).transpose()?;
+    Ok((ctx.data::<Store>()?, ctx.data::<Changes>()?, after))
+}
+
+/// Refuses a subscription to a repository this server does not have; gives its id.
+async fn require_repository(store: &Store, name: &str) -> Result<RepositoryId, ApiError> {
     match store.repository(name.to_owned()).await? {
-        Some(_) => Ok(()),
+        Some(repository) => Ok(repository.id),
         None => Err(ApiError::NotFound(format!("no repository named {name:?}"))),
     }
-}
-
-/// The events `pick` keeps; a subscriber that falls behind skips what it missed (logged).
-fn of_repository<E: Send + Sync + 'static, T>(
-    receiver: broadcast::Receiver<Arc<E>>,
-    subscription: &'static str,
-    pick: impl Fn(&E) -> Option<T>,
-) -> impl Stream<Item = T> {
-    BroadcastStream::new(receiver).filter_map(move |event| match event {
-        Ok(event) => pick(&event),
-        Err(lagged) => {
-            tracing::warn!(%lagged, subscription, "a subscriber fell behind and skipped events");
-            None
-        }
-    })
 }

@@ -1,21 +1,18 @@
-//! The one place that writes *and announces*: every service call that stores jobs, pushes
-//! or a machine state does it through here, so each write reaches subscribers the same way
-//! (after it commits, with the name of its repository), whichever way it came in.
-//!
-//! Announcing is best effort: a write that committed is not failed because its
-//! announcement could not be built (that is logged).
+//! The one place that writes what subscribers hear of: every service call that stores jobs,
+//! pushes or a machine state does it through here, whichever way it came in. The store
+//! appends each write's events to the change log in the write's own transaction, so an
+//! acknowledged write is always announced, on every replica, by the change feed (`feed.rs`);
+//! nothing is published from here.
 
-use std::collections::HashMap;
 use treeherd_model::{MachineState, NewJob, PushRecord};
-use treeherd_store::{Job, JobMark, JobsWritten, Machine, Push};
+use treeherd_store::{JobMark, JobsWritten, Machine, Push};
 
 use crate::error::ServiceError;
-use crate::events::{JobEvent, MachineEvent, PushEvent};
 use crate::service::Service;
 
 impl Service {
     /// Stores jobs (upserted by guid) and marks the earlier runs they end, in one
-    /// transaction; then announces every job as stored.
+    /// transaction; every job new or changed is announced.
     pub(crate) async fn write_jobs(
         &self,
         jobs: Vec<NewJob>,
@@ -24,36 +21,7 @@ impl Service {
         let written = self.store.ingest_jobs(jobs, marks).await?;
         self.metrics
             .count_jobs_written(&written.jobs, chrono::Utc::now().timestamp_micros());
-        self.announce_jobs(&written.jobs).await;
         Ok(written)
-    }
-
-    /// Jobs as written, each with the name of its repository. Built only when someone
-    /// listens: a consumer process announces to nobody.
-    async fn announce_jobs(&self, jobs: &[Job]) {
-        let events = &self.changes.jobs;
-        if jobs.is_empty() || !events.is_watched() {
-            return;
-        }
-        let repositories = match self.store.repositories().await {
-            Ok(repositories) => repositories,
-            Err(e) => {
-                tracing::warn!(error = %crate::error::chain(&e), jobs = jobs.len(), "cannot announce written jobs");
-                return;
-            }
-        };
-        let names: HashMap<_, &str> = repositories
-            .iter()
-            .map(|r| (r.id, r.name.as_str()))
-            .collect();
-        for job in jobs {
-            if let Some(name) = names.get(&job.repository_id) {
-                events.publish(JobEvent {
-                    repository: (*name).to_owned(),
-                    job: job.clone(),
-                });
-            }
-        }
     }
 
     /// Stores pushes of `repository` in one transaction; each push new to the pushlog is
@@ -64,19 +32,8 @@ impl Service {
         repository: String,
         records: Vec<PushRecord>,
     ) -> Result<Vec<Push>, ServiceError> {
-        let stored = self.store.store_pushes(repository.clone(), records).await?;
-        Ok(stored
-            .into_iter()
-            .map(|stored| {
-                if stored.added {
-                    self.changes.pushes.publish(PushEvent {
-                        repository: repository.clone(),
-                        push: stored.push.clone(),
-                    });
-                }
-                stored.push
-            })
-            .collect())
+        let stored = self.store.store_pushes(repository, records).await?;
+        Ok(stored.into_iter().map(|stored| stored.push).collect())
     }
 
     /// Sets a machine's state by hand and announces the machine as it now is.
@@ -99,9 +56,6 @@ impl Service {
                 chrono::Utc::now().timestamp_micros(),
             )
             .await?;
-        self.changes.machines.publish(MachineEvent {
-            machine: machine.clone(),
-        });
         Ok(machine)
     }
 }

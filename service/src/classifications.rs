@@ -1,7 +1,7 @@
 //! Sheriffing writes: a person classifies failed jobs (`sheriff:REPO` scope), and the
 //! autoclassifier classifies a job whose every failure line recurs from one a person called
-//! intermittent. Both go through the store's one classification path and are announced on
-//! `Changes::classifications` after they commit.
+//! intermittent. Both go through the store's one classification path, which appends each decision
+//! to the change log that subscribers are served from.
 //!
 //! How the autoclassifier keeps from hiding a regression:
 //! - only a *person's* judgement is a precedent (never the autoclassifier's own), and the
@@ -25,7 +25,6 @@ use treeherd_store::{Autoclassifier, Classification, Job, NewClassification, Par
 
 use crate::caller::Caller;
 use crate::error::ServiceError;
-use crate::events::ClassificationEvent;
 use crate::service::Service;
 
 /// Who the autoclassifier's decisions are recorded as.
@@ -169,7 +168,7 @@ impl Service {
         )?;
         self.require_sheriff_of(caller, &input.jobs).await?;
         let written = self.store.classify_jobs(input.jobs, new, line_keys).await?;
-        self.announce_classifications(written).await
+        self.with_jobs(written).await
     }
 
     /// A person classifies one failure line of a failed job (scope `sheriff:REPO`): the line
@@ -253,11 +252,6 @@ impl Service {
         else {
             return Ok(None);
         };
-        self.changes.classifications.publish(ClassificationEvent {
-            repository: decided.repository,
-            job: decided.job,
-            classification: decided.classification.clone(),
-        });
         Ok(Some(decided.classification))
     }
 
@@ -280,47 +274,28 @@ impl Service {
         Ok(())
     }
 
-    /// Publishes each classification with its job and repository; gives them back.
-    /// [`Service::announce_classifications`] of one decision.
+    /// [`Service::with_jobs`] of one decision.
     async fn announce_classification(
         &self,
         written: Classification,
     ) -> Result<(Job, Classification), ServiceError> {
-        self.announce_classifications(vec![written])
+        self.with_jobs(vec![written])
             .await?
             .pop()
             .ok_or_else(|| ServiceError::Internal("a classified job went missing".into()))
     }
 
-    async fn announce_classifications(
+    /// Each decision with its job (the store's change log announced them).
+    async fn with_jobs(
         &self,
         written: Vec<Classification>,
     ) -> Result<Vec<(Job, Classification)>, ServiceError> {
         let ids = written.iter().map(|c| c.job_id).collect();
         let mut jobs = self.store.jobs_by_id(ids).await?;
-        let pairs = written
+        Ok(written
             .into_iter()
             .filter_map(|c| jobs.remove(&c.job_id).map(|job| (job, c)))
-            .collect();
-        self.publish(pairs).await
-    }
-
-    /// Publishes each classification with its job, on the job's repository.
-    async fn publish(
-        &self,
-        written: Vec<(Job, Classification)>,
-    ) -> Result<Vec<(Job, Classification)>, ServiceError> {
-        let repositories = self.store.repositories().await?;
-        for (job, classification) in &written {
-            if let Some(repository) = repositories.iter().find(|r| r.id == job.repository_id) {
-                self.changes.classifications.publish(ClassificationEvent {
-                    repository: repository.name.clone(),
-                    job: job.clone(),
-                    classification: classification.clone(),
-                });
-            }
-        }
-        Ok(written)
+            .collect())
     }
 }
 

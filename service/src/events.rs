@@ -1,100 +1,48 @@
-//! Changes as they are committed, fanned out to subscribers in this process: one broadcast
-//! channel per kind of change (jobs, pushes, machines set by hand, classifications), the same mechanism for
-//! each.
+//! Changes as they are committed, fanned out to this process's subscribers: one broadcast
+//! channel of the change log's events (`treeherd_store::Change`), which the change feed
+//! (`feed.rs`) fills, in log order, from whatever process wrote them.
 //!
-//! A change is published after it commits. Fan-out is in-process only: jobs written by another
-//! process (e.g. `treeherd consume`) reach this server's subscribers only through queries.
+//! Nothing publishes here directly: a write appends its events to the change log in its own
+//! transaction, and the feed of every replica reads them back. So an event reaches every
+//! replica's subscribers once, in commit order, whichever replica (or `treeherd consume`)
+//! wrote it, and a subscriber that resumes after its last event's cursor reads the same log.
 
 use std::sync::Arc;
 use tokio::sync::broadcast;
-use treeherd_store::{Classification, Job, Machine, Push};
+use treeherd_store::Change;
 
-/// A job as written, with the name of its repository (what subscribers filter on).
-#[derive(Debug, Clone)]
-pub struct JobEvent {
-    pub repository: String,
-    pub job: Job,
-}
-
-/// A push as stored, with the name of its repository.
-#[derive(Debug, Clone)]
-pub struct PushEvent {
-    pub repository: String,
-    pub push: Push,
-}
-
-/// A machine whose state was set by hand (machines moved by jobs travel as job events).
-#[derive(Debug, Clone)]
-pub struct MachineEvent {
-    pub machine: Machine,
-}
-
-/// A job's new classification (by a person or the autoclassifier), with its job and the name
-/// of its repository.
-#[derive(Debug, Clone)]
-pub struct ClassificationEvent {
-    pub repository: String,
-    pub job: Job,
-    pub classification: Classification,
-}
-
-/// Every channel of committed changes a server has: the service publishes on them, the
-/// schema's subscriptions listen.
-#[derive(Clone, Default)]
+/// The channel of committed changes a server has: its change feed publishes, the schema's
+/// subscriptions listen. A slow subscriber that falls behind by more than the channel holds
+/// is told so (`Lagged`) and reads what it missed from the change log.
+#[derive(Clone)]
 pub struct Changes {
-    pub jobs: JobEvents,
-    pub pushes: PushEvents,
-    pub machines: MachineEvents,
-    pub classifications: ClassificationEvents,
+    sender: broadcast::Sender<Arc<Change>>,
 }
 
-/// Committed job changes.
-pub type JobEvents = Events<JobEvent>;
-/// Stored pushes.
-pub type PushEvents = Events<PushEvent>;
-/// Machines set by hand.
-pub type MachineEvents = Events<MachineEvent>;
-/// New classifications.
-pub type ClassificationEvents = Events<ClassificationEvent>;
-
-/// A channel of committed changes. Slow subscribers skip what they missed rather than hold
-/// writers back.
-pub struct Events<T> {
-    sender: broadcast::Sender<Arc<T>>,
-}
-
-impl<T> Clone for Events<T> {
-    fn clone(&self) -> Self {
-        Events {
-            sender: self.sender.clone(),
-        }
-    }
-}
-
-impl<T> Events<T> {
-    pub fn new(capacity: usize) -> Events<T> {
-        Events {
+impl Changes {
+    pub fn new(capacity: usize) -> Changes {
+        Changes {
             sender: broadcast::channel(capacity.max(1)).0,
         }
     }
 
-    pub fn publish(&self, event: T) {
+    pub(crate) fn publish(&self, change: Change) {
         // No receiver is not an error: nobody is subscribed.
-        let _ = self.sender.send(Arc::new(event));
+        let _ = self.sender.send(Arc::new(change));
     }
 
-    /// Whether anyone is subscribed: a writer with many events can skip building them.
+    /// Whether anyone is subscribed: with nobody listening, the feed only keeps its place.
     pub fn is_watched(&self) -> bool {
         self.sender.receiver_count() > 0
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<T>> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Change>> {
         self.sender.subscribe()
     }
 }
 
-impl<T> Default for Events<T> {
+impl Default for Changes {
     fn default() -> Self {
-        Events::new(4096)
+        Changes::new(4096)
     }
 }

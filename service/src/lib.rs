@@ -31,6 +31,7 @@ mod caller;
 pub mod classifications;
 mod error;
 mod events;
+mod feed;
 pub mod imports;
 pub mod ingest;
 pub mod jobs;
@@ -45,10 +46,7 @@ mod submitted;
 
 pub use caller::{Caller, KNOWN_SCOPE_FORMS, Scopes, UnknownScope};
 pub use error::{ErrorKind, ServiceError, chain};
-pub use events::{
-    Changes, ClassificationEvent, ClassificationEvents, Events, JobEvent, JobEvents, MachineEvent,
-    MachineEvents, PushEvent, PushEvents,
-};
+pub use events::Changes;
 pub use service::{AutoclassifyOptions, Service};
 pub use submitted::Submitted;
 

@@ -19,6 +19,7 @@ use diesel::prelude::*;
 use std::collections::HashMap;
 use treeherd_model::{BugId, FailureClassification};
 
+use crate::change_log::{self, ChangeKind};
 use crate::current_classification::{self, CurrentClassification};
 use crate::db;
 use crate::jobs::JobRow;
@@ -106,6 +107,24 @@ impl Classification {
     pub fn is_whole_job(&self) -> bool {
         self.line.is_none() && self.test.is_none()
     }
+}
+
+/// The decisions of `ids` that exist, in no particular order.
+pub(crate) fn by_ids(
+    conn: &mut db::DbConnection,
+    ids: &[i64],
+) -> Result<Vec<Classification>, StoreError> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(db::BATCH_ROWS) {
+        let rows: Vec<ClassificationRow> = classifications::table
+            .filter(classifications::id.eq_any(chunk))
+            .select(ClassificationRow::as_select())
+            .load(conn)?;
+        for row in rows {
+            found.push(Classification::try_from(row)?);
+        }
+    }
+    Ok(found)
 }
 
 impl TryFrom<ClassificationRow> for Classification {
@@ -368,10 +387,16 @@ impl<'a> DecisionRow<'a> {
 
 /// Appends one row to the history; returns its id.
 fn insert_decision(conn: &mut db::DbConnection, row: &DecisionRow<'_>) -> Result<i64, StoreError> {
-    Ok(diesel::insert_into(classifications::table)
+    let id = diesel::insert_into(classifications::table)
         .values(row)
         .returning(classifications::id)
-        .get_result(conn)?)
+        .get_result(conn)?;
+    change_log::append(
+        conn,
+        ChangeKind::Classification,
+        &[(Some(row.repository_id), id)],
+    )?;
+    Ok(id)
 }
 
 /// The decision `new` as written with `id`, on the job or on its `line` (log id, position).
@@ -433,6 +458,7 @@ impl Store {
     ) -> Result<Vec<Classification>, StoreError> {
         self.run(move |conn| {
             db::write(conn, |conn| {
+                db::lock_log_writers(conn)?;
                 let mut found = load_jobs(conn, &guids)?;
                 let mut jobs = Vec::new();
                 for guid in &guids {
@@ -484,6 +510,7 @@ impl Store {
     ) -> Result<Classification, StoreError> {
         self.run(move |conn| {
             db::write(conn, |conn| {
+                db::lock_log_writers(conn)?;
                 let job = failed_job(conn, &guid, "lines")?;
                 let line = failure_lines_of(conn, &[job.id])?
                     .into_iter()
@@ -522,6 +549,7 @@ impl Store {
     ) -> Result<Classification, StoreError> {
         self.run(move |conn| {
             db::write(conn, |conn| {
+                db::lock_log_writers(conn)?;
                 let job = failed_job(conn, &guid, "tests")?;
                 let sub = subtest.as_deref().unwrap_or("");
                 let named = match sub {

@@ -429,19 +429,19 @@ pub(crate) fn analyze(conn: &mut DbConnection, tables: &[&str]) -> Result<(), St
     Ok(())
 }
 
-/// Serializes the writers of the graph change log across processes until the transaction
-/// ends, so sequence numbers commit in order. SQLite needs nothing: `BEGIN IMMEDIATE` already
+/// Serializes the writers of the change logs (`graph_changes`, `change_log`) across processes
+/// until the transaction ends, so sequence numbers commit in order. A transaction that will
+/// append and may lock rows a job write also locks takes it first (a late taker would wait
+/// for the lock while holding rows its holder waits for). SQLite needs nothing: `BEGIN IMMEDIATE` already
 /// admits one writer at a time.
-pub(crate) fn lock_graph_writers(conn: &mut DbConnection) -> Result<(), StoreError> {
+pub(crate) fn lock_log_writers(conn: &mut DbConnection) -> Result<(), StoreError> {
     if let DbConnection::Pg(c) = conn {
-        c.batch_execute(&format!(
-            "SELECT pg_advisory_xact_lock({GRAPH_WRITERS_LOCK})"
-        ))?;
+        c.batch_execute(&format!("SELECT pg_advisory_xact_lock({LOG_WRITERS_LOCK})"))?;
     }
     Ok(())
 }
 
-const GRAPH_WRITERS_LOCK: i64 = MIGRATION_LOCK + 1;
+const LOG_WRITERS_LOCK: i64 = MIGRATION_LOCK + 1;
 
 /// The largest number of rows one batch statement carries (well under both backends' limits
 /// on bind parameters: SQLite 32,766, PostgreSQL 65,535).

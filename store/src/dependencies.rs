@@ -51,7 +51,7 @@ impl Store {
             let _sync = live.lock_sync()?;
             let mut undo = Vec::new();
             let written = db::write(conn, |conn| {
-                db::lock_graph_writers(conn)?;
+                db::lock_log_writers(conn)?;
                 live.catch_up_locked(conn)?;
                 let added = add(conn, &live, &edges, &mut undo)?;
                 Ok((added, graph::last_change(conn)?))

@@ -4,7 +4,7 @@
 //!
 //! The log only says which jobs changed; catching up re-reads those jobs' status and edges, so
 //! applying a change twice is harmless. Appends to the log are serialized across processes
-//! (see [`crate::db::lock_graph_writers`]), so sequence order is commit order and a reader
+//! (see [`crate::db::lock_log_writers`]), so sequence order is commit order and a reader
 //! never skips a change that commits late.
 //!
 //! The store owns this graph, not the schema: refusing a cycle must happen inside the write

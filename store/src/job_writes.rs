@@ -23,6 +23,7 @@ use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use treeherd_model::{JobResult, JobState, NewJob, TIERS, lifecycle};
 
+use crate::change_log::{self, ChangeKind};
 use crate::db::{self, BATCH_ROWS, DbConnection};
 use crate::jobs::{JobRow, into_jobs};
 use crate::schema::{job_attributes, job_dependencies, jobs};
@@ -187,7 +188,7 @@ fn upsert_reporting(
     conn: &mut DbConnection,
     new: Vec<NewJob>,
 ) -> Result<(Vec<Job>, Vec<IgnoredJob>), StoreError> {
-    db::lock_graph_writers(conn)?;
+    db::lock_log_writers(conn)?;
     let Latest {
         jobs: batch,
         index,
@@ -469,7 +470,13 @@ fn follow_writes(
     machine_writes::follow_jobs(conn, batch, ids, db::now_micros())?;
     let mut changed: Vec<i64> = ids.values().copied().collect();
     changed.sort_unstable();
-    graph::log_changes(conn, &changed)
+    graph::log_changes(conn, &changed)?;
+    // Subscribers hear each job written, in the order it was submitted.
+    let events: Vec<(Option<i64>, i64)> = batch
+        .iter()
+        .filter_map(|job| Some((Some(repos.get(&job.repository)?.id.0), *ids.get(&job.guid)?)))
+        .collect();
+    change_log::append(conn, ChangeKind::Job, &events)
 }
 
 /// The written jobs as stored, by guid, built from what was written (no read back).
@@ -535,7 +542,7 @@ fn mark(conn: &mut DbConnection, marks: &[JobMark]) -> Result<usize, StoreError>
     if marks.is_empty() {
         return Ok(0);
     }
-    db::lock_graph_writers(conn)?;
+    db::lock_log_writers(conn)?;
     let guids: Vec<&str> = marks.iter().map(|m| m.guid.as_str()).collect();
     let stored = stored_statuses(conn, &guids)?;
     let mut names: Vec<&str> = marks.iter().map(|m| m.repository.as_str()).collect();
@@ -543,6 +550,7 @@ fn mark(conn: &mut DbConnection, marks: &[JobMark]) -> Result<usize, StoreError>
     names.dedup();
     let repos = repositories::existing_by_name(conn, &names)?;
     let mut changed = Vec::new();
+    let mut events = Vec::new();
     for m in marks {
         let Some((repository_id, now)) = stored.get(&m.guid) else {
             continue;
@@ -560,14 +568,15 @@ fn mark(conn: &mut DbConnection, marks: &[JobMark]) -> Result<usize, StoreError>
                 jobs::result.eq(m.result.as_str()),
             ))
             .execute(conn)?;
-        changed.push(
-            jobs::table
-                .filter(jobs::guid.eq(&m.guid))
-                .select(jobs::id)
-                .first(conn)?,
-        );
+        let id = jobs::table
+            .filter(jobs::guid.eq(&m.guid))
+            .select(jobs::id)
+            .first(conn)?;
+        changed.push(id);
+        events.push((Some(*repository_id), id));
     }
     graph::log_changes(conn, &changed)?;
+    change_log::append(conn, ChangeKind::Job, &events)?;
     Ok(changed.len())
 }
 

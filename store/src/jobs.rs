@@ -8,7 +8,7 @@
 use diesel::prelude::*;
 use std::collections::HashMap;
 
-use crate::db::{BATCH_ROWS, lower};
+use crate::db::{BATCH_ROWS, DbConnection, lower};
 use crate::schema::{job_attributes, job_classifications, jobs, pushes};
 use crate::types::{UNCLASSIFIED_IDS, raw_ids};
 use crate::{
@@ -67,6 +67,19 @@ impl TryFrom<JobRow> for Job {
     }
 }
 
+/// The jobs of `ids` that exist, in no particular order.
+pub(crate) fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<Job>, StoreError> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(BATCH_ROWS) {
+        let rows = jobs::table
+            .filter(jobs::id.eq_any(chunk))
+            .select(JobRow::as_select())
+            .load(conn)?;
+        found.extend(into_jobs(rows)?);
+    }
+    Ok(found)
+}
+
 pub(crate) fn into_jobs(rows: Vec<JobRow>) -> Result<Vec<Job>, StoreError> {
     rows.into_iter().map(Job::try_from).collect()
 }
@@ -98,11 +111,10 @@ impl Store {
 
     pub async fn jobs_by_id(&self, ids: Vec<JobId>) -> Result<HashMap<JobId, Job>, StoreError> {
         self.run(move |conn| {
-            let rows = jobs::table
-                .filter(jobs::id.eq_any(raw_ids(&ids)))
-                .select(JobRow::as_select())
-                .load(conn)?;
-            Ok(into_jobs(rows)?.into_iter().map(|j| (j.id, j)).collect())
+            Ok(by_ids(conn, &raw_ids(&ids))?
+                .into_iter()
+                .map(|j| (j.id, j))
+                .collect())
         })
         .await
     }

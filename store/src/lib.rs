@@ -15,6 +15,9 @@ mod bug_index;
 mod bug_writes;
 mod bugs;
 mod builds;
+mod change_listener;
+mod change_log;
+mod changes;
 mod classifications;
 mod current_classification;
 mod dependencies;
@@ -46,6 +49,8 @@ pub use autoclassify::{AUTOCLASSIFIER, Autoclassified, Autoclassifier};
 pub use bug_writes::BugsImported;
 pub use bugs::{Bug, BugSuggestions, MAX_CANDIDATES};
 pub use builds::{Build, BuildFilter, BuildRelease};
+pub use change_listener::LISTENER_APPLICATION_NAME;
+pub use changes::{Change, Changed};
 pub use classifications::{Classification, FailureLine, LineKeys, NewClassification};
 pub use db::{Backend, DatabaseUrl, StoreOptions};
 pub use error::{InternalError, StoreError};
@@ -74,9 +79,14 @@ use std::sync::Arc;
 pub struct Store {
     pool: Pool,
     backend: Backend,
+    /// What the change listener connects to (`change_listener.rs`).
+    url: DatabaseUrl,
     graph: Arc<graph::LiveGraph>,
     /// Which trigrams of a bug search term are rare (`bug_index.rs`).
     bug_trigrams: Arc<bug_index::TrigramSample>,
+    /// Signalled when this process commits events to the change log (and, on PostgreSQL, by
+    /// the listener when any process does): what the change feed waits on.
+    changed: Arc<tokio::sync::Notify>,
 }
 
 impl Store {
@@ -86,8 +96,10 @@ impl Store {
         Ok(Store {
             pool,
             backend: url.backend(),
+            url: url.clone(),
             graph: Arc::new(graph::LiveGraph::new()),
             bug_trigrams: Arc::default(),
+            changed: Arc::default(),
         })
     }
 
@@ -144,12 +156,20 @@ impl Store {
     {
         let pool = self.pool.clone();
         let permit = request_calls::permit().await?;
-        tokio::task::spawn_blocking(move || {
+        let (done, appended) = tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            let mut conn = pool.get()?;
-            work(&mut conn)
+            change_log::take_appended();
+            let done = pool
+                .get()
+                .map_err(StoreError::from)
+                .and_then(|mut conn| work(&mut conn));
+            (done, change_log::take_appended())
         })
         .await
-        .map_err(|e| StoreError::caused_by("database task failed", e))?
+        .map_err(|e| StoreError::caused_by("database task failed", e))?;
+        if appended {
+            self.changed.notify_one();
+        }
+        done
     }
 }

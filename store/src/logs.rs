@@ -255,6 +255,10 @@ impl Store {
     ) -> Result<Option<Autoclassified>, StoreError> {
         self.run(move |conn| {
             db::write(conn, |conn| {
+                if autoclassifier.is_some() {
+                    // Before any row: a classification appends to the change log.
+                    db::lock_log_writers(conn)?;
+                }
                 let job_id = store_parsed(conn, log_id, &parsed, now)?;
                 Ok(autoclassifier.and_then(|rule| {
                     crate::autoclassify::autoclassify_in_savepoint(conn, job_id, &rule, now)

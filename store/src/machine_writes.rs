@@ -14,6 +14,7 @@ use std::collections::hash_map::Entry;
 use treeherd_model::machine_state::{self, JobOnMachine, MachineStatus};
 use treeherd_model::{MachineState, NewJob};
 
+use crate::change_log::{self, ChangeKind};
 use crate::db::{self, BATCH_ROWS, DbConnection};
 use crate::machines::{MachineRow, UNKNOWN_BUILD_SYSTEM};
 use crate::schema::{machine_events, machines};
@@ -286,6 +287,8 @@ impl Store {
             .map_err(|refusal| StoreError::Invalid(refusal.to_string()))?;
         self.run(move |conn| {
             db::write(conn, |conn| {
+                // First: job writes, which hold it, update machines too.
+                db::lock_log_writers(conn)?;
                 let existing: MachineRow = machines::table
                     .filter(machines::build_system.eq(&build_system))
                     .filter(machines::name.eq(&name))
@@ -318,6 +321,7 @@ impl Store {
                         reason,
                     })
                     .execute(c)?);
+                change_log::append(conn, ChangeKind::Machine, &[(None, row.id)])?;
                 row.into_machine(now)
             })
         })

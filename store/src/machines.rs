@@ -94,6 +94,25 @@ fn ratio(part: i64, whole: i64) -> f64 {
     }
 }
 
+/// The machines of `ids` that exist, as they are at `now`, in no particular order.
+pub(crate) fn by_ids(
+    conn: &mut crate::db::DbConnection,
+    ids: &[i64],
+    now: i64,
+) -> Result<Vec<Machine>, StoreError> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(BATCH_ROWS) {
+        let rows: Vec<MachineRow> = machines::table
+            .filter(machines::id.eq_any(chunk))
+            .select(MachineRow::as_select())
+            .load(conn)?;
+        for row in rows {
+            found.push(row.into_machine(now)?);
+        }
+    }
+    Ok(found)
+}
+
 #[derive(Queryable, Selectable, Clone)]
 #[diesel(table_name = machines)]
 pub(crate) struct MachineRow {
@@ -163,18 +182,10 @@ impl Store {
         now: i64,
     ) -> Result<HashMap<i64, Machine>, StoreError> {
         self.run(move |conn| {
-            let mut found = HashMap::with_capacity(ids.len());
-            for chunk in ids.chunks(BATCH_ROWS) {
-                let rows: Vec<MachineRow> = machines::table
-                    .filter(machines::id.eq_any(chunk))
-                    .select(MachineRow::as_select())
-                    .load(conn)?;
-                for row in rows {
-                    let machine = row.into_machine(now)?;
-                    found.insert(machine.id, machine);
-                }
-            }
-            Ok(found)
+            Ok(by_ids(conn, &ids, now)?
+                .into_iter()
+                .map(|machine| (machine.id, machine))
+                .collect())
         })
         .await
     }

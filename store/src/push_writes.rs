@@ -14,6 +14,7 @@ use diesel::prelude::*;
 use std::collections::{HashMap, HashSet};
 use treeherd_model::PushRecord;
 
+use crate::change_log::{self, ChangeKind};
 use crate::db::{self, BATCH_ROWS, DbConnection};
 use crate::pushes::PushValues;
 use crate::repositories;
@@ -245,6 +246,12 @@ fn store(
             });
         }
     }
+    let events: Vec<(Option<i64>, i64)> = stored
+        .iter()
+        .filter(|s| s.added)
+        .map(|s| (Some(repository.id.0), s.push.id.0))
+        .collect();
+    change_log::append(conn, ChangeKind::Push, &events)?;
     Ok((stored, (highest_stored, next_push_id - 1)))
 }
 

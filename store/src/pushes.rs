@@ -45,6 +45,19 @@ impl PushRow {
     }
 }
 
+/// The pushes of `ids` that exist and are not placeholders, in no particular order.
+pub(crate) fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<Push>, StoreError> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(BATCH_ROWS) {
+        let rows: Vec<PushRow> = pushes::table
+            .filter(pushes::id.eq_any(chunk))
+            .select(PushRow::as_select())
+            .load(conn)?;
+        found.extend(rows.into_iter().filter_map(PushRow::known));
+    }
+    Ok(found)
+}
+
 #[derive(Insertable)]
 #[diesel(table_name = pushes, treat_none_as_default_value = false)]
 pub(crate) struct PushValues<'a> {
@@ -228,12 +241,8 @@ impl Store {
         ids: Vec<PushId>,
     ) -> Result<HashMap<PushId, Push>, StoreError> {
         self.run(move |conn| {
-            Ok(pushes::table
-                .filter(pushes::id.eq_any(raw_ids(&ids)))
-                .select(PushRow::as_select())
-                .load(conn)?
+            Ok(by_ids(conn, &raw_ids(&ids))?
                 .into_iter()
-                .filter_map(PushRow::known)
                 .map(|push| (push.id, push))
                 .collect())
         })

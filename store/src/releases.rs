@@ -199,7 +199,7 @@ impl Store {
             let mut undo = Vec::new();
             let mut caught_up = false;
             let written = db::write(conn, |conn| {
-                db::lock_graph_writers(conn)?;
+                db::lock_log_writers(conn)?;
                 let repository = repositories::existing(conn, &new.repository)?;
                 let existing: Option<ReleaseRow> = releases::table
                     .filter(releases::product.eq(&new.product))

@@ -86,6 +86,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    change_log (seq) {
+        seq -> BigInt,
+        kind -> Text,
+        repository_id -> Nullable<BigInt>,
+        subject_id -> BigInt,
+    }
+}
+
+diesel::table! {
     job_logs (id) {
         id -> BigInt,
         job_id -> BigInt,
@@ -304,6 +313,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     job_attributes,
     job_dependencies,
     graph_changes,
+    change_log,
     job_logs,
     artifacts,
     log_errors,

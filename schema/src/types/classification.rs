@@ -177,9 +177,10 @@ pub(crate) struct ClassifyJobsPayload {
     pub jobs: Vec<Job>,
 }
 
-/// A job's new classification, as `classificationChanged` announces it.
+/// A decision a person just made, with its job: what `classifyFailureLine` and
+/// `classifyTest` answer.
 #[derive(SimpleObject)]
-pub(crate) struct ClassificationChanged {
+pub(crate) struct ClassifyPayload {
     pub job: Job,
     pub classification: Classification,
 }

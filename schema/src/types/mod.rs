@@ -2,6 +2,7 @@
 
 pub(crate) mod bug;
 pub(crate) mod build;
+mod change;
 mod classification;
 mod connection;
 mod dependency_graph;
@@ -23,9 +24,10 @@ mod time;
 
 pub(crate) use bug::{Bug, BugSuggestions, ErrorLineSearch};
 pub(crate) use build::{Build, BuildInput, BuildRelease, BuildsQuery};
+pub(crate) use change::{ClassificationChanged, JobChanged, MachineChanged, PushAdded};
 pub(crate) use classification::{
-    Classification, ClassificationChanged, ClassifyFailureLineInput, ClassifyJobsInput,
-    ClassifyJobsPayload, ClassifyTestInput,
+    Classification, ClassifyFailureLineInput, ClassifyJobsInput, ClassifyJobsPayload,
+    ClassifyPayload, ClassifyTestInput,
 };
 pub(crate) use connection::{KeyCursor, connection, page_request};
 pub(crate) use dependency_graph::CriticalPath;
