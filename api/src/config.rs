@@ -11,6 +11,7 @@ use treeherd_store::{DatabaseUrl, StoreOptions};
 
 use crate::auth::TrustedNetworks;
 use crate::bugzilla_poller::BugzillaOptions;
+use crate::drain::DrainOptions;
 use crate::log_worker::LogWorkerOptions;
 use treeherd_demo::DemoOptions;
 
@@ -47,6 +48,8 @@ pub struct Config {
     /// The Bugzilla bugs are fetched from now and then (and linked to); `None`: bugs come
     /// only from `treeherd import bugs`.
     pub bugzilla: Option<BugzillaOptions>,
+    /// How the server stops (`crate::drain`).
+    pub drain: DrainOptions,
 }
 
 impl Config {
@@ -68,6 +71,7 @@ impl Config {
             demo: None,
             autoclassify: AutoclassifyOptions::default(),
             bugzilla: None,
+            drain: DrainOptions::default(),
         }
     }
 
@@ -159,6 +163,20 @@ pub(crate) fn autoclassify_window(text: &str) -> Result<AutoclassifyOptions, Str
             window: Some(window),
         })
         .map_err(|e| format!("{e}, or off"))
+}
+
+/// How long a draining server waits, unready, before it stops: from 0 s to 10 m.
+pub(crate) fn drain_delay(text: &str) -> Result<Duration, String> {
+    let delay = crate::auth::parse_ttl(text)?;
+    if delay > Duration::from_secs(600) {
+        return Err("must be from 0s to 10m".into());
+    }
+    Ok(delay)
+}
+
+/// How long requests in flight may take once a server stops: from 1 s to 1 h.
+pub(crate) fn shutdown_timeout(text: &str) -> Result<Duration, String> {
+    duration_within(text, Duration::from_secs(3600)).map_err(|_| "must be from 1s to 1h".into())
 }
 
 /// How long a token is valid: from 1 s to 3,650 d.

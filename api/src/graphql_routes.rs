@@ -276,5 +276,7 @@ async fn subscription(
     request: HttpRequest,
     payload: web::Payload,
 ) -> actix_web::Result<HttpResponse> {
-    GraphQLSubscription::new(state.schema.clone()).start(&request, payload)
+    let socket = GraphQLSubscription::new(state.schema.clone()).start(&request, payload)?;
+    // Closed with a close frame when the server drains (`crate::drain`).
+    Ok(socket.map_body(|_, body| state.drain.closable(body)))
 }

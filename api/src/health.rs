@@ -1,4 +1,6 @@
-//! The health probes: `/healthz` (the process answers) and `/readyz` (the database too).
+//! The health probes: `/healthz` (the process answers) and `/readyz` (the database too, and
+//! the server is not stopping: a draining server is unready first, so a load balancer stops
+//! routing to it before it stops, `crate::drain`).
 
 use actix_web::{HttpResponse, web};
 
@@ -15,6 +17,9 @@ async fn healthz() -> HttpResponse {
 }
 
 async fn readyz(state: web::Data<State>) -> HttpResponse {
+    if state.drain.is_draining() {
+        return HttpResponse::ServiceUnavailable().body("draining");
+    }
     match state.service.store().ping().await {
         Ok(()) => HttpResponse::Ok().body("ready"),
         Err(e) => {

@@ -6,6 +6,7 @@ pub mod bugzilla_poller;
 pub mod cli;
 pub mod config;
 pub mod consume;
+pub mod drain;
 mod graphiql;
 mod graphql_routes;
 mod health;

@@ -14,6 +14,7 @@ use treeherd_store::Store;
 use crate::Config;
 use crate::auth::{self, TokenKeys};
 use crate::config::ConfigError;
+use crate::drain::{self, Drain, DrainOptions};
 use crate::persisted_queries::PersistedQueries;
 use crate::routes;
 use crate::state::{LogSource, State};
@@ -23,6 +24,8 @@ pub struct Application {
     server: actix_web::dev::Server,
     port: u16,
     store: Store,
+    drain: Drain,
+    drain_options: DrainOptions,
 }
 
 impl Application {
@@ -66,6 +69,7 @@ impl Application {
         let service = Service::new(store.clone(), Changes::default())
             .with_autoclassify(config.autoclassify)
             .with_bugzilla_url(config.bugzilla.as_ref().map(|b| b.url.clone()));
+        let drain = Drain::new();
         let state = web::Data::new(State {
             schema: treeherd_schema::build(service.clone()),
             service: service.clone(),
@@ -82,6 +86,7 @@ impl Application {
             trusted: config.trusted.clone(),
             log_source: LogSource::new(config.log_worker.clone().unwrap_or_default().max_bytes),
             persisted_queries: PersistedQueries::new(store.clone()),
+            drain: drain.clone(),
         });
 
         let port = listener.local_addr()?.port();
@@ -103,7 +108,10 @@ impl Application {
                 .app_data(web::PayloadConfig::new(max_body))
                 .configure(routes::configure)
         })
-        .listen(listener)?;
+        .listen(listener)?
+        // Signals are ours: the server drains in order (`crate::drain`).
+        .disable_signals()
+        .shutdown_timeout(config.drain.shutdown_timeout.as_secs().max(1));
         if let Some(workers) = config.workers {
             server = server.workers(workers);
         }
@@ -123,6 +131,8 @@ impl Application {
             server: server.run(),
             port,
             store,
+            drain,
+            drain_options: config.drain,
         })
     }
 
@@ -134,9 +144,27 @@ impl Application {
         &self.store
     }
 
-    /// Serves until the process is told to stop (SIGINT/SIGTERM stop it gracefully).
+    /// Serves until the process is told to stop: SIGTERM or SIGINT drain it (unready first,
+    /// then its sockets closed, then the requests in flight finished; `crate::drain`).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let mut server = self.server;
+        let handle = server.handle();
+        tokio::select! {
+            stopped = &mut server => return stopped,
+            terminated = drain::stop_signal() => {
+                self.drain.start();
+                tracing::info!("draining: /readyz answers 503");
+                if terminated {
+                    tokio::time::sleep(self.drain_options.drain_delay).await;
+                }
+                self.drain.close_sockets();
+                tracing::info!("subscriptions closed; finishing the requests in flight");
+            }
+        }
+        // The server must be polled to carry out its stop.
+        let (stopped, ()) = tokio::join!(server, handle.stop(true));
+        tracing::info!("stopped");
+        stopped
     }
 }
 

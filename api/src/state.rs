@@ -9,6 +9,7 @@ use treeherd_schema::TreeherdSchema;
 use treeherd_service::{ErrorKind, Service, ServiceError};
 
 use crate::auth::{TokenKeys, TrustedNetworks};
+use crate::drain::Drain;
 use crate::persisted_queries::PersistedQueries;
 
 /// What every handler shares.
@@ -23,6 +24,8 @@ pub(crate) struct State {
     pub log_source: LogSource,
     /// The queries clients may send by hash (`crate::persisted_queries`).
     pub persisted_queries: PersistedQueries,
+    /// Whether the server is stopping, and its open sockets (`crate::drain`).
+    pub drain: Drain,
 }
 
 /// How the log viewer's route fetches logs (`crate::log_routes`).

@@ -14,6 +14,7 @@ use super::DatabaseArgs;
 use crate::auth::TrustedNetworks;
 use crate::bugzilla_poller::BugzillaOptions;
 use crate::config::{self, ConfigError};
+use crate::drain::DrainOptions;
 use crate::log_worker::LogWorkerOptions;
 use crate::{Application, Config};
 
@@ -82,6 +83,14 @@ pub struct ServeArgs {
     /// json-pushes (e.g. 60s, 5m, up to 365d; default: never).
     #[arg(long, env = "TREEHERD_PUSHLOG_INTERVAL", value_parser = config::interval)]
     pub pushlog_interval: Option<Duration>,
+    /// On SIGTERM, how long `/readyz` answers 503 before the server stops (so a load balancer
+    /// stops routing to it first): 0s to 10m. Ctrl-C does not wait.
+    #[arg(long, env = "TREEHERD_DRAIN_DELAY", default_value = "3s", value_parser = config::drain_delay)]
+    pub drain_delay: Duration,
+    /// Once stopping, how long the requests in flight may take to finish: 1s to 1h.
+    #[arg(long, env = "TREEHERD_SHUTDOWN_TIMEOUT", default_value = "30s",
+          value_parser = config::shutdown_timeout)]
+    pub shutdown_timeout: Duration,
     /// Job logs fetched and parsed at once, up to 256 (0: this process parses none).
     #[arg(long, env = "TREEHERD_LOG_PARSE_CONCURRENCY", default_value_t = 2,
           value_parser = clap::value_parser!(u16).range(0..=256))]
@@ -146,6 +155,10 @@ impl TryFrom<ServeArgs> for Config {
             }),
             demo: args.demo.then(DemoOptions::default),
             autoclassify: args.autoclassify_window,
+            drain: DrainOptions {
+                drain_delay: args.drain_delay,
+                shutdown_timeout: args.shutdown_timeout,
+            },
             bugzilla: args.bugzilla_url.map(|url| BugzillaOptions {
                 url,
                 interval: args.bugzilla_interval,

@@ -8,6 +8,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+pub mod balancer;
+
 /// `treeherd` run in `dir`, with no `TREEHERD_*` variable inherited.
 pub fn treeherd(dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_treeherd"));
@@ -46,9 +48,14 @@ pub fn serve(dir: &Path, env: &[(&str, &str)]) -> Server {
 
 /// [`serve`] with more arguments after `serve --bind 127.0.0.1:0` (e.g. `--demo`).
 pub fn serve_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
+    serve_on(dir, "127.0.0.1:0", args, env)
+}
+
+/// [`serve_with`] on `bind` (a port of its own: a replica restarted where it was).
+pub fn serve_on(dir: &Path, bind: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
     let mut command = treeherd(dir);
     command
-        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(["serve", "--bind", bind])
         .args(args)
         .stderr(Stdio::piped());
     for (name, value) in env {
