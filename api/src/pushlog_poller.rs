@@ -1,6 +1,7 @@
 //! The pushlog poller in `serve`: now and then, brings every hg repository with an http(s)
 //! URL up to date through the service (`treeherd_service::pushlog::hg`). It runs only when
-//! `TREEHERD_PUSHLOG_INTERVAL` is set, as build networks are often offline.
+//! `TREEHERD_PUSHLOG_INTERVAL` is set, as build networks are often offline. Replicas share the
+//! work: a repository is polled by the one that claims it for the interval.
 
 use std::time::Duration;
 use treeherd_model::Vcs;
@@ -28,6 +29,21 @@ pub fn spawn_poller(service: Service, every: Duration) {
                 .iter()
                 .filter(|r| r.vcs == Vcs::Hg && r.url.starts_with("http"))
             {
+                // One replica polls a repository per interval (`store/src/pushlog_polls.rs`).
+                let now = chrono::Utc::now().timestamp_micros();
+                let every_us = i64::try_from(every.as_micros()).unwrap_or(i64::MAX);
+                match service
+                    .store()
+                    .claim_pushlog_poll(repository.id, now, every_us)
+                    .await
+                {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(e) => {
+                        tracing::warn!(repository = %repository.name, error = %e, "pushlog poller: cannot claim a poll");
+                        continue;
+                    }
+                }
                 match sync_repository(&service, &http, repository, &options).await {
                     Ok(synced) if synced.pushes > 0 => tracing::info!(
                         repository = %repository.name,

@@ -544,7 +544,7 @@ async fn autoclassification(
     // People classify the precedents' lines as intermittent, with the most frequent bug.
     for job in written.iter().take(PRECEDENTS) {
         store
-            .store_parsed_log(log_of(job.id)?, parse()?, END, None)
+            .store_parsed_log(log_of(job.id)?, None, parse()?, END, None)
             .await?;
     }
     store
@@ -628,7 +628,7 @@ async fn autoclassification(
             let started = Instant::now();
             let parsed = parse()?;
             let stored = Instant::now();
-            let decided = service.store_parse(log, parsed, END).await?;
+            let decided = service.store_parse(log, None, parsed, END).await?;
             let (whole, storing) = (started.elapsed(), stored.elapsed());
             check(job, autoclassify, decided.map(|c| c.classification))?;
             if autoclassify {

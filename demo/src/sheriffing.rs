@@ -93,7 +93,7 @@ impl Sheriffing {
     ) -> Result<bool, ServiceError> {
         Ok(self
             .service
-            .store_parse(log_id, parsed, now)
+            .store_parse(log_id, None, parsed, now)
             .await?
             .is_some())
     }

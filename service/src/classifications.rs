@@ -232,12 +232,14 @@ impl Service {
         self.announce_classification(written).await
     }
 
-    /// Stores what parsing log `log_id` found (at `now`) and, when the autoclassifier is on,
+    /// Stores what parsing log `log_id` found (at `now`; under the worker's `claim`, if any)
+    /// and, when the autoclassifier is on,
     /// runs it on the log's job in the same transaction; announces and returns its decision
     /// when it classified the job. The parse is stored whatever the autoclassifier makes of it.
     pub async fn store_parse(
         &self,
         log_id: i64,
+        claim: Option<i32>,
         parsed: ParsedLog,
         now: i64,
     ) -> Result<Option<Classification>, ServiceError> {
@@ -247,7 +249,7 @@ impl Service {
         });
         let Some(decided) = self
             .store
-            .store_parsed_log(log_id, parsed, now, autoclassifier)
+            .store_parsed_log(log_id, claim, parsed, now, autoclassifier)
             .await?
         else {
             return Ok(None);

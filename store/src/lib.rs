@@ -33,6 +33,7 @@ mod perf;
 mod persisted_queries;
 mod push_writes;
 mod pushes;
+mod pushlog_polls;
 mod releases;
 mod repositories;
 mod request_calls;

@@ -245,10 +245,12 @@ impl Store {
     /// Stores what parsing log `log_id` found, replacing what an earlier parse stored, and
     /// marks it PARSED at `now`; then, given an `autoclassifier`, runs it on the log's job in
     /// the same transaction (its failure does not undo the parse). Returns the job's
-    /// autoclassification if it was classified.
+    /// autoclassification if it was classified. With the `claim` (the attempt) a worker took
+    /// it under, nothing is stored unless the log is still that worker's (`Conflict`).
     pub async fn store_parsed_log(
         &self,
         log_id: i64,
+        claim: Option<i32>,
         parsed: ParsedLog,
         now: i64,
         autoclassifier: Option<Autoclassifier>,
@@ -259,7 +261,7 @@ impl Store {
                     // Before any row: a classification appends to the change log.
                     db::lock_log_writers(conn)?;
                 }
-                let job_id = store_parsed(conn, log_id, &parsed, now)?;
+                let job_id = store_parsed(conn, log_id, claim, &parsed, now)?;
                 Ok(autoclassifier.and_then(|rule| {
                     crate::autoclassify::autoclassify_in_savepoint(conn, job_id, &rule, now)
                 }))
@@ -425,16 +427,32 @@ impl Store {
 fn store_parsed(
     conn: &mut DbConnection,
     log_id: i64,
+    claim: Option<i32>,
     parsed: &ParsedLog,
     now: i64,
 ) -> Result<i64, StoreError> {
-    let (job_id, repository_id, platform): (i64, i64, Option<String>) = job_logs::table
+    type Found = (i64, i64, Option<String>, String, i32);
+    let (job_id, repository_id, platform, status, attempts): Found = job_logs::table
         .inner_join(jobs::table)
         .filter(job_logs::id.eq(log_id))
-        .select((jobs::id, jobs::repository_id, jobs::platform))
+        .select((
+            jobs::id,
+            jobs::repository_id,
+            jobs::platform,
+            job_logs::status,
+            job_logs::attempts,
+        ))
         .first(conn)
         .optional()?
         .ok_or_else(|| StoreError::NotFound(format!("no log {log_id}")))?;
+    // A worker whose lease ran out (another took the log) stores nothing: one parse is stored.
+    if let Some(claim) = claim
+        && (status != LogStatus::Pending.as_str() || attempts != claim)
+    {
+        return Err(StoreError::Conflict(format!(
+            "log {log_id} is no longer this worker's: its lease ran out and it was claimed again"
+        )));
+    }
 
     diesel::delete(log_errors::table.filter(log_errors::log_id.eq(log_id))).execute(conn)?;
     diesel::delete(log_steps::table.filter(log_steps::log_id.eq(log_id))).execute(conn)?;

@@ -86,6 +86,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    pushlog_polls (repository_id) {
+        repository_id -> BigInt,
+        next_poll_at -> BigInt,
+    }
+}
+
+diesel::table! {
     change_log (seq) {
         seq -> BigInt,
         kind -> Text,
@@ -314,6 +321,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     job_dependencies,
     graph_changes,
     change_log,
+    pushlog_polls,
     job_logs,
     artifacts,
     log_errors,

@@ -25,6 +25,7 @@ mod log_server;
 mod log_view;
 mod metrics;
 mod node;
+mod parse_queue;
 mod pushlog;
 mod pushlog_http;
 mod rest;

@@ -260,6 +260,71 @@ async fn the_server_polls_by_itself_when_told_to() {
 }
 
 #[tokio::test]
+async fn three_servers_poll_a_repository_once_per_interval_and_take_over_a_dead_claim() {
+    let Some(page) = fixture_page() else { return };
+    let hg = HgServer::start(&page).await;
+    let every = Duration::from_secs(1);
+    let one = TestApp::spawn_with(|config| config.pushlog_interval = Some(every)).await;
+    let others = [
+        TestApp::spawn_beside_with(&one, |config| config.pushlog_interval = Some(every)).await,
+        TestApp::spawn_beside_with(&one, |config| config.pushlog_interval = Some(every)).await,
+    ];
+    one.data(
+        "mutation($i: RepositoryInput!) { createRepository(input: $i) { name } }",
+        json!({"i": {"name": "inbound", "vcs": "HG", "url": hg.url}}),
+    )
+    .await;
+    for _ in 0..100 {
+        if stored_pushes(&one).await.len() == 10 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(stored_pushes(&others[1]).await.len(), 10);
+    // Up to date, a poll is one request: one server polls per interval, not three.
+    hg.with(|b| b.requests.clear());
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    let polls = hg.with(|b| b.requests.len());
+    assert!(
+        (2..=5).contains(&polls),
+        "{polls} polls in 3.5 s at one per second by any of three servers"
+    );
+    // A server that claims the next poll and dies leaves it to the others after its claim.
+    let repository = one
+        .store()
+        .repository("inbound".into())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let dead_claim = loop {
+        let now = chrono::Utc::now().timestamp_micros();
+        if one
+            .store()
+            .claim_pushlog_poll(repository, now, 2_500_000)
+            .await
+            .unwrap()
+        {
+            break now;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    hg.with(|b| b.requests.clear());
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    assert_eq!(
+        hg.with(|b| b.requests.len()),
+        0,
+        "claimed by a server that died"
+    );
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    assert!(
+        hg.with(|b| b.requests.len()) >= 1,
+        "taken over once the claim ran out ({} s after it)",
+        (chrono::Utc::now().timestamp_micros() - dead_claim) / 1_000_000
+    );
+}
+
+#[tokio::test]
 async fn jobs_that_named_a_revision_first_join_their_push_when_it_arrives() {
     let Some(page) = fixture_page() else { return };
     let hg = HgServer::start(&page).await;

@@ -60,7 +60,12 @@ impl TestApp {
 
     /// Starts a second server on the same database as `other`, as a second process would.
     pub async fn spawn_beside(other: &TestApp) -> TestApp {
-        TestApp::start(TestDatabase::Shared, other.database_url.clone(), |_| {}).await
+        TestApp::spawn_beside_with(other, |_| {}).await
+    }
+
+    /// [`TestApp::spawn_beside`] after `adjust` has changed its configuration.
+    pub async fn spawn_beside_with(other: &TestApp, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        TestApp::start(TestDatabase::Shared, other.database_url.clone(), adjust).await
     }
 
     /// Starts a server on a fresh database after `adjust` has changed its configuration.

@@ -34,7 +34,8 @@ impl Service {
     ) -> Result<(), ServiceError> {
         let setback = match fetch_and_parse(http, options, &log.name, &log.url).await {
             Ok(parsed) => {
-                self.store_parse(log.id, parsed, now_micros()).await?;
+                self.store_parse(log.id, Some(log.attempt), parsed, now_micros())
+                    .await?;
                 self.metrics.count_log("parsed");
                 return Ok(());
             }

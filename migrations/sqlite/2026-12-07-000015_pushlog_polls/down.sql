@@ -1,0 +1,1 @@
+DROP TABLE pushlog_polls;
