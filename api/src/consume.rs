@@ -10,7 +10,8 @@
 //! Two stages keep the store busy: one task receives, decodes, validates and maps the next
 //! batch while another commits the current one (`ingest_parsed`). The prefetch is larger than
 //! a batch (three batches by default) so that the broker keeps sending while a batch commits.
-//! Batches commit (and are acknowledged) in the order received.
+//! Batches commit (and are acknowledged) in the order received. SIGTERM stops it after the
+//! batches it took are committed and acknowledged.
 
 use anyhow::Context as _;
 use futures_util::StreamExt;
@@ -51,7 +52,7 @@ struct Batch {
     last: Delivery,
 }
 
-/// Consumes until the connection closes or fails.
+/// Consumes until the connection closes or fails, or the process is told to stop.
 pub async fn run(store: Store, config: &ConsumeConfig) -> anyhow::Result<()> {
     let connection = Connection::connect(&config.amqp_url, ConnectionProperties::default())
         .await
@@ -114,7 +115,20 @@ pub async fn run(store: Store, config: &ConsumeConfig) -> anyhow::Result<()> {
     });
 
     let mut deliveries = consumer.ready_chunks(config.batch.max(1));
-    while let Some(chunk) = deliveries.next().await {
+    // SIGTERM or SIGINT: take no more deliveries, commit and acknowledge the batches taken,
+    // then stop (deliveries fetched but not taken go back to the queue when the connection
+    // closes).
+    let stop = crate::drain::stop_signal();
+    tokio::pin!(stop);
+    loop {
+        let chunk = tokio::select! {
+            chunk = deliveries.next() => chunk,
+            _ = &mut stop => {
+                tracing::info!("stopping: committing the batches taken, taking no more");
+                break;
+            }
+        };
+        let Some(chunk) = chunk else { break };
         let mut jobs = PulseBatch::default();
         let mut messages = 0;
         let mut last = None;

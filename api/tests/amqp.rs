@@ -162,11 +162,30 @@ async fn the_consumer_takes_every_valid_message_and_acknowledges_the_rest() {
         stored = data["data"]["jobs"]["nodes"].as_array().map_or(0, Vec::len);
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    // Give the consumer time to acknowledge, then stop it: whatever it had not acknowledged
-    // goes back to the queue, where the count below would see it.
+    // Give the consumer time to acknowledge, then stop it as an orchestrator does (SIGTERM):
+    // it commits what it took and exits 0; whatever it had not acknowledged goes back to the
+    // queue, where the count below would see it.
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let _ = consumer.kill();
-    let _ = consumer.wait();
+    let terminated = std::process::Command::new("kill")
+        .args(["-TERM", &consumer.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(terminated.success());
+    let stopping = Instant::now();
+    let status = loop {
+        if let Some(status) = consumer.try_wait().unwrap() {
+            break status;
+        }
+        if stopping.elapsed() > Duration::from_secs(20) {
+            let _ = consumer.kill();
+            panic!("the consumer did not stop within 20 s of SIGTERM");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(
+        status.success(),
+        "SIGTERM stops the consumer cleanly: {status}"
+    );
     tokio::time::sleep(Duration::from_millis(500)).await;
     let queue = channel
         .queue_declare(

@@ -190,6 +190,8 @@ impl Drop for StopOnDrop {
 struct Subscriber {
     heard: Arc<Mutex<Vec<String>>>,
     reconnects: Arc<AtomicUsize>,
+    /// Sockets the server ended with a close frame "going away" (1001).
+    going_away: Arc<AtomicUsize>,
     refusals: Arc<Mutex<Vec<Value>>>,
     stop: Arc<AtomicBool>,
 }
@@ -199,19 +201,23 @@ impl Subscriber {
         let subscriber = Subscriber {
             heard: Arc::default(),
             reconnects: Arc::default(),
+            going_away: Arc::default(),
             refusals: Arc::default(),
             stop: Arc::default(),
         };
-        let (heard, reconnects, refusals, stop) = (
+        let (heard, reconnects, going_away, refusals, stop) = (
             subscriber.heard.clone(),
             subscriber.reconnects.clone(),
+            subscriber.going_away.clone(),
             subscriber.refusals.clone(),
             subscriber.stop.clone(),
         );
         tokio::spawn(async move {
             let mut cursor = cursor;
             while !stop.load(Ordering::Relaxed) {
-                follow(&ws_url, &mut cursor, &heard, &refusals, &stop).await;
+                if follow(&ws_url, &mut cursor, &heard, &refusals, &stop).await {
+                    going_away.fetch_add(1, Ordering::Relaxed);
+                }
                 reconnects.fetch_add(1, Ordering::Relaxed);
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
@@ -246,21 +252,22 @@ impl Drop for Subscriber {
     }
 }
 
-/// One connection's worth of following: until the socket closes (or `stop`).
+/// One connection's worth of following: until the socket closes (or `stop`). Says whether
+/// the server closed it with a close frame saying it goes away (1001).
 async fn follow(
     ws_url: &str,
     cursor: &mut String,
     heard: &Mutex<Vec<String>>,
     refusals: &Mutex<Vec<Value>>,
     stop: &AtomicBool,
-) {
+) -> bool {
     let mut request = ws_url.into_client_request().unwrap();
     request.headers_mut().insert(
         "Sec-WebSocket-Protocol",
         "graphql-transport-ws".parse().unwrap(),
     );
     let Ok((mut socket, _)) = tokio_tungstenite::connect_async(request).await else {
-        return;
+        return false;
     };
     let init = json!({"type": "connection_init"}).to_string();
     let subscribe = json!({"id": "1", "type": "subscribe", "payload": {
@@ -271,17 +278,19 @@ async fn follow(
     if socket.send(Message::text(init)).await.is_err()
         || socket.send(Message::text(subscribe)).await.is_err()
     {
-        return;
+        return false;
     }
     while !stop.load(Ordering::Relaxed) {
         let message = match tokio::time::timeout(Duration::from_millis(200), socket.next()).await {
             Err(_) => continue, // quiet: look at `stop` again
-            Ok(None | Some(Err(_))) => return,
+            Ok(None | Some(Err(_))) => return false,
             Ok(Some(Ok(message))) => message,
         };
         let text = match message {
             Message::Text(text) => text,
-            Message::Close(_) => return,
+            Message::Close(frame) => {
+                return frame.is_some_and(|f| u16::from(f.code) == 1001);
+            }
             _ => continue,
         };
         let message: Value = serde_json::from_str(&text).unwrap();
@@ -298,6 +307,7 @@ async fn follow(
             _ => {}
         }
     }
+    false
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -21,12 +21,14 @@
 //! - an automatic persisted query hit over GET (`push { jobs(first: 100) }` by its hash),
 //!   beside the same query sent in full over POST, from the same clients (the goal: the hit
 //!   costs at most 0.8× the full query);
-//! - Treeherder's REST pushes and jobs beside GraphQL on the same objects (`rest.rs`).
+//! - Treeherder's REST pushes and jobs beside GraphQL on the same objects (`rest.rs`);
+//! - replicas on one PostgreSQL: an event's way from one server to another's subscriber,
+//!   catching up on 10,000 missed events, three servers' reads beside one (`replicas.rs`).
 //!
 //! Run: `cargo run --release -p treeherd-bench` (SQLite), or with
 //! `TREEHERD_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres` (PostgreSQL).
-//! One section: `--only log` (or `jobs`, `pulse`, `pushlog`, `bugs`, `apq`, `rest`;
-//! comma-separated).
+//! One section: `--only log` (or `jobs`, `pulse`, `pushlog`, `bugs`, `apq`, `rest`,
+//! `replicas`; comma-separated).
 
 // The same allocator as the `treeherd` binary, so the figures are the binary's.
 #[global_allocator]
@@ -39,6 +41,7 @@ mod logparse;
 mod pulse;
 mod pushlog;
 mod raw;
+mod replicas;
 mod report;
 mod rest;
 
@@ -101,6 +104,8 @@ enum Section {
     Apq,
     /// Treeherder's REST pushes and jobs beside GraphQL on the same objects.
     Rest,
+    /// Replicas on one PostgreSQL: event latency across them, catching up, read throughput.
+    Replicas,
 }
 
 const BATCH: usize = 1000;
@@ -207,6 +212,9 @@ async fn main() -> anyhow::Result<()> {
         setup(&app, 10).await;
         submit_over_http(&app, rest::JOBS).await;
         rest::section(&app, args.clients, Duration::from_secs(args.seconds)).await?;
+    }
+    if wanted(Section::Replicas) {
+        replicas::section(args.clients, Duration::from_secs(args.seconds)).await?;
     }
     if wanted(Section::Bugs) {
         bugs::section(&bugs::Sizes {
