@@ -108,7 +108,7 @@ export class Live {
     this.socket = null;
     this.acked = false;
     this.nextId = 1;
-    this.subscriptions = new Map(); // id -> {query, variables, onNext, cursor, restart}
+    this.subscriptions = new Map(); // id -> {query, variables, onNext, cursor, started, restart}
     this.statusListeners = new Set();
     this.resyncListeners = new Set();
     this.retryMs = 1000;
@@ -122,7 +122,7 @@ export class Live {
   /** Starts a subscription; returns the function that ends it. */
   subscribe(query, variables, onNext) {
     const id = String(this.nextId++);
-    const subscription = { query, variables, onNext, cursor: this.cursor, restart: false };
+    const subscription = { query, variables, onNext, cursor: this.cursor, started: false, restart: false };
     this.subscriptions.set(id, subscription);
     if (this.acked) this.start(id, subscription);
     else this.connect();
@@ -133,9 +133,14 @@ export class Live {
     };
   }
 
-  /** Sends a subscription, resuming after its cursor when it has one. */
-  start(id, { query, variables, cursor }) {
-    const after = cursor === null ? {} : { after: cursor };
+  /**
+   * Sends a subscription. The first time it starts from now (its view has just read what it
+   * shows); after a reconnect it resumes after its cursor, so nothing in between is missed.
+   */
+  start(id, subscription) {
+    const { query, variables, cursor, started } = subscription;
+    const after = started && cursor !== null ? { after: cursor } : {};
+    subscription.started = true;
     this.send({ id, type: 'subscribe', payload: { query, variables: { ...variables, ...after } } });
   }
 
@@ -208,6 +213,7 @@ export class Live {
           // Too old to resume from: start afresh once the server has ended this one (its
           // `complete` follows), and have the views read what they show.
           subscription.cursor = null;
+          subscription.started = false;
           subscription.restart = true;
           this.resync();
         } else if (message.payload && message.payload.errors) {

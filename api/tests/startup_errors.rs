@@ -296,6 +296,10 @@ const BAD_VARIABLES: &[(&str, &str)] = &[
     ("TREEHERD_MAX_BODY_BYTES", "0"),
     ("TREEHERD_LOG", "treeherd=loud"),
     ("TREEHERD_LOG_FORMAT", "xml"),
+    ("TREEHERD_DRAIN_DELAY", "11m"),
+    ("TREEHERD_DRAIN_DELAY", "a while"),
+    ("TREEHERD_SHUTDOWN_TIMEOUT", "0s"),
+    ("TREEHERD_SHUTDOWN_TIMEOUT", "2h"),
 ];
 
 #[test]

@@ -224,47 +224,6 @@ test('the push list renders pushes newest first with their jobs and summaries', 
   await page.context().close();
 });
 
-test('a page that loses its socket resumes after its last event: what was written meanwhile shows', { timeout: 60e3 }, async () => {
-  const page = await newPage();
-  // Keep the page's sockets and what it sends, to drop one and to read its subscribes.
-  await page.addInitScript(() => {
-    const Native = window.WebSocket;
-    window.sockets = [];
-    window.sent = [];
-    window.WebSocket = class extends Native {
-      constructor(...args) {
-        super(...args);
-        window.sockets.push(this);
-      }
-
-      send(data) {
-        window.sent.push(String(data));
-        super.send(data);
-      }
-    };
-  });
-  await page.goto(pushesUrl());
-  await page.locator('.push').nth(2).waitFor();
-  await page.waitForSelector('#live[data-status="live"]');
-  await page.waitForTimeout(300);
-  await page.evaluate(() => { window.notReloaded = true; });
-  // The socket drops; the page waits a second before it reconnects. A job is written meanwhile.
-  await page.evaluate(() => { window.sent = []; window.sockets.at(-1).close(); });
-  const guid = `${REPO}-3-linux64-resumed`;
-  await api(SUBMIT_JOBS, { jobs: [{ guid, repository: REPO, revision: revision('push-3'), kind: 'TEST',
-    name: 'test-linux64/opt-resumed-1', symbol: 'R1', platform: 'linux64', state: 'RUNNING',
-    startedAt: new Date().toISOString() }] });
-  await page.locator(`.job[data-guid="${guid}"]`).waitFor({ timeout: 10000 });
-  await page.waitForSelector('#live[data-status="live"]');
-  const subscribes = await page.evaluate(() => window.sent.map((m) => JSON.parse(m)).filter((m) => m.type === 'subscribe'));
-  assert.ok(subscribes.length >= 2, JSON.stringify(subscribes));
-  for (const message of subscribes) {
-    assert.match(String(message.payload.variables.after), /^[0-9]+$/, `resumed after a cursor: ${JSON.stringify(message)}`);
-  }
-  assert.equal(await page.evaluate(() => window.notReloaded), true, 'the page was not reloaded');
-  await page.context().close();
-});
-
 test('a filter narrows the list and lives in the URL', { timeout: 60e3 }, async () => {
   const page = await newPage();
   await page.goto(pushesUrl());
@@ -407,6 +366,47 @@ test('jobs and pushes submitted through the API appear without a reload', { time
   assert.equal(await page.evaluate(() => window.notReloaded), true, 'the page was not reloaded');
   assert.equal(await page.locator('.push').count(), 4);
   await shot(page, '08-live');
+  await page.context().close();
+});
+
+test('a page that loses its socket resumes after its last event: what was written meanwhile shows', { timeout: 60e3 }, async () => {
+  const page = await newPage();
+  // Keep the page's sockets and what it sends, to drop one and to read its subscribes.
+  await page.addInitScript(() => {
+    const Native = window.WebSocket;
+    window.sockets = [];
+    window.sent = [];
+    window.WebSocket = class extends Native {
+      constructor(...args) {
+        super(...args);
+        window.sockets.push(this);
+      }
+
+      send(data) {
+        window.sent.push(String(data));
+        super.send(data);
+      }
+    };
+  });
+  await page.goto(pushesUrl());
+  await page.locator('.push').nth(2).waitFor();
+  await page.waitForSelector('#live[data-status="live"]');
+  await page.waitForTimeout(300);
+  await page.evaluate(() => { window.notReloaded = true; });
+  // The socket drops; the page waits a second before it reconnects. A job is written meanwhile.
+  await page.evaluate(() => { window.sent = []; window.sockets.at(-1).close(); });
+  const guid = `${REPO}-3-linux64-resumed`;
+  await api(SUBMIT_JOBS, { jobs: [{ guid, repository: REPO, revision: revision('push-3'), kind: 'TEST',
+    name: 'test-linux64/opt-resumed-1', symbol: 'R1', platform: 'linux64', state: 'RUNNING',
+    startedAt: new Date().toISOString() }] });
+  await page.locator(`.job[data-guid="${guid}"]`).waitFor({ timeout: 10000 });
+  await page.waitForSelector('#live[data-status="live"]');
+  const subscribes = await page.evaluate(() => window.sent.map((m) => JSON.parse(m)).filter((m) => m.type === 'subscribe'));
+  assert.ok(subscribes.length >= 2, JSON.stringify(subscribes));
+  for (const message of subscribes) {
+    assert.match(String(message.payload.variables.after), /^[0-9]+$/, `resumed after a cursor: ${JSON.stringify(message)}`);
+  }
+  assert.equal(await page.evaluate(() => window.notReloaded), true, 'the page was not reloaded');
   await page.context().close();
 });
 

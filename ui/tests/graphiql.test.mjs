@@ -121,7 +121,7 @@ test('GraphiQL follows a subscription over the same origin WebSocket', { timeout
     });
   });
   await openGraphiql(page);
-  await run(page, `subscription { pushAdded(repository: "${repo}") { revision } }`);
+  await run(page, `subscription { pushAdded(repository: "${repo}") { cursor push { revision } } }`);
   await subscribedNow;
   const revision = crypto.createHash('sha1').update(repo).digest('hex');
   // The subscription may be registered a moment after its frame is sent: push until it is seen.
@@ -137,7 +137,7 @@ test('GraphiQL follows a subscription over the same origin WebSocket', { timeout
     assert.ok(Date.now() < deadline, 'no pushAdded event reached GraphiQL within 20 s');
   }
   const text = await resultContaining(page, '"pushAdded"');
-  assert.match(JSON.parse(text).data.pushAdded.revision, /^[0-9a-f]{40}$/, text);
+  assert.match(JSON.parse(text).data.pushAdded.push.revision, /^[0-9a-f]{40}$/, text);
   assert.deepEqual(left, [], 'no request may leave the host');
   assert.deepEqual(errors, [], 'no script error');
   await page.context().close();
