@@ -50,6 +50,9 @@ pub struct Config {
     pub bugzilla: Option<BugzillaOptions>,
     /// How the server stops (`crate::drain`).
     pub drain: DrainOptions,
+    /// The longest a GraphQL request may run: past it, it is answered `TIMEOUT`, and on
+    /// PostgreSQL no statement runs longer (the pool's statement timeout).
+    pub request_deadline: Duration,
 }
 
 impl Config {
@@ -72,6 +75,7 @@ impl Config {
             autoclassify: AutoclassifyOptions::default(),
             bugzilla: None,
             drain: DrainOptions::default(),
+            request_deadline: Duration::from_secs(10),
         }
     }
 
@@ -79,6 +83,7 @@ impl Config {
         StoreOptions {
             pool_size: self.pool_size,
             connection_timeout: Duration::from_secs(10),
+            statement_timeout: Some(self.request_deadline),
         }
     }
 }
@@ -172,6 +177,11 @@ pub(crate) fn drain_delay(text: &str) -> Result<Duration, String> {
         return Err("must be from 0s to 10m".into());
     }
     Ok(delay)
+}
+
+/// How long one GraphQL request may run: from 1 s to 10 m.
+pub(crate) fn request_deadline(text: &str) -> Result<Duration, String> {
+    duration_within(text, Duration::from_secs(600)).map_err(|_| "must be from 1s to 10m".into())
 }
 
 /// How long requests in flight may take once a server stops: from 1 s to 1 h.

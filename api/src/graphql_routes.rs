@@ -23,7 +23,8 @@ use actix_web::{HttpRequest, HttpResponse, guard, web};
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql_actix_web::GraphQLSubscription;
 use sha2::{Digest, Sha256};
-use std::time::Instant;
+use std::task::Poll;
+use std::time::{Duration, Instant};
 use treeherd_service::metrics::Outcome;
 use treeherd_store::Store;
 
@@ -43,6 +44,9 @@ pub(crate) fn configure(config: &mut web::ServiceConfig) {
             .route(web::get().to(get)),
     );
 }
+
+/// The code of a request that ran past its deadline.
+const TIMEOUT_CODE: &str = "TIMEOUT";
 
 /// How long a browser or CDN may reuse a GET answer without asking again. Short: jobs change
 /// by the second while a push is busy, and a view must not lag the data by more than a
@@ -206,11 +210,33 @@ async fn execute(
     }
     let caller = auth::caller_of(request, &state.keys, &state.trusted);
     let started = Instant::now();
-    let mut response = Store::bounded(
-        STORE_CALLS_PER_REQUEST,
-        state.schema.execute(query.data(caller)),
+    // Past the deadline the request is dropped (its resolvers with it) and answered TIMEOUT;
+    // on PostgreSQL no statement it started runs longer than the deadline either.
+    let executed = within(
+        state.request_deadline,
+        Store::bounded(
+            STORE_CALLS_PER_REQUEST,
+            state.schema.execute(query.data(caller)),
+        ),
     )
     .await;
+    let mut response = match executed {
+        Some(response) => response,
+        None => {
+            let mut error = async_graphql::ServerError::new(
+                format!(
+                    "the request ran past its deadline of {} s and was stopped: ask for less",
+                    state.request_deadline.as_secs_f64()
+                ),
+                None,
+            );
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", TIMEOUT_CODE);
+            async_graphql::Response::from_errors(vec![error])
+        }
+    };
     for error in &mut response.errors {
         let extensions = error.extensions.get_or_insert_with(Default::default);
         if extensions.get("code").is_none() {
@@ -243,6 +269,26 @@ async fn execute(
             Err(HttpResponse::InternalServerError().finish())
         }
     }
+}
+
+/// `work`, unless `deadline` passes first (`None`). The clock is read each time `work` stops
+/// to wait, not only when the runtime's timer fires: a busy worker thread processes its timers
+/// late, and a big request keeps it busy (it yields every few thousand fields, see the
+/// schema's `yield_points`), so a timer alone would let it run on well past its deadline.
+async fn within<T>(deadline: Duration, work: impl Future<Output = T>) -> Option<T> {
+    let at = tokio::time::Instant::now() + deadline;
+    let mut work = std::pin::pin!(work);
+    let mut timer = std::pin::pin!(tokio::time::sleep_until(at));
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(done) = work.as_mut().poll(cx) {
+            return Poll::Ready(Some(done));
+        }
+        if tokio::time::Instant::now() >= at || timer.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(None);
+        }
+        Poll::Pending
+    })
+    .await
 }
 
 /// The operation the request runs, when its document parses and names one (else execution

@@ -87,6 +87,7 @@ impl Application {
             log_source: LogSource::new(config.log_worker.clone().unwrap_or_default().max_bytes),
             persisted_queries: PersistedQueries::new(store.clone()),
             drain: drain.clone(),
+            request_deadline: config.request_deadline,
         });
 
         let port = listener.local_addr()?.port();

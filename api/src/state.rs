@@ -26,6 +26,8 @@ pub(crate) struct State {
     pub persisted_queries: PersistedQueries,
     /// Whether the server is stopping, and its open sockets (`crate::drain`).
     pub drain: Drain,
+    /// The longest a GraphQL request may run (`crate::graphql_routes`).
+    pub request_deadline: Duration,
 }
 
 /// How the log viewer's route fetches logs (`crate::log_routes`).

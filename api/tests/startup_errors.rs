@@ -296,6 +296,8 @@ const BAD_VARIABLES: &[(&str, &str)] = &[
     ("TREEHERD_MAX_BODY_BYTES", "0"),
     ("TREEHERD_LOG", "treeherd=loud"),
     ("TREEHERD_LOG_FORMAT", "xml"),
+    ("TREEHERD_REQUEST_DEADLINE", "0s"),
+    ("TREEHERD_REQUEST_DEADLINE", "forever"),
     ("TREEHERD_DRAIN_DELAY", "11m"),
     ("TREEHERD_DRAIN_DELAY", "a while"),
     ("TREEHERD_SHUTDOWN_TIMEOUT", "0s"),

@@ -170,10 +170,10 @@ async fn latency(
             let Ok(message) = serde_json::from_str::<Value>(&text) else {
                 continue;
             };
-            if let Some(guid) = message["payload"]["data"]["jobChanged"]["job"]["guid"].as_str() {
-                if let Ok(mut heard) = heard.lock() {
-                    heard.insert(guid.to_owned(), Instant::now());
-                }
+            if let Some(guid) = message["payload"]["data"]["jobChanged"]["job"]["guid"].as_str()
+                && let Ok(mut heard) = heard.lock()
+            {
+                heard.insert(guid.to_owned(), Instant::now());
             }
         }
     });

@@ -18,6 +18,7 @@ mod nul;
 mod query;
 mod subscription;
 mod types;
+mod yield_points;
 
 pub use error::ApiError;
 pub use limits::{MAX_COMPLEXITY, MAX_DEPTH, MAX_PAGE_SIZE, MAX_SERIES_POINTS, MAX_TEST_RESULTS};
@@ -38,6 +39,7 @@ pub fn build(service: Service) -> TreeherdSchema {
         .extension(cost::Cost)
         .extension(nul::RefuseNul)
         .extension(field_order::FieldOrder)
+        .extension(yield_points::YieldPoints)
         .data(loaders::Loaders::new(service.clone()))
         .data(store)
         .data(changes)

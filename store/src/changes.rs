@@ -110,12 +110,14 @@ impl Store {
     /// went.
     pub async fn prune_change_log(&self, keep: i64) -> Result<usize, StoreError> {
         self.run(move |conn| {
-            db::write(conn, |conn| {
-                let newest = bounds(conn)?.1;
-                Ok(diesel::delete(
-                    change_log::table.filter(change_log::seq.le(newest - keep.max(1))),
-                )
-                .execute(conn)?)
+            db::untimed(conn, |conn| {
+                db::write(conn, |conn| {
+                    let newest = bounds(conn)?.1;
+                    Ok(diesel::delete(
+                        change_log::table.filter(change_log::seq.le(newest - keep.max(1))),
+                    )
+                    .execute(conn)?)
+                })
             })
         })
         .await

@@ -149,6 +149,12 @@ pub struct StoreOptions {
     pub pool_size: u32,
     /// How long a request waits for a free connection before failing.
     pub connection_timeout: Duration,
+    /// On PostgreSQL, the longest one statement of a pooled connection may run before the
+    /// database cancels it (`statement_timeout`, the session's default): a server sets it to
+    /// its request deadline, so no query outlives its request. Work that may take longer by
+    /// nature (migrations, loading the graph) lifts it for itself ([`untimed`]). `None`: no
+    /// limit (the CLI's imports).
+    pub statement_timeout: Option<Duration>,
 }
 
 impl Default for StoreOptions {
@@ -156,6 +162,7 @@ impl Default for StoreOptions {
         StoreOptions {
             pool_size: 8,
             connection_timeout: Duration::from_secs(10),
+            statement_timeout: None,
         }
     }
 }
@@ -163,7 +170,10 @@ impl Default for StoreOptions {
 /// The pool, after one connection opened directly: a database that cannot be opened fails
 /// here at once with its cause, instead of after the pool's connection timeout of retries.
 pub(crate) fn pool(url: &DatabaseUrl, options: &StoreOptions) -> Result<Pool, StoreError> {
-    let manager = Manager { url: url.clone() };
+    let manager = Manager {
+        url: url.clone(),
+        statement_timeout: options.statement_timeout,
+    };
     drop(r2d2::ManageConnection::connect(&manager).map_err(|e| cannot_open(url, &e))?);
     r2d2::Pool::builder()
         .max_size(options.pool_size.max(1))
@@ -298,6 +308,7 @@ impl r2d2::HandleError<ConnectError> for ConnectFailures {
 /// own `MultiConnection::establish` tries each backend in turn and hides the real error).
 pub(crate) struct Manager {
     url: DatabaseUrl,
+    statement_timeout: Option<Duration>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -331,7 +342,7 @@ impl r2d2::ManageConnection for Manager {
                 Ok(DbConnection::Sqlite(conn))
             }
             Backend::Postgres => Ok(DbConnection::Pg(diesel::PgConnection::establish(
-                &with_connect_timeout(self.url.as_str()),
+                &with_session_options(self.url.as_str(), self.statement_timeout),
             )?)),
         }
     }
@@ -348,13 +359,49 @@ impl r2d2::ManageConnection for Manager {
 /// libpq waits for the operating system to give up on a host that drops packets (minutes);
 /// unless the URL says otherwise, a connection attempt gives up after 10 s.
 fn with_connect_timeout(url: &str) -> String {
-    if url.contains("connect_timeout=") {
+    with_parameter(url, "connect_timeout", "10")
+}
+
+/// The URL with the connect timeout and, when given, the statement timeout as the session's
+/// default (libpq's `options=-c statement_timeout=MS`): a default, so `RESET` comes back to it
+/// after [`untimed`] work.
+fn with_session_options(url: &str, statement_timeout: Option<Duration>) -> String {
+    let url = with_connect_timeout(url);
+    match statement_timeout {
+        Some(timeout) => with_parameter(
+            &url,
+            "options",
+            &format!("-c%20statement_timeout%3D{}", timeout.as_millis().max(1)),
+        ),
+        None => url,
+    }
+}
+
+/// `url` with `name=value` added, unless the URL sets `name` itself (the operator's wins).
+fn with_parameter(url: &str, name: &str, value: &str) -> String {
+    if url.contains(&format!("{name}=")) {
         url.to_owned()
     } else if url.contains('?') {
-        format!("{url}&connect_timeout=10")
+        format!("{url}&{name}={value}")
     } else {
-        format!("{url}?connect_timeout=10")
+        format!("{url}?{name}={value}")
     }
+}
+
+/// Runs `work` with no statement timeout on PostgreSQL (the session's is put back after):
+/// for work whose size grows with the data, not with one request, such as loading the graph.
+pub(crate) fn untimed<T>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    if let DbConnection::Pg(c) = conn {
+        c.batch_execute("SET statement_timeout = 0")?;
+    }
+    let done = work(conn);
+    if let DbConnection::Pg(c) = conn {
+        c.batch_execute("RESET statement_timeout")?;
+    }
+    done
 }
 
 pub(crate) fn ping(conn: &mut DbConnection) -> Result<(), StoreError> {
@@ -365,6 +412,10 @@ pub(crate) fn ping(conn: &mut DbConnection) -> Result<(), StoreError> {
 const MIGRATION_LOCK: i64 = 0x7472_6565_6865_7264; // "treeherd"
 
 pub(crate) fn migrate(conn: &mut DbConnection) -> Result<Vec<String>, StoreError> {
+    untimed(conn, migrate_now)
+}
+
+fn migrate_now(conn: &mut DbConnection) -> Result<Vec<String>, StoreError> {
     let applied = match conn {
         DbConnection::Sqlite(c) => c
             .run_pending_migrations(SQLITE_MIGRATIONS)

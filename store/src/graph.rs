@@ -23,7 +23,7 @@ use std::sync::{Mutex, MutexGuard, RwLock};
 use treeherd_graph::{DependencyKind, GraphError, JobGraph, JobGraphBuilder, JobId, JobStatus};
 
 use crate::StoreError;
-use crate::db::{BATCH_ROWS, DbConnection};
+use crate::db::{self, BATCH_ROWS, DbConnection};
 use crate::schema::{graph_changes, job_dependencies, jobs};
 
 /// What the graph needs of a job, and of an edge.
@@ -127,7 +127,7 @@ impl LiveGraph {
             .map_err(|_| StoreError::internal("graph lock poisoned"))?
             .seq;
         let Some(seq) = seq else {
-            return self.load(conn);
+            return db::untimed(conn, |conn| self.load(conn));
         };
         // The log is pruned (see `Store::prune_graph_changes`): a process that fell behind its
         // oldest entry cannot replay what it missed, so it loads the graph again.
@@ -136,7 +136,7 @@ impl LiveGraph {
             .first(conn)?;
         if oldest.is_some_and(|oldest| oldest > seq + 1) {
             tracing::info!(applied = seq, oldest = ?oldest, "behind the pruned change log; reloading the graph");
-            return self.load(conn);
+            return db::untimed(conn, |conn| self.load(conn));
         }
         let changes: Vec<(i64, i64)> = graph_changes::table
             .filter(graph_changes::seq.gt(seq))

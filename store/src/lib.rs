@@ -134,8 +134,12 @@ impl Store {
     /// behind reloads its graph). The newest entry always stays: it is how a process sees that
     /// it missed what was pruned. Returns how many entries went.
     pub async fn prune_graph_changes(&self, keep: i64) -> Result<usize, StoreError> {
-        self.run(move |conn| db::write(conn, |conn| graph::prune(conn, keep.max(1))))
-            .await
+        self.run(move |conn| {
+            db::untimed(conn, |conn| {
+                db::write(conn, |conn| graph::prune(conn, keep.max(1)))
+            })
+        })
+        .await
     }
 
     /// Whether the database answers (for `/readyz`).

@@ -12,6 +12,7 @@ mod bugzilla;
 mod bugzilla_server;
 mod builders;
 mod cost;
+mod deadline;
 mod demo;
 mod external_auth;
 mod graph;

@@ -58,7 +58,7 @@ pub struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Runs the server (migrating the database first).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Fills the database with demo data and exits (what `serve --demo` does first).
     Demo(DemoArgs),
     /// Applies pending database migrations and exits.
@@ -102,7 +102,7 @@ impl Cli {
     pub async fn run(self) -> anyhow::Result<()> {
         telemetry::init(&self.log, self.log_format);
         match self.command {
-            Command::Serve(args) => serve::run(args).await,
+            Command::Serve(args) => serve::run(*args).await,
             Command::Demo(args) => demo::run(args).await,
             Command::Migrate(database) => migrate::run(&database).await,
             Command::Token { command } => token::run(command).await,

@@ -83,6 +83,11 @@ pub struct ServeArgs {
     /// json-pushes (e.g. 60s, 5m, up to 365d; default: never).
     #[arg(long, env = "TREEHERD_PUSHLOG_INTERVAL", value_parser = config::interval)]
     pub pushlog_interval: Option<Duration>,
+    /// The longest a GraphQL request may run before it is answered TIMEOUT (and, on
+    /// PostgreSQL, the longest one statement may run): 1s to 10m.
+    #[arg(long, env = "TREEHERD_REQUEST_DEADLINE", default_value = "10s",
+          value_parser = config::request_deadline)]
+    pub request_deadline: Duration,
     /// On SIGTERM, how long `/readyz` answers 503 before the server stops (so a load balancer
     /// stops routing to it first): 0s to 10m. Ctrl-C does not wait.
     #[arg(long, env = "TREEHERD_DRAIN_DELAY", default_value = "3s", value_parser = config::drain_delay)]
@@ -159,6 +164,7 @@ impl TryFrom<ServeArgs> for Config {
                 drain_delay: args.drain_delay,
                 shutdown_timeout: args.shutdown_timeout,
             },
+            request_deadline: args.request_deadline,
             bugzilla: args.bugzilla_url.map(|url| BugzillaOptions {
                 url,
                 interval: args.bugzilla_interval,
