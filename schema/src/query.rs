@@ -4,7 +4,7 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, Object};
 use chrono::{DateTime, Utc};
 use treeherd_store::{
-    IntermittentQuery, JobScope, MachineFilter, PerfSeriesKey, ReleaseFilter, Store,
+    IntermittentQuery, JobFilter, JobScope, MachineFilter, PerfSeriesKey, ReleaseFilter, Store,
 };
 
 use crate::ApiError;
@@ -123,10 +123,10 @@ impl Query {
         let request = page_request(first, after)?;
         let store = ctx.data::<Store>()?;
         let repository = store.existing_repository(repository).await?;
-        let filter = filter
-            .map(JobFilterInput::into_store)
-            .transpose()?
-            .unwrap_or_default();
+        let filter = match filter {
+            Some(filter) => filter.into_store(store).await?,
+            None => JobFilter::default(),
+        };
         let page = store
             .jobs(JobScope::Repository(repository.id), filter, request)
             .await?;

@@ -8,8 +8,9 @@
 use diesel::prelude::*;
 use std::collections::HashMap;
 
+use crate::change_log::ChangeKind;
 use crate::db::{BATCH_ROWS, DbConnection, lower};
-use crate::schema::{job_attributes, job_classifications, jobs, pushes};
+use crate::schema::{change_log, job_attributes, job_classifications, jobs, pushes};
 use crate::types::{UNCLASSIFIED_IDS, raw_ids};
 use crate::{
     FAILED_RESULTS, Job, JobFilter, JobId, JobScope, Page, PageRequest, PushId, Repository,
@@ -207,6 +208,25 @@ impl Store {
                     } else {
                         query.filter(diesel::dsl::not(failed).or(classified))
                     };
+                }
+                if !filter.push_ids.is_empty() {
+                    query = query.filter(
+                        jobs::push_row_id.eq_any(
+                            pushes::table
+                                .filter(pushes::push_id.eq_any(&filter.push_ids))
+                                .select(pushes::id.nullable()),
+                        ),
+                    );
+                }
+                if let Some(after) = filter.changed_after {
+                    query = query.filter(
+                        jobs::id.eq_any(
+                            change_log::table
+                                .filter(change_log::seq.gt(after))
+                                .filter(change_log::kind.eq(ChangeKind::Job.as_str()))
+                                .select(change_log::subject_id),
+                        ),
+                    );
                 }
                 for (key, value) in &filter.attributes {
                     query = query.filter(

@@ -184,6 +184,10 @@ pub struct JobFilter {
     pub attributes: Vec<(String, String)>,
     /// `Some(true)`: failed and nobody has classified it yet; `Some(false)`: the others.
     pub unclassified_failure: Option<bool>,
+    /// Only jobs of these pushes (push ids, of the repository listed); empty: any push.
+    pub push_ids: Vec<i64>,
+    /// Only jobs written after this place in the change log (a subscriber's cursor).
+    pub changed_after: Option<i64>,
 }
 
 /// A keyset page: items after `after` (exclusive), at most `limit`, plus whether more follow.

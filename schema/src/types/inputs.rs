@@ -5,7 +5,7 @@ use async_graphql::{InputObject, Json};
 use chrono::{DateTime, Utc};
 use treeherd_model::{CommitRecord, NewJob, PushRecord, Revision};
 use treeherd_service::{ServiceError, Submitted};
-use treeherd_store::{JobFilter, NewDependency, NewRepository};
+use treeherd_store::{JobFilter, NewDependency, NewRepository, Store};
 
 use super::time::to_micros;
 use super::{DependencyKind, JobKind, JobResult, JobState, Vcs};
@@ -225,6 +225,14 @@ pub(crate) struct JobFilterInput {
     /// most 8 (each is one more index probe a job must pass).
     #[graphql(default)]
     attributes: Vec<AttributeFilter>,
+    /// Only jobs of these pushes (push ids of the repository; at most 100): the jobs of
+    /// several pushes in one field, like Treeherder's `push_id__in`.
+    #[graphql(default)]
+    push_ids: Vec<i32>,
+    /// Only jobs written after this change cursor (`Query.changeCursor`, or an event's
+    /// `cursor`): a polling client reads `changeCursor`, then asks for what changed since. A
+    /// cursor older than the change log keeps is BAD_USER_INPUT (read everything again).
+    changed_after: Option<String>,
 }
 
 /// The most words a job name filter may hold, and the longest word.
@@ -235,8 +243,26 @@ const MAX_NAME_WORD_CHARS: usize = 100;
 /// attribute index per candidate job, and 300 of them once kept PostgreSQL busy for minutes.
 const MAX_ATTRIBUTE_CONDITIONS: usize = 8;
 
+/// The most pushes a job filter may name.
+const MAX_PUSH_IDS: usize = 100;
+
 impl JobFilterInput {
-    pub(crate) fn into_store(self) -> Result<JobFilter, ApiError> {
+    /// The store's filter, its cursor checked against the change log of `store`.
+    pub(crate) async fn into_store(self, store: &Store) -> Result<JobFilter, ApiError> {
+        if self.push_ids.len() > MAX_PUSH_IDS {
+            return Err(ApiError::BadUserInput(format!(
+                "filter.pushIds: at most {MAX_PUSH_IDS} pushes (got {})",
+                self.push_ids.len()
+            )));
+        }
+        let changed_after = self
+            .changed_after
+            .as_deref()
+            .map(crate::change_stream::parse_cursor)
+            .transpose()?;
+        if let Some(after) = changed_after {
+            store.check_change_cursor(after).await?;
+        }
         let name_words: Vec<String> = self
             .name
             .as_deref()
@@ -278,6 +304,8 @@ impl JobFilterInput {
                 .map(|a| (a.key, a.value))
                 .collect(),
             unclassified_failure: self.unclassified_failure,
+            push_ids: self.push_ids.into_iter().map(i64::from).collect(),
+            changed_after,
         })
     }
 }

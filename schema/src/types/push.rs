@@ -5,7 +5,7 @@ use async_graphql::connection::Connection;
 use async_graphql::{ComplexObject, Context, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use treeherd_model::{JobResult as Result_, JobState as State};
-use treeherd_store::{Direction, JobScope, PushId, Store};
+use treeherd_store::{Direction, JobFilter, JobScope, PushId, Store};
 
 use super::time::to_datetime;
 use super::{Job, JobFilterInput, KeyCursor, Push, Repository, connection, page_request};
@@ -164,12 +164,12 @@ impl Push {
         filter: Option<JobFilterInput>,
     ) -> Result<Connection<KeyCursor, Job>, ApiError> {
         let request = page_request(first, after)?;
-        let filter = filter
-            .map(JobFilterInput::into_store)
-            .transpose()?
-            .unwrap_or_default();
-        let page = ctx
-            .data::<Store>()?
+        let store = ctx.data::<Store>()?;
+        let filter = match filter {
+            Some(filter) => filter.into_store(store).await?,
+            None => JobFilter::default(),
+        };
+        let page = store
             .jobs(JobScope::Push(self.0.id), filter, request)
             .await?;
         Ok(connection(page, request.after.is_some(), |j| j.id.0, Job))

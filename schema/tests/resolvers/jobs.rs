@@ -520,3 +520,88 @@ async fn an_update_the_lifecycle_refuses_is_reported_as_ignored_with_its_reason(
     assert_eq!(marked["submitJobs"]["ignored"], json!([]));
     assert_eq!(marked["submitJobs"]["jobs"][0]["result"], "SUPERSEDED");
 }
+
+/// `Query.jobs` of `try` with `filter`, as guids.
+async fn repository_jobs(app: &TestSchema, filter: Value) -> Result<Vec<String>, String> {
+    let answer = app
+        .graphql(
+            "query($f: JobFilter) { jobs(repository: \"try\", first: 100, filter: $f) { nodes { guid } } }",
+            json!({"f": filter}),
+        )
+        .await;
+    if answer["errors"].is_array() {
+        return Err(error_code(&answer).to_owned());
+    }
+    let mut guids: Vec<String> = answer["data"]["jobs"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["guid"].as_str().unwrap().to_owned())
+        .collect();
+    guids.sort();
+    Ok(guids)
+}
+
+#[tokio::test]
+async fn jobs_of_several_pushes_come_in_one_field() {
+    let app = app_with_push().await;
+    for n in [2, 3] {
+        app.data(
+            "mutation($p: PushInput!) { submitPush(input: $p) { pushId } }",
+            json!({"p": {"repository": "try", "pushId": n, "revision": revision(n),
+                         "author": "a@example.com", "pushedAt": "2026-11-20T10:00:00Z"}}),
+        )
+        .await;
+    }
+    let jobs: Vec<Value> = [(1, "p1"), (2, "p2"), (3, "p3")]
+        .iter()
+        .map(|(n, guid)| {
+            json!({"guid": guid, "repository": "try", "revision": revision(*n), "kind": "TEST",
+                   "name": "t", "state": "PENDING"})
+        })
+        .collect();
+    app.data(SUBMIT, json!({"jobs": jobs})).await;
+    assert_eq!(
+        repository_jobs(&app, json!({"pushIds": [1, 3]})).await,
+        Ok(vec!["p1".to_owned(), "p3".to_owned()])
+    );
+    assert_eq!(
+        repository_jobs(&app, json!({"pushIds": [9]})).await,
+        Ok(vec![])
+    );
+    let too_many: Vec<i32> = (1..=101).collect();
+    assert_eq!(
+        repository_jobs(&app, json!({"pushIds": too_many})).await,
+        Err("BAD_USER_INPUT".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn a_polling_client_gets_only_the_jobs_written_after_its_cursor() {
+    let app = app_with_push().await;
+    app.data(
+        SUBMIT,
+        json!({"jobs": [job("old", "TEST", "PENDING"), job("moves", "TEST", "PENDING")]}),
+    )
+    .await;
+    let cursor = app.data("{ changeCursor }", json!({})).await["changeCursor"].clone();
+    assert_eq!(
+        repository_jobs(&app, json!({"changedAfter": cursor})).await,
+        Ok(vec![])
+    );
+    app.data(
+        SUBMIT,
+        json!({"jobs": [job("moves", "TEST", "RUNNING"), job("new", "TEST", "PENDING")]}),
+    )
+    .await;
+    assert_eq!(
+        repository_jobs(&app, json!({"changedAfter": cursor})).await,
+        Ok(vec!["moves".to_owned(), "new".to_owned()])
+    );
+    for bad in ["soon", "99999999"] {
+        assert_eq!(
+            repository_jobs(&app, json!({"changedAfter": bad})).await,
+            Err("BAD_USER_INPUT".to_owned())
+        );
+    }
+}
