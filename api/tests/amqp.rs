@@ -1,6 +1,7 @@
 //! The AMQP consumer against a real RabbitMQ: `treeherd consume` beside `treeherd serve` on
-//! one database takes every valid sample message, and acknowledges the invalid ones too, so
-//! the queue drains. Skipped with a note when no broker answers, unless
+//! one database takes every valid sample message, and acknowledges the invalid ones too (one
+//! that is not JSON, a NUL in a string, a guid of another repository: each rejected alone), so
+//! the queue drains; SIGTERM stops it cleanly. Skipped with a note when no broker answers, unless
 //! `TREEHERD_REQUIRE_AMQP=1` (CI), where that fails.
 
 #![allow(clippy::unwrap_used)] // Test code: a panic is the failure report.
@@ -114,13 +115,31 @@ async fn the_consumer_takes_every_valid_message_and_acknowledges_the_rest() {
     .await;
     assert!(created.get("errors").is_none(), "{created}");
 
+    let created = graphql(
+        &server.url(),
+        &token,
+        "mutation { createRepository(input: {name: \"other\", vcs: HG, url: \"o\"}) { name } }",
+    )
+    .await;
+    assert!(created.get("errors").is_none(), "{created}");
+
     let mut invalid = messages[0].clone();
     invalid["state"] = json!("finished");
-    let mut bodies: Vec<Vec<u8>> = messages
-        .iter()
-        .map(|m| m.to_string().into_bytes())
-        .collect();
+    // A job of another repository, then a message that claims its guid for try: rejected
+    // alone (a guid belongs to one repository), like a message with a NUL in a string.
+    let mut elsewhere = messages[0].clone();
+    elsewhere["taskId"] = json!("11111111-2222-4333-8444-555555555555/0");
+    elsewhere["origin"]["project"] = json!("other");
+    let mut claimed = elsewhere.clone();
+    claimed["origin"]["project"] = json!("try");
+    let mut nul = messages[1].clone();
+    nul["taskId"] = json!("66666666-7777-4888-8999-aaaaaaaaaaaa/0");
+    nul["display"]["jobName"] = json!("test\u{0}name");
+    let mut bodies: Vec<Vec<u8>> = vec![elsewhere.to_string().into_bytes()];
+    bodies.extend(messages.iter().map(|m| m.to_string().into_bytes()));
     bodies.push(invalid.to_string().into_bytes());
+    bodies.push(claimed.to_string().into_bytes());
+    bodies.push(nul.to_string().into_bytes());
     bodies.push(b"{not json".to_vec());
     for body in &bodies {
         channel
@@ -206,5 +225,28 @@ async fn the_consumer_takes_every_valid_message_and_acknowledges_the_rest() {
         .exchange_delete(name.as_str().into(), ExchangeDeleteOptions::default())
         .await;
     assert_eq!(left, 0, "every message, valid or not, is acknowledged");
-    assert_eq!(stored, 30, "every valid message is stored");
+    let data = graphql(
+        &server.url(),
+        &token,
+        "{ jobs(repository: \"try\", first: 100) { nodes { guid } } }",
+    )
+    .await;
+    let stored = data["data"]["jobs"]["nodes"].as_array().map_or(0, Vec::len);
+    assert_eq!(
+        stored, 30,
+        "every valid message of try is stored, and only those"
+    );
+    let other = graphql(
+        &server.url(),
+        &token,
+        "{ jobs(repository: \"other\", first: 10) { nodes { guid } } }",
+    )
+    .await;
+    assert_eq!(
+        other["data"]["jobs"]["nodes"]
+            .as_array()
+            .map_or(0, Vec::len),
+        1,
+        "the job of the other repository stays its own: {other}"
+    );
 }
