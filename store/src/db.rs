@@ -152,7 +152,7 @@ pub struct StoreOptions {
     /// On PostgreSQL, the longest one statement of a pooled connection may run before the
     /// database cancels it (`statement_timeout`, the session's default): a server sets it to
     /// its request deadline, so no query outlives its request. Work that may take longer by
-    /// nature (migrations, loading the graph) lifts it for itself ([`untimed`]). `None`: no
+    /// nature (migrations, loading the graph) lifts it for itself (`db::untimed`). `None`: no
     /// limit (the CLI's imports).
     pub statement_timeout: Option<Duration>,
 }
