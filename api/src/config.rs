@@ -34,6 +34,8 @@ pub struct Config {
     pub workers: Option<usize>,
     /// The largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// The largest GraphQL answer one request may build, in bytes (`RESPONSE_TOO_LARGE`).
+    pub max_response_bytes: usize,
     /// The secret GitHub signs push webhooks with; `None` turns the webhook off.
     pub github_webhook_secret: Option<String>,
     /// How often `serve` brings the pushlog of every hg repository up to date; `None`: never.
@@ -68,6 +70,7 @@ impl Config {
             pool_size: 8,
             workers: None,
             max_body_bytes: 64 * 1024 * 1024,
+            max_response_bytes: treeherd_schema::DEFAULT_MAX_RESPONSE_BYTES,
             github_webhook_secret: None,
             pushlog_interval: None,
             log_worker: None,

@@ -45,6 +45,12 @@ pub(crate) fn configure(config: &mut web::ServiceConfig) {
     );
 }
 
+/// The status of a request whose client went away (nginx's "client closed request"): only the
+/// metrics and the request log see it.
+fn client_gone_status() -> StatusCode {
+    StatusCode::from_u16(499).unwrap_or(StatusCode::BAD_REQUEST)
+}
+
 /// The code of a request that ran past its deadline.
 const TIMEOUT_CODE: &str = "TIMEOUT";
 
@@ -218,8 +224,15 @@ async fn execute(
             STORE_CALLS_PER_REQUEST,
             state.schema.execute(query.data(caller)),
         ),
-    )
-    .await;
+    );
+    // A request whose client has gone is dropped with its work (`crate::client_gone`).
+    let executed = tokio::select! {
+        executed = executed => executed,
+        () = crate::client_gone::gone(request) => {
+            metrics.observe_graphql(operation.as_deref(), kind_name(kind), Outcome::Error, started.elapsed());
+            return Err(HttpResponse::build(client_gone_status()).finish());
+        }
+    };
     let mut response = match executed {
         Some(response) => response,
         None => {
@@ -252,13 +265,12 @@ async fn execute(
     } else {
         Outcome::Error
     };
-    let kind = match kind {
-        Some(OperationType::Query) => "query",
-        Some(OperationType::Mutation) => "mutation",
-        Some(OperationType::Subscription) => "subscription",
-        None => "unknown",
-    };
-    metrics.observe_graphql(operation.as_deref(), kind, outcome, started.elapsed());
+    metrics.observe_graphql(
+        operation.as_deref(),
+        kind_name(kind),
+        outcome,
+        started.elapsed(),
+    );
     match serde_json::to_vec(&response) {
         Ok(bytes) => Ok(Answer {
             bytes,
@@ -271,10 +283,20 @@ async fn execute(
     }
 }
 
+/// The name of an operation's kind, as the metrics label it.
+fn kind_name(kind: Option<OperationType>) -> &'static str {
+    match kind {
+        Some(OperationType::Query) => "query",
+        Some(OperationType::Mutation) => "mutation",
+        Some(OperationType::Subscription) => "subscription",
+        None => "unknown",
+    }
+}
+
 /// `work`, unless `deadline` passes first (`None`). The clock is read each time `work` stops
 /// to wait, not only when the runtime's timer fires: a busy worker thread processes its timers
 /// late, and a big request keeps it busy (it yields every few thousand fields, see the
-/// schema's `yield_points`), so a timer alone would let it run on well past its deadline.
+/// schema's `answer_budget`), so a timer alone would let it run on well past its deadline.
 async fn within<T>(deadline: Duration, work: impl Future<Output = T>) -> Option<T> {
     let at = tokio::time::Instant::now() + deadline;
     let mut work = std::pin::pin!(work);

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod bugzilla_poller;
 pub mod cli;
+mod client_gone;
 pub mod config;
 pub mod consume;
 pub mod drain;

@@ -71,7 +71,7 @@ impl Application {
             .with_bugzilla_url(config.bugzilla.as_ref().map(|b| b.url.clone()));
         let drain = Drain::new();
         let state = web::Data::new(State {
-            schema: treeherd_schema::build(service.clone()),
+            schema: treeherd_schema::build(service.clone(), config.max_response_bytes),
             service: service.clone(),
             github_webhook_secret: config
                 .github_webhook_secret
@@ -109,6 +109,8 @@ impl Application {
                 .app_data(web::PayloadConfig::new(max_body))
                 .configure(routes::configure)
         })
+        // Each connection's socket, so a request sees its client leave (`crate::client_gone`).
+        .on_connect(crate::client_gone::on_connect)
         .listen(listener)?
         // Signals are ours: the server drains in order (`crate::drain`).
         .disable_signals()

@@ -294,6 +294,8 @@ const BAD_VARIABLES: &[(&str, &str)] = &[
     ("TREEHERD_WORKERS", "0"),
     ("TREEHERD_WORKERS", "many"),
     ("TREEHERD_MAX_BODY_BYTES", "0"),
+    ("TREEHERD_MAX_RESPONSE_BYTES", "0"),
+    ("TREEHERD_MAX_RESPONSE_BYTES", "lots"),
     ("TREEHERD_LOG", "treeherd=loud"),
     ("TREEHERD_LOG_FORMAT", "xml"),
     ("TREEHERD_REQUEST_DEADLINE", "0s"),

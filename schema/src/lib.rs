@@ -7,6 +7,7 @@
 //! are mapped at one boundary ([`ApiError`]), so clients see a stable `extensions.code` and
 //! never internal detail.
 
+mod answer_budget;
 mod change_stream;
 mod cost;
 mod error;
@@ -18,7 +19,6 @@ mod nul;
 mod query;
 mod subscription;
 mod types;
-mod yield_points;
 
 pub use error::ApiError;
 pub use limits::{MAX_COMPLEXITY, MAX_DEPTH, MAX_PAGE_SIZE, MAX_SERIES_POINTS, MAX_TEST_RESULTS};
@@ -28,9 +28,13 @@ use treeherd_service::Service;
 
 pub type TreeherdSchema = Schema<query::Query, mutation::Mutation, subscription::Subscription>;
 
+/// The largest answer one request may build, by default (`--max-response-bytes`).
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+
 /// Builds the schema over the service: mutations call it, queries and loaders read its
-/// store, subscriptions listen on its channels of changes.
-pub fn build(service: Service) -> TreeherdSchema {
+/// store, subscriptions listen on its channels of changes. An answer that grows past
+/// `max_response_bytes` is stopped and refused (`RESPONSE_TOO_LARGE`).
+pub fn build(service: Service, max_response_bytes: usize) -> TreeherdSchema {
     let store = service.store().clone();
     let changes = service.changes().clone();
     Schema::build(query::Query, mutation::Mutation, subscription::Subscription)
@@ -39,7 +43,9 @@ pub fn build(service: Service) -> TreeherdSchema {
         .extension(cost::Cost)
         .extension(nul::RefuseNul)
         .extension(field_order::FieldOrder)
-        .extension(yield_points::YieldPoints)
+        .extension(answer_budget::AnswerBudget {
+            max_bytes: max_response_bytes,
+        })
         .data(loaders::Loaders::new(service.clone()))
         .data(store)
         .data(changes)

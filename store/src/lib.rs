@@ -41,6 +41,7 @@ mod rest_reads;
 mod schedules;
 mod schema;
 mod settings;
+mod statement_cancel;
 mod test_results;
 pub mod testing;
 mod types;
@@ -72,6 +73,7 @@ pub use types::*;
 pub use vitals::StoreVitals;
 
 use db::{DbConnection, Pool};
+use statement_cancel::Cancellable;
 use std::sync::Arc;
 
 /// A handle on the database and this process's copy of its dependency graph: cheap to clone,
@@ -88,6 +90,11 @@ pub struct Store {
     /// Signalled when this process commits events to the change log (and, on PostgreSQL, by
     /// the listener when any process does): what the change feed waits on.
     changed: Arc<tokio::sync::Notify>,
+    /// One permit per pooled connection: a call waits for one here, asynchronously, before it
+    /// takes a blocking thread. Without it, 64 concurrent requests parked 64+ blocking threads
+    /// in the pool's wait, each with its allocator heap, and the server's memory grew with the
+    /// number of clients (1 GB at 64).
+    connections: Arc<tokio::sync::Semaphore>,
 }
 
 impl Store {
@@ -101,6 +108,9 @@ impl Store {
             graph: Arc::new(graph::LiveGraph::new()),
             bug_trigrams: Arc::default(),
             changed: Arc::default(),
+            connections: Arc::new(tokio::sync::Semaphore::new(
+                usize::try_from(options.pool_size).unwrap_or(1).max(1),
+            )),
         })
     }
 
@@ -161,17 +171,41 @@ impl Store {
     {
         let pool = self.pool.clone();
         let permit = request_calls::permit().await?;
+        // A client's request cancels its statement on PostgreSQL if it goes away meanwhile.
+        let (cancellable, on_thread) = match permit.is_some() && self.backend == Backend::Postgres {
+            true => {
+                let (cancellable, on_thread) = Cancellable::new(pool.clone());
+                (Some(cancellable), Some(on_thread))
+            }
+            false => (None, None),
+        };
+        let connection = self
+            .connections
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| StoreError::caused_by("connection permits closed", e))?;
         let (done, appended) = tokio::task::spawn_blocking(move || {
             let _permit = permit;
+            let _connection = connection;
             change_log::take_appended();
-            let done = pool
-                .get()
-                .map_err(StoreError::from)
-                .and_then(|mut conn| work(&mut conn));
+            let done = pool.get().map_err(StoreError::from).and_then(|mut conn| {
+                let started = on_thread.as_ref().is_none_or(|t| t.start(&mut conn));
+                let done = match started {
+                    true => work(&mut conn),
+                    false => Err(StoreError::internal("the request went away")),
+                };
+                // Finished before the connection can serve another call.
+                drop(on_thread);
+                done
+            });
             (done, change_log::take_appended())
         })
         .await
         .map_err(|e| StoreError::caused_by("database task failed", e))?;
+        if let Some(cancellable) = cancellable {
+            cancellable.disarm();
+        }
         if appended {
             self.changed.notify_one();
         }

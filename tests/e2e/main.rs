@@ -29,6 +29,7 @@ mod node;
 mod parse_queue;
 mod pushlog;
 mod pushlog_http;
+mod response_cap;
 mod rest;
 mod sheriffing;
 mod subscriptions;

@@ -74,6 +74,12 @@ pub struct ServeArgs {
     #[arg(long, env = "TREEHERD_MAX_BODY_BYTES", default_value_t = 64 * 1024 * 1024,
           value_parser = config::bytes)]
     pub max_body_bytes: u64,
+    /// Largest GraphQL answer one request may build, in bytes (at least 1): past it, the
+    /// request stops and is answered RESPONSE_TOO_LARGE.
+    #[arg(long, env = "TREEHERD_MAX_RESPONSE_BYTES",
+          default_value_t = treeherd_schema::DEFAULT_MAX_RESPONSE_BYTES as u64,
+          value_parser = config::bytes)]
+    pub max_response_bytes: u64,
     /// The secret GitHub signs push webhooks with (POST /api/webhooks/github is off
     /// without it).
     #[arg(long, env = "TREEHERD_GITHUB_WEBHOOK_SECRET", hide_env_values = true,
@@ -150,6 +156,7 @@ impl TryFrom<ServeArgs> for Config {
             pool_size: args.pool_size,
             workers: args.workers.map(usize::from),
             max_body_bytes: usize::try_from(args.max_body_bytes).unwrap_or(usize::MAX),
+            max_response_bytes: usize::try_from(args.max_response_bytes).unwrap_or(usize::MAX),
             github_webhook_secret: args.github_webhook_secret,
             pushlog_interval: args.pushlog_interval,
             // Even with no parsing here, the log viewer's route keeps to the limit.

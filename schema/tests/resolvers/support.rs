@@ -17,7 +17,7 @@ use treeherd_store::{DatabaseUrl, Store, StoreOptions};
 
 /// The schema as the server builds it over `service`: the one place the harness says how.
 fn build(service: Service) -> TreeherdSchema {
-    treeherd_schema::build(service)
+    treeherd_schema::build(service, treeherd_schema::DEFAULT_MAX_RESPONSE_BYTES)
 }
 
 /// Where a test's database lives; dropping it removes the database.
