@@ -23,12 +23,17 @@
 //!   costs at most 0.8× the full query);
 //! - Treeherder's REST pushes and jobs beside GraphQL on the same objects (`rest.rs`);
 //! - replicas on one PostgreSQL: an event's way from one server to another's subscriber,
-//!   catching up on 10,000 missed events, three servers' reads beside one (`replicas.rs`).
+//!   catching up on 10,000 missed events, three servers' reads beside one (`replicas.rs`);
+//! - the UI's jobs query on the demo beside the same rows read and written by hand, and the
+//!   server's memory under it (`grid.rs`; the real binary: `cargo build --release --bin
+//!   treeherd` first);
+//! - a 10-minute mixed soak of the real binary, RSS over time (`soak.rs`; only when asked for:
+//!   `--only soak`).
 //!
 //! Run: `cargo run --release -p treeherd-bench` (SQLite), or with
 //! `TREEHERD_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres` (PostgreSQL).
 //! One section: `--only log` (or `jobs`, `pulse`, `pushlog`, `bugs`, `apq`, `rest`,
-//! `replicas`; comma-separated).
+//! `replicas`, `grid`, `soak`; comma-separated).
 
 // The same allocator as the `treeherd` binary, so the figures are the binary's.
 #[global_allocator]
@@ -36,6 +41,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod bugs;
 mod cpu;
+mod grid;
 mod load;
 mod logparse;
 mod pulse;
@@ -44,6 +50,8 @@ mod raw;
 mod replicas;
 mod report;
 mod rest;
+mod server;
+mod soak;
 
 use clap::Parser;
 use serde_json::{Value, json};
@@ -82,6 +90,21 @@ struct Args {
     /// Of those, how many are also looked up by the `LIKE` scan (seconds each).
     #[arg(long, default_value_t = 5)]
     scan_jobs: usize,
+    /// Concurrent clients of the grid section (the load: 64 connections).
+    #[arg(long, default_value_t = 64)]
+    grid_clients: usize,
+    /// Seconds the soak runs (only with `--only soak`: it is long).
+    #[arg(long, default_value_t = 600)]
+    soak_seconds: u64,
+    /// Seconds between the soak's lines.
+    #[arg(long, default_value_t = 30)]
+    soak_interval: u64,
+    /// Clients of the soak sending the UI's jobs query.
+    #[arg(long, default_value_t = 48)]
+    soak_readers: usize,
+    /// Clients of the soak adding pushes and jobs.
+    #[arg(long, default_value_t = 16)]
+    soak_writers: usize,
     /// Run only these sections (default: all).
     #[arg(long, value_enum, value_delimiter = ',')]
     only: Vec<Section>,
@@ -106,6 +129,11 @@ enum Section {
     Rest,
     /// Replicas on one PostgreSQL: event latency across them, catching up, read throughput.
     Replicas,
+    /// The UI's jobs query on the demo beside the same rows as hand-written SQL + serde, and
+    /// the server's memory under that load (needs the release `treeherd` binary).
+    Grid,
+    /// A mixed read/write soak of the real binary: RSS over time beside throughput and latency.
+    Soak,
 }
 
 const BATCH: usize = 1000;
@@ -212,6 +240,18 @@ async fn main() -> anyhow::Result<()> {
         setup(&app, 10).await;
         submit_over_http(&app, rest::JOBS).await;
         rest::section(&app, args.clients, Duration::from_secs(args.seconds)).await?;
+    }
+    if wanted(Section::Grid) {
+        grid::section(args.grid_clients, Duration::from_secs(args.seconds)).await?;
+    }
+    if args.only.contains(&Section::Soak) {
+        soak::section(&soak::Shape {
+            readers: args.soak_readers,
+            writers: args.soak_writers,
+            duration: Duration::from_secs(args.soak_seconds),
+            interval: Duration::from_secs(args.soak_interval),
+        })
+        .await?;
     }
     if wanted(Section::Replicas) {
         replicas::section(args.clients, Duration::from_secs(args.seconds)).await?;

@@ -1,5 +1,6 @@
 //! `Query`: the read entry points. Open to everyone.
 
+use crate::types::{JobNode, preload_classifications};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Object};
 use chrono::{DateTime, Utc};
@@ -119,7 +120,7 @@ impl Query {
         filter: Option<JobFilterInput>,
         first: i32,
         after: Option<String>,
-    ) -> Result<Connection<KeyCursor, Job>, ApiError> {
+    ) -> Result<Connection<KeyCursor, JobNode>, ApiError> {
         let request = page_request(first, after)?;
         let store = ctx.data::<Store>()?;
         let repository = store.existing_repository(repository).await?;
@@ -130,7 +131,8 @@ impl Query {
         let page = store
             .jobs(JobScope::Repository(repository.id), filter, request)
             .await?;
-        Ok(connection(page, request.after.is_some(), |j| j.id.0, Job))
+        let connection = connection(page, request.after.is_some(), |j| j.id.0, JobNode::of);
+        preload_classifications(ctx, connection).await
     }
 
     /// A test's results (subtests included) in a repository, across pushes, newest recorded
@@ -325,7 +327,7 @@ impl Query {
         repository: String,
         first: i32,
         after: Option<String>,
-    ) -> Result<Connection<KeyCursor, Job>, ApiError> {
+    ) -> Result<Connection<KeyCursor, JobNode>, ApiError> {
         ready_jobs(ctx, repository, first, after).await
     }
 

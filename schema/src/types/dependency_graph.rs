@@ -2,6 +2,7 @@
 //! impact, critical path, ready jobs, paths, and a drawable subgraph. Answered by the live
 //! graph the store keeps current; jobs are then read in batches.
 
+use super::JobNode;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, Object, SimpleObject};
 use std::collections::{HashMap, HashSet};
@@ -83,7 +84,7 @@ pub(crate) async fn walk(
     depth: Option<i32>,
     first: i32,
     after: Option<String>,
-) -> Result<Connection<KeyCursor, Job>, ApiError> {
+) -> Result<Connection<KeyCursor, JobNode>, ApiError> {
     let request = page_request(first, after)?;
     let filter = kind_filter(kinds);
     let depth = max_depth(depth)?;
@@ -121,7 +122,7 @@ pub(crate) async fn walk(
         page,
         start > 0,
         |(position, _)| *position,
-        |(_, job)| job,
+        |(_, job)| JobNode::from_job(job),
     ))
 }
 
@@ -159,7 +160,7 @@ pub(crate) async fn ready_jobs(
     repository: String,
     first: i32,
     after: Option<String>,
-) -> Result<Connection<KeyCursor, Job>, ApiError> {
+) -> Result<Connection<KeyCursor, JobNode>, ApiError> {
     const SCAN: usize = 500;
     let request = page_request(first, after)?;
     let store = ctx.data::<Store>()?;
@@ -209,7 +210,12 @@ pub(crate) async fn ready_jobs(
         has_next: found.len() > request.limit,
         items: found.into_iter().take(request.limit).collect(),
     };
-    Ok(connection(page, request.after.is_some(), |j| j.id.0, Job))
+    Ok(connection(
+        page,
+        request.after.is_some(),
+        |j| j.id.0,
+        JobNode::of,
+    ))
 }
 
 async fn existing_job(store: &Store, guid: String) -> Result<treeherd_store::Job, ApiError> {

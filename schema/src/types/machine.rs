@@ -1,6 +1,7 @@
 //! `Machine`: a machine of a build system, what it is doing, its history and its jobs, and the
 //! flakiness signal that compares it with its platform.
 
+use super::JobNode;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Object, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -90,13 +91,18 @@ impl Machine {
         ctx: &Context<'_>,
         first: i32,
         after: Option<String>,
-    ) -> Result<Connection<KeyCursor, Job>, ApiError> {
+    ) -> Result<Connection<KeyCursor, JobNode>, ApiError> {
         let request = page_request(first, after)?;
         let page = ctx
             .data::<Store>()?
             .machine_jobs(self.0.build_system.clone(), self.0.name.clone(), request)
             .await?;
-        Ok(connection(page, request.after.is_some(), |j| j.id.0, Job))
+        Ok(connection(
+            page,
+            request.after.is_some(),
+            |j| j.id.0,
+            JobNode::of,
+        ))
     }
 }
 

@@ -1,6 +1,7 @@
 //! `Release` (a release job fanning in over its gates, with a derived status and a locale
 //! matrix), `ScheduledJob`, and the input a release is created with.
 
+use super::JobNode;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -92,10 +93,15 @@ impl Release {
         ctx: &Context<'_>,
         first: i32,
         after: Option<String>,
-    ) -> Result<Connection<KeyCursor, Job>, ApiError> {
+    ) -> Result<Connection<KeyCursor, JobNode>, ApiError> {
         let request = page_request(first, after)?;
         let page = ctx.data::<Store>()?.gates(self.0.job_id, request).await?;
-        Ok(connection(page, request.after.is_some(), |j| j.id.0, Job))
+        Ok(connection(
+            page,
+            request.after.is_some(),
+            |j| j.id.0,
+            JobNode::of,
+        ))
     }
 
     /// What stands in its way (from the dependency graph): the nearest jobs it waits for,
@@ -106,7 +112,7 @@ impl Release {
         ctx: &Context<'_>,
         first: i32,
         after: Option<String>,
-    ) -> Result<Connection<KeyCursor, Job>, ApiError> {
+    ) -> Result<Connection<KeyCursor, JobNode>, ApiError> {
         walk(ctx, self.0.job_id, Walk::Blockers, None, None, first, after).await
     }
 
