@@ -76,6 +76,21 @@ fn with_database(url: &str, name: &str) -> String {
     }
 }
 
+impl crate::Store {
+    /// One statement that holds its pooled connection for `seconds` on PostgreSQL
+    /// (`pg_sleep`), through the same path as every store call; at once on SQLite. For tests
+    /// of what ends a statement.
+    pub async fn sleep_in_database(&self, seconds: f64) -> Result<(), StoreError> {
+        self.run(move |conn| {
+            if let crate::db::DbConnection::Pg(c) = conn {
+                diesel::sql_query(format!("SELECT pg_sleep({seconds})")).execute(c)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::with_database;
@@ -91,20 +106,5 @@ mod tests {
             "postgres://u@h/t2?sslmode=disable"
         );
         assert_eq!(with_database("postgres://u@h", "t3"), "postgres://u@h/t3");
-    }
-}
-
-impl crate::Store {
-    /// One statement that holds its pooled connection for `seconds` on PostgreSQL
-    /// (`pg_sleep`), through the same path as every store call; at once on SQLite. For tests
-    /// of what ends a statement.
-    pub async fn sleep_in_database(&self, seconds: f64) -> Result<(), StoreError> {
-        self.run(move |conn| {
-            if let crate::db::DbConnection::Pg(c) = conn {
-                diesel::sql_query(format!("SELECT pg_sleep({seconds})")).execute(c)?;
-            }
-            Ok(())
-        })
-        .await
     }
 }

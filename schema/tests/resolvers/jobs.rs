@@ -605,3 +605,63 @@ async fn a_polling_client_gets_only_the_jobs_written_after_its_cursor() {
         );
     }
 }
+
+/// A job in a list is written from its row (`types/job_node.rs`) while `job(guid:)` resolves
+/// it field by field: the two must answer alike, for every way a selection can be written
+/// (aliases, fragments on Job and on Node, `__typename`, a key asked twice, fields off the
+/// row, a classification preloaded with the list).
+#[tokio::test]
+async fn a_job_in_a_list_answers_as_the_same_job_alone() {
+    let app = app_with_push().await;
+    let input = json!([
+        {"guid": "f1", "repository": "try", "revision": revision(1), "kind": "TEST",
+         "name": "test-linux64/opt-mochitest-1", "symbol": "M1", "groupSymbol": "M",
+         "platform": "linux64", "state": "COMPLETED", "result": "TESTFAILED", "tier": 1,
+         "machine": "m-1", "startedAt": "2026-11-25T10:01:00Z", "attributes": {"chunk": 1}},
+        {"guid": "f2", "repository": "try", "revision": revision(1), "kind": "BUILD",
+         "name": "build-linux64/opt", "state": "PENDING"}
+    ]);
+    app.data(SUBMIT, json!({"jobs": input})).await;
+    app.data(
+        "mutation { classifyJobs(input: {jobs: [\"f1\"], classification: INTERMITTENT, bugs: [12, 3]}) { jobs { guid } } }",
+        json!({}),
+    )
+    .await;
+    let selection = "__typename id guid kind label: name symbol groupSymbol groupName platform
+        buildSystem state result tier machine submittedAt startedAt finishedAt attributes
+        ... on Job { guid tier } ... on Node { id } ...More
+        classification { classification } classification { bugs }
+        push { pushId } repository { name }";
+    let fragment = "fragment More on Job { push { revision } dependencies { kind } }";
+    let list = app
+        .data(
+            &format!(
+                "{{ push(repository: \"try\", revision: \"{}\") {{ jobs(first: 10) {{
+                     nodes {{ {selection} }} edges {{ node {{ {selection} }} }} }} }} }} {fragment}",
+                revision(1)
+            ),
+            json!({}),
+        )
+        .await;
+    let nodes = list["push"]["jobs"]["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 2);
+    for (i, node) in nodes.iter().enumerate() {
+        let guid = node["guid"].as_str().unwrap();
+        let alone = app
+            .data(
+                &format!("{{ job(guid: \"{guid}\") {{ {selection} }} }} {fragment}"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(node, &alone["job"], "{guid}");
+        assert_eq!(&list["push"]["jobs"]["edges"][i]["node"], node);
+        // The order of the keys is the query's, as alone.
+        let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+        assert_eq!(keys(node), keys(&alone["job"]));
+    }
+    assert_eq!(
+        nodes[1]["classification"],
+        json!({"classification": "INTERMITTENT", "bugs": [3, 12]})
+    );
+    assert_eq!(nodes[0]["classification"], Value::Null);
+}
