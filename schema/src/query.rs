@@ -1,6 +1,6 @@
 //! `Query`: the read entry points. Open to everyone.
 
-use crate::types::{JobNode, preload_classifications};
+use crate::types::{JobConnection, JobNode};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Object};
 use chrono::{DateTime, Utc};
@@ -120,7 +120,7 @@ impl Query {
         filter: Option<JobFilterInput>,
         first: i32,
         after: Option<String>,
-    ) -> Result<Connection<KeyCursor, JobNode>, ApiError> {
+    ) -> Result<JobConnection, ApiError> {
         let request = page_request(first, after)?;
         let store = ctx.data::<Store>()?;
         let repository = store.existing_repository(repository).await?;
@@ -131,8 +131,14 @@ impl Query {
         let page = store
             .jobs(JobScope::Repository(repository.id), filter, request)
             .await?;
-        let connection = connection(page, request.after.is_some(), |j| j.id.0, JobNode::of);
-        preload_classifications(ctx, connection).await
+        JobConnection::from(connection(
+            page,
+            request.after.is_some(),
+            |j| j.id.0,
+            JobNode::of,
+        ))
+        .with_classifications(ctx)
+        .await
     }
 
     /// A test's results (subtests included) in a repository, across pushes, newest recorded
@@ -327,7 +333,7 @@ impl Query {
         repository: String,
         first: i32,
         after: Option<String>,
-    ) -> Result<Connection<KeyCursor, JobNode>, ApiError> {
+    ) -> Result<JobConnection, ApiError> {
         ready_jobs(ctx, repository, first, after).await
     }
 

@@ -2,15 +2,14 @@
 //! impact, critical path, ready jobs, paths, and a drawable subgraph. Answered by the live
 //! graph the store keeps current; jobs are then read in batches.
 
-use super::JobNode;
-use async_graphql::connection::Connection;
+use super::{JobConnection, JobNode};
 use async_graphql::{Context, Enum, Object, SimpleObject};
 use std::collections::{HashMap, HashSet};
 use treeherd_graph::render::{DrawNode, Drawing};
 use treeherd_graph::{GraphError, JobGraph, JobId, KindFilter, Reached};
 use treeherd_store::{JobFilter, JobScope, PageRequest, Store};
 
-use super::{DependencyKind, Job, KeyCursor, connection, page_request};
+use super::{DependencyKind, Job, connection, page_request};
 use crate::ApiError;
 use crate::limits::MAX_GRAPH_JOBS;
 
@@ -84,7 +83,7 @@ pub(crate) async fn walk(
     depth: Option<i32>,
     first: i32,
     after: Option<String>,
-) -> Result<Connection<KeyCursor, JobNode>, ApiError> {
+) -> Result<JobConnection, ApiError> {
     let request = page_request(first, after)?;
     let filter = kind_filter(kinds);
     let depth = max_depth(depth)?;
@@ -118,12 +117,12 @@ pub(crate) async fn walk(
         items: positions,
         has_next: end < reached.len(),
     };
-    Ok(connection(
+    Ok(JobConnection::from(connection(
         page,
         start > 0,
         |(position, _)| *position,
         |(_, job)| JobNode::from_job(job),
-    ))
+    )))
 }
 
 /// The chain of ancestors, ending at the job, with the longest total duration.
@@ -160,7 +159,7 @@ pub(crate) async fn ready_jobs(
     repository: String,
     first: i32,
     after: Option<String>,
-) -> Result<Connection<KeyCursor, JobNode>, ApiError> {
+) -> Result<JobConnection, ApiError> {
     const SCAN: usize = 500;
     let request = page_request(first, after)?;
     let store = ctx.data::<Store>()?;
@@ -210,12 +209,12 @@ pub(crate) async fn ready_jobs(
         has_next: found.len() > request.limit,
         items: found.into_iter().take(request.limit).collect(),
     };
-    Ok(connection(
+    Ok(JobConnection::from(connection(
         page,
         request.after.is_some(),
         |j| j.id.0,
         JobNode::of,
-    ))
+    )))
 }
 
 async fn existing_job(store: &Store, guid: String) -> Result<treeherd_store::Job, ApiError> {

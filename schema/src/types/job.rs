@@ -1,7 +1,7 @@
 //! `Job`: a job of any kind, its attributes and its dependency edges. The struct is in
 //! `nodes.rs`, beside the objects it points at; its fields are here.
 
-use super::JobNode;
+use super::JobConnection;
 use async_graphql::{Context, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
@@ -280,7 +280,7 @@ impl Job {
         max_depth: Option<i32>,
         first: i32,
         after: Option<String>,
-    ) -> Result<Connection<KeyCursor, JobNode>, ApiError> {
+    ) -> Result<JobConnection, ApiError> {
         walk(
             ctx,
             self.0.id,
@@ -302,7 +302,7 @@ impl Job {
         max_depth: Option<i32>,
         first: i32,
         after: Option<String>,
-    ) -> Result<Connection<KeyCursor, JobNode>, ApiError> {
+    ) -> Result<JobConnection, ApiError> {
         walk(
             ctx,
             self.0.id,
@@ -326,7 +326,7 @@ impl Job {
         max_depth: Option<i32>,
         first: i32,
         after: Option<String>,
-    ) -> Result<Connection<KeyCursor, JobNode>, ApiError> {
+    ) -> Result<JobConnection, ApiError> {
         walk(
             ctx,
             self.0.id,
@@ -348,7 +348,7 @@ impl Job {
         max_depth: Option<i32>,
         first: i32,
         after: Option<String>,
-    ) -> Result<Connection<KeyCursor, JobNode>, ApiError> {
+    ) -> Result<JobConnection, ApiError> {
         walk(ctx, self.0.id, Walk::Impact, kinds, max_depth, first, after).await
     }
 

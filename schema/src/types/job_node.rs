@@ -17,20 +17,36 @@ use async_graphql::{
 };
 use std::borrow::Cow;
 
-use super::KeyCursor;
 use super::global_id;
 use super::time::to_datetime;
 use super::{Classification, Job, JobKind, JobResult, JobState};
-use crate::ApiError;
 use crate::answer_budget;
 use crate::loaders::{ClassificationOfJob, load};
-use async_graphql::connection::Connection;
-use treeherd_store::Store;
+
+/// The fields [`JobNode::row_field`] writes.
+const ROW_FIELDS: [&str; 16] = [
+    "id",
+    "guid",
+    "kind",
+    "name",
+    "symbol",
+    "groupSymbol",
+    "groupName",
+    "platform",
+    "buildSystem",
+    "state",
+    "result",
+    "tier",
+    "machine",
+    "submittedAt",
+    "startedAt",
+    "finishedAt",
+];
 
 /// A `Job` in a list, with its classification when it was loaded with the list.
 pub(crate) struct JobNode {
     job: Job,
-    /// `Some` when loaded with the list ([`preload_classifications`]): the job's
+    /// `Some` when loaded with the list (`JobConnection::with_classifications`): the job's
     /// classification now, if any. `None`: the loader fetches it when asked.
     classification: Option<Option<treeherd_store::Classification>>,
 }
@@ -48,6 +64,59 @@ impl JobNode {
             job,
             classification: None,
         }
+    }
+
+    pub(crate) fn id(&self) -> treeherd_store::JobId {
+        self.job.0.id
+    }
+
+    /// Its classification now, loaded with its list (`None`: it has none).
+    pub(crate) fn set_classification(&mut self, found: Option<treeherd_store::Classification>) {
+        self.classification = Some(found);
+    }
+
+    pub(crate) fn has_classification(&self) -> bool {
+        self.classification.is_some()
+    }
+
+    /// Whether every field `set` asks of a job is written without waiting: a row field,
+    /// `__typename`, or the classification when it was loaded with the list.
+    pub(crate) fn ready(
+        ctx: &ContextSelectionSet<'_>,
+        set: &Positioned<SelectionSet>,
+        classification_loaded: bool,
+    ) -> bool {
+        set.node
+            .items
+            .iter()
+            .all(|selection| match &selection.node {
+                Selection::Field(field) => {
+                    let name = field.node.name.node.as_str();
+                    name == "__typename"
+                    || ROW_FIELDS.contains(&name)
+                    // None of a classification's fields waits on anything.
+                    || (name == "classification" && classification_loaded)
+                }
+                Selection::FragmentSpread(spread) => ctx
+                    .query_env
+                    .fragments
+                    .get(&spread.node.fragment_name.node)
+                    .is_none_or(|fragment| {
+                        !applies(
+                            ctx,
+                            Some(fragment.node.type_condition.node.on.node.as_str()),
+                        ) || Self::ready(ctx, &fragment.node.selection_set, classification_loaded)
+                    }),
+                Selection::InlineFragment(fragment) => {
+                    let on = fragment
+                        .node
+                        .type_condition
+                        .as_ref()
+                        .map(|c| c.node.on.node.as_str());
+                    !applies(ctx, on)
+                        || Self::ready(ctx, &fragment.node.selection_set, classification_loaded)
+                }
+            })
     }
 
     /// The value of `name` if it is read from the row alone.
@@ -178,31 +247,6 @@ impl JobNode {
             None => Ok(Some(Value::Null)),
         }
     }
-}
-
-/// Loads the classification of every job of `connection` in one store call when the query
-/// asks for it (a push grid asks for all of them): one query instead of a loader key, a
-/// channel and a wake-up per job.
-pub(crate) async fn preload_classifications(
-    ctx: &Context<'_>,
-    mut connection: Connection<KeyCursor, JobNode>,
-) -> Result<Connection<KeyCursor, JobNode>, ApiError> {
-    let look = ctx.look_ahead();
-    let wanted = look.field("nodes").field("classification").exists()
-        || look
-            .field("edges")
-            .field("node")
-            .field("classification")
-            .exists();
-    if !wanted || connection.edges.is_empty() {
-        return Ok(connection);
-    }
-    let ids = connection.edges.iter().map(|e| e.node.job.0.id).collect();
-    let mut found = ctx.data::<Store>()?.current_classifications(ids).await?;
-    for edge in &mut connection.edges {
-        edge.node.classification = Some(found.remove(&edge.node.job.0.id));
-    }
-    Ok(connection)
 }
 
 /// Whether a fragment on `on` applies to a job.

@@ -1,14 +1,13 @@
 //! `Machine`: a machine of a build system, what it is doing, its history and its jobs, and the
 //! flakiness signal that compares it with its platform.
 
-use super::JobNode;
-use async_graphql::connection::Connection;
+use super::{JobConnection, JobNode};
 use async_graphql::{Context, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use treeherd_store::Store;
 
 use super::time::to_datetime;
-use super::{Job, KeyCursor, MachineState, connection, page_request};
+use super::{Job, MachineState, connection, page_request};
 use crate::ApiError;
 
 pub(crate) struct Machine(pub treeherd_store::Machine);
@@ -91,18 +90,18 @@ impl Machine {
         ctx: &Context<'_>,
         first: i32,
         after: Option<String>,
-    ) -> Result<Connection<KeyCursor, JobNode>, ApiError> {
+    ) -> Result<JobConnection, ApiError> {
         let request = page_request(first, after)?;
         let page = ctx
             .data::<Store>()?
             .machine_jobs(self.0.build_system.clone(), self.0.name.clone(), request)
             .await?;
-        Ok(connection(
+        Ok(JobConnection::from(connection(
             page,
             request.after.is_some(),
             |j| j.id.0,
             JobNode::of,
-        ))
+        )))
     }
 }
 

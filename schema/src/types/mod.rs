@@ -13,6 +13,7 @@ mod ingest;
 mod inputs;
 mod intermittent;
 mod job;
+mod job_connection;
 mod job_node;
 mod machine;
 mod node;
@@ -43,7 +44,8 @@ pub(crate) use enums::{
 pub(crate) use ingest::{IgnoredJob, RejectedMessage};
 pub(crate) use inputs::{DependencyInput, JobFilterInput, JobInput, PushInput, RepositoryInput};
 pub(crate) use intermittent::IntermittentFailures;
-pub(crate) use job_node::{JobNode, preload_classifications};
+pub(crate) use job_connection::JobConnection;
+pub(crate) use job_node::JobNode;
 pub(crate) use machine::{Machine, MachineFlakiness};
 pub(crate) use node::{MAX_NODES, Node, refetch};
 pub(crate) use nodes::{Job, Push, Repository};

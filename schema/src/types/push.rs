@@ -1,15 +1,14 @@
 //! `Push`: one push to a repository, its commits, its jobs and their status. The struct is
 //! in `nodes.rs`, beside the objects it points at; its fields are here.
 
-use super::{JobNode, preload_classifications};
-use async_graphql::connection::Connection;
+use super::{JobConnection, JobNode};
 use async_graphql::{ComplexObject, Context, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use treeherd_model::{JobResult as Result_, JobState as State};
 use treeherd_store::{Direction, JobFilter, JobScope, PushId, Store};
 
 use super::time::to_datetime;
-use super::{JobFilterInput, KeyCursor, Push, Repository, connection, page_request};
+use super::{JobFilterInput, Push, Repository, connection, page_request};
 use crate::ApiError;
 use crate::loaders::{CommitsOfPush, RepositoryById, StatusOfPush, UnclassifiedOfPush, load};
 
@@ -163,7 +162,7 @@ impl Push {
         first: i32,
         after: Option<String>,
         filter: Option<JobFilterInput>,
-    ) -> Result<Connection<KeyCursor, JobNode>, ApiError> {
+    ) -> Result<JobConnection, ApiError> {
         let request = page_request(first, after)?;
         let store = ctx.data::<Store>()?;
         let filter = match filter {
@@ -173,8 +172,14 @@ impl Push {
         let page = store
             .jobs(JobScope::Push(self.0.id), filter, request)
             .await?;
-        let connection = connection(page, request.after.is_some(), |j| j.id.0, JobNode::of);
-        preload_classifications(ctx, connection).await
+        JobConnection::from(connection(
+            page,
+            request.after.is_some(),
+            |j| j.id.0,
+            JobNode::of,
+        ))
+        .with_classifications(ctx)
+        .await
     }
 }
 

@@ -1,8 +1,7 @@
 //! `Release` (a release job fanning in over its gates, with a derived status and a locale
 //! matrix), `ScheduledJob`, and the input a release is created with.
 
-use super::JobNode;
-use async_graphql::connection::Connection;
+use super::{JobConnection, JobNode};
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use treeherd_service::ServiceError;
@@ -11,8 +10,7 @@ use treeherd_store::Store;
 
 use super::time::to_datetime;
 use super::{
-    Job, JobResult, JobState, KeyCursor, Push, ReleaseStatus, Repository, Walk, connection,
-    page_request, walk,
+    Job, JobResult, JobState, Push, ReleaseStatus, Repository, Walk, connection, page_request, walk,
 };
 use crate::ApiError;
 use crate::loaders::{JobById, PushById, RepositoryById, load};
@@ -93,15 +91,15 @@ impl Release {
         ctx: &Context<'_>,
         first: i32,
         after: Option<String>,
-    ) -> Result<Connection<KeyCursor, JobNode>, ApiError> {
+    ) -> Result<JobConnection, ApiError> {
         let request = page_request(first, after)?;
         let page = ctx.data::<Store>()?.gates(self.0.job_id, request).await?;
-        Ok(connection(
+        Ok(JobConnection::from(connection(
             page,
             request.after.is_some(),
             |j| j.id.0,
             JobNode::of,
-        ))
+        )))
     }
 
     /// What stands in its way (from the dependency graph): the nearest jobs it waits for,
@@ -112,7 +110,7 @@ impl Release {
         ctx: &Context<'_>,
         first: i32,
         after: Option<String>,
-    ) -> Result<Connection<KeyCursor, JobNode>, ApiError> {
+    ) -> Result<JobConnection, ApiError> {
         walk(ctx, self.0.job_id, Walk::Blockers, None, None, first, after).await
     }
 
