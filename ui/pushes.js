@@ -442,6 +442,8 @@ ${this.rev ? `<p class="single">One push: <code>${esc(shortRev(this.rev))}</code
   }
 
   renderCounts() {
+    // A load that ends after the view was left (another page drew over it) has nothing to count.
+    if (!this.list.isConnected) return;
     let shown = 0;
     for (const push of this.pushes) shown += push.shown || 0;
     const text = this.loading && !this.pushes.length
