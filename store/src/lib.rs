@@ -172,12 +172,11 @@ impl Store {
         let pool = self.pool.clone();
         let permit = request_calls::permit().await?;
         // A client's request cancels its statement on PostgreSQL if it goes away meanwhile.
-        let (cancellable, on_thread) = match permit.is_some() && self.backend == Backend::Postgres {
-            true => {
-                let (cancellable, on_thread) = Cancellable::new(pool.clone());
-                (Some(cancellable), Some(on_thread))
-            }
-            false => (None, None),
+        let (cancellable, on_thread) = if permit.is_some() && self.backend == Backend::Postgres {
+            let (cancellable, on_thread) = Cancellable::new(pool.clone());
+            (Some(cancellable), Some(on_thread))
+        } else {
+            (None, None)
         };
         let connection = self
             .connections
@@ -191,9 +190,10 @@ impl Store {
             change_log::take_appended();
             let done = pool.get().map_err(StoreError::from).and_then(|mut conn| {
                 let started = on_thread.as_ref().is_none_or(|t| t.start(&mut conn));
-                let done = match started {
-                    true => work(&mut conn),
-                    false => Err(StoreError::internal("the request went away")),
+                let done = if started {
+                    work(&mut conn)
+                } else {
+                    Err(StoreError::internal("the request went away"))
                 };
                 // Finished before the connection can serve another call.
                 drop(on_thread);

@@ -15,7 +15,7 @@
 //! statements run in this process and end with the deadline's statement timeout.
 
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Integer};
+use diesel::sql_types::Integer;
 use std::sync::{Arc, Mutex};
 
 use crate::db::{DbConnection, Pool};
@@ -46,13 +46,6 @@ pub(crate) struct OnThread {
 struct BackendPid {
     #[diesel(sql_type = Integer)]
     pid: i32,
-}
-
-#[derive(QueryableByName)]
-struct Cancelled {
-    #[diesel(sql_type = Bool)]
-    #[allow(dead_code)] // Read by diesel; whether it was cancelled does not matter.
-    cancelled: bool,
 }
 
 impl Cancellable {
@@ -88,17 +81,17 @@ impl Drop for Cancellable {
             if let Stage::Running(pid) = *stage {
                 let cancelled = pool.get().ok().and_then(|mut conn| match &mut *conn {
                     DbConnection::Pg(c) => diesel::sql_query(
-                        "SELECT pg_cancel_backend(pid) AS cancelled FROM pg_stat_activity \
+                        "SELECT pg_cancel_backend(pid) FROM pg_stat_activity \
                          WHERE pid = $1 AND state = 'active'",
                     )
                     .bind::<Integer, _>(pid)
-                    .load::<Cancelled>(c)
+                    .execute(c)
                     .ok(),
                     DbConnection::Sqlite(_) => None,
                 });
                 tracing::debug!(
                     pid,
-                    sent = cancelled.is_some_and(|c| !c.is_empty()),
+                    sent = cancelled.is_some_and(|rows| rows > 0),
                     "cancelled the statement of a request that went away"
                 );
             }

@@ -28,16 +28,8 @@ fn running_statements(app: &TestApp) -> Vec<String> {
     .collect()
 }
 
-#[tokio::test]
-async fn a_request_past_its_deadline_is_stopped_and_leaves_no_statement_running() {
-    let app = TestApp::spawn().await;
-    app.create_repository("try", &[]).await;
-    app.data(
-        "mutation($p: PushInput!) { submitPush(input: $p) { pushId } }",
-        json!({"p": {"repository": "try", "revision": revision(1), "author": "a@example.com",
-                     "pushedAt": "2026-11-20T10:00:00Z"}}),
-    )
-    .await;
+/// 1,000 jobs on `try`'s revision 1, in batches of 100.
+async fn submit_a_thousand_jobs(app: &TestApp) {
     for batch in 0..10 {
         let jobs: Vec<Value> = (0..100)
             .map(|i| {
@@ -51,6 +43,19 @@ async fn a_request_past_its_deadline_is_stopped_and_leaves_no_statement_running(
         )
         .await;
     }
+}
+
+#[tokio::test]
+async fn a_request_past_its_deadline_is_stopped_and_leaves_no_statement_running() {
+    let app = TestApp::spawn().await;
+    app.create_repository("try", &[]).await;
+    app.data(
+        "mutation($p: PushInput!) { submitPush(input: $p) { pushId } }",
+        json!({"p": {"repository": "try", "revision": revision(1), "author": "a@example.com",
+                     "pushedAt": "2026-11-20T10:00:00Z"}}),
+    )
+    .await;
+    submit_a_thousand_jobs(&app).await;
     // A second server on the same database, whose deadline is short.
     let tight = TestApp::spawn_beside_with(&app, |config| config.request_deadline = DEADLINE).await;
     // Within the cost limit, and far more than the deadline allows: 45 aliases of 1,000 jobs
@@ -167,19 +172,7 @@ async fn a_request_given_up_cancels_its_statement_and_the_connection_serves_on()
 async fn a_request_whose_client_disconnects_stops_and_leaves_no_statement_running() {
     let app = TestApp::spawn_with(|config| config.request_deadline = Duration::from_secs(60)).await;
     app.create_repository("try", &[]).await;
-    for batch in 0..10 {
-        let jobs: Vec<Value> = (0..100)
-            .map(|i| {
-                json!({"guid": format!("j{batch}-{i}"), "repository": "try", "revision": revision(1),
-                       "kind": "TEST", "name": format!("test {i}"), "state": "PENDING"})
-            })
-            .collect();
-        app.data(
-            "mutation($j: [JobInput!]!) { submitJobs(input: $j) { jobs { guid } } }",
-            json!({"j": jobs}),
-        )
-        .await;
-    }
+    submit_a_thousand_jobs(&app).await;
     // Seconds of work, from a client that leaves after 300 ms: 45 pages of 1,000 jobs, each
     // job with fields off its row (its push and repository through loaders, its attributes),
     // so every job is resolved on its own.
