@@ -6,7 +6,7 @@
 use jsonwebtoken::jwk::JwkSet;
 use std::path::Path;
 use std::time::Duration;
-use treeherd_service::AutoclassifyOptions;
+use treeherd_service::{AutoclassifyOptions, RetentionPolicy};
 use treeherd_store::{DatabaseUrl, StoreOptions};
 
 use crate::auth::TrustedNetworks;
@@ -55,6 +55,9 @@ pub struct Config {
     /// The longest a GraphQL request may run: past it, it is answered `TIMEOUT`, and on
     /// PostgreSQL no statement runs longer (the pool's statement timeout).
     pub request_deadline: Duration,
+    /// How long jobs and performance values are kept (`treeherd_service::retention`); off
+    /// unless configured.
+    pub retention: RetentionPolicy,
 }
 
 impl Config {
@@ -79,6 +82,7 @@ impl Config {
             bugzilla: None,
             drain: DrainOptions::default(),
             request_deadline: Duration::from_secs(10),
+            retention: RetentionPolicy::default(),
         }
     }
 
@@ -174,6 +178,16 @@ pub(crate) fn autoclassify_window(text: &str) -> Result<AutoclassifyOptions, Str
 }
 
 /// How long a draining server waits, unready, before it stops: from 0 s to 10 m.
+/// A retention window in whole days, 1 to 36,500 (`TREEHERD_RETENTION_DAYS`).
+pub(crate) fn retention_days(text: &str) -> Result<Duration, String> {
+    let refused = || format!("must be a whole number of days from 1 to 36500 (got {text:?})");
+    let days: u64 = text.trim().parse().map_err(|_| refused())?;
+    if !(1..=36_500).contains(&days) {
+        return Err(refused());
+    }
+    Ok(Duration::from_secs(days * 86_400))
+}
+
 pub(crate) fn drain_delay(text: &str) -> Result<Duration, String> {
     let delay = crate::auth::parse_ttl(text)?;
     if delay > Duration::from_secs(600) {

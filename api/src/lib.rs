@@ -20,6 +20,7 @@ mod progress;
 mod pushlog_poller;
 mod pushlog_routes;
 mod rest;
+mod retention_loop;
 mod routes;
 pub mod startup;
 mod state;

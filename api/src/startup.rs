@@ -127,6 +127,9 @@ impl Application {
         if let Some(bugzilla) = &config.bugzilla {
             crate::bugzilla_poller::spawn_poller(service.clone(), bugzilla.clone());
         }
+        if config.retention.is_on() {
+            crate::retention_loop::spawn(service.clone(), config.retention);
+        }
         if let Some(options) = config.log_worker.as_ref().filter(|o| o.concurrency > 0) {
             crate::log_worker::spawn(service.clone(), options.clone());
         }

@@ -14,6 +14,7 @@
 //!   pushlog rules of hg, GitHub and `json-pushes` in `pushlog`), task graph and git imports
 //!   (`imports`);
 //! - fetching, parsing and storing job logs (`logs`);
+//! - retention: expiring old jobs and performance values in bounded steps (`retention`);
 //! - the one place that writes *and announces* what it wrote to subscribers (`announce`,
 //!   over the channels of `events`);
 //! - what the process counts about itself for Prometheus (`metrics`);
@@ -41,12 +42,14 @@ mod pushes;
 pub mod pushlog;
 mod releases;
 mod repositories;
+pub mod retention;
 mod service;
 mod submitted;
 
 pub use caller::{Caller, KNOWN_SCOPE_FORMS, Scopes, UnknownScope};
 pub use error::{ErrorKind, ServiceError, chain};
 pub use events::Changes;
+pub use retention::{RetentionPass, RetentionPolicy};
 pub use service::{AutoclassifyOptions, Service};
 pub use submitted::Submitted;
 

@@ -494,6 +494,9 @@ pub(crate) fn lock_log_writers(conn: &mut DbConnection) -> Result<(), StoreError
 
 const LOG_WRITERS_LOCK: i64 = MIGRATION_LOCK + 1;
 
+/// Held by a retention step for its transaction (`store/src/retention.rs`).
+pub(crate) const RETENTION_LOCK: i64 = MIGRATION_LOCK + 2;
+
 /// The largest number of rows one batch statement carries (well under both backends' limits
 /// on bind parameters: SQLite 32,766, PostgreSQL 65,535).
 pub(crate) const BATCH_ROWS: usize = 1000;

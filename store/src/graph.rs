@@ -3,7 +3,8 @@
 //! process on the same database is seen by this one on its next graph question.
 //!
 //! The log only says which jobs changed; catching up re-reads those jobs' status and edges, so
-//! applying a change twice is harmless. Appends to the log are serialized across processes
+//! applying a change twice is harmless. A changed job whose row is gone expired, and leaves
+//! the graph. Appends to the log are serialized across processes
 //! (see [`crate::db::lock_log_writers`]), so sequence order is commit order and a reader
 //! never skips a change that commits late.
 //!
@@ -156,6 +157,14 @@ impl LiveGraph {
             edges.extend(load_edges(conn, chunk)?);
         }
         let mut state = self.write_state()?;
+        // A changed job with no row left expired (`retention.rs`): it leaves the graph with
+        // its edges, as the rows of its edges left the database.
+        let found: std::collections::HashSet<JobId> = statuses.iter().map(|(id, _)| *id).collect();
+        for &id in &ids {
+            if !found.contains(&JobId(id)) {
+                state.graph.remove_job(JobId(id));
+            }
+        }
         for (id, status) in statuses {
             state.graph.upsert_job(id, status);
         }

@@ -138,6 +138,8 @@ struct PerfValues<'a> {
     value: f64,
     unit: Option<&'a str>,
     lower_is_better: Option<bool>,
+    /// The job's push, kept with the value so that the series outlives the job.
+    push_row_id: Option<i64>,
 }
 
 type LogRow = (
@@ -431,13 +433,14 @@ fn store_parsed(
     parsed: &ParsedLog,
     now: i64,
 ) -> Result<i64, StoreError> {
-    type Found = (i64, i64, Option<String>, String, i32);
-    let (job_id, repository_id, platform, status, attempts): Found = job_logs::table
+    type Found = (i64, i64, Option<i64>, Option<String>, String, i32);
+    let (job_id, repository_id, push_row_id, platform, status, attempts): Found = job_logs::table
         .inner_join(jobs::table)
         .filter(job_logs::id.eq(log_id))
         .select((
             jobs::id,
             jobs::repository_id,
+            jobs::push_row_id,
             jobs::platform,
             job_logs::status,
             job_logs::attempts,
@@ -515,6 +518,7 @@ fn store_parsed(
             value: p.value,
             unit: p.unit.as_deref(),
             lower_is_better: p.lower_is_better,
+            push_row_id,
         })
         .collect();
     for chunk in perf.chunks(BATCH_ROWS) {

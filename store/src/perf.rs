@@ -3,7 +3,7 @@
 
 use diesel::prelude::*;
 
-use crate::schema::{jobs, perf_data, pushes};
+use crate::schema::{perf_data, pushes};
 use crate::{Store, StoreError};
 
 /// Which series: `subtest` `None` is the suite's own value.
@@ -16,11 +16,11 @@ pub struct PerfSeriesKey {
     pub platform: String,
 }
 
-/// One value of a series: the job it came from and the push it ran on (none for jobs that
-/// hang off no push).
+/// One value of a series: the job it came from (none once the job expired: a value outlives
+/// its job) and the push it ran on (none for jobs that hang off no push).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PerfPoint {
-    pub job_id: i64,
+    pub job_id: Option<i64>,
     pub push_id: Option<i64>,
     pub revision: Option<String>,
     pub pushed_at: Option<i64>,
@@ -37,7 +37,7 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<PerfPoint>, StoreError> {
         type Row = (
-            i64,
+            Option<i64>,
             Option<i64>,
             Option<String>,
             Option<i64>,
@@ -47,7 +47,7 @@ impl Store {
         );
         self.run(move |conn| {
             let rows: Vec<Row> = perf_data::table
-                .inner_join(jobs::table.left_join(pushes::table))
+                .left_join(pushes::table)
                 .filter(perf_data::repository_id.eq(key.repository_id))
                 .filter(perf_data::framework.eq(&key.framework))
                 .filter(perf_data::suite.eq(&key.suite))

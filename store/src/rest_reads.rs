@@ -94,7 +94,8 @@ pub struct PerfSeries {
 pub struct PerfDatum {
     pub id: i64,
     pub series_id: i64,
-    pub job_id: i64,
+    /// None once the job expired (the value outlives it).
+    pub job_id: Option<i64>,
     pub push_row_id: Option<i64>,
     pub pushed_at: Option<i64>,
     pub revision: Option<String>,
@@ -437,7 +438,7 @@ impl Store {
     ) -> Result<Option<Vec<PerfDatum>>, StoreError> {
         type Row = (
             i64,
-            i64,
+            Option<i64>,
             Option<i64>,
             Option<i64>,
             Option<i64>,
@@ -471,7 +472,7 @@ impl Store {
                 return Ok(None);
             }
             let rows: Vec<Row> = perf_data::table
-                .inner_join(jobs::table.left_join(pushes::table))
+                .left_join(pushes::table)
                 .filter(perf_data::repository_id.eq(repository_id.0))
                 .filter(perf_data::framework.eq(&framework))
                 .filter(perf_data::suite.eq(&suite))

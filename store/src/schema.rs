@@ -166,7 +166,7 @@ diesel::table! {
 diesel::table! {
     perf_data (id) {
         id -> BigInt,
-        job_id -> BigInt,
+        job_id -> Nullable<BigInt>,
         log_id -> Nullable<BigInt>,
         repository_id -> BigInt,
         framework -> Text,
@@ -176,6 +176,7 @@ diesel::table! {
         value -> Double,
         unit -> Nullable<Text>,
         lower_is_better -> Nullable<Bool>,
+        push_row_id -> Nullable<BigInt>,
     }
 }
 
@@ -306,6 +307,7 @@ diesel::joinable!(log_errors -> job_logs (log_id));
 diesel::joinable!(log_steps -> job_logs (log_id));
 diesel::joinable!(test_results -> jobs (job_id));
 diesel::joinable!(perf_data -> jobs (job_id));
+diesel::joinable!(perf_data -> pushes (push_row_id));
 diesel::joinable!(machine_events -> machines (machine_id));
 diesel::joinable!(releases -> jobs (job_id));
 diesel::joinable!(classifications -> jobs (job_id));

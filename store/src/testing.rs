@@ -91,6 +91,73 @@ impl crate::Store {
     }
 }
 
+/// Every reference from one table's column to another table's `id` (or `job_id`), for
+/// [`crate::Store::orphans`]: (table, column, parent table, parent column).
+const REFERENCES: [(&str, &str, &str, &str); 19] = [
+    ("job_attributes", "job_id", "jobs", "id"),
+    ("job_dependencies", "dependent_id", "jobs", "id"),
+    ("job_dependencies", "dependency_id", "jobs", "id"),
+    ("job_logs", "job_id", "jobs", "id"),
+    ("log_errors", "log_id", "job_logs", "id"),
+    ("log_steps", "log_id", "job_logs", "id"),
+    ("artifacts", "job_id", "jobs", "id"),
+    ("artifacts", "test_result_id", "test_results", "id"),
+    ("test_results", "job_id", "jobs", "id"),
+    ("perf_data", "job_id", "jobs", "id"),
+    ("perf_data", "log_id", "job_logs", "id"),
+    ("perf_data", "push_row_id", "pushes", "id"),
+    ("machines", "current_job_id", "jobs", "id"),
+    ("releases", "job_id", "jobs", "id"),
+    ("builds", "job_id", "jobs", "id"),
+    ("classifications", "job_id", "jobs", "id"),
+    ("classifications", "log_id", "job_logs", "id"),
+    ("job_classifications", "job_id", "jobs", "id"),
+    (
+        "job_classification_bugs",
+        "job_id",
+        "job_classifications",
+        "job_id",
+    ),
+];
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+impl crate::Store {
+    /// Rows of `table` matching the SQL condition `condition` (a test's own text, never a
+    /// client's). For tests that check what a write left behind.
+    pub async fn count_rows(&self, table: &str, condition: &str) -> Result<i64, StoreError> {
+        let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE {condition}");
+        self.run(move |conn| {
+            let count: Count = per_backend!(conn, |c| diesel::sql_query(&sql).get_result(c)?);
+            Ok(count.n)
+        })
+        .await
+    }
+
+    /// For every reference between tables, the rows whose referenced row is gone: all zero
+    /// unless something deleted around the foreign keys. Named `table.column`.
+    pub async fn orphans(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let mut found = Vec::new();
+        for (table, column, parent, key) in REFERENCES {
+            let n = self
+                .count_rows(
+                    table,
+                    &format!(
+                        "{column} IS NOT NULL AND NOT EXISTS \
+                         (SELECT 1 FROM {parent} p WHERE p.{key} = {table}.{column})"
+                    ),
+                )
+                .await?;
+            found.push((format!("{table}.{column}"), n));
+        }
+        Ok(found)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::with_database;

@@ -31,6 +31,7 @@ mod pushlog;
 mod pushlog_http;
 mod response_cap;
 mod rest;
+mod retention;
 mod sheriffing;
 mod subscriptions;
 mod test_objects;

@@ -1,12 +1,14 @@
 //! The `treeherd` command line: the clap [`Cli`], its `Command`s and a short dispatch. Each
 //! subcommand lives in its own file with its flags and the one function that runs it (`serve`,
-//! `demo`, `migrate`, `token issue`, `schema`, `consume`, `import`, `pushlog`, `log`). Flags fall
+//! `demo`, `migrate`, `token issue`, `schema`, `consume`, `import`, `pushlog`, `log`,
+//! `expire`). Flags fall
 //! back to `TREEHERD_*` environment variables; this tree is the only place that reads them, and
 //! `crate::config` judges their values.
 
 mod consume;
 mod database;
 mod demo;
+mod expire;
 mod import;
 mod import_bugs;
 mod log;
@@ -82,6 +84,8 @@ enum Command {
         #[command(subcommand)]
         command: pushlog::PushlogCommand,
     },
+    /// Deletes jobs (and performance values) older than their retention window, once.
+    Expire(expire::ExpireArgs),
     /// Job logs, without a server.
     Log {
         #[command(subcommand)]
@@ -110,6 +114,7 @@ impl Cli {
             Command::Consume(args) => consume::run(args).await,
             Command::Import { command } => import::run(command).await,
             Command::Pushlog { command } => pushlog::run(command).await,
+            Command::Expire(args) => expire::run(args).await,
             Command::Log { command } => log::run(command),
         }
     }

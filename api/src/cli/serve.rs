@@ -7,8 +7,8 @@ use clap::Args;
 use std::path::PathBuf;
 use std::time::Duration;
 use treeherd_demo::DemoOptions;
-use treeherd_service::AutoclassifyOptions;
 use treeherd_service::bugzilla::FetchOptions;
+use treeherd_service::{AutoclassifyOptions, RetentionPolicy};
 
 use super::DatabaseArgs;
 use crate::auth::TrustedNetworks;
@@ -131,6 +131,13 @@ pub struct ServeArgs {
     #[arg(long, env = "TREEHERD_BUGZILLA_INTERVAL", default_value = "15m",
           value_parser = config::interval)]
     pub bugzilla_interval: Duration,
+    /// Days a job is kept, with everything that hangs off it (1 to 36500; default: forever).
+    /// Pushes, builds, releases and their gates stay. Expired hourly, by one replica at a time.
+    #[arg(long, env = "TREEHERD_RETENTION_DAYS", value_parser = config::retention_days)]
+    pub retention_days: Option<Duration>,
+    /// Days a performance value is kept, by its push's time (1 to 36500; default: forever).
+    #[arg(long, env = "TREEHERD_PERF_RETENTION_DAYS", value_parser = config::retention_days)]
+    pub perf_retention_days: Option<Duration>,
 }
 
 impl TryFrom<ServeArgs> for Config {
@@ -177,6 +184,10 @@ impl TryFrom<ServeArgs> for Config {
                 interval: args.bugzilla_interval,
                 fetch: FetchOptions::default(),
             }),
+            retention: RetentionPolicy {
+                jobs: args.retention_days,
+                perf: args.perf_retention_days,
+            },
         })
     }
 }

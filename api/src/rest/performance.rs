@@ -219,7 +219,7 @@ async fn data(state: web::Data<State>, request: HttpRequest, path: web::Path<Str
         let values: Vec<Value> = values
             .iter()
             .filter(|v| push_ids.is_empty() || v.push_row_id.is_some_and(|p| push_ids.contains(&p)))
-            .filter(|v| job_ids.is_empty() || job_ids.contains(&v.job_id))
+            .filter(|v| job_ids.is_empty() || v.job_id.is_some_and(|j| job_ids.contains(&j)))
             .map(|v| {
                 json!({
                     "id": v.id,

@@ -270,14 +270,14 @@ pub(crate) struct PerfPoint {
     unit: Option<String>,
     lower_is_better: Option<bool>,
     #[graphql(skip)]
-    job_id: i64,
+    job_id: Option<i64>,
 }
 
 #[ComplexObject]
 impl PerfPoint {
-    /// The job whose log held it.
+    /// The job whose log held it (none once the job expired: values outlive their jobs).
     async fn job(&self, ctx: &Context<'_>) -> Result<Option<Job>, ApiError> {
-        Job::by_id(ctx, Some(treeherd_store::JobId(self.job_id))).await
+        Job::by_id(ctx, self.job_id.map(treeherd_store::JobId)).await
     }
 }
 

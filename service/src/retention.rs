@@ -1,0 +1,107 @@
+//! Retention passes: how long jobs and performance values are kept, and one pass that expires
+//! what is older, step by step (each step one short transaction in the store,
+//! `treeherd_store::Expired`), pausing between steps so that writers waiting on the database
+//! get their turn. `treeherd serve` runs a pass now and then on whichever replica gets the
+//! lock; `treeherd expire` runs one by hand.
+
+use std::time::{Duration, Instant};
+use treeherd_store::Expired;
+
+use crate::{Service, ServiceError};
+
+/// Jobs deleted per step: small enough that a step holds the write lock for a few tens of
+/// milliseconds.
+pub const STEP_JOBS: usize = 500;
+
+/// The pause between two steps, in which writers run.
+const STEP_PAUSE: Duration = Duration::from_millis(20);
+
+/// How long data is kept. `None` keeps it forever.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RetentionPolicy {
+    /// Jobs, with everything that hangs off them.
+    pub jobs: Option<Duration>,
+    /// Performance values, by their push's time (Treeherder keeps them longer than jobs).
+    pub perf: Option<Duration>,
+}
+
+impl RetentionPolicy {
+    /// Whether it expires anything at all.
+    pub fn is_on(&self) -> bool {
+        self.jobs.is_some() || self.perf.is_some()
+    }
+}
+
+/// What a pass removed, how many steps it took, and whether it stopped because another
+/// process was running one.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RetentionPass {
+    pub expired: Expired,
+    pub steps: u32,
+    pub busy: bool,
+    pub elapsed: Duration,
+}
+
+impl std::fmt::Display for RetentionPass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "expired {} in {} steps ({:.1} s)",
+            self.expired,
+            self.steps,
+            self.elapsed.as_secs_f64()
+        )?;
+        if self.busy {
+            write!(f, "; another process is expiring, this pass stopped")?;
+        }
+        Ok(())
+    }
+}
+
+impl Service {
+    /// One retention pass at `now` (unix microseconds): steps until nothing older than each
+    /// window is left, or another process holds the retention lock.
+    pub async fn expire(
+        &self,
+        policy: RetentionPolicy,
+        now: i64,
+    ) -> Result<RetentionPass, ServiceError> {
+        let started = Instant::now();
+        let mut pass = RetentionPass::default();
+        let before = |window: Duration| {
+            now.saturating_sub(i64::try_from(window.as_micros()).unwrap_or(i64::MAX))
+        };
+        if let Some(window) = policy.jobs {
+            let before = before(window);
+            loop {
+                let Some(step) = self.store.expire_jobs(before, STEP_JOBS).await? else {
+                    pass.busy = true;
+                    break;
+                };
+                pass.steps += 1;
+                pass.expired += step;
+                if step.jobs < STEP_JOBS as u64 {
+                    break;
+                }
+                tokio::time::sleep(STEP_PAUSE).await;
+            }
+        }
+        if let Some(window) = policy.perf.filter(|_| !pass.busy) {
+            let before = before(window);
+            loop {
+                let Some(gone) = self.store.expire_perf_data(before, STEP_JOBS).await? else {
+                    pass.busy = true;
+                    break;
+                };
+                pass.steps += 1;
+                pass.expired.perf_values += gone;
+                if gone < STEP_JOBS as u64 {
+                    break;
+                }
+                tokio::time::sleep(STEP_PAUSE).await;
+            }
+        }
+        pass.elapsed = started.elapsed();
+        Ok(pass)
+    }
+}

@@ -1,0 +1,212 @@
+//! Retention: jobs older than a window are deleted in bounded steps, with everything that
+//! hangs off them, while what outlives them stays.
+//!
+//! What goes with a job is what its foreign keys cascade to (edges it holds, attributes, logs
+//! with their errors and steps, test results, artifacts, classifications with the current one
+//! and its bugs). What stays lets go of it (`SET NULL`, migration 000016): an edge whose
+//! dependency expired dangles with its guid, as an edge to a job not yet seen does; a
+//! performance value keeps its push, so that series outlive their jobs; a build and a machine
+//! forget the job. Pushes stay, and so do a release's job and its gates (the jobs it depends on
+//! directly), since a release's status is read from them. A job's age is when it was
+//! submitted, else started, else finished (`jobs_by_age` indexes that expression); a job with
+//! no time at all is kept.
+//!
+//! A step is one write transaction over at most `limit` jobs, so a write lock is held for one
+//! step's deletes only, and a step interrupted by `kill -9` rolls back whole: no orphan row, and
+//! the next pass starts again from the oldest job. The expired jobs are appended to the graph
+//! change log in the same transaction, so every process's graph drops them on its next
+//! catch-up. On PostgreSQL a step first takes a transaction-scoped advisory lock without
+//! waiting: while one replica runs a step, another's pass ends at once ("busy"). SQLite's one
+//! writer already serializes steps.
+
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Nullable};
+
+use crate::db::{self, DbConnection};
+use crate::schema::{
+    artifacts, classifications, job_dependencies, job_logs, jobs, perf_data, pushes, releases,
+    test_results,
+};
+use crate::{Store, StoreError, graph};
+
+/// The expression `jobs_by_age` indexes, written as the index writes it (SQLite uses an index
+/// on an expression only for the same text).
+const JOB_AGE: &str = "COALESCE(submitted_at, started_at, finished_at)";
+
+/// What one step (or a pass of steps) removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Expired {
+    pub jobs: u64,
+    /// Edges the expired jobs held (an edge *to* an expired job stays, dangling).
+    pub edges: u64,
+    pub logs: u64,
+    pub test_results: u64,
+    pub artifacts: u64,
+    pub classifications: u64,
+    /// Performance values past their own window (and values with neither push nor job left).
+    pub perf_values: u64,
+}
+
+impl std::ops::AddAssign for Expired {
+    fn add_assign(&mut self, other: Expired) {
+        self.jobs += other.jobs;
+        self.edges += other.edges;
+        self.logs += other.logs;
+        self.test_results += other.test_results;
+        self.artifacts += other.artifacts;
+        self.classifications += other.classifications;
+        self.perf_values += other.perf_values;
+    }
+}
+
+impl std::fmt::Display for Expired {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} jobs, {} edges, {} logs, {} test results, {} artifacts, {} classifications, {} performance values",
+            self.jobs,
+            self.edges,
+            self.logs,
+            self.test_results,
+            self.artifacts,
+            self.classifications,
+            self.perf_values
+        )
+    }
+}
+
+impl Store {
+    /// One step of job retention: deletes up to `limit` of the oldest jobs whose age is before
+    /// `before` (unix microseconds), with what hangs off them. `None` when another process is
+    /// running a step (PostgreSQL); fewer than `limit` jobs means none is left to expire.
+    pub async fn expire_jobs(
+        &self,
+        before: i64,
+        limit: usize,
+    ) -> Result<Option<Expired>, StoreError> {
+        let limit = i64::try_from(limit.clamp(1, db::BATCH_ROWS)).unwrap_or(1);
+        self.run(move |conn| {
+            db::untimed(conn, |conn| {
+                db::write(conn, |conn| expire_jobs(conn, before, limit))
+            })
+        })
+        .await
+    }
+
+    /// One step of performance retention: deletes up to `limit` values whose push was pushed
+    /// before `before`. `None` when another process is running a step.
+    pub async fn expire_perf_data(
+        &self,
+        before: i64,
+        limit: usize,
+    ) -> Result<Option<u64>, StoreError> {
+        let limit = i64::try_from(limit.clamp(1, db::BATCH_ROWS)).unwrap_or(1);
+        self.run(move |conn| {
+            db::untimed(conn, |conn| {
+                db::write(conn, |conn| {
+                    if !take_retention_lock(conn)? {
+                        return Ok(None);
+                    }
+                    let ids: Vec<i64> = perf_data::table
+                        .inner_join(pushes::table)
+                        .filter(pushes::pushed_at.lt(before))
+                        .select(perf_data::id)
+                        .limit(limit)
+                        .load(conn)?;
+                    let gone = diesel::delete(perf_data::table.filter(perf_data::id.eq_any(&ids)))
+                        .execute(conn)?;
+                    Ok(Some(gone as u64))
+                })
+            })
+        })
+        .await
+    }
+}
+
+fn expire_jobs(
+    conn: &mut DbConnection,
+    before: i64,
+    limit: i64,
+) -> Result<Option<Expired>, StoreError> {
+    if !take_retention_lock(conn)? {
+        return Ok(None);
+    }
+    // It appends to the graph change log and deletes rows job writers lock: the log writers'
+    // lock comes first (`db::lock_log_writers`).
+    db::lock_log_writers(conn)?;
+    let release_jobs = releases::table.select(releases::job_id);
+    let gates = job_dependencies::table
+        .filter(job_dependencies::dependent_id.eq_any(releases::table.select(releases::job_id)))
+        .filter(job_dependencies::dependency_id.is_not_null())
+        .select(job_dependencies::dependency_id.assume_not_null());
+    let ids: Vec<i64> = jobs::table
+        .filter(sql::<Nullable<BigInt>>(JOB_AGE).lt(before))
+        .filter(jobs::id.ne_all(release_jobs))
+        .filter(jobs::id.ne_all(gates))
+        .order((sql::<Nullable<BigInt>>(JOB_AGE), jobs::id))
+        .select(jobs::id)
+        .limit(limit)
+        .load(conn)?;
+    if ids.is_empty() {
+        return Ok(Some(Expired::default()));
+    }
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    let mut expired = Expired {
+        jobs: ids.len() as u64,
+        edges: count(
+            job_dependencies::table
+                .filter(job_dependencies::dependent_id.eq_any(&ids))
+                .count()
+                .get_result(conn)?,
+        ),
+        logs: count(
+            job_logs::table
+                .filter(job_logs::job_id.eq_any(&ids))
+                .count()
+                .get_result(conn)?,
+        ),
+        test_results: count(
+            test_results::table
+                .filter(test_results::job_id.eq_any(&ids))
+                .count()
+                .get_result(conn)?,
+        ),
+        artifacts: count(
+            artifacts::table
+                .filter(artifacts::job_id.eq_any(&ids))
+                .count()
+                .get_result(conn)?,
+        ),
+        classifications: count(
+            classifications::table
+                .filter(classifications::job_id.eq_any(&ids))
+                .count()
+                .get_result(conn)?,
+        ),
+        perf_values: 0,
+    };
+    // A value with no push has nothing left to place it in its series once its job goes.
+    expired.perf_values = diesel::delete(
+        perf_data::table
+            .filter(perf_data::job_id.eq_any(&ids))
+            .filter(perf_data::push_row_id.is_null()),
+    )
+    .execute(conn)? as u64;
+    diesel::delete(jobs::table.filter(jobs::id.eq_any(&ids))).execute(conn)?;
+    graph::log_changes(conn, &ids)?;
+    Ok(Some(expired))
+}
+
+/// On PostgreSQL, the retention lock for this transaction if no other holds it; SQLite's write
+/// transaction is already the only one.
+fn take_retention_lock(conn: &mut DbConnection) -> Result<bool, StoreError> {
+    match conn {
+        DbConnection::Pg(c) => Ok(diesel::select(sql::<Bool>(&format!(
+            "pg_try_advisory_xact_lock({})",
+            db::RETENTION_LOCK
+        )))
+        .get_result(c)?),
+        DbConnection::Sqlite(_) => Ok(true),
+    }
+}
