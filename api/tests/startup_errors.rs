@@ -304,6 +304,11 @@ const BAD_VARIABLES: &[(&str, &str)] = &[
     ("TREEHERD_DRAIN_DELAY", "a while"),
     ("TREEHERD_SHUTDOWN_TIMEOUT", "0s"),
     ("TREEHERD_SHUTDOWN_TIMEOUT", "2h"),
+    ("TREEHERD_RETENTION_DAYS", "0"),
+    ("TREEHERD_RETENTION_DAYS", "-3"),
+    ("TREEHERD_RETENTION_DAYS", "120d"),
+    ("TREEHERD_PERF_RETENTION_DAYS", "0"),
+    ("TREEHERD_PERF_RETENTION_DAYS", "a year"),
 ];
 
 #[test]

@@ -131,7 +131,11 @@ pub fn sqlite(conn: &mut SqliteConnection) -> QueryResult<Shape> {
         let mut indexes = BTreeSet::new();
         for index in listed.into_iter().filter(|i| i.origin != "pk") {
             let columns: Vec<Name> =
-                diesel::sql_query("SELECT name FROM pragma_index_info(?) ORDER BY seqno")
+                // An expression (`jobs_by_age`) has no column name.
+                diesel::sql_query(
+                    "SELECT COALESCE(name, '(expression)') AS name FROM pragma_index_info(?) \
+                     ORDER BY seqno",
+                )
                     .bind::<Text, _>(&index.name)
                     .load(conn)?;
             indexes.insert(Index {
@@ -201,9 +205,9 @@ pub fn postgres(conn: &mut PgConnection) -> QueryResult<Shape> {
         .load(conn)?;
         let listed: Vec<PostgresIndex> = diesel::sql_query(
             "SELECT i.relname::text AS name, \
-               array_to_string(ARRAY(SELECT a.attname::text \
+               array_to_string(ARRAY(SELECT COALESCE(a.attname::text, '(expression)') \
                  FROM unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) \
-                 JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum \
+                 LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum \
                  ORDER BY k.ord), ',') AS columns, \
                x.indisunique AS is_unique, x.indisprimary AS is_primary, \
                x.indpred IS NOT NULL AS partial, \
