@@ -5,7 +5,7 @@
 //! lock; `treeherd expire` runs one by hand.
 
 use std::time::{Duration, Instant};
-use treeherd_store::Expired;
+use treeherd_store::{Expired, ExpiryStep};
 
 use crate::{Service, ServiceError};
 
@@ -15,6 +15,10 @@ pub const STEP_JOBS: usize = 500;
 
 /// The pause between two steps, in which writers run.
 const STEP_PAUSE: Duration = Duration::from_millis(20);
+
+/// Steps in a row that may find the log writers' lock held by a job write before the pass
+/// stops (it goes on next time).
+const MAX_CONTENDED: u32 = 20;
 
 /// How long data is kept. `None` keeps it forever.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -73,29 +77,48 @@ impl Service {
         };
         if let Some(window) = policy.jobs {
             let before = before(window);
+            let mut after = None;
+            let mut contended = 0;
             loop {
-                let Some(step) = self.store.expire_jobs(before, STEP_JOBS).await? else {
-                    pass.busy = true;
-                    break;
-                };
-                pass.steps += 1;
-                pass.expired += step;
-                if step.jobs < STEP_JOBS as u64 {
-                    break;
+                match self.store.expire_jobs(before, after, STEP_JOBS).await? {
+                    ExpiryStep::Busy => {
+                        pass.busy = true;
+                        break;
+                    }
+                    ExpiryStep::Contended if contended < MAX_CONTENDED => contended += 1,
+                    ExpiryStep::Contended => {
+                        pass.busy = true;
+                        break;
+                    }
+                    ExpiryStep::Removed(expired, next) => {
+                        contended = 0;
+                        pass.steps += 1;
+                        pass.expired += expired;
+                        after = next;
+                        if next.is_none() {
+                            break;
+                        }
+                    }
                 }
                 tokio::time::sleep(STEP_PAUSE).await;
             }
         }
         if let Some(window) = policy.perf.filter(|_| !pass.busy) {
             let before = before(window);
+            let mut after = None;
             loop {
-                let Some(gone) = self.store.expire_perf_data(before, STEP_JOBS).await? else {
+                let Some((gone, next)) = self
+                    .store
+                    .expire_perf_data(before, after, STEP_JOBS)
+                    .await?
+                else {
                     pass.busy = true;
                     break;
                 };
                 pass.steps += 1;
                 pass.expired.perf_values += gone;
-                if gone < STEP_JOBS as u64 {
+                after = next;
+                if next.is_none() {
                     break;
                 }
                 tokio::time::sleep(STEP_PAUSE).await;

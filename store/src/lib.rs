@@ -67,7 +67,7 @@ pub use pushes::{Direction, MIN_REVISION_PREFIX};
 pub use releases::{LocaleCell, LocaleMatrix, NewRelease, Release, ReleaseFilter};
 pub use repositories::check_name as check_repository_name;
 pub use rest_reads::{IntCondition, PerfDatum, PerfSeries, RestJobQuery, RestPushQuery};
-pub use retention::Expired;
+pub use retention::{AgeCursor, Expired, ExpiryStep};
 pub use schedules::ScheduledJob;
 pub use test_results::{FailureKind, TestFailureSummary, TestResult};
 pub use treeherd_model::{BugId, JobId, PushId, RepositoryId};

@@ -1,3 +1,8 @@
+DROP INDEX releases_by_job;
+DROP INDEX machines_by_current_job;
+DROP INDEX builds_by_job;
+DROP INDEX classifications_by_log;
+DROP INDEX artifacts_by_test_result;
 DROP INDEX jobs_by_age;
 CREATE TABLE job_dependencies_old (
     dependent_id BIGINT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,

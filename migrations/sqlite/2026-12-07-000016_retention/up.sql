@@ -44,3 +44,13 @@ CREATE INDEX job_dependencies_by_dependency_id ON job_dependencies (dependency_i
 
 -- A job's age: when it was submitted, else started, else finished (a job with none is kept).
 CREATE INDEX jobs_by_age ON jobs ((COALESCE(submitted_at, started_at, finished_at)), id);
+
+-- Every column that references a job, a log or a test result has an index, so that a deleted
+-- row finds what references it without a scan of the referencing table (a cascade or SET NULL
+-- runs per deleted row).
+CREATE INDEX artifacts_by_test_result ON artifacts (test_result_id);
+CREATE INDEX perf_data_by_log ON perf_data (log_id);
+CREATE INDEX classifications_by_log ON classifications (log_id);
+CREATE INDEX builds_by_job ON builds (job_id);
+CREATE INDEX machines_by_current_job ON machines (current_job_id);
+CREATE INDEX releases_by_job ON releases (job_id);

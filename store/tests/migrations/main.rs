@@ -13,6 +13,7 @@
 mod catalog;
 mod databases;
 mod dialects;
+mod foreign_keys;
 mod schema_rs;
 mod text_index;
 mod up_down_up;
