@@ -178,6 +178,21 @@ pub(crate) fn autoclassify_window(text: &str) -> Result<AutoclassifyOptions, Str
 }
 
 /// How long a draining server waits, unready, before it stops: from 0 s to 10 m.
+/// A point in time as unix microseconds: RFC 3339 (`2026-11-01T00:00:00Z`) or a date
+/// (`2026-11-01`, midnight UTC).
+pub(crate) fn instant(text: &str) -> Result<i64, String> {
+    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(at.timestamp_micros());
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|day| day.and_hms_opt(0, 0, 0))
+        .map(|midnight| midnight.and_utc().timestamp_micros())
+        .ok_or_else(|| {
+            format!("expected RFC 3339 (2026-11-01T00:00:00Z) or a date (2026-11-01), got {text:?}")
+        })
+}
+
 /// A retention window in whole days, 1 to 36,500 (`TREEHERD_RETENTION_DAYS`).
 pub(crate) fn retention_days(text: &str) -> Result<Duration, String> {
     let refused = || format!("must be a whole number of days from 1 to 36500 (got {text:?})");

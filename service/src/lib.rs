@@ -14,7 +14,8 @@
 //!   pushlog rules of hg, GitHub and `json-pushes` in `pushlog`), task graph and git imports
 //!   (`imports`);
 //! - fetching, parsing and storing job logs (`logs`);
-//! - retention: expiring old jobs and performance values in bounded steps (`retention`);
+//! - retention: expiring old jobs and performance values in bounded steps (`retention`), and
+//!   bulk export of jobs as NDJSON (`export`);
 //! - the one place that writes *and announces* what it wrote to subscribers (`announce`,
 //!   over the channels of `events`);
 //! - what the process counts about itself for Prometheus (`metrics`);
@@ -32,6 +33,7 @@ mod caller;
 pub mod classifications;
 mod error;
 mod events;
+pub mod export;
 mod feed;
 pub mod imports;
 pub mod ingest;

@@ -45,8 +45,16 @@ const LOG_LOCK_WAIT: &str = "200ms";
 /// Where a pass is in the age index: the age and id of the last job its steps looked at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AgeCursor {
-    age: i64,
-    id: i64,
+    pub(crate) age: i64,
+    pub(crate) id: i64,
+}
+
+impl AgeCursor {
+    /// Before every job.
+    pub(crate) const START: AgeCursor = AgeCursor {
+        age: i64::MIN,
+        id: i64::MIN,
+    };
 }
 
 /// What one step did.
@@ -62,7 +70,7 @@ pub enum ExpiryStep {
 
 /// The expression `jobs_by_age` indexes, written as the index writes it (SQLite uses an index
 /// on an expression only for the same text).
-const JOB_AGE: &str = "COALESCE(submitted_at, started_at, finished_at)";
+pub(crate) const JOB_AGE: &str = "COALESCE(submitted_at, started_at, finished_at)";
 
 /// What one step (or a pass of steps) removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -181,10 +189,7 @@ fn expire_jobs(
         .filter(job_dependencies::dependent_id.eq_any(releases::table.select(releases::job_id)))
         .filter(job_dependencies::dependency_id.is_not_null())
         .select(job_dependencies::dependency_id.assume_not_null());
-    let after = after.unwrap_or(AgeCursor {
-        age: i64::MIN,
-        id: i64::MIN,
-    });
+    let after = after.unwrap_or(AgeCursor::START);
     // Every job in the range, kept ones too, so that the cursor moves past them.
     let scanned: Vec<(i64, i64, bool)> = jobs::table
         .filter(sql::<Nullable<BigInt>>(JOB_AGE).lt(before))

@@ -1,7 +1,7 @@
 //! The `treeherd` command line: the clap [`Cli`], its `Command`s and a short dispatch. Each
 //! subcommand lives in its own file with its flags and the one function that runs it (`serve`,
 //! `demo`, `migrate`, `token issue`, `schema`, `consume`, `import`, `pushlog`, `log`,
-//! `expire`). Flags fall
+//! `expire`, `export`). Flags fall
 //! back to `TREEHERD_*` environment variables; this tree is the only place that reads them, and
 //! `crate::config` judges their values.
 
@@ -9,6 +9,7 @@ mod consume;
 mod database;
 mod demo;
 mod expire;
+mod export;
 mod import;
 mod import_bugs;
 mod log;
@@ -86,6 +87,8 @@ enum Command {
     },
     /// Deletes jobs (and performance values) older than their retention window, once.
     Expire(expire::ExpireArgs),
+    /// Writes the jobs of a time range as NDJSON (with push, attributes, edges, classification).
+    Export(export::ExportArgs),
     /// Job logs, without a server.
     Log {
         #[command(subcommand)]
@@ -115,6 +118,7 @@ impl Cli {
             Command::Import { command } => import::run(command).await,
             Command::Pushlog { command } => pushlog::run(command).await,
             Command::Expire(args) => expire::run(args).await,
+            Command::Export(args) => export::run(args).await,
             Command::Log { command } => log::run(command),
         }
     }

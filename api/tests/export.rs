@@ -1,0 +1,167 @@
+//! `treeherd export` as an analyst runs it: the jobs of a time range as NDJSON, in age order,
+//! with push, attributes, edges and classification; across pages (more jobs than one page);
+//! and an output it cannot write refused before any database is touched. On SQLite in a
+//! folder, or on a fresh PostgreSQL database when the suite runs on one.
+
+#![allow(clippy::unwrap_used)] // Test code: a panic is the failure report.
+
+mod support;
+
+use serde_json::{Value, json};
+use std::time::Duration;
+use support::{serve, treeherd};
+use treeherd_api::auth::TokenKeys;
+
+const SECRET: &str = "export-test-secret";
+
+fn job(guid: &str, result: &str, at: &str) -> Value {
+    json!({"guid": guid, "repository": "try", "revision": "a".repeat(40), "kind": "TEST",
+           "name": format!("test {guid}"), "platform": "linux64", "state": "COMPLETED",
+           "result": result, "submittedAt": at, "attributes": {"owner": "o", "n": [1, 2]}})
+}
+
+#[tokio::test]
+async fn export_writes_the_jobs_of_a_range_in_age_order_with_what_hangs_off_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let postgres = std::env::var("TREEHERD_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .map(|admin| {
+            let name = format!("treeherd_export_{}", std::process::id());
+            treeherd_store::testing::PostgresTestDatabase::create(&admin, &name).unwrap()
+        });
+    let database = postgres.as_ref().map_or_else(
+        || format!("sqlite://{}", dir.path().join("treeherd.db").display()),
+        |db| db.url().to_owned(),
+    );
+    {
+        let server = serve(
+            dir.path(),
+            &[
+                ("TREEHERD_JWT_SECRET", SECRET),
+                ("TREEHERD_DATABASE_URL", database.as_str()),
+            ],
+        );
+        let token = TokenKeys::from_secret(SECRET.as_bytes())
+            .issue("test", &["admin".into()], Duration::from_secs(600))
+            .unwrap();
+        let client = reqwest::Client::new();
+        let post = |query: &str, variables: Value| {
+            let request = client
+                .post(server.url())
+                .bearer_auth(&token)
+                .json(&json!({"query": query, "variables": variables}));
+            async move {
+                let answer: Value = request.send().await.unwrap().json().await.unwrap();
+                assert!(answer.get("errors").is_none(), "{answer}");
+            }
+        };
+        post(
+            "mutation { createRepository(input: {name: \"try\", vcs: HG, url: \"u\"}) { name } }",
+            json!({}),
+        )
+        .await;
+        post("mutation($p: PushInput!) { submitPush(input: $p) { pushId } }",
+             json!({"p": {"repository": "try", "revision": "a".repeat(40), "author": "a", "pushedAt": "2026-10-31T12:00:00Z"}})).await;
+        // 2,500 jobs on 2026-11-02 (three pages), one before and one after the range, and
+        // the range's oldest job first, failed, classified, with an edge.
+        let mut jobs: Vec<Value> = (0..2500)
+            .map(|i| {
+                job(
+                    &format!("mid-{i:04}"),
+                    "SUCCESS",
+                    &format!("2026-11-02T{:02}:{:02}:00Z", i / 60 % 24, i % 60),
+                )
+            })
+            .collect();
+        jobs.push(job("first", "TESTFAILED", "2026-11-01T00:00:00Z"));
+        jobs.push(job("before", "SUCCESS", "2026-10-31T23:59:59Z"));
+        jobs.push(job("after", "SUCCESS", "2026-11-03T00:00:00Z"));
+        for chunk in jobs.chunks(1000) {
+            post(
+                "mutation($j: [JobInput!]!) { submitJobs(input: $j) { jobs { guid } } }",
+                json!({"j": chunk}),
+            )
+            .await;
+        }
+        post("mutation($e: [DependencyInput!]!) { addDependencies(input: $e) { added } }",
+             json!({"e": [{"dependent": "first", "dependency": "a-build-not-seen-yet", "kind": "TEST"}]})).await;
+        post(
+            "mutation($i: ClassifyJobsInput!) { classifyJobs(input: $i) { jobs { guid } } }",
+            json!({"i": {"jobs": ["first"], "classification": "INTERMITTENT", "bugs": [12, 7]}}),
+        )
+        .await;
+    }
+
+    let file = dir.path().join("jobs.ndjson");
+    let ended = treeherd(dir.path())
+        .args([
+            "export",
+            "--since",
+            "2026-11-01",
+            "--until",
+            "2026-11-03",
+            "--output",
+        ])
+        .arg(&file)
+        .env("TREEHERD_DATABASE_URL", &database)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&ended.stderr);
+    assert!(ended.status.success(), "{stderr}");
+    assert!(stderr.contains("exported 2501 jobs"), "{stderr}");
+    let lines: Vec<Value> = std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let guids: Vec<&str> = lines.iter().map(|l| l["guid"].as_str().unwrap()).collect();
+    assert_eq!(guids.len(), 2501);
+    assert_eq!(guids[0], "first");
+    let mut mid: Vec<&str> = guids[1..].to_vec();
+    mid.dedup();
+    assert_eq!(mid.len(), 2500, "a job written twice across pages");
+    let times: Vec<&str> = lines
+        .iter()
+        .map(|l| l["submittedAt"].as_str().unwrap())
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "not in age order");
+    assert_eq!(
+        lines[0],
+        json!({"guid": "first", "repository": "try",
+               "push": {"pushId": 1, "revision": "a".repeat(40), "pushedAt": "2026-10-31T12:00:00Z"},
+               "kind": "TEST", "name": "test first", "symbol": null, "groupSymbol": null,
+               "groupName": null, "platform": "linux64", "buildSystem": null, "state": "COMPLETED",
+               "result": "TESTFAILED", "tier": 1, "machine": null,
+               "submittedAt": "2026-11-01T00:00:00Z", "startedAt": null, "finishedAt": null,
+               "attributes": {"owner": "o", "n": [1, 2]},
+               "dependencies": [{"guid": "a-build-not-seen-yet", "kind": "TEST"}],
+               "classification": {"classification": "INTERMITTENT", "automatic": false, "bugs": [7, 12]}})
+    );
+    assert_eq!(lines[1]["classification"], Value::Null);
+}
+
+#[test]
+fn an_output_that_cannot_be_written_fails_before_any_database_is_touched() {
+    let dir = tempfile::tempdir().unwrap();
+    let ended = treeherd(dir.path())
+        .args([
+            "export",
+            "--since",
+            "2026-11-01",
+            "--output",
+            "no/such/folder/jobs.ndjson",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(ended.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&ended.stderr);
+    assert!(
+        stderr.contains("cannot write no/such/folder/jobs.ndjson"),
+        "{stderr}"
+    );
+    assert!(
+        !dir.path().join("treeherd.db").exists(),
+        "the default database was created before the output was refused"
+    );
+}

@@ -1,0 +1,224 @@
+//! Bulk export reads: jobs whose age (submitted, else started, else finished: the expression
+//! `jobs_by_age` indexes, as retention reads it) falls in a range, a page at a time in age
+//! order, each with its repository, push, edges and current classification, as the columns
+//! hold them (enums as their GraphQL names, attributes as their JSON text), so that an export
+//! of months streams with the memory of one page. The next page starts after the last job of
+//! this one ([`AgeCursor`], the keyset retention walks too).
+
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Nullable};
+use std::collections::HashMap;
+
+use crate::retention::{AgeCursor, JOB_AGE};
+use crate::schema::{
+    job_classification_bugs, job_classifications, job_dependencies, jobs, pushes, repositories,
+};
+use crate::{Store, StoreError};
+
+/// One exported job.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportedJob {
+    pub guid: String,
+    pub repository: String,
+    pub kind: String,
+    pub name: String,
+    pub symbol: Option<String>,
+    pub group_symbol: Option<String>,
+    pub group_name: Option<String>,
+    pub platform: Option<String>,
+    pub build_system: Option<String>,
+    pub state: String,
+    pub result: String,
+    pub tier: i32,
+    pub machine: Option<String>,
+    pub submitted_at: Option<i64>,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    /// The free-form attribute object as JSON text.
+    pub attributes_json: String,
+    /// Push id, revision and time of its push (none for a job on no push, or on a placeholder).
+    pub push: Option<(i64, String, i64)>,
+    /// What it waits on: the dependency's guid (it may not have arrived, or have expired) and
+    /// the edge's kind.
+    pub dependencies: Vec<(String, String)>,
+    /// Its current classification: id, whether the autoclassifier made it, its bugs.
+    pub classification: Option<(i32, bool, Vec<i64>)>,
+}
+
+/// A page of an export and where the next one starts (`None`: this was the last).
+pub struct ExportPage {
+    pub jobs: Vec<ExportedJob>,
+    pub next: Option<AgeCursor>,
+}
+
+type Row = (
+    (i64, i64, String, String, String, String, Option<String>),
+    (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    ),
+    (String, String, i32, Option<String>),
+    (Option<i64>, Option<i64>, Option<i64>, String),
+    (Option<i64>, Option<String>, Option<i64>),
+    (Option<i32>, Option<bool>),
+);
+
+impl Store {
+    /// Up to `limit` jobs (at most 1,000) whose age is in `[since, until)` (unix
+    /// microseconds), after `after`, in age order.
+    pub async fn export_jobs(
+        &self,
+        since: i64,
+        until: i64,
+        after: Option<AgeCursor>,
+        limit: usize,
+    ) -> Result<ExportPage, StoreError> {
+        let limit = limit.clamp(1, crate::db::BATCH_ROWS);
+        self.run(move |conn| {
+            let after = after.unwrap_or(AgeCursor::START);
+            let rows: Vec<Row> = jobs::table
+                .inner_join(repositories::table)
+                .left_join(pushes::table)
+                .left_join(job_classifications::table)
+                .filter(sql::<Nullable<BigInt>>(JOB_AGE).ge(since))
+                .filter(sql::<Nullable<BigInt>>(JOB_AGE).lt(until))
+                .filter(
+                    sql::<Bool>(&format!("({JOB_AGE}, jobs.id) > ("))
+                        .bind::<BigInt, _>(after.age)
+                        .sql(", ")
+                        .bind::<BigInt, _>(after.id)
+                        .sql(")"),
+                )
+                .order((sql::<Nullable<BigInt>>(JOB_AGE), jobs::id))
+                .select((
+                    (
+                        jobs::id,
+                        sql::<BigInt>(JOB_AGE),
+                        jobs::guid,
+                        repositories::name,
+                        jobs::kind,
+                        jobs::name,
+                        jobs::symbol,
+                    ),
+                    (
+                        jobs::group_symbol,
+                        jobs::group_name,
+                        jobs::platform,
+                        jobs::build_system,
+                    ),
+                    (jobs::state, jobs::result, jobs::tier, jobs::machine),
+                    (
+                        jobs::submitted_at,
+                        jobs::started_at,
+                        jobs::finished_at,
+                        jobs::attributes,
+                    ),
+                    (
+                        pushes::push_id.nullable(),
+                        pushes::revision.nullable(),
+                        pushes::pushed_at.nullable(),
+                    ),
+                    (
+                        job_classifications::classification.nullable(),
+                        job_classifications::automatic.nullable(),
+                    ),
+                ))
+                .limit(limit as i64)
+                .load(conn)?;
+            let next = (rows.len() == limit)
+                .then(|| {
+                    rows.last().map(|r| AgeCursor {
+                        age: r.0.1,
+                        id: r.0.0,
+                    })
+                })
+                .flatten();
+            let ids: Vec<i64> = rows.iter().map(|r| r.0.0).collect();
+            let mut edges: HashMap<i64, Vec<(String, String)>> = HashMap::new();
+            for (dependent, guid, kind) in job_dependencies::table
+                .filter(job_dependencies::dependent_id.eq_any(&ids))
+                .order((
+                    job_dependencies::dependent_id,
+                    job_dependencies::dependency_guid,
+                ))
+                .select((
+                    job_dependencies::dependent_id,
+                    job_dependencies::dependency_guid,
+                    job_dependencies::kind,
+                ))
+                .load::<(i64, String, String)>(conn)?
+            {
+                edges.entry(dependent).or_default().push((guid, kind));
+            }
+            let classified: Vec<i64> = rows
+                .iter()
+                .filter(|r| r.5.0.is_some())
+                .map(|r| r.0.0)
+                .collect();
+            let mut bugs: HashMap<i64, Vec<i64>> = HashMap::new();
+            if !classified.is_empty() {
+                for (job, bug) in job_classification_bugs::table
+                    .filter(job_classification_bugs::job_id.eq_any(&classified))
+                    .order((
+                        job_classification_bugs::job_id,
+                        job_classification_bugs::bug_id,
+                    ))
+                    .select((
+                        job_classification_bugs::job_id,
+                        job_classification_bugs::bug_id,
+                    ))
+                    .load::<(i64, i64)>(conn)?
+                {
+                    bugs.entry(job).or_default().push(bug);
+                }
+            }
+            let jobs = rows
+                .into_iter()
+                .map(|(a, b, c, d, push, classification)| {
+                    let (id, _, guid, repository, kind, name, symbol) = a;
+                    let (group_symbol, group_name, platform, build_system) = b;
+                    let (state, result, tier, machine) = c;
+                    let (submitted_at, started_at, finished_at, attributes_json) = d;
+                    ExportedJob {
+                        guid,
+                        repository,
+                        kind,
+                        name,
+                        symbol,
+                        group_symbol,
+                        group_name,
+                        platform,
+                        build_system,
+                        state,
+                        result,
+                        tier,
+                        machine,
+                        submitted_at,
+                        started_at,
+                        finished_at,
+                        attributes_json,
+                        // A placeholder push (no push id yet) is no push.
+                        push: match push {
+                            (Some(push_id), Some(revision), Some(at)) => {
+                                Some((push_id, revision, at))
+                            }
+                            _ => None,
+                        },
+                        dependencies: edges.remove(&id).unwrap_or_default(),
+                        classification: match classification {
+                            (Some(c), Some(automatic)) => {
+                                Some((c, automatic, bugs.remove(&id).unwrap_or_default()))
+                            }
+                            _ => None,
+                        },
+                    }
+                })
+                .collect();
+            Ok(ExportPage { jobs, next })
+        })
+        .await
+    }
+}
