@@ -1,19 +1,61 @@
-//! Bulk export of jobs as NDJSON, for analysts who load months into a warehouse: one JSON
-//! object per job whose age falls in a range, with its push, attributes, edges and current
-//! classification, read a page at a time from the store (`treeherd_store::ExportPage`) and
-//! written as it comes, so memory stays one page whatever the range. Field names and enum
-//! values are the GraphQL API's; times are RFC 3339 in UTC, as GraphQL's `DateTime`.
+//! Bulk export as NDJSON, for analysts who load months into a warehouse ([`ExportData`]): one
+//! JSON object per job whose age falls in a range, with its push, attributes, edges and
+//! current classification; or per test result of those jobs; or per performance value whose
+//! push falls in the range. Read a page at a time from the store and written as it comes, so
+//! memory stays one page whatever the range. Field names and enum values are the GraphQL
+//! API's; times are RFC 3339 in UTC, as GraphQL's `DateTime`.
 
 use serde::Serialize;
 use serde_json::value::RawValue;
 use std::io::Write;
 use treeherd_model::FailureClassification;
-use treeherd_store::ExportedJob;
+use treeherd_store::{ExportedJob, ExportedPerfValue, ExportedTestResult};
 
 use crate::{Service, ServiceError};
 
-/// Jobs read per page.
+/// Rows (jobs, for test results) read per page.
 const PAGE: usize = 1000;
+
+/// What an export writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportData {
+    /// Jobs whose age (submitted, else started, else finished) is in the range.
+    Jobs,
+    /// The test results of those jobs.
+    TestResults,
+    /// Performance values whose push was pushed in the range (kept after their jobs expire).
+    Perf,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TestResultLine<'a> {
+    job: &'a str,
+    repository: &'a str,
+    test: &'a str,
+    subtest: Option<&'a str>,
+    status: &'a str,
+    expected: Option<&'a str>,
+    failed: bool,
+    duration_ms: Option<i64>,
+    message: Option<&'a str>,
+    group: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PerfLine<'a> {
+    repository: &'a str,
+    framework: &'a str,
+    suite: &'a str,
+    subtest: Option<&'a str>,
+    platform: &'a str,
+    value: f64,
+    unit: Option<&'a str>,
+    lower_is_better: Option<bool>,
+    push: Option<PushLine<'a>>,
+    job: Option<&'a str>,
+}
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -67,8 +109,56 @@ fn rfc3339(micros: Option<i64>) -> Option<String> {
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
 }
 
-/// One job as its NDJSON line (without the newline).
-fn write_line(out: &mut impl Write, job: &ExportedJob) -> Result<(), ServiceError> {
+/// `line` and a newline.
+fn write_line(out: &mut impl Write, line: &impl Serialize) -> Result<(), ServiceError> {
+    serde_json::to_writer(&mut *out, line)
+        .map_err(|e| ServiceError::Internal(format!("cannot write the export: {e}")))?;
+    out.write_all(b"\n")
+        .map_err(|e| ServiceError::Internal(format!("cannot write the export: {e}")))
+}
+
+fn write_test_result(out: &mut impl Write, r: &ExportedTestResult) -> Result<(), ServiceError> {
+    write_line(
+        out,
+        &TestResultLine {
+            job: &r.job,
+            repository: &r.repository,
+            test: &r.test,
+            subtest: Some(r.subtest.as_str()).filter(|s| !s.is_empty()),
+            status: &r.status,
+            expected: r.expected.as_deref(),
+            failed: r.failed,
+            duration_ms: r.duration_ms,
+            message: r.message.as_deref(),
+            group: r.group.as_deref(),
+        },
+    )
+}
+
+fn write_perf_value(out: &mut impl Write, v: &ExportedPerfValue) -> Result<(), ServiceError> {
+    write_line(
+        out,
+        &PerfLine {
+            repository: &v.repository,
+            framework: &v.framework,
+            suite: &v.suite,
+            subtest: Some(v.subtest.as_str()).filter(|s| !s.is_empty()),
+            platform: &v.platform,
+            value: v.value,
+            unit: v.unit.as_deref(),
+            lower_is_better: v.lower_is_better,
+            push: v.push.as_ref().map(|(push_id, revision, at)| PushLine {
+                push_id: *push_id,
+                revision,
+                pushed_at: rfc3339(Some(*at)),
+            }),
+            job: v.job.as_deref(),
+        },
+    )
+}
+
+/// One job as its NDJSON line.
+fn write_job(out: &mut impl Write, job: &ExportedJob) -> Result<(), ServiceError> {
     let attributes: &RawValue = serde_json::from_str(&job.attributes_json)
         .map_err(|e| ServiceError::Internal(format!("job {}: stored attributes: {e}", job.guid)))?;
     let classification = job
@@ -113,35 +203,73 @@ fn write_line(out: &mut impl Write, job: &ExportedJob) -> Result<(), ServiceErro
             .collect(),
         classification,
     };
-    serde_json::to_writer(&mut *out, &line)
-        .map_err(|e| ServiceError::Internal(format!("cannot write the export: {e}")))?;
-    out.write_all(b"\n")
-        .map_err(|e| ServiceError::Internal(format!("cannot write the export: {e}")))
+    write_line(out, &line)
 }
 
 impl Service {
-    /// Writes every job whose age is in `[since, until)` (unix microseconds) to `out` as
-    /// NDJSON, oldest first, calling `progress` with the count after each page. Returns how
-    /// many jobs it wrote.
-    pub async fn export_jobs(
+    /// Writes `data` of the range `[since, until)` (unix microseconds) to `out` as NDJSON,
+    /// oldest first, calling `progress` with the count after each page. Returns how many
+    /// objects it wrote.
+    pub async fn export(
         &self,
+        data: ExportData,
         since: i64,
         until: i64,
         out: &mut impl Write,
         mut progress: impl FnMut(u64),
     ) -> Result<u64, ServiceError> {
         let mut written = 0u64;
-        let mut after = None;
-        loop {
-            let page = self.store.export_jobs(since, until, after, PAGE).await?;
-            for job in &page.jobs {
-                write_line(out, job)?;
+        match data {
+            ExportData::Jobs => {
+                let mut after = None;
+                loop {
+                    let page = self.store.export_jobs(since, until, after, PAGE).await?;
+                    for job in &page.jobs {
+                        write_job(out, job)?;
+                    }
+                    written += page.jobs.len() as u64;
+                    progress(written);
+                    after = page.next;
+                    if after.is_none() {
+                        break;
+                    }
+                }
             }
-            written += page.jobs.len() as u64;
-            progress(written);
-            match page.next {
-                Some(next) => after = Some(next),
-                None => break,
+            ExportData::TestResults => {
+                let mut after = None;
+                loop {
+                    let (results, next) = self
+                        .store
+                        .export_test_results(since, until, after, PAGE)
+                        .await?;
+                    for result in &results {
+                        write_test_result(out, result)?;
+                    }
+                    written += results.len() as u64;
+                    progress(written);
+                    after = next;
+                    if after.is_none() {
+                        break;
+                    }
+                }
+            }
+            ExportData::Perf => {
+                let mut after = None;
+                loop {
+                    let (values, next) = self
+                        .store
+                        .export_perf_data(since, until, after, PAGE)
+                        .await?;
+                    for value in &values {
+                        write_perf_value(out, value)?;
+                    }
+                    written += values.len() as u64;
+                    progress(written);
+                    after = next;
+                    if after.is_none() {
+                        break;
+                    }
+                }
             }
         }
         out.flush()

@@ -12,7 +12,8 @@ use std::collections::HashMap;
 
 use crate::retention::{AgeCursor, JOB_AGE};
 use crate::schema::{
-    job_classification_bugs, job_classifications, job_dependencies, jobs, pushes, repositories,
+    job_classification_bugs, job_classifications, job_dependencies, jobs, perf_data, pushes,
+    repositories, test_results,
 };
 use crate::{Store, StoreError};
 
@@ -218,6 +219,215 @@ impl Store {
                 })
                 .collect();
             Ok(ExportPage { jobs, next })
+        })
+        .await
+    }
+}
+
+/// One exported test result, with its job's guid and repository.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportedTestResult {
+    pub job: String,
+    pub repository: String,
+    pub test: String,
+    /// Empty for the test's own result.
+    pub subtest: String,
+    pub status: String,
+    pub expected: Option<String>,
+    pub failed: bool,
+    pub duration_ms: Option<i64>,
+    pub message: Option<String>,
+    pub group: Option<String>,
+}
+
+/// One exported performance value, with its push and (unless it expired) its job's guid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportedPerfValue {
+    pub repository: String,
+    pub framework: String,
+    pub suite: String,
+    /// Empty for the suite's own value.
+    pub subtest: String,
+    pub platform: String,
+    pub value: f64,
+    pub unit: Option<String>,
+    pub lower_is_better: Option<bool>,
+    /// Push id, revision and time (none while its push is a placeholder).
+    pub push: Option<(i64, String, i64)>,
+    pub job: Option<String>,
+}
+
+type TestResultRow = (
+    (i64, String, String, String, String),
+    (
+        Option<String>,
+        String,
+        bool,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+    ),
+);
+type PerfRow = (
+    (i64, String, String, String, String, String),
+    (f64, Option<String>, Option<bool>),
+    (Option<i64>, String, i64, Option<String>),
+);
+
+impl Store {
+    /// The test results of up to `jobs` jobs (at most 1,000) whose age is in `[since, until)`,
+    /// after `after`, in the jobs' age order; and where the next page starts.
+    pub async fn export_test_results(
+        &self,
+        since: i64,
+        until: i64,
+        after: Option<AgeCursor>,
+        jobs: usize,
+    ) -> Result<(Vec<ExportedTestResult>, Option<AgeCursor>), StoreError> {
+        let limit = jobs.clamp(1, crate::db::BATCH_ROWS);
+        self.run(move |conn| {
+            let after = after.unwrap_or(AgeCursor::START);
+            let page: Vec<(i64, i64)> = jobs::table
+                .filter(sql::<Nullable<BigInt>>(JOB_AGE).ge(since))
+                .filter(sql::<Nullable<BigInt>>(JOB_AGE).lt(until))
+                .filter(
+                    sql::<Bool>(&format!("({JOB_AGE}, jobs.id) > ("))
+                        .bind::<BigInt, _>(after.age)
+                        .sql(", ")
+                        .bind::<BigInt, _>(after.id)
+                        .sql(")"),
+                )
+                .order((sql::<Nullable<BigInt>>(JOB_AGE), jobs::id))
+                .select((jobs::id, sql::<BigInt>(JOB_AGE)))
+                .limit(limit as i64)
+                .load(conn)?;
+            let next = (page.len() == limit)
+                .then(|| page.last().map(|&(id, age)| AgeCursor { age, id }))
+                .flatten();
+            let ids: Vec<i64> = page.iter().map(|&(id, _)| id).collect();
+            let rows: Vec<TestResultRow> = test_results::table
+                .inner_join(jobs::table.inner_join(repositories::table))
+                .filter(test_results::job_id.eq_any(&ids))
+                .order((test_results::job_id, test_results::id))
+                .select((
+                    (
+                        test_results::job_id,
+                        jobs::guid,
+                        repositories::name,
+                        test_results::test,
+                        test_results::subtest,
+                    ),
+                    (
+                        test_results::expected,
+                        test_results::status,
+                        test_results::failed,
+                        test_results::duration_ms,
+                        test_results::message,
+                        test_results::test_group,
+                    ),
+                ))
+                .load(conn)?;
+            // In the page's age order.
+            let rank: HashMap<i64, usize> =
+                ids.iter().enumerate().map(|(i, &id)| (id, i)).collect();
+            let mut results: Vec<(usize, ExportedTestResult)> = rows
+                .into_iter()
+                .map(
+                    |(
+                        (job_id, job, repository, test, subtest),
+                        (expected, status, failed, duration_ms, message, group),
+                    )| {
+                        (
+                            rank.get(&job_id).copied().unwrap_or(usize::MAX),
+                            ExportedTestResult {
+                                job,
+                                repository,
+                                test,
+                                subtest,
+                                status,
+                                expected,
+                                failed,
+                                duration_ms,
+                                message,
+                                group,
+                            },
+                        )
+                    },
+                )
+                .collect();
+            results.sort_by_key(|(rank, _)| *rank);
+            Ok((results.into_iter().map(|(_, r)| r).collect(), next))
+        })
+        .await
+    }
+
+    /// Up to `limit` performance values (at most 1,000) whose push was pushed in
+    /// `[since, until)`, after value `after` (by id), in id order; and where the next page
+    /// starts.
+    pub async fn export_perf_data(
+        &self,
+        since: i64,
+        until: i64,
+        after: Option<i64>,
+        limit: usize,
+    ) -> Result<(Vec<ExportedPerfValue>, Option<i64>), StoreError> {
+        let limit = limit.clamp(1, crate::db::BATCH_ROWS);
+        self.run(move |conn| {
+            let rows: Vec<PerfRow> = perf_data::table
+                .inner_join(pushes::table.inner_join(repositories::table))
+                .left_join(jobs::table)
+                .filter(pushes::pushed_at.ge(since))
+                .filter(pushes::pushed_at.lt(until))
+                .filter(perf_data::id.gt(after.unwrap_or(i64::MIN)))
+                .order(perf_data::id)
+                .select((
+                    (
+                        perf_data::id,
+                        repositories::name,
+                        perf_data::framework,
+                        perf_data::suite,
+                        perf_data::subtest,
+                        perf_data::platform,
+                    ),
+                    (
+                        perf_data::value,
+                        perf_data::unit,
+                        perf_data::lower_is_better,
+                    ),
+                    (
+                        pushes::push_id,
+                        pushes::revision,
+                        pushes::pushed_at,
+                        jobs::guid.nullable(),
+                    ),
+                ))
+                .limit(limit as i64)
+                .load(conn)?;
+            let next = (rows.len() == limit)
+                .then(|| rows.last().map(|r| r.0.0))
+                .flatten();
+            let values = rows
+                .into_iter()
+                .map(
+                    |(
+                        (_, repository, framework, suite, subtest, platform),
+                        (value, unit, lower_is_better),
+                        (push_id, revision, pushed_at, job),
+                    )| ExportedPerfValue {
+                        repository,
+                        framework,
+                        suite,
+                        subtest,
+                        platform,
+                        value,
+                        unit,
+                        lower_is_better,
+                        push: push_id.map(|id| (id, revision, pushed_at)),
+                        job,
+                    },
+                )
+                .collect();
+            Ok((values, next))
         })
         .await
     }

@@ -58,7 +58,7 @@ pub use changes::{Change, Changed};
 pub use classifications::{Classification, FailureLine, LineKeys, NewClassification};
 pub use db::{Backend, DatabaseUrl, StoreOptions};
 pub use error::{InternalError, StoreError};
-pub use export::{ExportPage, ExportedJob};
+pub use export::{ExportPage, ExportedJob, ExportedPerfValue, ExportedTestResult};
 pub use intermittents::{BugFailures, DAY_MICROS, IntermittentDay, IntermittentQuery, days_of};
 pub use job_writes::{IgnoredJob, JobsWritten};
 pub use logs::{DueLog, LogError, LogSetback, LogStep, ParsedLog, PerfValue};

@@ -14,6 +14,7 @@ mod builders;
 mod cost;
 mod deadline;
 mod demo;
+mod export;
 mod external_auth;
 mod graph;
 mod health;

@@ -1,6 +1,8 @@
-//! `treeherd export --since DATE [--until DATE] [--output FILE]`: the jobs whose age
-//! (submitted, else started, else finished) falls in the range, as NDJSON, one object per job
-//! with its push, attributes, edges and current classification (`treeherd_service::export`).
+//! `treeherd export --since DATE [--until DATE] [--data jobs|test-results|perf] [--output
+//! FILE]`: the jobs whose age (submitted, else started, else finished) falls in the range, as
+//! NDJSON, one object per job with its push, attributes, edges and current classification;
+//! or their test results; or the performance values of the range's pushes
+//! (`treeherd_service::export`).
 //! The output is opened before anything else, so a path that cannot be written fails at once
 //! and touches no database; the jobs stream a page at a time, so memory does not grow with
 //! the range. A count of what was written shows on a terminal. A reader that stops reading
@@ -12,6 +14,7 @@ use std::cell::Cell;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::rc::Rc;
+use treeherd_service::export::ExportData;
 use treeherd_service::{Changes, Service};
 
 use super::DatabaseArgs;
@@ -28,9 +31,19 @@ pub(super) struct ExportArgs {
     /// Jobs before this time (default: now), written as `--since`.
     #[arg(long, value_parser = config::instant)]
     until: Option<i64>,
+    /// What to write: jobs, their test results, or the performance values of the range's pushes.
+    #[arg(long, value_enum, default_value = "jobs")]
+    data: Data,
     /// The file to write (created or replaced); `-` is standard output.
     #[arg(long, short, default_value = "-")]
     output: PathBuf,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Data {
+    Jobs,
+    TestResults,
+    Perf,
 }
 
 pub(super) async fn run(args: ExportArgs) -> anyhow::Result<()> {
@@ -54,10 +67,15 @@ pub(super) async fn run(args: ExportArgs) -> anyhow::Result<()> {
     let store = args.database.open_migrated().await?;
     let service = Service::new(store, Changes::default());
     let shown = std::io::stderr().is_terminal();
+    let (data, what) = match args.data {
+        Data::Jobs => (ExportData::Jobs, "jobs"),
+        Data::TestResults => (ExportData::TestResults, "test results"),
+        Data::Perf => (ExportData::Perf, "performance values"),
+    };
     let exported = service
-        .export_jobs(args.since, until, &mut out, |done| {
+        .export(data, args.since, until, &mut out, |done| {
             if shown {
-                eprint!("\rexported {done} jobs   ");
+                eprint!("\rexported {done} {what}   ");
             }
         })
         .await;
@@ -70,7 +88,7 @@ pub(super) async fn run(args: ExportArgs) -> anyhow::Result<()> {
         eprintln!();
     }
     if !to_stdout {
-        eprintln!("exported {written} jobs to {}", args.output.display());
+        eprintln!("exported {written} {what} to {}", args.output.display());
     }
     Ok(())
 }
