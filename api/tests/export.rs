@@ -139,6 +139,46 @@ async fn export_writes_the_jobs_of_a_range_in_age_order_with_what_hangs_off_them
                "classification": {"classification": "INTERMITTENT", "automatic": false, "bugs": [7, 12]}})
     );
     assert_eq!(lines[1]["classification"], Value::Null);
+
+    // The same range as Parquet, read back: the same jobs in the same order.
+    let file = dir.path().join("jobs.parquet");
+    let ended = treeherd(dir.path())
+        .args([
+            "export",
+            "--since",
+            "2026-11-01",
+            "--until",
+            "2026-11-03",
+            "--format",
+            "parquet",
+            "--output",
+        ])
+        .arg(&file)
+        .env("TREEHERD_DATABASE_URL", &database)
+        .output()
+        .unwrap();
+    assert!(
+        ended.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ended.stderr)
+    );
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+        std::fs::File::open(&file).unwrap(),
+    )
+    .unwrap()
+    .build()
+    .unwrap();
+    let mut read = Vec::new();
+    for batch in reader {
+        let batch = batch.unwrap();
+        let column = batch.column_by_name("guid").unwrap();
+        let column = column
+            .as_any()
+            .downcast_ref::<arrow_array::StringArray>()
+            .unwrap();
+        read.extend(column.iter().map(|g| g.unwrap().to_owned()));
+    }
+    assert_eq!(read, guids);
 }
 
 #[test]

@@ -1,9 +1,10 @@
 //! Bulk export as NDJSON, for analysts who load months into a warehouse ([`ExportData`]): one
 //! JSON object per job whose age falls in a range, with its push, attributes, edges and
 //! current classification; or per test result of those jobs; or per performance value whose
-//! push falls in the range. Read a page at a time from the store and written as it comes, so
-//! memory stays one page whatever the range. Field names and enum values are the GraphQL
-//! API's; times are RFC 3339 in UTC, as GraphQL's `DateTime`.
+//! push falls in the range. Read a page at a time from the store and handed to an
+//! [`ExportSink`] as it comes, so memory stays one page whatever the range. [`Ndjson`] is the
+//! sink here (the API's field names and enum values; times RFC 3339 in UTC, as GraphQL's
+//! `DateTime`); the `treeherd export` command adds Parquet, whose crate only it needs.
 
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -206,16 +207,48 @@ fn write_job(out: &mut impl Write, job: &ExportedJob) -> Result<(), ServiceError
     write_line(out, &line)
 }
 
+/// Where the pages of an export go, in order; `finish` once after the last.
+pub trait ExportSink {
+    fn jobs(&mut self, page: &[ExportedJob]) -> Result<(), ServiceError>;
+    fn test_results(&mut self, page: &[ExportedTestResult]) -> Result<(), ServiceError>;
+    fn perf_values(&mut self, page: &[ExportedPerfValue]) -> Result<(), ServiceError>;
+    fn finish(&mut self) -> Result<(), ServiceError>;
+}
+
+/// NDJSON: one object per line.
+pub struct Ndjson<W: Write>(pub W);
+
+impl<W: Write> ExportSink for Ndjson<W> {
+    fn jobs(&mut self, page: &[ExportedJob]) -> Result<(), ServiceError> {
+        page.iter().try_for_each(|job| write_job(&mut self.0, job))
+    }
+
+    fn test_results(&mut self, page: &[ExportedTestResult]) -> Result<(), ServiceError> {
+        page.iter()
+            .try_for_each(|r| write_test_result(&mut self.0, r))
+    }
+
+    fn perf_values(&mut self, page: &[ExportedPerfValue]) -> Result<(), ServiceError> {
+        page.iter()
+            .try_for_each(|v| write_perf_value(&mut self.0, v))
+    }
+
+    fn finish(&mut self) -> Result<(), ServiceError> {
+        self.0
+            .flush()
+            .map_err(|e| ServiceError::Internal(format!("cannot write the export: {e}")))
+    }
+}
+
 impl Service {
-    /// Writes `data` of the range `[since, until)` (unix microseconds) to `out` as NDJSON,
-    /// oldest first, calling `progress` with the count after each page. Returns how many
-    /// objects it wrote.
+    /// Hands `data` of the range `[since, until)` (unix microseconds) to `out`, oldest first,
+    /// calling `progress` with the count after each page. Returns how many rows it handed on.
     pub async fn export(
         &self,
         data: ExportData,
         since: i64,
         until: i64,
-        out: &mut impl Write,
+        out: &mut dyn ExportSink,
         mut progress: impl FnMut(u64),
     ) -> Result<u64, ServiceError> {
         let mut written = 0u64;
@@ -224,9 +257,7 @@ impl Service {
                 let mut after = None;
                 loop {
                     let page = self.store.export_jobs(since, until, after, PAGE).await?;
-                    for job in &page.jobs {
-                        write_job(out, job)?;
-                    }
+                    out.jobs(&page.jobs)?;
                     written += page.jobs.len() as u64;
                     progress(written);
                     after = page.next;
@@ -242,9 +273,7 @@ impl Service {
                         .store
                         .export_test_results(since, until, after, PAGE)
                         .await?;
-                    for result in &results {
-                        write_test_result(out, result)?;
-                    }
+                    out.test_results(&results)?;
                     written += results.len() as u64;
                     progress(written);
                     after = next;
@@ -260,9 +289,7 @@ impl Service {
                         .store
                         .export_perf_data(since, until, after, PAGE)
                         .await?;
-                    for value in &values {
-                        write_perf_value(out, value)?;
-                    }
+                    out.perf_values(&values)?;
                     written += values.len() as u64;
                     progress(written);
                     after = next;
@@ -272,8 +299,7 @@ impl Service {
                 }
             }
         }
-        out.flush()
-            .map_err(|e| ServiceError::Internal(format!("cannot write the export: {e}")))?;
+        out.finish()?;
         Ok(written)
     }
 }

@@ -6,7 +6,7 @@
 use chrono::Utc;
 use serde_json::{Value, json};
 use std::time::Duration;
-use treeherd_service::export::ExportData;
+use treeherd_service::export::{ExportData, Ndjson};
 use treeherd_service::{Changes, RetentionPolicy, Service};
 use treeherd_store::{ParsedLog, PerfValue};
 use treeherd_tests::{TestApp, revision};
@@ -16,7 +16,7 @@ async fn exported(service: &Service, data: ExportData) -> Vec<Value> {
     let since = Utc::now().timestamp_micros() - 400 * 86_400_000_000;
     let until = Utc::now().timestamp_micros();
     let written = service
-        .export(data, since, until, &mut out, |_| {})
+        .export(data, since, until, &mut Ndjson(&mut out), |_| {})
         .await
         .unwrap();
     let lines: Vec<Value> = String::from_utf8(out)

@@ -10,6 +10,7 @@ mod database;
 mod demo;
 mod expire;
 mod export;
+mod export_parquet;
 mod import;
 mod import_bugs;
 mod log;

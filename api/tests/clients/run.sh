@@ -3,7 +3,9 @@
 # pinned `treeherder-client` and `lumberjackth` from PyPI into it, starts `treeherd serve
 # --demo` on a free port with a fresh SQLite file, and runs clients.py, which drives every
 # public read method of thclient.TreeherderClient and every `lj` subcommand whose data
-# treeherd has (with --json), checking each answer against GraphQL. Says what it ran.
+# treeherd has (with --json), checking each answer against GraphQL. Then parquet_check.py reads
+# the demo's `treeherd export --format parquet` with pyarrow, row by row against the NDJSON
+# export. Says what it ran.
 #
 #   api/tests/clients/run.sh     (CARGO_TARGET_DIR and TREEHERD_BIN are honoured)
 set -euo pipefail
@@ -15,6 +17,8 @@ say() { printf '== %s\n' "$*" >&2; }
 
 THCLIENT=treeherder-client==5.0.0
 LUMBERJACK=lumberjackth==1.4.0
+# What a warehouse loads `treeherd export --format parquet` with.
+PYARROW=pyarrow==17.0.0
 
 bin="${TREEHERD_BIN:-}"
 if [ -z "$bin" ]; then
@@ -50,8 +54,8 @@ if ! python3 -m venv "$work/venv" >/dev/null 2>&1; then
     exit 2
   fi
 fi
-say "pip install $THCLIENT $LUMBERJACK (a throwaway virtualenv)"
-"$work/venv/bin/pip" install --quiet --disable-pip-version-check "$THCLIENT" "$LUMBERJACK"
+say "pip install $THCLIENT $LUMBERJACK $PYARROW (a throwaway virtualenv)"
+"$work/venv/bin/pip" install --quiet --disable-pip-version-check "$THCLIENT" "$LUMBERJACK" "$PYARROW"
 
 secret="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
 database="sqlite://$work/clients.db"
@@ -83,6 +87,8 @@ LJ="$work/venv/bin/lj" TREEHERD_BIN="$bin" TREEHERD_DATABASE_URL="$database" TRE
   NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}" \
   timeout 600 "$work/venv/bin/python" "$here/clients.py" "$url" || status=$?
 say "ran: $THCLIENT (TreeherderClient's read methods) and $LUMBERJACK (lj --json subcommands) against treeherd serve --demo"
+say "treeherd export --format parquet of the demo, read by $PYARROW beside the NDJSON export"
+"$work/venv/bin/python" "$here/parquet_check.py" "$bin" "$database" "$work" || status=$?
 # Nothing may reach the server's log as a 500 (an internal failure or a 5xx answer is
 # logged as an ERROR).
 if grep -E ' ERROR ' "$work/server.log" >&2; then
