@@ -29,7 +29,11 @@ const SUBMIT: &str = "mutation($jobs: [JobInput!]!, $edges: [DependencyInput!]!)
 fn batch(n: usize) -> Value {
     let jobs: Vec<Value> = (0..1000)
         .map(|i| {
-            let at = format!("2026-11-{:02}T{:02}:{:02}:00Z", 1 + n % 28, i / 60 % 24, i % 60);
+            // Submitted in the order they arrive, as a CI's jobs are: a job every 300 ms.
+            let at = (chrono::DateTime::UNIX_EPOCH
+                + chrono::Duration::days(20_393)
+                + chrono::Duration::milliseconds(((n * 1000 + i) * 300) as i64))
+                .to_rfc3339();
             json!({"guid": format!("j{n}-{i}"), "repository": "try", "revision": revision(1),
                    "kind": if i == 0 { "BUILD" } else { "TEST" }, "name": format!("test-linux64/opt-mochitest-{i}"),
                    "symbol": format!("M{i}"), "platform": "linux64", "buildSystem": "taskcluster",
@@ -108,24 +112,36 @@ async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let out = |name: &str| dir.path().join(name).display().to_string();
     let binary = binary.display().to_string();
+    if !postgres {
+        // The seeding server's writes are in the WAL: fold them into the database file, as a
+        // database at rest has them, before anything reads.
+        let path = url.trim_start_matches("sqlite://");
+        let folded = Command::new("sqlite3")
+            .args([path, "PRAGMA wal_checkpoint(TRUNCATE)"])
+            .stdout(Stdio::null())
+            .status()?;
+        anyhow::ensure!(folded.success(), "sqlite3 could not checkpoint {path}");
+    }
     let export = |format: &str, file: String| {
-        measured(
+        let mut command = measured(
             &binary,
             &[
                 "export",
                 "--database",
                 &url,
                 "--since",
-                "2026-01-01",
+                "2000-01-01",
                 "--format",
                 format,
                 "--output",
                 &file,
             ],
-        )
+        );
+        command.stdout(Stdio::null());
+        command
     };
     let reference = if postgres {
-        measured(
+        let mut command = measured(
             "psql",
             &[
                 &url,
@@ -135,16 +151,26 @@ async fn main() -> anyhow::Result<()> {
                 "-c",
                 "COPY (SELECT row_to_json(j) FROM jobs j) TO STDOUT",
             ],
-        )
+        );
+        command.stdout(Stdio::null());
+        command
     } else {
         let path = url.trim_start_matches("sqlite://").to_owned();
-        let mut command = measured("sqlite3", &["-json", &path, "SELECT * FROM jobs"]);
-        command.stdout(std::fs::File::create(out("reference.json"))?);
-        command
+        let output = format!(".output {}", out("reference.json"));
+        measured("sqlite3", &["-json", &path, &output, "SELECT * FROM jobs"])
     };
     let (reference_s, reference_mb) = timed(reference)?;
     let (ndjson_s, ndjson_mb) = timed(export("ndjson", out("jobs.ndjson")))?;
     let (parquet_s, parquet_mb) = timed(export("parquet", out("jobs.parquet")))?;
+    let lines = std::fs::read(dir.path().join("jobs.ndjson"))?
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count();
+    anyhow::ensure!(
+        lines == args.jobs,
+        "the NDJSON export holds {lines} jobs, not {}",
+        args.jobs
+    );
     let size =
         |name: &str| std::fs::metadata(dir.path().join(name)).map_or(0.0, |m| m.len() as f64 / 1e6);
     let rate = |s: f64| args.jobs as f64 / s;

@@ -8,9 +8,10 @@
 
 use serde::Serialize;
 use serde_json::value::RawValue;
+use std::future::Future;
 use std::io::Write;
 use treeherd_model::FailureClassification;
-use treeherd_store::{ExportedJob, ExportedPerfValue, ExportedTestResult};
+use treeherd_store::{ExportedJob, ExportedPerfValue, ExportedTestResult, StoreError};
 
 use crate::{Service, ServiceError};
 
@@ -240,6 +241,33 @@ impl<W: Write> ExportSink for Ndjson<W> {
     }
 }
 
+/// Reads pages one ahead: the next page is read (on the store's blocking pool) while `write`
+/// writes this one, so reading and writing use both cores. `fetch(after)` gives a page and the
+/// cursor of the next (`None`: the last).
+async fn pipelined<Cursor, Page, Fetch, Fut>(
+    fetch: Fetch,
+    mut write: impl FnMut(&Page) -> Result<(), ServiceError>,
+) -> Result<(), ServiceError>
+where
+    Cursor: Send + 'static,
+    Page: Send + 'static,
+    Fetch: Fn(Option<Cursor>) -> Fut,
+    Fut: Future<Output = Result<(Page, Option<Cursor>), StoreError>> + Send + 'static,
+{
+    let mut pending = Some(tokio::spawn(fetch(None)));
+    while let Some(reading) = pending.take() {
+        let (page, next) = reading
+            .await
+            .map_err(|e| ServiceError::Internal(format!("export read task: {e}")))??;
+        pending = next.map(|next| tokio::spawn(fetch(Some(next))));
+        // On a single-threaded runtime (the CLI's) the read starts only when this task
+        // yields: once it has handed its statement to a blocking thread, writing goes on.
+        tokio::task::yield_now().await;
+        write(&page)?;
+    }
+    Ok(())
+}
+
 impl Service {
     /// Hands `data` of the range `[since, until)` (unix microseconds) to `out`, oldest first,
     /// calling `progress` with the count after each page. Returns how many rows it handed on.
@@ -254,49 +282,52 @@ impl Service {
         let mut written = 0u64;
         match data {
             ExportData::Jobs => {
-                let mut after = None;
-                loop {
-                    let page = self.store.export_jobs(since, until, after, PAGE).await?;
-                    out.jobs(&page.jobs)?;
-                    written += page.jobs.len() as u64;
-                    progress(written);
-                    after = page.next;
-                    if after.is_none() {
-                        break;
-                    }
-                }
+                pipelined(
+                    |after| {
+                        let store = self.store.clone();
+                        async move {
+                            let page = store.export_jobs(since, until, after, PAGE).await?;
+                            Ok((page.jobs, page.next))
+                        }
+                    },
+                    |jobs| {
+                        out.jobs(jobs)?;
+                        written += jobs.len() as u64;
+                        progress(written);
+                        Ok(())
+                    },
+                )
+                .await?;
             }
             ExportData::TestResults => {
-                let mut after = None;
-                loop {
-                    let (results, next) = self
-                        .store
-                        .export_test_results(since, until, after, PAGE)
-                        .await?;
-                    out.test_results(&results)?;
-                    written += results.len() as u64;
-                    progress(written);
-                    after = next;
-                    if after.is_none() {
-                        break;
-                    }
-                }
+                pipelined(
+                    |after| {
+                        let store = self.store.clone();
+                        async move { store.export_test_results(since, until, after, PAGE).await }
+                    },
+                    |results| {
+                        out.test_results(results)?;
+                        written += results.len() as u64;
+                        progress(written);
+                        Ok(())
+                    },
+                )
+                .await?;
             }
             ExportData::Perf => {
-                let mut after = None;
-                loop {
-                    let (values, next) = self
-                        .store
-                        .export_perf_data(since, until, after, PAGE)
-                        .await?;
-                    out.perf_values(&values)?;
-                    written += values.len() as u64;
-                    progress(written);
-                    after = next;
-                    if after.is_none() {
-                        break;
-                    }
-                }
+                pipelined(
+                    |after| {
+                        let store = self.store.clone();
+                        async move { store.export_perf_data(since, until, after, PAGE).await }
+                    },
+                    |values| {
+                        out.perf_values(values)?;
+                        written += values.len() as u64;
+                        progress(written);
+                        Ok(())
+                    },
+                )
+                .await?;
             }
         }
         out.finish()?;
