@@ -7,9 +7,13 @@
 //! retention pass removes the old day in steps (`Service::expire`), then, on a second seeding,
 //! while the same day goes in one `DELETE` statement (the reference: what retention without
 //! steps would do). The target: ingestion p99 during the pass at most 2× its steady value.
+//! On PostgreSQL it then compares chunked deletes with dropping a time partition
+//! (`partitions.rs`).
 //!
 //! Run: `cargo run --release -p treeherd-bench --bin treeherd-retention-bench` (SQLite), or
 //! with `TREEHERD_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres`.
+
+mod partitions;
 
 use clap::Parser;
 use diesel::prelude::*;
@@ -209,5 +213,12 @@ async fn main() -> anyhow::Result<()> {
         args.old_jobs as f64 / pass_took.as_secs_f64(),
         args.old_jobs as f64 / delete_took.as_secs_f64()
     );
+    if let Some(admin) = treeherd_tests::postgres_url() {
+        let name = format!("treeherd_partitions_{}", std::process::id());
+        let database = treeherd_store::testing::PostgresTestDatabase::create(&admin, &name)?;
+        let url = database.url().to_owned();
+        let rows = args.old_jobs;
+        tokio::task::spawn_blocking(move || partitions::compare(&url, rows)).await??;
+    }
     Ok(())
 }
