@@ -8,9 +8,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use std::time::Duration;
-use support::{serve, treeherd};
-use treeherd_api::auth::TokenKeys;
+use support::{Admin, serve, treeherd};
 
 const SECRET: &str = "export-test-secret";
 
@@ -23,17 +21,8 @@ fn job(guid: &str, result: &str, at: &str) -> Value {
 #[tokio::test]
 async fn export_writes_the_jobs_of_a_range_in_age_order_with_what_hangs_off_them() {
     let dir = tempfile::tempdir().unwrap();
-    let postgres = std::env::var("TREEHERD_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-        .map(|admin| {
-            let name = format!("treeherd_export_{}", std::process::id());
-            treeherd_store::testing::PostgresTestDatabase::create(&admin, &name).unwrap()
-        });
-    let database = postgres.as_ref().map_or_else(
-        || format!("sqlite://{}", dir.path().join("treeherd.db").display()),
-        |db| db.url().to_owned(),
-    );
+    let postgres = support::postgres_database("export");
+    let database = support::database_url(dir.path(), postgres.as_ref());
     {
         let server = serve(
             dir.path(),
@@ -42,27 +31,19 @@ async fn export_writes_the_jobs_of_a_range_in_age_order_with_what_hangs_off_them
                 ("TREEHERD_DATABASE_URL", database.as_str()),
             ],
         );
-        let token = TokenKeys::from_secret(SECRET.as_bytes())
-            .issue("test", &["admin".into()], Duration::from_secs(600))
-            .unwrap();
-        let client = reqwest::Client::new();
-        let post = |query: &str, variables: Value| {
-            let request = client
-                .post(server.url())
-                .bearer_auth(&token)
-                .json(&json!({"query": query, "variables": variables}));
-            async move {
-                let answer: Value = request.send().await.unwrap().json().await.unwrap();
-                assert!(answer.get("errors").is_none(), "{answer}");
-            }
-        };
-        post(
-            "mutation { createRepository(input: {name: \"try\", vcs: HG, url: \"u\"}) { name } }",
-            json!({}),
-        )
-        .await;
-        post("mutation($p: PushInput!) { submitPush(input: $p) { pushId } }",
-             json!({"p": {"repository": "try", "revision": "a".repeat(40), "author": "a", "pushedAt": "2026-10-31T12:00:00Z"}})).await;
+        let admin = Admin::new(&server, SECRET);
+        admin
+            .data(
+                "mutation { createRepository(input: {name: \"try\", vcs: HG, url: \"u\"}) { name } }",
+                json!({}),
+            )
+            .await;
+        admin
+            .data(
+                "mutation($p: PushInput!) { submitPush(input: $p) { pushId } }",
+                json!({"p": {"repository": "try", "revision": "a".repeat(40), "author": "a", "pushedAt": "2026-10-31T12:00:00Z"}}),
+            )
+            .await;
         // 2,500 jobs on 2026-11-02 (three pages), one before and one after the range, and
         // the range's oldest job first, failed, classified, with an edge.
         let mut jobs: Vec<Value> = (0..2500)
@@ -78,19 +59,25 @@ async fn export_writes_the_jobs_of_a_range_in_age_order_with_what_hangs_off_them
         jobs.push(job("before", "SUCCESS", "2026-10-31T23:59:59Z"));
         jobs.push(job("after", "SUCCESS", "2026-11-03T00:00:00Z"));
         for chunk in jobs.chunks(1000) {
-            post(
-                "mutation($j: [JobInput!]!) { submitJobs(input: $j) { jobs { guid } } }",
-                json!({"j": chunk}),
+            admin
+                .data(
+                    "mutation($j: [JobInput!]!) { submitJobs(input: $j) { jobs { guid } } }",
+                    json!({"j": chunk}),
+                )
+                .await;
+        }
+        admin
+            .data(
+                "mutation($e: [DependencyInput!]!) { addDependencies(input: $e) { added } }",
+                json!({"e": [{"dependent": "first", "dependency": "a-build-not-seen-yet", "kind": "TEST"}]}),
             )
             .await;
-        }
-        post("mutation($e: [DependencyInput!]!) { addDependencies(input: $e) { added } }",
-             json!({"e": [{"dependent": "first", "dependency": "a-build-not-seen-yet", "kind": "TEST"}]})).await;
-        post(
-            "mutation($i: ClassifyJobsInput!) { classifyJobs(input: $i) { jobs { guid } } }",
-            json!({"i": {"jobs": ["first"], "classification": "INTERMITTENT", "bugs": [12, 7]}}),
-        )
-        .await;
+        admin
+            .data(
+                "mutation($i: ClassifyJobsInput!) { classifyJobs(input: $i) { jobs { guid } } }",
+                json!({"i": {"jobs": ["first"], "classification": "INTERMITTENT", "bugs": [12, 7]}}),
+            )
+            .await;
     }
 
     let file = dir.path().join("jobs.ndjson");

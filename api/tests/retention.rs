@@ -9,8 +9,7 @@ mod support;
 use serde_json::{Value, json};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{serve, treeherd};
-use treeherd_api::auth::TokenKeys;
+use support::{Admin, serve, treeherd};
 use treeherd_store::{DatabaseUrl, Store, StoreOptions};
 
 const SECRET: &str = "retention-test-secret";
@@ -18,7 +17,8 @@ const SECRET: &str = "retention-test-secret";
 const OLD_JOBS: usize = 8_000;
 const BATCH: usize = 1_000;
 
-fn old_batch(n: usize) -> Value {
+/// Batch `n` of old jobs: the request and its variables.
+fn old_batch(n: usize) -> (&'static str, Value) {
     let at = (chrono::Utc::now() - chrono::Duration::days(200)).to_rfc3339();
     let jobs: Vec<Value> = (0..BATCH)
         .map(|i| {
@@ -30,9 +30,11 @@ fn old_batch(n: usize) -> Value {
     let edges: Vec<Value> = (1..BATCH)
         .map(|i| json!({"dependent": format!("old-{n}-{i}"), "dependency": format!("old-{n}-0")}))
         .collect();
-    json!({"query": "mutation($jobs: [JobInput!]!, $edges: [DependencyInput!]!) {
-               submitJobs(input: $jobs) { jobs { guid } } addDependencies(input: $edges) { added } }",
-           "variables": {"jobs": jobs, "edges": edges}})
+    (
+        "mutation($jobs: [JobInput!]!, $edges: [DependencyInput!]!) {
+            submitJobs(input: $jobs) { jobs { guid } } addDependencies(input: $edges) { added } }",
+        json!({"jobs": jobs, "edges": edges}),
+    )
 }
 
 fn expire(dir: &std::path::Path, database: &str) -> Command {
@@ -62,17 +64,8 @@ async fn assert_no_orphans(store: &Store) {
 #[tokio::test]
 async fn expire_killed_mid_pass_leaves_whole_steps_and_no_orphans_and_resumes() {
     let dir = tempfile::tempdir().unwrap();
-    let postgres = std::env::var("TREEHERD_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-        .map(|admin| {
-            let name = format!("treeherd_retention_{}", std::process::id());
-            treeherd_store::testing::PostgresTestDatabase::create(&admin, &name).unwrap()
-        });
-    let database = postgres.as_ref().map_or_else(
-        || format!("sqlite://{}", dir.path().join("treeherd.db").display()),
-        |db| db.url().to_owned(),
-    );
+    let postgres = support::postgres_database("retention");
+    let database = support::database_url(dir.path(), postgres.as_ref());
     {
         let server = serve(
             dir.path(),
@@ -81,21 +74,16 @@ async fn expire_killed_mid_pass_leaves_whole_steps_and_no_orphans_and_resumes() 
                 ("TREEHERD_DATABASE_URL", database.as_str()),
             ],
         );
-        let token = TokenKeys::from_secret(SECRET.as_bytes())
-            .issue("test", &["admin".into()], Duration::from_secs(600))
-            .unwrap();
-        let client = reqwest::Client::new();
-        let post = |body: Value| {
-            let request = client.post(server.url()).bearer_auth(&token).json(&body);
-            async move {
-                let answer: Value = request.send().await.unwrap().json().await.unwrap();
-                assert!(answer.get("errors").is_none(), "{answer}");
-            }
-        };
-        post(json!({"query": "mutation { createRepository(input: {name: \"try\", vcs: HG, url: \"u\"}) { name } }"}))
+        let admin = Admin::new(&server, SECRET);
+        admin
+            .data(
+                "mutation { createRepository(input: {name: \"try\", vcs: HG, url: \"u\"}) { name } }",
+                json!({}),
+            )
             .await;
         for n in 0..OLD_JOBS / BATCH {
-            post(old_batch(n)).await;
+            let (query, variables) = old_batch(n);
+            admin.data(query, variables).await;
         }
     }
     let store = Store::open(

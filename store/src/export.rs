@@ -7,7 +7,7 @@
 
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Nullable};
+use diesel::sql_types::{BigInt, Nullable};
 use std::collections::HashMap;
 
 use crate::retention::{AgeCursor, JOB_AGE};
@@ -79,20 +79,13 @@ impl Store {
     ) -> Result<ExportPage, StoreError> {
         let limit = limit.clamp(1, crate::db::BATCH_ROWS);
         self.run(move |conn| {
-            let after = after.unwrap_or(AgeCursor::START);
             let rows: Vec<Row> = jobs::table
                 .inner_join(repositories::table)
                 .left_join(pushes::table)
                 .left_join(job_classifications::table)
                 .filter(sql::<Nullable<BigInt>>(JOB_AGE).ge(since))
                 .filter(sql::<Nullable<BigInt>>(JOB_AGE).lt(until))
-                .filter(
-                    sql::<Bool>(&format!("({JOB_AGE}, jobs.id) > ("))
-                        .bind::<BigInt, _>(after.age)
-                        .sql(", ")
-                        .bind::<BigInt, _>(after.id)
-                        .sql(")"),
-                )
+                .filter(AgeCursor::followed_by(after))
                 .order((sql::<Nullable<BigInt>>(JOB_AGE), jobs::id))
                 .select((
                     (
@@ -286,17 +279,10 @@ impl Store {
     ) -> Result<(Vec<ExportedTestResult>, Option<AgeCursor>), StoreError> {
         let limit = jobs.clamp(1, crate::db::BATCH_ROWS);
         self.run(move |conn| {
-            let after = after.unwrap_or(AgeCursor::START);
             let page: Vec<(i64, i64)> = jobs::table
                 .filter(sql::<Nullable<BigInt>>(JOB_AGE).ge(since))
                 .filter(sql::<Nullable<BigInt>>(JOB_AGE).lt(until))
-                .filter(
-                    sql::<Bool>(&format!("({JOB_AGE}, jobs.id) > ("))
-                        .bind::<BigInt, _>(after.age)
-                        .sql(", ")
-                        .bind::<BigInt, _>(after.id)
-                        .sql(")"),
-                )
+                .filter(AgeCursor::followed_by(after))
                 .order((sql::<Nullable<BigInt>>(JOB_AGE), jobs::id))
                 .select((jobs::id, sql::<BigInt>(JOB_AGE)))
                 .limit(limit as i64)

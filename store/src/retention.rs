@@ -29,6 +29,7 @@
 //! ("busy"). SQLite's one writer already serializes steps.
 
 use diesel::dsl::sql;
+use diesel::expression::SqlLiteral;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable};
 
@@ -50,11 +51,17 @@ pub struct AgeCursor {
 }
 
 impl AgeCursor {
-    /// Before every job.
-    pub(crate) const START: AgeCursor = AgeCursor {
-        age: i64::MIN,
-        id: i64::MIN,
-    };
+    /// The condition "a job after `cursor` in age order" (every job without one): a row
+    /// comparison both databases answer from `jobs_by_age`. The numbers are written into the
+    /// text; they are the store's own, never a client's.
+    pub(crate) fn followed_by(cursor: Option<AgeCursor>) -> SqlLiteral<Bool> {
+        match cursor {
+            Some(AgeCursor { age, id }) => {
+                sql::<Bool>(&format!("({JOB_AGE}, jobs.id) > ({age}, {id})"))
+            }
+            None => sql::<Bool>("1 = 1"),
+        }
+    }
 }
 
 /// What one step did.
@@ -189,17 +196,10 @@ fn expire_jobs(
         .filter(job_dependencies::dependent_id.eq_any(releases::table.select(releases::job_id)))
         .filter(job_dependencies::dependency_id.is_not_null())
         .select(job_dependencies::dependency_id.assume_not_null());
-    let after = after.unwrap_or(AgeCursor::START);
     // Every job in the range, kept ones too, so that the cursor moves past them.
     let scanned: Vec<(i64, i64, bool)> = jobs::table
         .filter(sql::<Nullable<BigInt>>(JOB_AGE).lt(before))
-        .filter(
-            sql::<Bool>(&format!("({JOB_AGE}, jobs.id) > ("))
-                .bind::<BigInt, _>(after.age)
-                .sql(", ")
-                .bind::<BigInt, _>(after.id)
-                .sql(")"),
-        )
+        .filter(AgeCursor::followed_by(after))
         .order((sql::<Nullable<BigInt>>(JOB_AGE), jobs::id))
         .select((
             jobs::id,

@@ -99,3 +99,53 @@ pub fn postgres_database(prefix: &str) -> Option<treeherd_store::testing::Postgr
             .expect("a test database"),
     )
 }
+
+/// Where a test of the binary keeps its data: `postgres`'s database when the suite runs on
+/// PostgreSQL, else a SQLite file in `dir`.
+pub fn database_url(
+    dir: &Path,
+    postgres: Option<&treeherd_store::testing::PostgresTestDatabase>,
+) -> String {
+    postgres.map_or_else(
+        || format!("sqlite://{}", dir.join("treeherd.db").display()),
+        |db| db.url().to_owned(),
+    )
+}
+
+/// GraphQL as an administrator of a server whose tokens `secret` signs; a request that
+/// answers an error fails the test.
+pub struct Admin {
+    client: reqwest::Client,
+    url: String,
+    token: String,
+}
+
+impl Admin {
+    pub fn new(server: &Server, secret: &str) -> Admin {
+        let token = treeherd_api::auth::TokenKeys::from_secret(secret.as_bytes())
+            .issue("test", &["admin".into()], Duration::from_secs(600))
+            .expect("a token");
+        Admin {
+            client: reqwest::Client::new(),
+            url: server.url(),
+            token,
+        }
+    }
+
+    /// Sends `query` with `variables`; its `data`.
+    pub async fn data(&self, query: &str, variables: serde_json::Value) -> serde_json::Value {
+        let answer: serde_json::Value = self
+            .client
+            .post(&self.url)
+            .bearer_auth(&self.token)
+            .json(&serde_json::json!({"query": query, "variables": variables}))
+            .send()
+            .await
+            .expect("POST /graphql")
+            .json()
+            .await
+            .expect("a JSON answer");
+        assert!(answer.get("errors").is_none(), "{answer}");
+        answer["data"].clone()
+    }
+}
