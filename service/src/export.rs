@@ -10,7 +10,6 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use std::future::Future;
 use std::io::Write;
-use treeherd_model::FailureClassification;
 use treeherd_store::{ExportedJob, ExportedPerfValue, ExportedTestResult, StoreError};
 
 use crate::{Service, ServiceError};
@@ -160,50 +159,48 @@ fn write_perf_value(out: &mut impl Write, v: &ExportedPerfValue) -> Result<(), S
 }
 
 /// One job as its NDJSON line.
-fn write_job(out: &mut impl Write, job: &ExportedJob) -> Result<(), ServiceError> {
+fn write_job(out: &mut impl Write, exported: &ExportedJob) -> Result<(), ServiceError> {
+    let job = &exported.job;
     let attributes: &RawValue = serde_json::from_str(&job.attributes_json)
         .map_err(|e| ServiceError::Internal(format!("job {}: stored attributes: {e}", job.guid)))?;
-    let classification = job
-        .classification
-        .as_ref()
-        .map(|(id, automatic, bugs)| {
-            FailureClassification::from_id((*id).into()).map(|c| ClassificationLine {
-                classification: c.as_str(),
-                automatic: *automatic,
-                bugs,
-            })
-        })
-        .transpose()
-        .map_err(|e| ServiceError::Internal(format!("job {}: {e}", job.guid)))?;
     let line = JobLine {
         guid: &job.guid,
-        repository: &job.repository,
-        push: job.push.as_ref().map(|(push_id, revision, at)| PushLine {
-            push_id: *push_id,
-            revision,
-            pushed_at: rfc3339(Some(*at)),
-        }),
-        kind: &job.kind,
+        repository: &exported.repository,
+        push: exported
+            .push
+            .as_ref()
+            .map(|(push_id, revision, at)| PushLine {
+                push_id: *push_id,
+                revision,
+                pushed_at: rfc3339(Some(*at)),
+            }),
+        kind: job.kind.as_str(),
         name: &job.name,
         symbol: job.symbol.as_deref(),
         group_symbol: job.group_symbol.as_deref(),
         group_name: job.group_name.as_deref(),
         platform: job.platform.as_deref(),
         build_system: job.build_system.as_deref(),
-        state: &job.state,
-        result: &job.result,
+        state: job.state.as_str(),
+        result: job.result.as_str(),
         tier: job.tier,
         machine: job.machine.as_deref(),
         submitted_at: rfc3339(job.submitted_at),
         started_at: rfc3339(job.started_at),
         finished_at: rfc3339(job.finished_at),
         attributes,
-        dependencies: job
+        dependencies: exported
             .dependencies
             .iter()
             .map(|(guid, kind)| DependencyLine { guid, kind })
             .collect(),
-        classification,
+        classification: exported.classification.as_ref().map(
+            |(classification, automatic, bugs)| ClassificationLine {
+                classification: classification.as_str(),
+                automatic: *automatic,
+                bugs,
+            },
+        ),
     };
     write_line(out, &line)
 }

@@ -1,7 +1,6 @@
 //! Bulk export reads: jobs whose age (submitted, else started, else finished: the expression
 //! `jobs_by_age` indexes, as retention reads it) falls in a range, a page at a time in age
-//! order, each with its repository, push, edges and current classification, as the columns
-//! hold them (enums as their GraphQL names, attributes as their JSON text), so that an export
+//! order, each with its repository, push, edges and current classification, so that an export
 //! of months streams with the memory of one page. The next page starts after the last job of
 //! this one ([`AgeCursor`], the keyset retention walks too).
 
@@ -10,41 +9,28 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable};
 use std::collections::HashMap;
 
+use crate::jobs::JobRow;
 use crate::retention::{AgeCursor, JOB_AGE};
 use crate::schema::{
     job_classification_bugs, job_classifications, job_dependencies, jobs, perf_data, pushes,
     repositories, test_results,
 };
-use crate::{Store, StoreError};
+use crate::{Job, Store, StoreError};
+use treeherd_model::FailureClassification;
 
 /// One exported job.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExportedJob {
-    pub guid: String,
+    pub job: Job,
+    /// Its repository's name.
     pub repository: String,
-    pub kind: String,
-    pub name: String,
-    pub symbol: Option<String>,
-    pub group_symbol: Option<String>,
-    pub group_name: Option<String>,
-    pub platform: Option<String>,
-    pub build_system: Option<String>,
-    pub state: String,
-    pub result: String,
-    pub tier: i32,
-    pub machine: Option<String>,
-    pub submitted_at: Option<i64>,
-    pub started_at: Option<i64>,
-    pub finished_at: Option<i64>,
-    /// The free-form attribute object as JSON text.
-    pub attributes_json: String,
     /// Push id, revision and time of its push (none for a job on no push, or on a placeholder).
     pub push: Option<(i64, String, i64)>,
     /// What it waits on: the dependency's guid (it may not have arrived, or have expired) and
     /// the edge's kind.
     pub dependencies: Vec<(String, String)>,
-    /// Its current classification: id, whether the autoclassifier made it, its bugs.
-    pub classification: Option<(i32, bool, Vec<i64>)>,
+    /// Its current classification, whether the autoclassifier made it, and its bugs.
+    pub classification: Option<(FailureClassification, bool, Vec<i64>)>,
 }
 
 /// A page of an export and where the next one starts (`None`: this was the last).
@@ -54,15 +40,8 @@ pub struct ExportPage {
 }
 
 type Row = (
-    (i64, i64, String, String, String, String, Option<String>),
-    (
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    ),
-    (String, String, i32, Option<String>),
-    (Option<i64>, Option<i64>, Option<i64>, String),
+    JobRow,
+    String,
     (Option<i64>, Option<String>, Option<i64>),
     (Option<i32>, Option<bool>),
 );
@@ -88,28 +67,8 @@ impl Store {
                 .filter(AgeCursor::followed_by(after))
                 .order((sql::<Nullable<BigInt>>(JOB_AGE), jobs::id))
                 .select((
-                    (
-                        jobs::id,
-                        sql::<BigInt>(JOB_AGE),
-                        jobs::guid,
-                        repositories::name,
-                        jobs::kind,
-                        jobs::name,
-                        jobs::symbol,
-                    ),
-                    (
-                        jobs::group_symbol,
-                        jobs::group_name,
-                        jobs::platform,
-                        jobs::build_system,
-                    ),
-                    (jobs::state, jobs::result, jobs::tier, jobs::machine),
-                    (
-                        jobs::submitted_at,
-                        jobs::started_at,
-                        jobs::finished_at,
-                        jobs::attributes,
-                    ),
+                    JobRow::as_select(),
+                    repositories::name,
                     (
                         pushes::push_id.nullable(),
                         pushes::revision.nullable(),
@@ -122,15 +81,32 @@ impl Store {
                 ))
                 .limit(limit as i64)
                 .load(conn)?;
-            let next = (rows.len() == limit)
-                .then(|| {
-                    rows.last().map(|r| AgeCursor {
-                        age: r.0.1,
-                        id: r.0.0,
-                    })
-                })
+            let mut jobs = Vec::with_capacity(rows.len());
+            for (row, repository, push, classification) in rows {
+                let classification = match classification {
+                    (Some(id), Some(automatic)) => Some((
+                        FailureClassification::from_id(id.into())?,
+                        automatic,
+                        Vec::new(),
+                    )),
+                    _ => None,
+                };
+                jobs.push(ExportedJob {
+                    job: Job::try_from(row)?,
+                    repository,
+                    // A placeholder push (no push id yet) is no push.
+                    push: match push {
+                        (Some(push_id), Some(revision), Some(at)) => Some((push_id, revision, at)),
+                        _ => None,
+                    },
+                    dependencies: Vec::new(),
+                    classification,
+                });
+            }
+            let next = (jobs.len() == limit)
+                .then(|| jobs.last().and_then(|j| AgeCursor::of(&j.job)))
                 .flatten();
-            let ids: Vec<i64> = rows.iter().map(|r| r.0.0).collect();
+            let ids: Vec<i64> = jobs.iter().map(|j| j.job.id.0).collect();
             let mut edges: HashMap<i64, Vec<(String, String)>> = HashMap::new();
             for (dependent, guid, kind) in job_dependencies::table
                 .filter(job_dependencies::dependent_id.eq_any(&ids))
@@ -147,10 +123,10 @@ impl Store {
             {
                 edges.entry(dependent).or_default().push((guid, kind));
             }
-            let classified: Vec<i64> = rows
+            let classified: Vec<i64> = jobs
                 .iter()
-                .filter(|r| r.5.0.is_some())
-                .map(|r| r.0.0)
+                .filter(|j| j.classification.is_some())
+                .map(|j| j.job.id.0)
                 .collect();
             let mut bugs: HashMap<i64, Vec<i64>> = HashMap::new();
             if !classified.is_empty() {
@@ -169,48 +145,13 @@ impl Store {
                     bugs.entry(job).or_default().push(bug);
                 }
             }
-            let jobs = rows
-                .into_iter()
-                .map(|(a, b, c, d, push, classification)| {
-                    let (id, _, guid, repository, kind, name, symbol) = a;
-                    let (group_symbol, group_name, platform, build_system) = b;
-                    let (state, result, tier, machine) = c;
-                    let (submitted_at, started_at, finished_at, attributes_json) = d;
-                    ExportedJob {
-                        guid,
-                        repository,
-                        kind,
-                        name,
-                        symbol,
-                        group_symbol,
-                        group_name,
-                        platform,
-                        build_system,
-                        state,
-                        result,
-                        tier,
-                        machine,
-                        submitted_at,
-                        started_at,
-                        finished_at,
-                        attributes_json,
-                        // A placeholder push (no push id yet) is no push.
-                        push: match push {
-                            (Some(push_id), Some(revision), Some(at)) => {
-                                Some((push_id, revision, at))
-                            }
-                            _ => None,
-                        },
-                        dependencies: edges.remove(&id).unwrap_or_default(),
-                        classification: match classification {
-                            (Some(c), Some(automatic)) => {
-                                Some((c, automatic, bugs.remove(&id).unwrap_or_default()))
-                            }
-                            _ => None,
-                        },
-                    }
-                })
-                .collect();
+            for exported in &mut jobs {
+                let id = exported.job.id.0;
+                exported.dependencies = edges.remove(&id).unwrap_or_default();
+                if let Some((_, _, job_bugs)) = &mut exported.classification {
+                    *job_bugs = bugs.remove(&id).unwrap_or_default();
+                }
+            }
             Ok(ExportPage { jobs, next })
         })
         .await

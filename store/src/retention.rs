@@ -51,6 +51,12 @@ pub struct AgeCursor {
 }
 
 impl AgeCursor {
+    /// Where `job` stands in age order (`None` for a job with no time, which has no age).
+    pub(crate) fn of(job: &crate::Job) -> Option<AgeCursor> {
+        let age = job.submitted_at.or(job.started_at).or(job.finished_at)?;
+        Some(AgeCursor { age, id: job.id.0 })
+    }
+
     /// The condition "a job after `cursor` in age order" (every job without one): a row
     /// comparison both databases answer from `jobs_by_age`. The numbers are written into the
     /// text; they are the store's own, never a client's.

@@ -16,7 +16,6 @@ use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 use std::io::Write;
 use std::sync::Arc;
-use treeherd_model::FailureClassification;
 use treeherd_service::ServiceError;
 use treeherd_service::export::{ExportData, ExportSink};
 use treeherd_store::{ExportedJob, ExportedPerfValue, ExportedTestResult};
@@ -163,25 +162,14 @@ impl<W: Write + Send> Parquet<W> {
 
 impl<W: Write + Send> ExportSink for Parquet<W> {
     fn jobs(&mut self, page: &[ExportedJob]) -> Result<(), ServiceError> {
+        let jobs = || page.iter().map(|e| &e.job);
         let push = |f: fn(&(i64, String, i64)) -> Option<i64>| {
-            page.iter().map(move |j| j.push.as_ref().and_then(f))
+            page.iter().map(move |e| e.push.as_ref().and_then(f))
         };
-        let classifications = page
-            .iter()
-            .map(|j| {
-                j.classification
-                    .as_ref()
-                    .map(|(id, _, _)| {
-                        FailureClassification::from_id((*id).into()).map(|c| c.as_str())
-                    })
-                    .transpose()
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(failed)?;
         let dependencies = page
             .iter()
-            .map(|j| {
-                let edges: Vec<serde_json::Value> = j
+            .map(|e| {
+                let edges: Vec<serde_json::Value> = e
                     .dependencies
                     .iter()
                     .map(|(guid, kind)| serde_json::json!({"guid": guid, "kind": kind}))
@@ -190,32 +178,35 @@ impl<W: Write + Send> ExportSink for Parquet<W> {
             })
             .collect::<Result<Vec<String>, _>>()?;
         self.write(vec![
-            strings(page.iter().map(|j| Some(j.guid.as_str()))),
-            strings(page.iter().map(|j| Some(j.repository.as_str()))),
+            strings(jobs().map(|j| Some(j.guid.as_str()))),
+            strings(page.iter().map(|e| Some(e.repository.as_str()))),
             int64s(push(|p| Some(p.0))),
-            strings(page.iter().map(|j| j.push.as_ref().map(|p| p.1.as_str()))),
+            strings(page.iter().map(|e| e.push.as_ref().map(|p| p.1.as_str()))),
             times(push(|p| Some(p.2))),
-            strings(page.iter().map(|j| Some(j.kind.as_str()))),
-            strings(page.iter().map(|j| Some(j.name.as_str()))),
-            strings(page.iter().map(|j| j.symbol.as_deref())),
-            strings(page.iter().map(|j| j.group_symbol.as_deref())),
-            strings(page.iter().map(|j| j.group_name.as_deref())),
-            strings(page.iter().map(|j| j.platform.as_deref())),
-            strings(page.iter().map(|j| j.build_system.as_deref())),
-            strings(page.iter().map(|j| Some(j.state.as_str()))),
-            strings(page.iter().map(|j| Some(j.result.as_str()))),
-            Arc::new(page.iter().map(|j| Some(j.tier)).collect::<Int32Array>()),
-            strings(page.iter().map(|j| j.machine.as_deref())),
-            times(page.iter().map(|j| j.submitted_at)),
-            times(page.iter().map(|j| j.started_at)),
-            times(page.iter().map(|j| j.finished_at)),
-            strings(page.iter().map(|j| Some(j.attributes_json.as_str()))),
+            strings(jobs().map(|j| Some(j.kind.as_str()))),
+            strings(jobs().map(|j| Some(j.name.as_str()))),
+            strings(jobs().map(|j| j.symbol.as_deref())),
+            strings(jobs().map(|j| j.group_symbol.as_deref())),
+            strings(jobs().map(|j| j.group_name.as_deref())),
+            strings(jobs().map(|j| j.platform.as_deref())),
+            strings(jobs().map(|j| j.build_system.as_deref())),
+            strings(jobs().map(|j| Some(j.state.as_str()))),
+            strings(jobs().map(|j| Some(j.result.as_str()))),
+            Arc::new(jobs().map(|j| Some(j.tier)).collect::<Int32Array>()),
+            strings(jobs().map(|j| j.machine.as_deref())),
+            times(jobs().map(|j| j.submitted_at)),
+            times(jobs().map(|j| j.started_at)),
+            times(jobs().map(|j| j.finished_at)),
+            strings(jobs().map(|j| Some(j.attributes_json.as_str()))),
             strings(dependencies.iter().map(|d| Some(d.as_str()))),
-            strings(classifications.into_iter()),
-            booleans(page.iter().map(|j| j.classification.as_ref().map(|c| c.1))),
+            strings(
+                page.iter()
+                    .map(|e| e.classification.as_ref().map(|c| c.0.as_str())),
+            ),
+            booleans(page.iter().map(|e| e.classification.as_ref().map(|c| c.1))),
             Arc::new(ListArray::from_iter_primitive::<Int64Type, _, _>(
-                page.iter().map(|j| {
-                    j.classification
+                page.iter().map(|e| {
+                    e.classification
                         .as_ref()
                         .map(|c| c.2.iter().map(|&bug| Some(bug)).collect::<Vec<_>>())
                 }),
