@@ -8,7 +8,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::{Admin, serve, treeherd};
+use support::treeherd;
 
 const SECRET: &str = "export-test-secret";
 
@@ -24,20 +24,7 @@ async fn export_writes_the_jobs_of_a_range_in_age_order_with_what_hangs_off_them
     let postgres = support::postgres_database("export");
     let database = support::database_url(dir.path(), postgres.as_ref());
     {
-        let server = serve(
-            dir.path(),
-            &[
-                ("TREEHERD_JWT_SECRET", SECRET),
-                ("TREEHERD_DATABASE_URL", database.as_str()),
-            ],
-        );
-        let admin = Admin::new(&server, SECRET);
-        admin
-            .data(
-                "mutation { createRepository(input: {name: \"try\", vcs: HG, url: \"u\"}) { name } }",
-                json!({}),
-            )
-            .await;
+        let (_server, admin) = support::serve_with_try(dir.path(), &database, SECRET).await;
         admin
             .data(
                 "mutation($p: PushInput!) { submitPush(input: $p) { pushId } }",

@@ -159,10 +159,13 @@ impl LiveGraph {
         let mut state = self.write_state()?;
         // A changed job with no row left expired (`retention.rs`): it leaves the graph with
         // its edges, as the rows of its edges left the database.
-        let found: std::collections::HashSet<JobId> = statuses.iter().map(|(id, _)| *id).collect();
-        for &id in &ids {
-            if !found.contains(&JobId(id)) {
-                state.graph.remove_job(JobId(id));
+        if statuses.len() < ids.len() {
+            let found: std::collections::HashSet<JobId> =
+                statuses.iter().map(|(id, _)| *id).collect();
+            for &id in &ids {
+                if !found.contains(&JobId(id)) {
+                    state.graph.remove_job(JobId(id));
+                }
             }
         }
         for (id, status) in statuses {

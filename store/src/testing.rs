@@ -138,8 +138,8 @@ impl crate::Store {
         .await
     }
 
-    /// For every reference between tables, the rows whose referenced row is gone: all zero
-    /// unless something deleted around the foreign keys. Named `table.column`.
+    /// The references between tables that have rows whose referenced row is gone, named
+    /// `table.column`, with how many: none unless something deleted around the foreign keys.
     pub async fn orphans(&self) -> Result<Vec<(String, i64)>, StoreError> {
         let mut found = Vec::new();
         for (table, column, parent, key) in REFERENCES {
@@ -152,7 +152,9 @@ impl crate::Store {
                     ),
                 )
                 .await?;
-            found.push((format!("{table}.{column}"), n));
+            if n > 0 {
+                found.push((format!("{table}.{column}"), n));
+            }
         }
         Ok(found)
     }

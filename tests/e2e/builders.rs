@@ -16,3 +16,13 @@ pub async fn app_with_push() -> TestApp {
     .await;
     app
 }
+
+/// Stores push `n` of `try` (revision `n`), pushed at `pushed_at` (RFC 3339).
+pub async fn push_at(app: &TestApp, n: u64, pushed_at: &str) {
+    app.data(
+        "mutation($input: PushInput!) { submitPush(input: $input) { pushId } }",
+        json!({"input": {"repository": "try", "revision": revision(n), "author": "a",
+                         "pushedAt": pushed_at}}),
+    )
+    .await;
+}

@@ -11,6 +11,8 @@ use treeherd_service::{Changes, RetentionPolicy, Service};
 use treeherd_store::{ParsedLog, PerfValue};
 use treeherd_tests::{TestApp, revision};
 
+use crate::builders::push_at;
+
 async fn exported(service: &Service, data: ExportData) -> Vec<Value> {
     let mut out = Vec::new();
     let since = Utc::now().timestamp_micros() - 400 * 86_400_000_000;
@@ -33,11 +35,7 @@ async fn test_results_and_performance_values_export_and_values_outlive_their_job
     let app = TestApp::spawn().await;
     app.create_repository("try", &[]).await;
     let pushed = (Utc::now() - chrono::Duration::days(200)).to_rfc3339();
-    app.data(
-        "mutation($input: PushInput!) { submitPush(input: $input) { pushId } }",
-        json!({"input": {"repository": "try", "revision": revision(1), "author": "a", "pushedAt": pushed}}),
-    )
-    .await;
+    push_at(&app, 1, &pushed).await;
     app.data(
         "mutation($j: [JobInput!]!) { submitJobs(input: $j) { jobs { guid } } }",
         json!({"j": [{"guid": "talos", "repository": "try", "revision": revision(1), "kind": "TEST",

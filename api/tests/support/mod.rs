@@ -149,3 +149,23 @@ impl Admin {
         answer["data"].clone()
     }
 }
+
+/// `treeherd serve` on `database` with write tokens signed by `secret`, and a repository `try`
+/// created by the administrator it returns.
+pub async fn serve_with_try(dir: &Path, database: &str, secret: &str) -> (Server, Admin) {
+    let server = serve(
+        dir,
+        &[
+            ("TREEHERD_JWT_SECRET", secret),
+            ("TREEHERD_DATABASE_URL", database),
+        ],
+    );
+    let admin = Admin::new(&server, secret);
+    admin
+        .data(
+            "mutation { createRepository(input: {name: \"try\", vcs: HG, url: \"u\"}) { name } }",
+            serde_json::json!({}),
+        )
+        .await;
+    (server, admin)
+}
