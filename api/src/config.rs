@@ -58,7 +58,14 @@ pub struct Config {
     /// How long jobs and performance values are kept (`treeherd_service::retention`); off
     /// unless configured.
     pub retention: RetentionPolicy,
+    /// The most memory, in bytes, this process's dependency graph may take
+    /// (`TREEHERD_GRAPH_BUDGET_MB`): it holds the newest jobs that fit.
+    pub graph_budget: usize,
 }
+
+/// The graph's budget unless configured: room for about four million jobs at three edges a
+/// job, the newest 50 days of a 10-million-job, 120-day history (docs/capacity.md).
+pub const DEFAULT_GRAPH_BUDGET_MB: u64 = 512;
 
 impl Config {
     /// Defaults for `database_url` (what a test or a bench would want besides the URL).
@@ -83,6 +90,7 @@ impl Config {
             drain: DrainOptions::default(),
             request_deadline: Duration::from_secs(10),
             retention: RetentionPolicy::default(),
+            graph_budget: (DEFAULT_GRAPH_BUDGET_MB as usize) << 20,
         }
     }
 
@@ -91,6 +99,7 @@ impl Config {
             pool_size: self.pool_size,
             connection_timeout: Duration::from_secs(10),
             statement_timeout: Some(self.request_deadline),
+            graph_budget: Some(self.graph_budget),
         }
     }
 }
@@ -201,6 +210,16 @@ pub(crate) fn retention_days(text: &str) -> Result<Duration, String> {
         return Err(refused());
     }
     Ok(Duration::from_secs(days * 86_400))
+}
+
+/// The dependency graph's memory budget in MiB, 16 to 1,048,576 (`TREEHERD_GRAPH_BUDGET_MB`).
+pub(crate) fn graph_budget_mb(text: &str) -> Result<u64, String> {
+    let refused = || format!("must be a whole number of MiB from 16 to 1048576 (got {text:?})");
+    let mb: u64 = text.trim().parse().map_err(|_| refused())?;
+    if !(16..=1_048_576).contains(&mb) {
+        return Err(refused());
+    }
+    Ok(mb)
 }
 
 pub(crate) fn drain_delay(text: &str) -> Result<Duration, String> {

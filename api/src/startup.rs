@@ -46,11 +46,17 @@ impl Application {
             tracing::info!(migrations = ?applied, "applied migrations");
         }
         // Load the dependency graph now rather than on the first question.
-        let (jobs, edges) = store
-            .with_graph(|graph| (graph.len(), graph.edge_count()))
+        let graph = store
+            .load_graph()
             .await
             .context("cannot load the dependency graph")?;
-        tracing::info!(jobs, edges, "dependency graph ready");
+        tracing::info!(
+            jobs = graph.jobs,
+            edges = graph.edges,
+            bytes = graph.bytes,
+            budget = ?graph.budget,
+            "dependency graph ready"
+        );
         // Before the parse worker starts: the demo's logs are stored parsed, never fetched.
         if let Some(demo) = &config.demo {
             // The demo's logs are autoclassified as this server would.

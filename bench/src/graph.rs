@@ -16,7 +16,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use treeherd_graph::generate::{Params, generate};
 use treeherd_graph::{JobId, KindFilter};
-use treeherd_store::{DatabaseUrl, NewRepository, Store, StoreOptions};
+use treeherd_store::{DatabaseUrl, GraphScope, NewRepository, Store, StoreOptions};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -176,7 +176,8 @@ async fn main() -> anyhow::Result<()> {
     let before = resident_bytes();
     let store = Store::open(&url, &StoreOptions::default())?;
     let started = Instant::now();
-    let (jobs, edges) = store.with_graph(|g| (g.len(), g.edge_count())).await?;
+    let size = store.load_graph().await?;
+    let (jobs, edges) = (size.jobs, size.edges);
     let load = started.elapsed();
     let resident = resident_bytes().saturating_sub(before);
 
@@ -211,8 +212,13 @@ async fn main() -> anyhow::Result<()> {
         for i in 0..args.samples {
             let job = JobId(pick(from, i));
             let started = Instant::now();
+            let scope = if descend {
+                GraphScope::descendants(job)
+            } else {
+                GraphScope::ancestors(job)
+            };
             let (size, answer) = store
-                .with_graph(move |g| {
+                .with_graph(scope, move |g| {
                     let started = Instant::now();
                     let size = if descend {
                         g.descendants(job, KindFilter::ALL, None).map(|r| r.len())

@@ -25,6 +25,9 @@ pub struct JobGraph {
     /// The rank the next new job gets: new jobs go last in the topological order, which is
     /// right for the common case (a new job depends on older ones).
     pub(crate) next_ord: u32,
+    /// How many held jobs have a neighbour that is not held (see `frontier`): while none
+    /// has, every walk is complete without looking.
+    pub(crate) outside: usize,
 }
 
 impl JobGraph {
@@ -39,6 +42,7 @@ impl JobGraph {
             graph: Inner::with_capacity(nodes, edges),
             index: map_with_capacity(nodes),
             next_ord: 0,
+            outside: 0,
         }
     }
 
@@ -88,7 +92,36 @@ impl JobGraph {
     /// breaks the topological order, so this is cheap.
     pub fn remove_job(&mut self, id: JobId) -> Option<JobStatus> {
         let n = self.index.remove(&id)?;
-        self.graph.remove_node(n).map(|node| node.status())
+        let node = self.graph.remove_node(n)?;
+        if node.outside != 0 {
+            self.outside -= 1;
+        }
+        Some(node.status())
+    }
+
+    /// The memory the graph has allocated, in bytes: its node and edge slots (vacant ones
+    /// included) and the id index, by capacity, so growth shows before it is used.
+    pub fn heap_bytes(&self) -> usize {
+        let (nodes, edges) = self.graph.capacity();
+        Self::bytes(nodes, edges, self.index.capacity())
+    }
+
+    /// What [`JobGraph::with_capacity`]`(nodes, edges)` allocates, in bytes (see
+    /// [`heap_bytes`](Self::heap_bytes)).
+    pub fn bytes_for(nodes: usize, edges: usize) -> usize {
+        Self::bytes(nodes, edges, nodes)
+    }
+
+    fn bytes(nodes: usize, edges: usize, indexed: usize) -> usize {
+        // hashbrown: buckets are a power of two at most 7/8 full, a control byte each.
+        let buckets = if indexed == 0 {
+            0
+        } else {
+            (indexed.saturating_mul(8) / 7).next_power_of_two()
+        };
+        nodes * std::mem::size_of::<petgraph::graph::Node<Option<Node>, u32>>()
+            + edges * std::mem::size_of::<petgraph::graph::Edge<Option<DependencyKind>, u32>>()
+            + buckets * (std::mem::size_of::<(JobId, NodeIndex)>() + 1)
     }
 
     /// Records that `dependent` depends on `dependency`. Returns whether the edge is new; an

@@ -53,7 +53,15 @@ pub(crate) struct Node {
     pub(crate) ord: u32,
     pub(crate) state: JobState,
     pub(crate) result: JobResult,
+    /// Which of its neighbours this process does not hold (see `frontier`): bits
+    /// [`DEPENDENCIES_OUTSIDE`] and [`DEPENDENTS_OUTSIDE`]. Fits in the padding.
+    pub(crate) outside: u8,
 }
+
+/// Some dependency of the job is not held, so a walk towards dependencies cannot finish here.
+pub(crate) const DEPENDENCIES_OUTSIDE: u8 = 1;
+/// Some dependent of the job is not held.
+pub(crate) const DEPENDENTS_OUTSIDE: u8 = 2;
 
 impl Node {
     pub(crate) fn new(id: JobId, status: JobStatus, ord: u32) -> Self {
@@ -64,6 +72,7 @@ impl Node {
             ord,
             state: status.state,
             result: status.result,
+            outside: 0,
         };
         node.set_status(status);
         node

@@ -25,8 +25,8 @@ pub struct Reached {
 
 impl JobGraph {
     /// Everything `id` depends on, transitively, over edges of the filtered kinds and at most
-    /// `max_depth` edges away. Breadth-first: depths never decrease; within a depth the order
-    /// is unspecified. `id` itself is not included.
+    /// `max_depth` edges away. Breadth-first: depths never decrease; within a depth, by job
+    /// id. `id` itself is not included.
     ///
     /// # Errors
     /// [`GraphError::UnknownJob`] when `id` has not arrived.
@@ -60,7 +60,7 @@ impl JobGraph {
     /// The walk goes up from `id` through unsatisfied jobs only; a blocker is a job it
     /// reaches none of whose own dependencies (of the filtered kinds) is unsatisfied: a failed
     /// job, a running one, a pending one whose dependencies all succeeded. A chain
-    /// longer than `max_depth` hides the blockers past it. Breadth-first order.
+    /// longer than `max_depth` hides the blockers past it. By depth, then job id.
     ///
     /// # Errors
     /// [`GraphError::UnknownJob`] when `id` has not arrived.
@@ -98,12 +98,13 @@ impl JobGraph {
                 });
             }
         }
+        blockers.sort_unstable_by_key(|r| (r.depth, r.job));
         Ok(blockers)
     }
 
     /// What cannot run if `id` fails: its descendants that have not completed, reached
     /// through descendants that have not completed (a completed job already ran, so what
-    /// hangs below it does not wait on `id` through it). Breadth-first order, `id` excluded.
+    /// hangs below it does not wait on `id` through it). By depth, then job id; `id` excluded.
     ///
     /// # Errors
     /// [`GraphError::UnknownJob`] when `id` has not arrived.
@@ -177,12 +178,20 @@ impl JobGraph {
         };
         let mut parent = NodeMap::with_capacity(64);
         let mut queue = VecDeque::from([source]);
+        let mut next: Vec<(JobId, NodeIndex)> = Vec::new();
         while let Some(n) = queue.pop_front() {
-            for e in g.edges_directed(n, dir) {
-                let w = other_end(&e, dir);
-                if !filter.allows(*e.weight()) || beyond(g[w].ord, bound) {
-                    continue;
-                }
+            // Neighbours in id order: of several shortest chains, the one found depends on
+            // the jobs alone, not on the order their edges arrived in.
+            next.clear();
+            next.extend(
+                g.edges_directed(n, dir)
+                    .filter(|e| filter.allows(*e.weight()))
+                    .map(|e| other_end(&e, dir))
+                    .filter(|&w| !beyond(g[w].ord, bound))
+                    .map(|w| (g[w].id, w)),
+            );
+            next.sort_unstable_by_key(|&(id, _)| id);
+            for &(_, w) in &next {
                 if !parent.get_or_insert(w, n.index() as u32).1 {
                     continue;
                 }
@@ -258,16 +267,21 @@ impl JobGraph {
         visits
     }
 
-    /// A walk's visits as public results, without the start.
+    /// A walk's visits as public results, without the start, by depth and then by job id:
+    /// an order that depends on the answer alone, not on the order edges arrived in, so a
+    /// graph loaded differently (the store's, for jobs this process does not hold) pages
+    /// through it identically.
     fn reached(&self, visits: Vec<(NodeIndex, u32)>) -> Vec<Reached> {
-        visits
+        let mut reached: Vec<Reached> = visits
             .into_iter()
             .skip(1)
             .map(|(n, depth)| Reached {
                 job: self.graph[n].id,
                 depth,
             })
-            .collect()
+            .collect();
+        reached.sort_unstable_by_key(|r| (r.depth, r.job));
+        reached
     }
 
     fn ready_node(&self, n: NodeIndex, filter: KindFilter) -> bool {

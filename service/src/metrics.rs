@@ -49,6 +49,8 @@ struct Inner {
     logs_waiting: Gauge,
     graph_jobs: Gauge,
     graph_edges: Gauge,
+    graph_bytes: Gauge,
+    graph_store_answers: Gauge,
     graph_changes_behind: Gauge,
     pool_connections: Family<PoolLabels, Gauge>,
     pool_max: Gauge,
@@ -171,6 +173,18 @@ impl Metrics {
             "Edges in this process's dependency graph",
             graph_edges.clone(),
         );
+        let graph_bytes = Gauge::default();
+        registry.register(
+            "graph_bytes",
+            "Bytes this process's dependency graph has allocated (at most its budget)",
+            graph_bytes.clone(),
+        );
+        let graph_store_answers = Gauge::default();
+        registry.register(
+            "graph_store_answers",
+            "Graph questions answered from the database since start, their jobs not held in memory",
+            graph_store_answers.clone(),
+        );
         let graph_changes_behind = Gauge::default();
         registry.register(
             "graph_changes_behind",
@@ -200,6 +214,8 @@ impl Metrics {
             logs_waiting,
             graph_jobs,
             graph_edges,
+            graph_bytes,
+            graph_store_answers,
             graph_changes_behind,
             pool_connections,
             pool_max,
@@ -277,6 +293,10 @@ impl Metrics {
         inner.logs_waiting.set(vitals.logs_waiting);
         inner.graph_jobs.set(gauge(vitals.graph_jobs));
         inner.graph_edges.set(gauge(vitals.graph_edges));
+        inner.graph_bytes.set(gauge(vitals.graph_bytes));
+        inner
+            .graph_store_answers
+            .set(i64::try_from(vitals.graph_answered_from_store).unwrap_or(i64::MAX));
         inner.graph_changes_behind.set(vitals.graph_changes_behind);
         let in_use = vitals.pool_connections.saturating_sub(vitals.pool_idle);
         inner

@@ -155,6 +155,10 @@ pub struct StoreOptions {
     /// nature (migrations, loading the graph) lifts it for itself (`db::untimed`). `None`: no
     /// limit (the CLI's imports).
     pub statement_timeout: Option<Duration>,
+    /// The most memory, in bytes, the dependency graph of this process may take: it holds
+    /// the newest jobs that fit and reads the rest from the database when asked (`graph.rs`).
+    /// `None`: it holds every job.
+    pub graph_budget: Option<usize>,
 }
 
 impl Default for StoreOptions {
@@ -163,6 +167,7 @@ impl Default for StoreOptions {
             pool_size: 8,
             connection_timeout: Duration::from_secs(10),
             statement_timeout: None,
+            graph_budget: None,
         }
     }
 }

@@ -248,28 +248,8 @@ pub(crate) fn add(
             }
         }
     }
-    for edge in &values {
-        let Some(dependency) = edge.dependency_id else {
-            continue;
-        };
-        let kind = edge
-            .kind
-            .parse()
-            .map_err(|e| StoreError::caused_by("stored edge kind", e))?;
-        match live.add_edge(JobId(edge.dependent_id), JobId(dependency), kind) {
-            Ok(record) => undo.push(record),
-            Err(GraphErrorOrStore::Graph(GraphError::Cycle { jobs })) => {
-                return Err(StoreError::Conflict(format!(
-                    "dependency cycle: {}",
-                    describe_cycle(conn, &jobs)?
-                )));
-            }
-            Err(GraphErrorOrStore::Graph(e)) => {
-                return Err(StoreError::caused_by("graph out of step", e));
-            }
-            Err(GraphErrorOrStore::Store(e)) => return Err(e),
-        }
-    }
+    // Stored before they are checked: a check the store makes (an end the live graph does
+    // not hold) must see every edge of the write; a refused edge rolls them all back.
     for chunk in values.chunks(BATCH_ROWS) {
         per_backend!(conn, |c| diesel::insert_into(job_dependencies::table)
             .values(chunk)
@@ -283,6 +263,28 @@ pub(crate) fn add(
                 job_dependencies::dependency_id.eq(excluded(job_dependencies::dependency_id)),
             ))
             .execute(c)?);
+    }
+    for edge in &values {
+        let Some(dependency) = edge.dependency_id else {
+            continue;
+        };
+        let kind = edge
+            .kind
+            .parse()
+            .map_err(|e| StoreError::caused_by("stored edge kind", e))?;
+        match live.add_edge(conn, JobId(edge.dependent_id), JobId(dependency), kind) {
+            Ok(record) => undo.extend(record),
+            Err(GraphErrorOrStore::Graph(GraphError::Cycle { jobs })) => {
+                return Err(StoreError::Conflict(format!(
+                    "dependency cycle: {}",
+                    describe_cycle(conn, &jobs)?
+                )));
+            }
+            Err(GraphErrorOrStore::Graph(e)) => {
+                return Err(StoreError::caused_by("graph out of step", e));
+            }
+            Err(GraphErrorOrStore::Store(e)) => return Err(e),
+        }
     }
     let mut dependents: Vec<i64> = values.iter().map(|v| v.dependent_id).collect();
     dependents.sort_unstable();

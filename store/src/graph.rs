@@ -19,51 +19,97 @@
 //! the newest one. A process that fell behind the oldest entry loads the graph again.
 
 use diesel::prelude::*;
-use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, RwLock};
-use treeherd_graph::{DependencyKind, GraphError, JobGraph, JobGraphBuilder, JobId, JobStatus};
+use treeherd_graph::{DependencyKind, GraphError, JobGraph, JobGraphBuilder, JobId, Toward};
 
 use crate::StoreError;
 use crate::db::{self, BATCH_ROWS, DbConnection};
+use crate::graph_rows::{
+    EDGE_COLUMNS, EdgeRow, STATUS_COLUMNS, StatusRow, load_edges, load_statuses, status,
+};
+use crate::graph_scope::{self, GraphScope};
 use crate::schema::{graph_changes, job_dependencies, jobs};
-
-/// What the graph needs of a job, and of an edge.
-const STATUS_COLUMNS: (
-    jobs::id,
-    jobs::state,
-    jobs::result,
-    jobs::started_at,
-    jobs::finished_at,
-) = (
-    jobs::id,
-    jobs::state,
-    jobs::result,
-    jobs::started_at,
-    jobs::finished_at,
-);
-const EDGE_COLUMNS: (
-    job_dependencies::dependent_id,
-    job_dependencies::dependency_id,
-    job_dependencies::kind,
-) = (
-    job_dependencies::dependent_id,
-    job_dependencies::dependency_id,
-    job_dependencies::kind,
-);
-type StatusRow = (i64, String, String, Option<i64>, Option<i64>);
-type EdgeRow = (i64, Option<i64>, String);
 
 pub(crate) struct LiveGraph {
     state: RwLock<State>,
     /// Held while the graph is brought up to date or written, so one catch-up runs at a time
     /// and a writer's check-then-commit is not interleaved with another's.
     sync: Mutex<()>,
+    /// The most memory the graph may take, in bytes; `None`: it holds every job.
+    budget: Option<usize>,
+    /// Questions answered from the held graph, and from the store.
+    answered_held: AtomicU64,
+    answered_from_store: AtomicU64,
 }
 
 struct State {
     graph: JobGraph,
     /// The last change applied; `None` until the first load.
     seq: Option<i64>,
+    /// The graph holds every job from this id on, and none before it.
+    floor: JobId,
+    /// How many jobs and edges the budget has room for (`None`: no budget).
+    room: Option<Room>,
+}
+
+/// What a budget holds: the graph is allocated for this many jobs and edges once, at load,
+/// and lets its oldest jobs go before it would outgrow them.
+#[derive(Debug, Clone, Copy)]
+struct Room {
+    jobs: usize,
+    edges: usize,
+}
+
+impl Room {
+    /// The most jobs (at `edges_per_job`, with a quarter to spare) whose graph fits `budget`
+    /// bytes.
+    fn within(budget: usize, edges_per_job: f64) -> Room {
+        let ratio = edges_per_job.max(1.0) * 1.25;
+        let room = |jobs: usize| Room {
+            jobs,
+            edges: (jobs as f64 * ratio) as usize,
+        };
+        let (mut low, mut high) = (0usize, budget / 32 + 1);
+        while low + 1 < high {
+            let mid = low + (high - low) / 2;
+            let r = room(mid);
+            if JobGraph::bytes_for(r.jobs, r.edges) <= budget {
+                low = mid;
+            } else {
+                high = mid;
+            }
+        }
+        room(low)
+    }
+
+    /// Whether a graph this size should let its oldest jobs go (before it outgrows the room).
+    fn is_full(&self, graph: &JobGraph) -> bool {
+        graph.len() > self.jobs / 16 * 15 || graph.edge_count() > self.edges / 16 * 15
+    }
+
+    /// How many jobs to keep when letting go: three quarters of the room, fewer if edges are
+    /// what fills it.
+    fn keep(&self, graph: &JobGraph) -> usize {
+        let by_edges = if graph.edge_count() == 0 {
+            usize::MAX
+        } else {
+            (graph.len() as u128 * (self.edges / 4 * 3) as u128 / graph.edge_count() as u128)
+                as usize
+        };
+        (self.jobs / 4 * 3).min(by_edges)
+    }
+}
+
+impl State {
+    /// Whether the held graph answers every question over `scope` as the full graph would:
+    /// it holds the scope's jobs and no walk from them meets a job with neighbours elsewhere.
+    fn holds(&self, scope: &GraphScope) -> bool {
+        scope.jobs.iter().all(|&id| id >= self.floor)
+            && scope
+                .ways()
+                .all(|(toward, hops)| !self.graph.reaches_outside(&scope.jobs, toward, hops))
+    }
 }
 
 /// An edge as it was before a write changed it, to put back if the write fails.
@@ -74,13 +120,20 @@ pub(crate) struct Undo {
 }
 
 impl LiveGraph {
-    pub fn new() -> LiveGraph {
+    /// An empty graph, loaded on first use, that takes at most `budget` bytes (`None`:
+    /// holds every job).
+    pub fn new(budget: Option<usize>) -> LiveGraph {
         LiveGraph {
             state: RwLock::new(State {
                 graph: JobGraph::new(),
                 seq: None,
+                floor: JobId(i64::MIN),
+                room: None,
             }),
             sync: Mutex::new(()),
+            budget,
+            answered_held: AtomicU64::new(0),
+            answered_from_store: AtomicU64::new(0),
         }
     }
 
@@ -96,22 +149,44 @@ impl LiveGraph {
             .map_err(|_| StoreError::internal("graph lock poisoned"))
     }
 
-    /// Answers `question` from the graph as it is now (call [`LiveGraph::catch_up`] first).
-    pub fn read<T>(&self, question: impl FnOnce(&JobGraph) -> T) -> Result<T, StoreError> {
+    /// Answers `question`, which reads `scope`, from the graph as it is now (call
+    /// [`LiveGraph::catch_up`] first): from the held graph when it holds all the question
+    /// may read, else from that part of the graph read from the store (`graph_scope.rs`).
+    pub fn answer<T>(
+        &self,
+        conn: &mut DbConnection,
+        scope: &GraphScope,
+        question: impl FnOnce(&JobGraph) -> T,
+    ) -> Result<T, StoreError> {
         let state = self
             .state
             .read()
             .map_err(|_| StoreError::internal("graph lock poisoned"))?;
-        Ok(question(&state.graph))
+        if state.holds(scope) {
+            self.answered_held.fetch_add(1, Ordering::Relaxed);
+            return Ok(question(&state.graph));
+        }
+        drop(state);
+        self.answered_from_store.fetch_add(1, Ordering::Relaxed);
+        let part = graph_scope::load(conn, scope)?;
+        Ok(question(&part))
     }
 
-    /// Its jobs and edges, and the last change applied (`None` until the first load).
-    pub fn size(&self) -> Result<(usize, usize, Option<i64>), StoreError> {
+    /// What the graph holds and what it has answered (see [`GraphSize`]).
+    pub fn size(&self) -> Result<GraphSize, StoreError> {
         let state = self
             .state
             .read()
             .map_err(|_| StoreError::internal("graph lock poisoned"))?;
-        Ok((state.graph.len(), state.graph.edge_count(), state.seq))
+        Ok(GraphSize {
+            jobs: state.graph.len(),
+            edges: state.graph.edge_count(),
+            bytes: state.graph.heap_bytes(),
+            budget: self.budget,
+            applied: state.seq,
+            answered_held: self.answered_held.load(Ordering::Relaxed),
+            answered_from_store: self.answered_from_store.load(Ordering::Relaxed),
+        })
     }
 
     /// Brings the graph up to what the database has committed.
@@ -168,11 +243,16 @@ impl LiveGraph {
                 }
             }
         }
+        let floor = state.floor;
         for (id, status) in statuses {
-            state.graph.upsert_job(id, status);
+            if id >= floor {
+                state.graph.upsert_job(id, status);
+            }
         }
         for (dependent, dependency, kind) in edges {
-            if state.graph.edge(dependent, dependency) != Some(kind)
+            if dependent < floor || dependency < floor {
+                mark_held_end(&mut state.graph, floor, dependent, dependency);
+            } else if state.graph.edge(dependent, dependency) != Some(kind)
                 && let Err(e) = state.graph.add_edge(dependent, dependency, kind)
             {
                 // The writers check every edge against this same graph, so this means the
@@ -181,12 +261,31 @@ impl LiveGraph {
             }
         }
         state.seq = Some(last);
+        if let Some(room) = state.room
+            && room.is_full(&state.graph)
+        {
+            let keep = room.keep(&state.graph);
+            if let Some(floor) = state.graph.oldest_of_newest(keep) {
+                let started = std::time::Instant::now();
+                let gone = state.graph.evict_below(floor);
+                state.floor = floor;
+                tracing::info!(
+                    gone,
+                    held = state.graph.len(),
+                    %floor,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "the dependency graph let its oldest jobs go"
+                );
+            }
+        }
         Ok(())
     }
 
-    /// Loads the whole graph. The log position is read first: whatever commits during the
-    /// load is applied again by the next catch-up, which is harmless. Rows stream straight
-    /// into the builder, so the load needs little more memory than the graph itself.
+    /// Loads the graph: every job, or under a budget the newest that fit (from a floor id
+    /// on) with marks on the held jobs whose edges lead below it. The log position is read
+    /// first: whatever commits during the load is applied again by the next catch-up, which
+    /// is harmless. Rows stream straight into the builder, allocated once for what the budget
+    /// holds, so the load reads and takes what the budget says, not what history holds.
     fn load(&self, conn: &mut DbConnection) -> Result<(), StoreError> {
         let started = std::time::Instant::now();
         let seq: Option<i64> = graph_changes::table
@@ -197,12 +296,30 @@ impl LiveGraph {
             .filter(job_dependencies::dependency_id.is_not_null())
             .count()
             .get_result(conn)?;
-        let mut builder = JobGraphBuilder::with_capacity(
+        let (job_count, edge_count) = (
             usize::try_from(job_count).unwrap_or(0),
             usize::try_from(edge_count).unwrap_or(0),
         );
+        let room = self.budget.map(|budget| {
+            let edges_per_job = if job_count == 0 {
+                3.0
+            } else {
+                edge_count as f64 / job_count as f64
+            };
+            Room::within(budget, edges_per_job)
+        });
+        let floor = match room {
+            Some(room) => graph_scope::oldest_of_newest(conn, room.jobs / 8 * 7)?,
+            None => None,
+        }
+        .map_or(JobId(i64::MIN), JobId);
+        let mut builder = match room {
+            Some(room) => JobGraphBuilder::with_capacity(room.jobs, room.edges),
+            None => JobGraphBuilder::with_capacity(job_count, edge_count),
+        };
         per_backend!(conn, |c| {
             let rows = jobs::table
+                .filter(jobs::id.ge(floor.0))
                 .select(STATUS_COLUMNS)
                 .load_iter::<StatusRow, diesel::connection::DefaultLoadingMode>(c)?;
             for row in rows {
@@ -210,50 +327,102 @@ impl LiveGraph {
                 builder.upsert_job(id, status);
             }
         });
+        let mut marks: Vec<(JobId, JobId)> = Vec::new();
         per_backend!(conn, |c| {
-            let rows = job_dependencies::table
+            let mut edges = job_dependencies::table
                 .filter(job_dependencies::dependency_id.is_not_null())
                 .select(EDGE_COLUMNS)
-                .load_iter::<EdgeRow, diesel::connection::DefaultLoadingMode>(c)?;
+                .into_boxed();
+            if floor.0 > i64::MIN {
+                edges = edges.filter(
+                    job_dependencies::dependent_id
+                        .ge(floor.0)
+                        .or(job_dependencies::dependency_id.ge(floor.0)),
+                );
+            }
+            let rows = edges.load_iter::<EdgeRow, diesel::connection::DefaultLoadingMode>(c)?;
             for row in rows {
                 let (dependent, dependency, kind) = row?;
-                if let Some(dependency) = dependency {
+                let Some(dependency) = dependency else {
+                    continue;
+                };
+                let (dependent, dependency) = (JobId(dependent), JobId(dependency));
+                if dependent < floor || dependency < floor {
+                    marks.push((dependent, dependency));
+                } else {
                     builder
-                        .add_edge(JobId(dependent), JobId(dependency), kind.parse()?)
+                        .add_edge(dependent, dependency, kind.parse()?)
                         .map_err(|e| StoreError::caused_by("stored edges", e))?;
                 }
             }
         });
-        let graph = builder
+        let mut graph = builder
             .build()
             .map_err(|e| StoreError::caused_by("stored edges", e))?;
+        for (dependent, dependency) in marks {
+            mark_held_end(&mut graph, floor, dependent, dependency);
+        }
         tracing::info!(
             jobs = graph.len(),
             edges = graph.edge_count(),
+            bytes = graph.heap_bytes(),
+            %floor,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "loaded the dependency graph"
         );
         let mut state = self.write_state()?;
         state.graph = graph;
         state.seq = Some(seq.unwrap_or(0));
+        state.floor = floor;
+        state.room = room;
         Ok(())
     }
 
-    /// Adds an edge for a write in progress; the undo record puts it back if the write fails.
+    /// Adds an edge for a write in progress, refusing one that would close a cycle; the undo
+    /// record puts it back if the write fails. The held graph decides when the walk from the
+    /// dependency towards its dependencies stays among held jobs; otherwise the store does,
+    /// over the rows this transaction sees (the write has stored its edges before it checks
+    /// them). An edge with an end not held marks its held end instead of entering the graph.
     pub fn add_edge(
         &self,
+        conn: &mut DbConnection,
         dependent: JobId,
         dependency: JobId,
         kind: DependencyKind,
-    ) -> Result<Undo, GraphErrorOrStore> {
+    ) -> Result<Option<Undo>, GraphErrorOrStore> {
+        if dependent == dependency {
+            return Err(GraphError::Cycle {
+                jobs: vec![dependent],
+            }
+            .into());
+        }
+        let scope = GraphScope::ancestors(dependency);
+        let held = {
+            let state = self
+                .state
+                .read()
+                .map_err(|_| StoreError::internal("graph lock poisoned"))?;
+            dependent >= state.floor && state.holds(&scope)
+        };
+        if !held && let Some(chain) = graph_scope::dependency_chain(conn, dependency, dependent)? {
+            // The dependency already depends on the dependent: the edge closes the chain.
+            let mut jobs = vec![dependent];
+            jobs.extend(chain.into_iter().take_while(|&id| id != dependent));
+            return Err(GraphError::Cycle { jobs }.into());
+        }
         let mut state = self.write_state()?;
+        let floor = state.floor;
+        if dependent < floor || dependency < floor {
+            mark_held_end(&mut state.graph, floor, dependent, dependency);
+            return Ok(None);
+        }
         let previous = state.graph.edge(dependent, dependency);
         state.graph.add_edge(dependent, dependency, kind)?;
-        Ok(Undo {
+        Ok(Some(Undo {
             dependent,
             dependency,
             previous,
-        })
+        }))
     }
 
     /// Puts edges back as they were, newest first. Should that fail, the graph is dropped and
@@ -300,6 +469,30 @@ impl LiveGraph {
     }
 }
 
+/// Marks the held end of an edge whose other end is below `floor` (not held).
+fn mark_held_end(graph: &mut JobGraph, floor: JobId, dependent: JobId, dependency: JobId) {
+    if dependent >= floor {
+        graph.mark_outside(dependent, Toward::Dependencies);
+    } else if dependency >= floor {
+        graph.mark_outside(dependency, Toward::Dependents);
+    }
+}
+
+/// What the live graph holds, and how it has answered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GraphSize {
+    pub jobs: usize,
+    pub edges: usize,
+    /// What it has allocated, and the most it may ([`JobGraph::heap_bytes`]).
+    pub bytes: usize,
+    pub budget: Option<usize>,
+    /// The last change applied; `None` until the first load.
+    pub applied: Option<i64>,
+    /// Questions answered from the held graph, and from the store (their jobs not held).
+    pub answered_held: u64,
+    pub answered_from_store: u64,
+}
+
 /// Why a graph write failed: the graph refused it, or the lock is broken.
 pub(crate) enum GraphErrorOrStore {
     Graph(GraphError),
@@ -316,62 +509,6 @@ impl From<StoreError> for GraphErrorOrStore {
     fn from(e: StoreError) -> Self {
         GraphErrorOrStore::Store(e)
     }
-}
-
-fn status(row: StatusRow) -> Result<(JobId, JobStatus), StoreError> {
-    let (id, state, result, started_at, finished_at) = row;
-    Ok((
-        JobId(id),
-        JobStatus {
-            state: state.parse()?,
-            result: result.parse()?,
-            started_at,
-            finished_at,
-        },
-    ))
-}
-
-/// Status of the given jobs.
-fn load_statuses(
-    conn: &mut DbConnection,
-    ids: &[i64],
-) -> Result<Vec<(JobId, JobStatus)>, StoreError> {
-    let rows: Vec<StatusRow> = per_backend!(conn, |c| jobs::table
-        .filter(jobs::id.eq_any(ids))
-        .select(STATUS_COLUMNS)
-        .load(c)?);
-    rows.into_iter().map(status).collect()
-}
-
-/// Bound edges touching the given jobs (either end).
-fn load_edges(
-    conn: &mut DbConnection,
-    ids: &[i64],
-) -> Result<Vec<(JobId, JobId, DependencyKind)>, StoreError> {
-    let rows: Vec<EdgeRow> = per_backend!(conn, |c| job_dependencies::table
-        .filter(job_dependencies::dependency_id.is_not_null())
-        .filter(
-            job_dependencies::dependent_id
-                .eq_any(ids)
-                .or(job_dependencies::dependency_id.eq_any(ids)),
-        )
-        .select(EDGE_COLUMNS)
-        .load(c)?);
-    let mut kinds: HashMap<String, DependencyKind> = HashMap::new();
-    rows.into_iter()
-        .filter_map(|(dependent, dependency, kind)| dependency.map(|d| (dependent, d, kind)))
-        .map(|(dependent, dependency, kind)| {
-            let kind = match kinds.get(&kind) {
-                Some(kind) => *kind,
-                None => {
-                    let parsed: DependencyKind = kind.parse()?;
-                    kinds.insert(kind, parsed);
-                    parsed
-                }
-            };
-            Ok((JobId(dependent), JobId(dependency), kind))
-        })
-        .collect()
 }
 
 /// Appends "these jobs changed" to the log; returns the last sequence number written.

@@ -24,6 +24,8 @@ mod dependencies;
 mod error;
 mod export;
 mod graph;
+mod graph_rows;
+mod graph_scope;
 mod intermittents;
 mod job_writes;
 mod jobs;
@@ -59,6 +61,8 @@ pub use classifications::{Classification, FailureLine, LineKeys, NewClassificati
 pub use db::{Backend, DatabaseUrl, StoreOptions};
 pub use error::{InternalError, StoreError};
 pub use export::{ExportPage, ExportedJob, ExportedPerfValue, ExportedTestResult};
+pub use graph::GraphSize;
+pub use graph_scope::GraphScope;
 pub use intermittents::{BugFailures, DAY_MICROS, IntermittentDay, IntermittentQuery, days_of};
 pub use job_writes::{IgnoredJob, JobsWritten};
 pub use logs::{DueLog, LogError, LogSetback, LogStep, ParsedLog, PerfValue};
@@ -109,7 +113,7 @@ impl Store {
             pool,
             backend: url.backend(),
             url: url.clone(),
-            graph: Arc::new(graph::LiveGraph::new()),
+            graph: Arc::new(graph::LiveGraph::new(options.graph_budget)),
             bug_trigrams: Arc::default(),
             changed: Arc::default(),
             connections: Arc::new(tokio::sync::Semaphore::new(
@@ -129,9 +133,11 @@ impl Store {
         db::migrate(&mut conn)
     }
 
-    /// Answers `question` from the dependency graph, first brought up to what the database
-    /// has committed (so writes through other processes are seen). The first call loads it.
-    pub async fn with_graph<T, F>(&self, question: F) -> Result<T, StoreError>
+    /// Answers `question`, which reads `scope`, from the dependency graph, first brought up to
+    /// what the database has committed (so writes through other processes are seen). The
+    /// first call loads it. When this process does not hold all the question may read (its
+    /// memory budget), the part it reads comes from the database, and the answer is the same.
+    pub async fn with_graph<T, F>(&self, scope: GraphScope, question: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&treeherd_graph::JobGraph) -> T + Send + 'static,
@@ -139,7 +145,17 @@ impl Store {
         let live = self.graph.clone();
         self.run(move |conn| {
             live.catch_up(conn)?;
-            live.read(question)
+            live.answer(conn, &scope, question)
+        })
+        .await
+    }
+
+    /// Loads the dependency graph (or catches it up) and says what it holds.
+    pub async fn load_graph(&self) -> Result<GraphSize, StoreError> {
+        let live = self.graph.clone();
+        self.run(move |conn| {
+            live.catch_up(conn)?;
+            live.size()
         })
         .await
     }

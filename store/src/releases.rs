@@ -324,7 +324,7 @@ impl Store {
     /// A release's status: the model's rule over its release job and everything it waits
     /// for, transitively.
     pub async fn release_status(&self, job_id: JobId) -> Result<ReleaseStatus, StoreError> {
-        self.with_graph(move |graph| {
+        self.with_graph(crate::GraphScope::ancestors(job_id), move |graph| {
             let own = graph.job(job_id)?;
             let waited = graph
                 .ancestors(job_id, KindFilter::ALL, None)
@@ -347,7 +347,7 @@ impl Store {
     pub async fn locale_matrix(&self, release: Release) -> Result<LocaleMatrix, StoreError> {
         let job_id = release.job_id;
         let ancestors: Vec<i64> = self
-            .with_graph(move |graph| {
+            .with_graph(crate::GraphScope::ancestors(job_id), move |graph| {
                 graph
                     .ancestors(job_id, KindFilter::ALL, None)
                     .map(|reached| reached.into_iter().map(|r| r.job.0).collect())

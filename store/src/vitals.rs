@@ -18,9 +18,13 @@ pub struct StoreVitals {
     pub pool_idle: u32,
     /// The most it opens.
     pub pool_max: u32,
-    /// Jobs and edges in this process's graph.
+    /// Jobs and edges in this process's graph, the bytes it has allocated, and how many
+    /// questions it answered from the jobs it holds and from the database.
     pub graph_jobs: usize,
     pub graph_edges: usize,
+    pub graph_bytes: usize,
+    pub graph_answered_held: u64,
+    pub graph_answered_from_store: u64,
     /// Committed graph changes this process has not applied (it catches up before each
     /// graph question, so this is how stale an idle process's graph is).
     pub graph_changes_behind: i64,
@@ -45,8 +49,8 @@ impl Store {
                 Ok((newest, waiting))
             })
             .await?;
-        let (graph_jobs, graph_edges, applied) = self.graph.size()?;
-        let graph_changes_behind = match (newest, applied) {
+        let graph = self.graph.size()?;
+        let graph_changes_behind = match (newest, graph.applied) {
             (Some(newest), Some(applied)) => newest.saturating_sub(applied).max(0),
             _ => 0,
         };
@@ -54,8 +58,11 @@ impl Store {
             pool_connections: pool.connections,
             pool_idle: pool.idle_connections,
             pool_max,
-            graph_jobs,
-            graph_edges,
+            graph_jobs: graph.jobs,
+            graph_edges: graph.edges,
+            graph_bytes: graph.bytes,
+            graph_answered_held: graph.answered_held,
+            graph_answered_from_store: graph.answered_from_store,
             graph_changes_behind,
             logs_waiting,
         })

@@ -11,8 +11,8 @@ use treeherd_model::machine_state::{self, MachineStatus};
 use treeherd_model::{JobKind, JobResult, JobState, MachineState, NewJob, Vcs};
 use treeherd_store::testing::PostgresTestDatabase;
 use treeherd_store::{
-    DatabaseUrl, JobId, JobMark, MachineFilter, NewDependency, NewRepository, PageRequest, Store,
-    StoreError, StoreOptions,
+    DatabaseUrl, GraphScope, JobId, JobMark, MachineFilter, NewDependency, NewRepository,
+    PageRequest, Store, StoreError, StoreOptions,
 };
 
 /// A store on a database of its own, removed when dropped.
@@ -271,7 +271,7 @@ async fn an_edge_to_a_job_not_yet_stored_binds_when_it_arrives() {
     assert_eq!(waiting, ["build"]);
     assert!(
         !t.store
-            .with_graph(move |g| g
+            .with_graph(GraphScope::direct_dependencies(vec![dependent]), move |g| g
                 .dependencies(dependent, KindFilter::ALL)
                 .is_ok_and(|d| !d.is_empty()))
             .await
@@ -303,7 +303,7 @@ async fn an_edge_to_a_job_not_yet_stored_binds_when_it_arrives() {
     assert!(dangling.get(&dependent).is_none_or(Vec::is_empty));
     assert!(
         t.store
-            .with_graph(move |g| {
+            .with_graph(GraphScope::direct_dependencies(vec![dependent]), move |g| {
                 g.dependencies(dependent, KindFilter::ALL)
                     .is_ok_and(|d| d.iter().any(|(id, _)| *id == dependency))
             })

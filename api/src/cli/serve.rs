@@ -138,6 +138,12 @@ pub struct ServeArgs {
     /// Days a performance value is kept, by its push's time (1 to 36500; default: forever).
     #[arg(long, env = "TREEHERD_PERF_RETENTION_DAYS", value_parser = config::retention_days)]
     pub perf_retention_days: Option<Duration>,
+    /// The most memory the dependency graph of this process may take, in MiB (16 to
+    /// 1048576). It holds the newest jobs that fit; questions about older ones are answered
+    /// from the database, identically.
+    #[arg(long, env = "TREEHERD_GRAPH_BUDGET_MB", value_parser = config::graph_budget_mb,
+          default_value_t = config::DEFAULT_GRAPH_BUDGET_MB)]
+    pub graph_budget_mb: u64,
 }
 
 impl TryFrom<ServeArgs> for Config {
@@ -188,6 +194,7 @@ impl TryFrom<ServeArgs> for Config {
                 jobs: args.retention_days,
                 perf: args.perf_retention_days,
             },
+            graph_budget: usize::try_from(args.graph_budget_mb << 20).unwrap_or(usize::MAX),
         })
     }
 }

@@ -7,7 +7,7 @@ use async_graphql::{Context, Enum, Object, SimpleObject};
 use std::collections::{HashMap, HashSet};
 use treeherd_graph::render::{DrawNode, Drawing};
 use treeherd_graph::{GraphError, JobGraph, JobId, KindFilter, Reached};
-use treeherd_store::{JobFilter, JobScope, PageRequest, Store};
+use treeherd_store::{GraphScope, JobFilter, JobScope, PageRequest, Store};
 
 use super::{DependencyKind, Job, connection, page_request};
 use crate::ApiError;
@@ -33,6 +33,16 @@ pub(crate) enum Walk {
     Descendants,
     Blockers,
     Impact,
+}
+
+impl Walk {
+    /// What the walk reads of the graph.
+    fn scope(self, job: JobId) -> GraphScope {
+        match self {
+            Walk::Ancestors | Walk::Blockers => GraphScope::ancestors(job),
+            Walk::Descendants | Walk::Impact => GraphScope::descendants(job),
+        }
+    }
 }
 
 pub(crate) fn kind_filter(kinds: Option<Vec<DependencyKind>>) -> KindFilter {
@@ -89,7 +99,7 @@ pub(crate) async fn walk(
     let depth = max_depth(depth)?;
     let store = ctx.data::<Store>()?;
     let reached: Vec<Reached> = store
-        .with_graph(move |graph: &JobGraph| match walk {
+        .with_graph(walk.scope(job), move |graph: &JobGraph| match walk {
             Walk::Ancestors => graph.ancestors(job, filter, depth),
             Walk::Descendants => graph.descendants(job, filter, depth),
             Walk::Blockers => graph.blockers(job, filter, depth),
@@ -143,7 +153,9 @@ pub(crate) async fn critical_path(
     let now = chrono::Utc::now().timestamp_micros();
     let store = ctx.data::<Store>()?;
     let path = store
-        .with_graph(move |graph| graph.critical_path(job, filter, now))
+        .with_graph(GraphScope::ancestors(job), move |graph| {
+            graph.critical_path(job, filter, now)
+        })
         .await?
         .map_err(graph_error)?;
     Ok(CriticalPath {
@@ -184,7 +196,9 @@ pub(crate) async fn ready_jobs(
         cursor = candidates.items.last().map(|j| j.id.0);
         let ids: Vec<JobId> = candidates.items.iter().map(|j| j.id).collect();
         let ready: Vec<JobId> = store
-            .with_graph(move |graph| graph.ready_among(ids, KindFilter::ALL).collect())
+            .with_graph(GraphScope::direct_dependencies(ids.clone()), move |graph| {
+                graph.ready_among(ids, KindFilter::ALL).collect()
+            })
             .await?;
         let waiting: HashSet<JobId> = store
             .dangling_dependencies_of(ready.clone())
@@ -234,7 +248,9 @@ pub(crate) async fn dependency_path(
     let from = existing_job(store, from).await?.id;
     let to = existing_job(store, to).await?.id;
     let path = store
-        .with_graph(move |graph| graph.shortest_path(from, to, KindFilter::ALL))
+        .with_graph(GraphScope::around(from), move |graph| {
+            graph.shortest_path(from, to, KindFilter::ALL)
+        })
         .await?
         .map_err(graph_error)?;
     match path {
@@ -327,8 +343,13 @@ pub(crate) async fn dependency_graph(
     let filter = kind_filter(kinds);
     let depth = max_depth(depth)?;
     let root_id = root.id;
+    let scope = match direction {
+        GraphDirection::Upstream => GraphScope::ancestors(root_id),
+        GraphDirection::Downstream => GraphScope::descendants(root_id),
+        GraphDirection::Both => GraphScope::around(root_id),
+    };
     let (ids, edges) = store
-        .with_graph(move |graph| -> Result<_, GraphError> {
+        .with_graph(scope, move |graph| -> Result<_, GraphError> {
             let mut ids = vec![root_id];
             if matches!(direction, GraphDirection::Upstream | GraphDirection::Both) {
                 ids.extend(
