@@ -15,6 +15,7 @@ use petgraph::visit::{EdgeRef, NodeIndexable};
 
 use crate::JobId;
 use crate::graph::JobGraph;
+use crate::hash::map_with_capacity;
 use crate::job::{DEPENDENCIES_OUTSIDE, DEPENDENTS_OUTSIDE};
 use crate::visited::Visited;
 
@@ -145,6 +146,11 @@ impl JobGraph {
             let id = self.graph[n].id;
             self.remove_job(id);
         }
+        // Removals leave tombstones that the id index would later clear by growing: build
+        // it again at the same capacity, so a graph that lets go stays the size it was given.
+        let mut index = map_with_capacity(self.index.capacity());
+        index.extend(self.index.drain());
+        self.index = index;
         old.len()
     }
 }

@@ -83,9 +83,10 @@ impl Room {
         room(low)
     }
 
-    /// Whether a graph this size should let its oldest jobs go (before it outgrows the room).
-    fn is_full(&self, graph: &JobGraph) -> bool {
-        graph.len() > self.jobs / 16 * 15 || graph.edge_count() > self.edges / 16 * 15
+    /// Whether the graph should let its oldest jobs go before `jobs` and `edges` more
+    /// arrive, so as not to outgrow the room.
+    fn is_full(&self, graph: &JobGraph, jobs: usize, edges: usize) -> bool {
+        graph.len() + jobs > self.jobs / 16 * 15 || graph.edge_count() + edges > self.edges / 16 * 15
     }
 
     /// How many jobs to keep when letting go: three quarters of the room, fewer if edges are
@@ -243,6 +244,28 @@ impl LiveGraph {
                 }
             }
         }
+        // Room first: what arrives goes in without growing the graph past its budget.
+        if let Some(room) = state.room {
+            let arriving = statuses
+                .iter()
+                .filter(|(id, _)| *id >= state.floor && !state.graph.contains(*id))
+                .count();
+            if room.is_full(&state.graph, arriving, edges.len()) {
+                let keep = room.keep(&state.graph).saturating_sub(arriving);
+                if let Some(floor) = state.graph.oldest_of_newest(keep) {
+                    let started = std::time::Instant::now();
+                    let gone = state.graph.evict_below(floor);
+                    state.floor = floor;
+                    tracing::info!(
+                        gone,
+                        held = state.graph.len(),
+                        %floor,
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "the dependency graph let its oldest jobs go"
+                    );
+                }
+            }
+        }
         let floor = state.floor;
         for (id, status) in statuses {
             if id >= floor {
@@ -261,23 +284,6 @@ impl LiveGraph {
             }
         }
         state.seq = Some(last);
-        if let Some(room) = state.room
-            && room.is_full(&state.graph)
-        {
-            let keep = room.keep(&state.graph);
-            if let Some(floor) = state.graph.oldest_of_newest(keep) {
-                let started = std::time::Instant::now();
-                let gone = state.graph.evict_below(floor);
-                state.floor = floor;
-                tracing::info!(
-                    gone,
-                    held = state.graph.len(),
-                    %floor,
-                    elapsed_ms = started.elapsed().as_millis() as u64,
-                    "the dependency graph let its oldest jobs go"
-                );
-            }
-        }
         Ok(())
     }
 

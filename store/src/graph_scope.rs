@@ -48,7 +48,17 @@ impl GraphScope {
         }
     }
 
-    /// Both ways from `job`: a drawn neighbourhood, a path to another job.
+    /// A chain between two jobs: both ways from both (the answer knows both jobs even when
+    /// no chain joins them).
+    pub fn between(from: JobId, to: JobId) -> Self {
+        GraphScope {
+            jobs: vec![from, to],
+            dependencies: Some(None),
+            dependents: Some(None),
+        }
+    }
+
+    /// Both ways from `job`: a drawn neighbourhood.
     pub fn around(job: JobId) -> Self {
         GraphScope {
             jobs: vec![job],

@@ -248,7 +248,7 @@ pub(crate) async fn dependency_path(
     let from = existing_job(store, from).await?.id;
     let to = existing_job(store, to).await?.id;
     let path = store
-        .with_graph(GraphScope::around(from), move |graph| {
+        .with_graph(GraphScope::between(from, to), move |graph| {
             graph.shortest_path(from, to, KindFilter::ALL)
         })
         .await?
