@@ -309,6 +309,10 @@ const BAD_VARIABLES: &[(&str, &str)] = &[
     ("TREEHERD_RETENTION_DAYS", "120d"),
     ("TREEHERD_PERF_RETENTION_DAYS", "0"),
     ("TREEHERD_PERF_RETENTION_DAYS", "a year"),
+    ("TREEHERD_GRAPH_BUDGET_MB", "0"),
+    ("TREEHERD_GRAPH_BUDGET_MB", "-512"),
+    ("TREEHERD_GRAPH_BUDGET_MB", "8"),
+    ("TREEHERD_GRAPH_BUDGET_MB", "1G"),
 ];
 
 #[test]

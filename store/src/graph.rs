@@ -86,7 +86,8 @@ impl Room {
     /// Whether the graph should let its oldest jobs go before `jobs` and `edges` more
     /// arrive, so as not to outgrow the room.
     fn is_full(&self, graph: &JobGraph, jobs: usize, edges: usize) -> bool {
-        graph.len() + jobs > self.jobs / 16 * 15 || graph.edge_count() + edges > self.edges / 16 * 15
+        graph.len() + jobs > self.jobs / 16 * 15
+            || graph.edge_count() + edges > self.edges / 16 * 15
     }
 
     /// How many jobs to keep when letting go: three quarters of the room, fewer if edges are

@@ -227,17 +227,31 @@ async fn answers(store: &Store, job: JobId, other: JobId) -> Answers {
     let down = || GraphScope::descendants(job);
     let all = KindFilter::ALL;
     Answers {
-        ancestors: walk(store, up(), job, |g, j| g.ancestors(j, KindFilter::ALL, None)).await,
-        ancestors_2: walk(store, up(), job, |g, j| g.ancestors(j, KindFilter::ALL, Some(2))).await,
-        descendants: walk(store, down(), job, |g, j| g.descendants(j, KindFilter::ALL, None))
-            .await,
+        ancestors: walk(store, up(), job, |g, j| {
+            g.ancestors(j, KindFilter::ALL, None)
+        })
+        .await,
+        ancestors_2: walk(store, up(), job, |g, j| {
+            g.ancestors(j, KindFilter::ALL, Some(2))
+        })
+        .await,
+        descendants: walk(store, down(), job, |g, j| {
+            g.descendants(j, KindFilter::ALL, None)
+        })
+        .await,
         build_descendants: walk(store, down(), job, |g, j| {
             let builds = KindFilter::of(&[DependencyKind::Test, DependencyKind::L10nRepack]);
             g.descendants(j, builds, None)
         })
         .await,
-        blockers: walk(store, up(), job, |g, j| g.blockers(j, KindFilter::ALL, None)).await,
-        impact: walk(store, down(), job, |g, j| g.impact(j, KindFilter::ALL, None)).await,
+        blockers: walk(store, up(), job, |g, j| {
+            g.blockers(j, KindFilter::ALL, None)
+        })
+        .await,
+        impact: walk(store, down(), job, |g, j| {
+            g.impact(j, KindFilter::ALL, None)
+        })
+        .await,
         critical: store
             .with_graph(up(), move |g| {
                 g.critical_path(job, all, 1_750_000_000_000_000)
@@ -247,9 +261,10 @@ async fn answers(store: &Store, job: JobId, other: JobId) -> Answers {
             .expect("graph")
             .expect("a known job"),
         ready: store
-            .with_graph(GraphScope::direct_dependencies(vec![job, other]), move |g| {
-                g.ready_among([job, other], all).collect()
-            })
+            .with_graph(
+                GraphScope::direct_dependencies(vec![job, other]),
+                move |g| g.ready_among([job, other], all).collect(),
+            )
             .await
             .expect("graph"),
         path_to: store
@@ -273,7 +288,11 @@ async fn answers(store: &Store, job: JobId, other: JobId) -> Answers {
 async fn ids_of(store: &Store, guids: &[String]) -> Vec<JobId> {
     let mut ids = Vec::with_capacity(guids.len());
     for guid in guids {
-        let job = store.job(guid.clone()).await.expect("a job").expect("stored");
+        let job = store
+            .job(guid.clone())
+            .await
+            .expect("a job")
+            .expect("stored");
         ids.push(job.id);
     }
     ids
