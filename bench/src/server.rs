@@ -18,6 +18,8 @@ pub const JWT_SECRET: &str = "bench-secret-not-for-production";
 enum Database {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
     Postgres(#[allow(dead_code)] PostgresTestDatabase),
+    /// The caller's: it stays.
+    Borrowed,
 }
 
 /// A `treeherd serve --demo` child process, killed when dropped.
@@ -62,6 +64,15 @@ impl Server {
                 (Database::Sqlite(dir), url)
             }
         };
+        Self::spawn(database, database_url, &["--demo"])
+    }
+
+    /// Starts the server on a database the caller owns (and keeps), and waits until it serves.
+    pub fn start_on(database_url: &str) -> anyhow::Result<Server> {
+        Self::spawn(Database::Borrowed, database_url.to_owned(), &[])
+    }
+
+    fn spawn(database: Database, database_url: String, extra: &[&str]) -> anyhow::Result<Server> {
         let mut command = Command::new(binary()?);
         for (name, _) in std::env::vars() {
             if name.starts_with("TREEHERD_") {
@@ -69,7 +80,8 @@ impl Server {
             }
         }
         let mut child = command
-            .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .args(extra)
             .args(["--database", &database_url, "--jwt-secret", JWT_SECRET])
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

@@ -5,6 +5,7 @@
 mod builder;
 mod cycles;
 mod fixture;
+mod frontier;
 mod generate;
 mod oracle;
 mod questions;
