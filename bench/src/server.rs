@@ -19,6 +19,7 @@ enum Database {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
     Postgres(#[allow(dead_code)] PostgresTestDatabase),
     /// The caller's: it stays.
+    #[allow(dead_code)] // constructed by the scale bench only
     Borrowed,
 }
 
@@ -68,6 +69,7 @@ impl Server {
     }
 
     /// Starts the server on a database the caller owns (and keeps), and waits until it serves.
+    #[allow(dead_code)] // the scale bench's
     pub fn start_on(database_url: &str) -> anyhow::Result<Server> {
         Self::spawn(Database::Borrowed, database_url.to_owned(), &[])
     }

@@ -2,6 +2,7 @@
 //! see the marks, and the graph keeps the memory it was given.
 
 use super::*;
+use crate::KindFilter;
 use crate::Toward::{Dependencies, Dependents};
 
 /// 1 <- 2 <- 3 <- 4 (each depends on the one before), and 5 depends on 1 too.
