@@ -49,6 +49,9 @@ struct Args {
     /// Questions asked of each kind.
     #[arg(long, default_value_t = 200)]
     samples: usize,
+    /// Leave the database behind (its URL is printed), to look into it afterwards.
+    #[arg(long)]
+    keep: bool,
 }
 
 fn ms(d: Duration) -> String {
@@ -315,6 +318,10 @@ async fn main() -> anyhow::Result<()> {
     let database =
         PostgresTestDatabase::create(&admin, &format!("treeherd_scale_{}", std::process::id()))?;
     let url = database.url().to_owned();
+    if args.keep {
+        println!("the database stays: {url}");
+        std::mem::forget(database);
+    }
     let db_url = DatabaseUrl::parse(&url)?;
     let setup = store(&db_url, None)?;
     setup.migrate()?;

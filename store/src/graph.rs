@@ -17,6 +17,16 @@
 //! Appends are serialized by SQLite's one writer and, on PostgreSQL, by a transaction-scoped
 //! advisory lock. The log is pruned: the server keeps its newest million entries, and always
 //! the newest one. A process that fell behind the oldest entry loads the graph again.
+//!
+//! Under a memory budget (`StoreOptions::graph_budget`) the graph holds the newest jobs that
+//! fit: from a floor id on. The budget becomes a room of jobs and edges (at the database's
+//! edges per job, a quarter spare), allocated once at load; before what arrives would fill
+//! the room, the floor rises to keep three quarters of it. A held job whose edge leads below
+//! the floor carries a mark on that side, and a question names what it reads
+//! ([`GraphScope`]): a walk that meets no mark is answered here, any other from that part of
+//! the graph read from the database (`graph_scope.rs`), with the same engine and the same
+//! answer. A writer's cycle check that would walk below the floor asks the database too,
+//! inside its transaction (its edges are stored before they are checked).
 
 use diesel::prelude::*;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -298,15 +308,9 @@ impl LiveGraph {
         let seq: Option<i64> = graph_changes::table
             .select(diesel::dsl::max(graph_changes::seq))
             .first(conn)?;
-        let job_count: i64 = jobs::table.count().get_result(conn)?;
-        let edge_count: i64 = job_dependencies::table
-            .filter(job_dependencies::dependency_id.is_not_null())
-            .count()
-            .get_result(conn)?;
-        let (job_count, edge_count) = (
-            usize::try_from(job_count).unwrap_or(0),
-            usize::try_from(edge_count).unwrap_or(0),
-        );
+        // Under a budget, the edges per job of the newest jobs size the room: counting the
+        // whole of history would cost seconds at 10 M jobs, whatever the budget.
+        let (job_count, edge_count) = counts(conn, self.budget.map(|_| SAMPLE_JOBS))?;
         let room = self.budget.map(|budget| {
             let edges_per_job = if job_count == 0 {
                 3.0
@@ -474,6 +478,31 @@ impl LiveGraph {
             state.seq = Some(seq);
         }
     }
+}
+
+/// How many of the newest jobs tell the edges per job of a budgeted graph.
+const SAMPLE_JOBS: i64 = 100_000;
+
+/// Jobs and bound edges: of the newest `sample` job ids, or of all of history.
+fn counts(conn: &mut DbConnection, sample: Option<i64>) -> Result<(usize, usize), StoreError> {
+    let newest: Option<i64> = jobs::table.select(diesel::dsl::max(jobs::id)).first(conn)?;
+    let from = match sample {
+        Some(sample) => newest.unwrap_or(0).saturating_sub(sample),
+        None => i64::MIN,
+    };
+    let job_count: i64 = jobs::table
+        .filter(jobs::id.gt(from))
+        .count()
+        .get_result(conn)?;
+    let edge_count: i64 = job_dependencies::table
+        .filter(job_dependencies::dependent_id.gt(from))
+        .filter(job_dependencies::dependency_id.is_not_null())
+        .count()
+        .get_result(conn)?;
+    Ok((
+        usize::try_from(job_count).unwrap_or(0),
+        usize::try_from(edge_count).unwrap_or(0),
+    ))
 }
 
 /// Marks the held end of an edge whose other end is below `floor` (not held).
