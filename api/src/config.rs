@@ -63,9 +63,10 @@ pub struct Config {
     pub graph_budget: usize,
 }
 
-/// The graph's budget unless configured: room for about four million jobs at three edges a
-/// job, the newest 50 days of a 10-million-job, 120-day history (docs/capacity.md).
-pub const DEFAULT_GRAPH_BUDGET_MB: u64 = 512;
+/// The graph's budget unless configured: 1.6 million jobs at three edges a job, the newest
+/// 19 days of a 10-million-job, 120-day history, loaded at start in about 8 s from
+/// PostgreSQL (docs/capacity.md).
+pub const DEFAULT_GRAPH_BUDGET_MB: u64 = 256;
 
 impl Config {
     /// Defaults for `database_url` (what a test or a bench would want besides the URL).
