@@ -1,5 +1,6 @@
 //! `--database`/`TREEHERD_DATABASE_URL`, which every command that touches the store takes, and
-//! opening that store (migrated first, for every command but `serve` and `migrate`).
+//! opening that store (migrated first, for every command but `serve` and `migrate`), its
+//! dependency graph under `serve`'s default budget.
 
 use clap::Args;
 use treeherd_store::{DatabaseUrl, Store, StoreOptions};
@@ -29,8 +30,14 @@ impl DatabaseArgs {
         Ok(store)
     }
 
-    /// The store's error names the database and the cause; nothing to add.
+    /// The store's error names the database and the cause; nothing to add. Its graph keeps
+    /// to `serve`'s default budget: an import that writes one edge must not load all of
+    /// history.
     pub(super) fn open(&self) -> anyhow::Result<Store> {
-        Ok(Store::open(&self.url, &StoreOptions::default())?)
+        let options = StoreOptions {
+            graph_budget: Some((config::DEFAULT_GRAPH_BUDGET_MB as usize) << 20),
+            ..StoreOptions::default()
+        };
+        Ok(Store::open(&self.url, &options)?)
     }
 }
