@@ -238,11 +238,14 @@ impl<W: Write> ExportSink for Ndjson<W> {
     }
 }
 
-/// Reads pages one ahead: the next page is read (on the store's blocking pool) while `write`
-/// writes this one, so reading and writing use both cores. `fetch(after)` gives a page and the
-/// cursor of the next (`None`: the last).
-async fn pipelined<Cursor, Page, Fetch, Fut>(
+/// Reads pages one ahead and completes them one behind: while `write` writes page N, page
+/// N + 1 is being completed (`complete`: a job page's dependencies and bugs) and page N + 2
+/// read, each on a store connection of its own, so PostgreSQL works on two statements at once
+/// while the writer serializes. `fetch(after)` gives a page and the cursor of the next
+/// (`None`: the last). Pages are written in order.
+async fn pipelined<Cursor, Page, Fetch, Fut, Complete, Done>(
     fetch: Fetch,
+    complete: Complete,
     mut write: impl FnMut(&Page) -> Result<(), ServiceError>,
 ) -> Result<(), ServiceError>
 where
@@ -250,19 +253,42 @@ where
     Page: Send + 'static,
     Fetch: Fn(Option<Cursor>) -> Fut,
     Fut: Future<Output = Result<(Page, Option<Cursor>), StoreError>> + Send + 'static,
+    Complete: Fn(Page) -> Done,
+    Done: Future<Output = Result<Page, StoreError>> + Send + 'static,
 {
-    let mut pending = Some(tokio::spawn(fetch(None)));
-    while let Some(reading) = pending.take() {
-        let (page, next) = reading
-            .await
-            .map_err(|e| ServiceError::Internal(format!("export read task: {e}")))??;
-        pending = next.map(|next| tokio::spawn(fetch(Some(next))));
-        // On a single-threaded runtime (the CLI's) the read starts only when this task
-        // yields: once it has handed its statement to a blocking thread, writing goes on.
+    let joined = |e: tokio::task::JoinError| ServiceError::Internal(format!("export task: {e}"));
+    let mut reading = Some(tokio::spawn(fetch(None)));
+    let mut completing: Option<tokio::task::JoinHandle<Result<Page, StoreError>>> = None;
+    loop {
+        let read = match reading.take() {
+            Some(read) => Some(read.await.map_err(joined)??),
+            None => None,
+        };
+        let previous = match read {
+            Some((page, next)) => {
+                reading = next.map(|next| tokio::spawn(fetch(Some(next))));
+                completing.replace(tokio::spawn(complete(page)))
+            }
+            None => completing.take(),
+        };
+        let Some(previous) = previous else {
+            // The first page is being completed; nothing to write yet, unless all is done.
+            if completing.is_none() {
+                break;
+            }
+            continue;
+        };
+        // On a single-threaded runtime (the CLI's) the reads start only when this task
+        // yields: once they have handed their statements to blocking threads, writing goes on.
         tokio::task::yield_now().await;
-        write(&page)?;
+        write(&previous.await.map_err(joined)??)?;
     }
     Ok(())
+}
+
+/// A page that needs no completing.
+async fn as_read<Page>(page: Page) -> Result<Page, StoreError> {
+    Ok(page)
 }
 
 impl Service {
@@ -288,6 +314,10 @@ impl Service {
                         }
                     },
                     |jobs| {
+                        let store = self.store.clone();
+                        async move { store.export_job_details(jobs).await }
+                    },
+                    |jobs| {
                         out.jobs(jobs)?;
                         written += jobs.len() as u64;
                         progress(written);
@@ -302,6 +332,7 @@ impl Service {
                         let store = self.store.clone();
                         async move { store.export_test_results(since, until, after, PAGE).await }
                     },
+                    as_read,
                     |results| {
                         out.test_results(results)?;
                         written += results.len() as u64;
@@ -317,6 +348,7 @@ impl Service {
                         let store = self.store.clone();
                         async move { store.export_perf_data(since, until, after, PAGE).await }
                     },
+                    as_read,
                     |values| {
                         out.perf_values(values)?;
                         written += values.len() as u64;

@@ -48,7 +48,9 @@ type Row = (
 
 impl Store {
     /// Up to `limit` jobs (at most 1,000) whose age is in `[since, until)` (unix
-    /// microseconds), after `after`, in age order.
+    /// microseconds), after `after`, in age order; their dependencies and bugs are left for
+    /// [`Store::export_job_details`], so that an export reads the next page while another
+    /// connection reads this one's details.
     pub async fn export_jobs(
         &self,
         since: i64,
@@ -106,52 +108,6 @@ impl Store {
             let next = (jobs.len() == limit)
                 .then(|| jobs.last().and_then(|j| AgeCursor::of(&j.job)))
                 .flatten();
-            let ids: Vec<i64> = jobs.iter().map(|j| j.job.id.0).collect();
-            let mut edges: HashMap<i64, Vec<(String, String)>> = HashMap::new();
-            for (dependent, guid, kind) in job_dependencies::table
-                .filter(job_dependencies::dependent_id.eq_any(&ids))
-                .order((
-                    job_dependencies::dependent_id,
-                    job_dependencies::dependency_guid,
-                ))
-                .select((
-                    job_dependencies::dependent_id,
-                    job_dependencies::dependency_guid,
-                    job_dependencies::kind,
-                ))
-                .load::<(i64, String, String)>(conn)?
-            {
-                edges.entry(dependent).or_default().push((guid, kind));
-            }
-            let classified: Vec<i64> = jobs
-                .iter()
-                .filter(|j| j.classification.is_some())
-                .map(|j| j.job.id.0)
-                .collect();
-            let mut bugs: HashMap<i64, Vec<i64>> = HashMap::new();
-            if !classified.is_empty() {
-                for (job, bug) in job_classification_bugs::table
-                    .filter(job_classification_bugs::job_id.eq_any(&classified))
-                    .order((
-                        job_classification_bugs::job_id,
-                        job_classification_bugs::bug_id,
-                    ))
-                    .select((
-                        job_classification_bugs::job_id,
-                        job_classification_bugs::bug_id,
-                    ))
-                    .load::<(i64, i64)>(conn)?
-                {
-                    bugs.entry(job).or_default().push(bug);
-                }
-            }
-            for exported in &mut jobs {
-                let id = exported.job.id.0;
-                exported.dependencies = edges.remove(&id).unwrap_or_default();
-                if let Some((_, _, job_bugs)) = &mut exported.classification {
-                    *job_bugs = bugs.remove(&id).unwrap_or_default();
-                }
-            }
             Ok(ExportPage { jobs, next })
         })
         .await
@@ -355,6 +311,64 @@ impl Store {
                 )
                 .collect();
             Ok((values, next))
+        })
+        .await
+    }
+
+    /// Fills in the dependencies (guid and kind of each, by guid) and the classification bugs
+    /// of exported jobs.
+    pub async fn export_job_details(
+        &self,
+        mut jobs: Vec<ExportedJob>,
+    ) -> Result<Vec<ExportedJob>, StoreError> {
+        self.run(move |conn| {
+            let ids: Vec<i64> = jobs.iter().map(|j| j.job.id.0).collect();
+            let mut edges: HashMap<i64, Vec<(String, String)>> = HashMap::new();
+            for (dependent, guid, kind) in job_dependencies::table
+                .filter(job_dependencies::dependent_id.eq_any(&ids))
+                .order((
+                    job_dependencies::dependent_id,
+                    job_dependencies::dependency_guid,
+                ))
+                .select((
+                    job_dependencies::dependent_id,
+                    job_dependencies::dependency_guid,
+                    job_dependencies::kind,
+                ))
+                .load::<(i64, String, String)>(conn)?
+            {
+                edges.entry(dependent).or_default().push((guid, kind));
+            }
+            let classified: Vec<i64> = jobs
+                .iter()
+                .filter(|j| j.classification.is_some())
+                .map(|j| j.job.id.0)
+                .collect();
+            let mut bugs: HashMap<i64, Vec<i64>> = HashMap::new();
+            if !classified.is_empty() {
+                for (job, bug) in job_classification_bugs::table
+                    .filter(job_classification_bugs::job_id.eq_any(&classified))
+                    .order((
+                        job_classification_bugs::job_id,
+                        job_classification_bugs::bug_id,
+                    ))
+                    .select((
+                        job_classification_bugs::job_id,
+                        job_classification_bugs::bug_id,
+                    ))
+                    .load::<(i64, i64)>(conn)?
+                {
+                    bugs.entry(job).or_default().push(bug);
+                }
+            }
+            for exported in &mut jobs {
+                let id = exported.job.id.0;
+                exported.dependencies = edges.remove(&id).unwrap_or_default();
+                if let Some((_, _, job_bugs)) = &mut exported.classification {
+                    *job_bugs = bugs.remove(&id).unwrap_or_default();
+                }
+            }
+            Ok(jobs)
         })
         .await
     }
