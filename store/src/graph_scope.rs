@@ -96,7 +96,7 @@ pub(crate) fn load(conn: &mut DbConnection, scope: &GraphScope) -> Result<JobGra
         while !layer.is_empty() && hops.is_none_or(|max| depth < max) {
             let mut next = Vec::new();
             for chunk in layer.chunks(BATCH_ROWS) {
-                for id in neighbours(conn, chunk, toward)? {
+                for (_, id) in steps(conn, chunk, toward)? {
                     if reached.insert(id) {
                         next.push(id);
                     }
@@ -131,26 +131,40 @@ pub(crate) fn load(conn: &mut DbConnection, scope: &GraphScope) -> Result<JobGra
         .map_err(|e| StoreError::caused_by("stored edges", e))
 }
 
-/// The jobs one edge away from `ids`, `toward` the given side (bound edges only).
-fn neighbours(
+/// The bound edges from `ids` one step `toward` the given side, as (job of `ids`, the job
+/// one edge away).
+fn steps(
     conn: &mut DbConnection,
     ids: &[i64],
     toward: Toward,
-) -> Result<Vec<i64>, StoreError> {
-    Ok(match toward {
-        Toward::Dependencies => {
-            let found: Vec<Option<i64>> = per_backend!(conn, |c| job_dependencies::table
-                .filter(job_dependencies::dependent_id.eq_any(ids))
-                .filter(job_dependencies::dependency_id.is_not_null())
-                .select(job_dependencies::dependency_id)
-                .load(c)?);
-            found.into_iter().flatten().collect()
-        }
+) -> Result<Vec<(i64, i64)>, StoreError> {
+    let edges: Vec<(i64, Option<i64>)> = match toward {
+        Toward::Dependencies => per_backend!(conn, |c| job_dependencies::table
+            .filter(job_dependencies::dependent_id.eq_any(ids))
+            .filter(job_dependencies::dependency_id.is_not_null())
+            .select((
+                job_dependencies::dependent_id,
+                job_dependencies::dependency_id
+            ))
+            .load(c)?),
         Toward::Dependents => per_backend!(conn, |c| job_dependencies::table
             .filter(job_dependencies::dependency_id.eq_any(ids))
-            .select(job_dependencies::dependent_id)
+            .select((
+                job_dependencies::dependent_id,
+                job_dependencies::dependency_id
+            ))
             .load(c)?),
-    })
+    };
+    Ok(edges
+        .into_iter()
+        .filter_map(|(dependent, dependency)| {
+            let dependency = dependency?;
+            Some(match toward {
+                Toward::Dependencies => (dependent, dependency),
+                Toward::Dependents => (dependency, dependent),
+            })
+        })
+        .collect())
 }
 
 /// The shortest chain of stored dependency edges from `from` to `to` (`from` depends on ...
@@ -166,18 +180,7 @@ pub(crate) fn dependency_chain(
     while !layer.is_empty() {
         let mut next = Vec::new();
         for chunk in layer.chunks(BATCH_ROWS) {
-            let edges: Vec<(i64, Option<i64>)> = per_backend!(conn, |c| job_dependencies::table
-                .filter(job_dependencies::dependent_id.eq_any(chunk))
-                .filter(job_dependencies::dependency_id.is_not_null())
-                .select((
-                    job_dependencies::dependent_id,
-                    job_dependencies::dependency_id
-                ))
-                .load(c)?);
-            for (dependent, dependency) in edges {
-                let Some(dependency) = dependency else {
-                    continue;
-                };
+            for (dependent, dependency) in steps(conn, chunk, Toward::Dependencies)? {
                 if parent.contains_key(&dependency) {
                     continue;
                 }

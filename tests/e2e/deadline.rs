@@ -197,15 +197,7 @@ async fn a_request_whose_client_disconnects_stops_and_leaves_no_statement_runnin
     let gone = "treeherd_http_request_duration_seconds_count{route=\"/graphql\",method=\"POST\",status=\"499\"} 1";
     let mut seen = false;
     for _ in 0..40 {
-        let metrics = app
-            .client
-            .get(format!("{}/metrics", app.address))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let metrics = app.metrics().await;
         if metrics.contains(gone) {
             seen = true;
             break;

@@ -188,15 +188,7 @@ async fn a_server_holding_only_its_newest_jobs_answers_as_one_holding_all() {
         let expected = every_question(&small, guid, to).await;
         assert_eq!(every_question(&bounded, guid, to).await, expected, "{guid}");
     }
-    let metrics = bounded
-        .client
-        .get(format!("{}/metrics", bounded.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = bounded.metrics().await;
     let from_store = metrics
         .lines()
         .find_map(|l| l.strip_prefix("treeherd_graph_store_answers "))

@@ -162,6 +162,18 @@ impl TestApp {
         response["data"].clone()
     }
 
+    /// The server's `/metrics` scrape, as text.
+    pub async fn metrics(&self) -> String {
+        self.client
+            .get(format!("{}/metrics", self.address))
+            .send()
+            .await
+            .expect("a scrape")
+            .text()
+            .await
+            .expect("the scrape's text")
+    }
+
     pub async fn create_repository(&self, name: &str, indexed: &[&str]) {
         self.data(
             "mutation($input: RepositoryInput!) { createRepository(input: $input) { name } }",
