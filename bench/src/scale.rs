@@ -11,7 +11,9 @@
 //!
 //! Run: `cargo build --release --bin treeherd && TREEHERD_TEST_POSTGRES_URL=postgres://...
 //! cargo run --release -p treeherd-bench --bin treeherd-scale-bench [-- --jobs N]`. Needs
-//! `psql`. Not run in CI: at 10 M jobs it takes about half an hour and 15 GB of disk.
+//! `psql`. Not run in CI: at 10 M jobs it takes about half an hour and 15 GB of disk. With
+//! `--keep` the database stays, and `--database URL` measures retention and export on it again
+//! (each run removes the oldest day present, then exports the ten days after it).
 
 #[allow(dead_code)]
 mod server;
@@ -52,6 +54,10 @@ struct Args {
     /// Leave the database behind (its URL is printed), to look into it afterwards.
     #[arg(long)]
     keep: bool,
+    /// Measure again on a database an earlier run kept, instead of generating one: only
+    /// retention (the oldest day present goes) and export run.
+    #[arg(long)]
+    database: Option<String>,
 }
 
 fn ms(d: Duration) -> String {
@@ -313,32 +319,73 @@ fn store(url: &DatabaseUrl, budget_mb: Option<usize>) -> anyhow::Result<Store> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let admin = treeherd_tests::postgres_url()
-        .ok_or_else(|| anyhow::anyhow!("set TREEHERD_TEST_POSTGRES_URL to a PostgreSQL server"))?;
-    let database =
-        PostgresTestDatabase::create(&admin, &format!("treeherd_scale_{}", std::process::id()))?;
-    let url = database.url().to_owned();
-    if args.keep {
-        println!("the database stays: {url}");
-        std::mem::forget(database);
-    }
-    let db_url = DatabaseUrl::parse(&url)?;
-    let setup = store(&db_url, None)?;
-    setup.migrate()?;
-    let repository = setup
-        .create_repository(NewRepository {
-            name: REPOSITORY.into(),
-            vcs: Vcs::Git,
-            url: "https://github.com/example/autoland".into(),
-            indexed_attributes: Vec::new(),
-            branch: None,
-        })
-        .await?;
-    drop(setup);
-    let now = chrono::Utc::now().timestamp_micros();
-    let generated = write_history(&url, repository.id.0, &args, now)?;
-    let jobs = generated.jobs.len() as f64;
+    // Dropped at the end: the generated database goes with it, unless kept.
+    let (url, _database) = match &args.database {
+        Some(url) => (url.clone(), None),
+        None => {
+            let admin = treeherd_tests::postgres_url().ok_or_else(|| {
+                anyhow::anyhow!("set TREEHERD_TEST_POSTGRES_URL to a PostgreSQL server")
+            })?;
+            let database = PostgresTestDatabase::create(
+                &admin,
+                &format!("treeherd_scale_{}", std::process::id()),
+            )?;
+            let url = database.url().to_owned();
+            if args.keep {
+                println!("the database stays: {url}");
+                std::mem::forget(database);
+                (url, None)
+            } else {
+                (url, Some(database))
+            }
+        }
+    };
     let mut conn = PgConnection::establish(&url)?;
+    if args.database.is_none() {
+        let setup = store(&DatabaseUrl::parse(&url)?, None)?;
+        setup.migrate()?;
+        let repository = setup
+            .create_repository(NewRepository {
+                name: REPOSITORY.into(),
+                vcs: Vcs::Git,
+                url: "https://github.com/example/autoland".into(),
+                indexed_attributes: Vec::new(),
+                branch: None,
+            })
+            .await?;
+        drop(setup);
+        let now = chrono::Utc::now().timestamp_micros();
+        let generated = write_history(&url, repository.id.0, &args, now)?;
+        measure_history(&args, &url, &mut conn, repository.id.0, &generated, now).await?;
+    } else {
+        println!("# Scale: retention and export on {url}\n");
+        println!("| measure | treeherd | reference | ratio |");
+        println!("|---|---|---|---|");
+    }
+    measure_retention(&url, &mut conn).await?;
+    measure_export(&url, &mut conn)
+}
+
+/// The age of the oldest job (unix microseconds).
+fn oldest_job(conn: &mut PgConnection) -> anyhow::Result<i64> {
+    size_of(
+        conn,
+        "(SELECT min(COALESCE(submitted_at, started_at, finished_at)) FROM jobs)",
+    )
+}
+
+/// Database size, cold start and graph questions per budget, and the UI's reads through the
+/// server, on the history just generated.
+async fn measure_history(
+    args: &Args,
+    url: &str,
+    conn: &mut PgConnection,
+    repository: i64,
+    generated: &treeherd_graph::generate::Generated,
+    now: i64,
+) -> anyhow::Result<()> {
+    let db_url = DatabaseUrl::parse(url)?;
+    let jobs = generated.jobs.len() as f64;
 
     println!(
         "# Scale: {} jobs, {} edges over {} days of pushes (PostgreSQL)\n",
@@ -348,10 +395,10 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("| measure | treeherd | reference | ratio |");
     println!("|---|---|---|---|");
-    let total = size_of(&mut conn, "pg_database_size(current_database())")?;
-    let jobs_table = size_of(&mut conn, "pg_total_relation_size('jobs')")?;
-    let edges_table = size_of(&mut conn, "pg_total_relation_size('job_dependencies')")?;
-    let results_table = size_of(&mut conn, "pg_total_relation_size('test_results')")?;
+    let total = size_of(conn, "pg_database_size(current_database())")?;
+    let jobs_table = size_of(conn, "pg_total_relation_size('jobs')")?;
+    let edges_table = size_of(conn, "pg_total_relation_size('job_dependencies')")?;
+    let results_table = size_of(conn, "pg_total_relation_size('test_results')")?;
     println!(
         "| database size per job (all tables, indexes included) | {:.0} bytes | {:.1} GB in all | |",
         total as f64 / jobs,
@@ -474,7 +521,7 @@ async fn main() -> anyhow::Result<()> {
     drop(whole);
 
     // The UI's queries through the real server, under the default budget.
-    let server = server::Server::start_on(&url)?;
+    let server = server::Server::start_on(url)?;
     let client = reqwest::Client::new();
     let gql = server.graphql_url();
     let push_query = "query($repo: String!, $rev: String!) { push(repository: $repo, revision: $rev) { pushId jobs(first: 1000) { nodes { guid name symbol groupSymbol platform state result tier classification { classification bugs } } } } }";
@@ -493,13 +540,13 @@ async fn main() -> anyhow::Result<()> {
             .await?,
         );
         theirs.push(timed_sql(
-            &mut conn,
+            conn,
             &format!(
                 "SELECT j.guid, j.name, j.symbol, j.group_symbol, j.platform, j.state, j.result, j.tier, c.classification \
                  FROM pushes p JOIN jobs j ON j.push_row_id = p.id \
                  LEFT JOIN job_classifications jc ON jc.job_id = j.id LEFT JOIN classifications c ON c.id = jc.classification_id \
                  WHERE p.repository_id = {} AND p.revision = '{}' ORDER BY j.id DESC LIMIT 1000",
-                repository.id.0,
+                repository,
                 revision(push)
             ),
         )?);
@@ -530,7 +577,7 @@ async fn main() -> anyhow::Result<()> {
             )
             .await?,
         );
-        theirs.push(timed_sql(&mut conn, &format!("SELECT status, failed, duration_ms FROM test_results WHERE repository_id = {} AND test = '{test}' ORDER BY id DESC LIMIT 50", repository.id.0))?);
+        theirs.push(timed_sql(conn, &format!("SELECT status, failed, duration_ms FROM test_results WHERE repository_id = {} AND test = '{test}' ORDER BY id DESC LIMIT 50", repository))?);
     }
     let (o50, o99) = p50_p99(ours);
     let (t50, t99) = p50_p99(theirs);
@@ -563,9 +610,9 @@ async fn main() -> anyhow::Result<()> {
             )
             .await?,
         );
-        theirs.push(timed_sql(&mut conn, &format!(
+        theirs.push(timed_sql(conn, &format!(
             "SELECT t.test, count(DISTINCT p.id) FROM test_results t JOIN jobs j ON j.id = t.job_id JOIN pushes p ON p.id = j.push_row_id \
-             WHERE t.repository_id = {} AND t.failed AND p.pushed_at >= {since} AND p.pushed_at < {until} GROUP BY t.test", repository.id.0))?);
+             WHERE t.repository_id = {} AND t.failed AND p.pushed_at >= {since} AND p.pushed_at < {until} GROUP BY t.test", repository))?);
     }
     let (o50, o99) = p50_p99(ours);
     let (t50, t99) = p50_p99(theirs);
@@ -578,22 +625,30 @@ async fn main() -> anyhow::Result<()> {
         ratio(o50, t50)
     );
     drop(server);
+    Ok(())
+}
 
-    // Ingestion while retention removes the oldest day.
+/// Ingestion while retention removes the oldest day present.
+async fn measure_retention(url: &str, conn: &mut PgConnection) -> anyhow::Result<()> {
+    let db_url = DatabaseUrl::parse(url)?;
+    // Jobs older than the oldest day's end go.
+    let window = chrono::Utc::now().timestamp_micros() - (oldest_job(conn)? + DAY);
     let ingest_store = store(&db_url, Some(512))?;
     ingest_store.load_graph().await?;
-    let steady = ingest(&ingest_store, "steady", Duration::from_secs(10), async {
+    // Guids of this run's own, so that a run on a kept database inserts jobs as the first did.
+    let run = std::process::id();
+    let steady = ingest(&ingest_store, &format!("steady-{run}"), Duration::from_secs(10), async {
         Ok(())
     })
     .await?;
     let service = Service::new(ingest_store.clone(), Changes::default());
     let policy = RetentionPolicy {
-        jobs: Some(Duration::from_secs(((args.days - 1) * 86_400) as u64)),
+        jobs: Some(Duration::from_micros(u64::try_from(window)?)),
         perf: None,
     };
     let pass_started = Instant::now();
     let mut said = String::new();
-    let during = ingest(&ingest_store, "pass", Duration::ZERO, async {
+    let during = ingest(&ingest_store, &format!("pass-{run}"), Duration::ZERO, async {
         said = service
             .expire(policy, chrono::Utc::now().timestamp_micros())
             .await?
@@ -621,23 +676,27 @@ async fn main() -> anyhow::Result<()> {
         rate(&during),
         rate(&steady)
     );
+    Ok(())
+}
 
-    // Export of ten days, beside psql's COPY of the same rows.
+/// `treeherd export` of the ten days after the oldest, beside psql's COPY of the same rows.
+fn measure_export(url: &str, conn: &mut PgConnection) -> anyhow::Result<()> {
+    let since = oldest_job(conn)?;
+    let until = since + 10 * DAY;
     let binary = std::env::current_exe()?.with_file_name("treeherd");
     let out = tempfile::tempdir()?;
-    let (since, until) = (now - 30 * DAY, now - 20 * DAY);
     let rfc = |t: i64| {
         chrono::DateTime::from_timestamp_micros(t)
             .map(|t| t.to_rfc3339())
             .unwrap_or_default()
     };
-    let count: i64 = diesel::sql_query(format!("SELECT count(*) AS bytes FROM jobs WHERE COALESCE(submitted_at, started_at, finished_at) >= {since} AND COALESCE(submitted_at, started_at, finished_at) < {until}")).get_result::<Size>(&mut conn)?.bytes;
+    let count: i64 = diesel::sql_query(format!("SELECT count(*) AS bytes FROM jobs WHERE COALESCE(submitted_at, started_at, finished_at) >= {since} AND COALESCE(submitted_at, started_at, finished_at) < {until}")).get_result::<Size>(conn)?.bytes;
     let started = Instant::now();
     let status = Command::new(&binary)
         .args([
             "export",
             "--database",
-            &url,
+            url,
             "--since",
             &rfc(since),
             "--until",
@@ -651,7 +710,7 @@ async fn main() -> anyhow::Result<()> {
     let ours = started.elapsed();
     let started = Instant::now();
     let status = Command::new("psql")
-        .args([&url, "-q", "-o", "/dev/null", "-c", &format!("COPY (SELECT row_to_json(j) FROM jobs j WHERE COALESCE(submitted_at, started_at, finished_at) >= {since} AND COALESCE(submitted_at, started_at, finished_at) < {until}) TO STDOUT")])
+        .args([url, "-q", "-o", "/dev/null", "-c", &format!("COPY (SELECT row_to_json(j) FROM jobs j WHERE COALESCE(submitted_at, started_at, finished_at) >= {since} AND COALESCE(submitted_at, started_at, finished_at) < {until}) TO STDOUT")])
         .status()?;
     anyhow::ensure!(status.success(), "psql COPY failed");
     let theirs = started.elapsed();
