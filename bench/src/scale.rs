@@ -637,9 +637,12 @@ async fn measure_retention(url: &str, conn: &mut PgConnection) -> anyhow::Result
     ingest_store.load_graph().await?;
     // Guids of this run's own, so that a run on a kept database inserts jobs as the first did.
     let run = std::process::id();
-    let steady = ingest(&ingest_store, &format!("steady-{run}"), Duration::from_secs(10), async {
-        Ok(())
-    })
+    let steady = ingest(
+        &ingest_store,
+        &format!("steady-{run}"),
+        Duration::from_secs(10),
+        async { Ok(()) },
+    )
     .await?;
     let service = Service::new(ingest_store.clone(), Changes::default());
     let policy = RetentionPolicy {
@@ -648,13 +651,18 @@ async fn measure_retention(url: &str, conn: &mut PgConnection) -> anyhow::Result
     };
     let pass_started = Instant::now();
     let mut said = String::new();
-    let during = ingest(&ingest_store, &format!("pass-{run}"), Duration::ZERO, async {
-        said = service
-            .expire(policy, chrono::Utc::now().timestamp_micros())
-            .await?
-            .to_string();
-        Ok(())
-    })
+    let during = ingest(
+        &ingest_store,
+        &format!("pass-{run}"),
+        Duration::ZERO,
+        async {
+            said = service
+                .expire(policy, chrono::Utc::now().timestamp_micros())
+                .await?
+                .to_string();
+            Ok(())
+        },
+    )
     .await?;
     let pass_took = pass_started.elapsed();
     let (s50, s99) = p50_p99(steady.clone());

@@ -14,8 +14,11 @@ use treeherd_store::{ExportedJob, ExportedPerfValue, ExportedTestResult, StoreEr
 
 use crate::{Service, ServiceError};
 
-/// Rows (jobs, for test results) read per page.
-const PAGE: usize = 1000;
+/// Jobs or performance values read per page.
+const PAGE: usize = treeherd_store::EXPORT_ROWS;
+
+/// Jobs whose test results are read per page (a test job may have thousands).
+const TEST_RESULT_JOBS: usize = 1000;
 
 /// What an export writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -330,7 +333,11 @@ impl Service {
                 pipelined(
                     |after| {
                         let store = self.store.clone();
-                        async move { store.export_test_results(since, until, after, PAGE).await }
+                        async move {
+                            store
+                                .export_test_results(since, until, after, TEST_RESULT_JOBS)
+                                .await
+                        }
                     },
                     as_read,
                     |results| {

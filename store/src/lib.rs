@@ -60,7 +60,7 @@ pub use changes::{Change, Changed};
 pub use classifications::{Classification, FailureLine, LineKeys, NewClassification};
 pub use db::{Backend, DatabaseUrl, StoreOptions};
 pub use error::{InternalError, StoreError};
-pub use export::{ExportPage, ExportedJob, ExportedPerfValue, ExportedTestResult};
+pub use export::{EXPORT_ROWS, ExportPage, ExportedJob, ExportedPerfValue, ExportedTestResult};
 pub use graph::GraphSize;
 pub use graph_scope::GraphScope;
 pub use intermittents::{BugFailures, DAY_MICROS, IntermittentDay, IntermittentQuery, days_of};
