@@ -12,9 +12,9 @@
 //! PostgreSQL pass), where they fail instead.
 
 mod catalog;
+mod dangling_edges;
 mod databases;
 mod dialects;
-mod dangling_edges;
 mod foreign_keys;
 mod schema_rs;
 mod text_index;
