@@ -12,6 +12,10 @@ use support::treeherd;
 
 const SECRET: &str = "export-test-secret";
 
+/// Jobs inside the range besides its first: more than two export pages
+/// (`treeherd_store::EXPORT_ROWS`, 5,000).
+const MID: usize = 10_500;
+
 fn job(guid: &str, result: &str, at: &str) -> Value {
     json!({"guid": guid, "repository": "try", "revision": "a".repeat(40), "kind": "TEST",
            "name": format!("test {guid}"), "platform": "linux64", "state": "COMPLETED",
@@ -31,14 +35,19 @@ async fn export_writes_the_jobs_of_a_range_in_age_order_with_what_hangs_off_them
                 json!({"p": {"repository": "try", "revision": "a".repeat(40), "author": "a", "pushedAt": "2026-10-31T12:00:00Z"}}),
             )
             .await;
-        // 2,500 jobs on 2026-11-02 (three pages), one before and one after the range, and
+        // 10,500 jobs on 2026-11-02 (three pages of 5,000), one before and one after the range, and
         // the range's oldest job first, failed, classified, with an edge.
-        let mut jobs: Vec<Value> = (0..2500)
+        let mut jobs: Vec<Value> = (0..MID)
             .map(|i| {
                 job(
-                    &format!("mid-{i:04}"),
+                    &format!("mid-{i:05}"),
                     "SUCCESS",
-                    &format!("2026-11-02T{:02}:{:02}:00Z", i / 60 % 24, i % 60),
+                    &format!(
+                        "2026-11-02T{:02}:{:02}:{:02}Z",
+                        i / 3600,
+                        i / 60 % 60,
+                        i % 60
+                    ),
                 )
             })
             .collect();
@@ -83,18 +92,21 @@ async fn export_writes_the_jobs_of_a_range_in_age_order_with_what_hangs_off_them
         .unwrap();
     let stderr = String::from_utf8_lossy(&ended.stderr);
     assert!(ended.status.success(), "{stderr}");
-    assert!(stderr.contains("exported 2501 jobs"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("exported {} jobs", MID + 1)),
+        "{stderr}"
+    );
     let lines: Vec<Value> = std::fs::read_to_string(&file)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     let guids: Vec<&str> = lines.iter().map(|l| l["guid"].as_str().unwrap()).collect();
-    assert_eq!(guids.len(), 2501);
+    assert_eq!(guids.len(), MID + 1);
     assert_eq!(guids[0], "first");
     let mut mid: Vec<&str> = guids[1..].to_vec();
     mid.dedup();
-    assert_eq!(mid.len(), 2500, "a job written twice across pages");
+    assert_eq!(mid.len(), MID, "a job written twice across pages");
     let times: Vec<&str> = lines
         .iter()
         .map(|l| l["submittedAt"].as_str().unwrap())
