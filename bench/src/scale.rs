@@ -271,15 +271,16 @@ fn write_history(
 }
 
 #[derive(QueryableByName)]
-struct Size {
+struct Scalar {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
-    bytes: i64,
+    value: i64,
 }
 
-fn size_of(conn: &mut PgConnection, what: &str) -> anyhow::Result<i64> {
-    Ok(diesel::sql_query(format!("SELECT {what} AS bytes"))
-        .get_result::<Size>(conn)?
-        .bytes)
+/// The value of one SQL expression (a size, a count, a time).
+fn scalar(conn: &mut PgConnection, expression: &str) -> anyhow::Result<i64> {
+    Ok(diesel::sql_query(format!("SELECT {expression} AS value"))
+        .get_result::<Scalar>(conn)?
+        .value)
 }
 
 /// Times one statement's rows (the reference of a query), in the same run.
@@ -356,19 +357,30 @@ async fn main() -> anyhow::Result<()> {
         drop(setup);
         let now = chrono::Utc::now().timestamp_micros();
         let generated = write_history(&url, repository.id.0, &args, now)?;
+        println!(
+            "# Scale: {} jobs, {} edges over {} days of pushes (PostgreSQL)\n",
+            generated.jobs.len(),
+            generated.edges.len(),
+            args.days
+        );
+        print_table_head();
         measure_history(&args, &url, &mut conn, repository.id.0, &generated, now).await?;
     } else {
         println!("# Scale: retention and export on {url}\n");
-        println!("| measure | treeherd | reference | ratio |");
-        println!("|---|---|---|---|");
+        print_table_head();
     }
     measure_retention(&url, &mut conn).await?;
     measure_export(&url, &mut conn)
 }
 
+fn print_table_head() {
+    println!("| measure | treeherd | reference | ratio |");
+    println!("|---|---|---|---|");
+}
+
 /// The age of the oldest job (unix microseconds).
 fn oldest_job(conn: &mut PgConnection) -> anyhow::Result<i64> {
-    size_of(
+    scalar(
         conn,
         "(SELECT min(COALESCE(submitted_at, started_at, finished_at)) FROM jobs)",
     )
@@ -386,19 +398,10 @@ async fn measure_history(
 ) -> anyhow::Result<()> {
     let db_url = DatabaseUrl::parse(url)?;
     let jobs = generated.jobs.len() as f64;
-
-    println!(
-        "# Scale: {} jobs, {} edges over {} days of pushes (PostgreSQL)\n",
-        generated.jobs.len(),
-        generated.edges.len(),
-        args.days
-    );
-    println!("| measure | treeherd | reference | ratio |");
-    println!("|---|---|---|---|");
-    let total = size_of(conn, "pg_database_size(current_database())")?;
-    let jobs_table = size_of(conn, "pg_total_relation_size('jobs')")?;
-    let edges_table = size_of(conn, "pg_total_relation_size('job_dependencies')")?;
-    let results_table = size_of(conn, "pg_total_relation_size('test_results')")?;
+    let total = scalar(conn, "pg_database_size(current_database())")?;
+    let jobs_table = scalar(conn, "pg_total_relation_size('jobs')")?;
+    let edges_table = scalar(conn, "pg_total_relation_size('job_dependencies')")?;
+    let results_table = scalar(conn, "pg_total_relation_size('test_results')")?;
     println!(
         "| database size per job (all tables, indexes included) | {:.0} bytes | {:.1} GB in all | |",
         total as f64 / jobs,
@@ -698,7 +701,12 @@ fn measure_export(url: &str, conn: &mut PgConnection) -> anyhow::Result<()> {
             .map(|t| t.to_rfc3339())
             .unwrap_or_default()
     };
-    let count: i64 = diesel::sql_query(format!("SELECT count(*) AS bytes FROM jobs WHERE COALESCE(submitted_at, started_at, finished_at) >= {since} AND COALESCE(submitted_at, started_at, finished_at) < {until}")).get_result::<Size>(conn)?.bytes;
+    let count = scalar(
+        conn,
+        &format!(
+            "(SELECT count(*) FROM jobs WHERE COALESCE(submitted_at, started_at, finished_at) >= {since} AND COALESCE(submitted_at, started_at, finished_at) < {until})"
+        ),
+    )?;
     let started = Instant::now();
     let status = Command::new(&binary)
         .args([
