@@ -12,7 +12,8 @@
 //! is refused with 405 (a GET must be safe to repeat and to cache). A GET answer carries an
 //! `ETag` (of its body; `If-None-Match` gets a 304) and `Cache-Control`: `public,
 //! max-age=5` ([`MAX_AGE_SECONDS`]), or `no-store` when the caller sent credentials or the
-//! answer holds errors.
+//! answer holds errors; the server itself reuses a public answer as long as that allows
+//! (`crate::answer_cache`).
 //!
 //! Every request over HTTP is counted in the process's metrics by operation name, kind and
 //! outcome, and each error by its code (`treeherd_service::metrics`).
@@ -28,6 +29,7 @@ use std::time::{Duration, Instant};
 use treeherd_service::metrics::Outcome;
 use treeherd_store::Store;
 
+use crate::answer_cache::has_credentials;
 use crate::auth;
 use crate::persisted_queries::hex;
 use crate::state::State;
@@ -113,6 +115,16 @@ async fn get(state: web::Data<State>, request: HttpRequest) -> HttpResponse {
     if parameters.query.is_none() && parameters.extensions.is_none() {
         return crate::graphiql::page(request).await;
     }
+    if let Some(cached) = state.answer_cache.get(&request) {
+        let cache_control = format!("public, max-age={MAX_AGE_SECONDS}");
+        return answer_get(
+            &request,
+            cached.etag,
+            cache_control,
+            cached.body,
+            Some(cached.age_seconds),
+        );
+    }
     let query = match get_request(parameters) {
         Ok(query) => query,
         Err(message) => return error_answer(StatusCode::BAD_REQUEST, &message, REQUEST_ERROR_CODE),
@@ -122,13 +134,25 @@ async fn get(state: web::Data<State>, request: HttpRequest) -> HttpResponse {
         Err(refusal) => return refusal,
     };
     let etag = format!("\"{}\"", hex(&Sha256::digest(&answer.bytes)[..16]));
-    let credentials = request.headers().contains_key(header::AUTHORIZATION)
-        || request.headers().contains_key(header::COOKIE);
-    let cache_control = if credentials || answer.has_errors {
+    let body = web::Bytes::from(answer.bytes);
+    let cache_control = if has_credentials(&request) || answer.has_errors {
         "no-store".to_owned()
     } else {
+        state.answer_cache.put(&request, body.clone(), etag.clone());
         format!("public, max-age={MAX_AGE_SECONDS}")
     };
+    answer_get(&request, etag, cache_control, body, None)
+}
+
+/// A GET's answer: a 304 when the client holds `etag` already. `age`: the seconds since a
+/// kept answer was made (`crate::answer_cache`).
+fn answer_get(
+    request: &HttpRequest,
+    etag: String,
+    cache_control: String,
+    body: web::Bytes,
+    age: Option<u64>,
+) -> HttpResponse {
     let matches = request
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -146,12 +170,13 @@ async fn get(state: web::Data<State>, request: HttpRequest) -> HttpResponse {
         .insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, cache_control))
         .insert_header((header::VARY, "Authorization"));
+    if let Some(age) = age {
+        response.insert_header((header::AGE, age));
+    }
     if matches {
         response.finish()
     } else {
-        response
-            .content_type(ContentType::json())
-            .body(answer.bytes)
+        response.content_type(ContentType::json()).body(body)
     }
 }
 

@@ -1,6 +1,7 @@
 //! The treeherd server: configuration, authentication, the actix-web application and the
 //! command line. `main.rs` only parses arguments and calls into here.
 
+mod answer_cache;
 pub mod auth;
 pub mod bugzilla_poller;
 pub mod cli;

@@ -12,9 +12,11 @@ use treeherd_service::{Changes, Service};
 use treeherd_store::Store;
 
 use crate::Config;
+use crate::answer_cache::AnswerCache;
 use crate::auth::{self, TokenKeys};
 use crate::config::ConfigError;
 use crate::drain::{self, Drain, DrainOptions};
+use crate::graphql_routes::MAX_AGE_SECONDS;
 use crate::persisted_queries::PersistedQueries;
 use crate::routes;
 use crate::state::{LogSource, State};
@@ -92,6 +94,7 @@ impl Application {
             trusted: config.trusted.clone(),
             log_source: LogSource::new(config.log_worker.clone().unwrap_or_default().max_bytes),
             persisted_queries: PersistedQueries::new(store.clone()),
+            answer_cache: AnswerCache::new(std::time::Duration::from_secs(MAX_AGE_SECONDS.into())),
             drain: drain.clone(),
             request_deadline: config.request_deadline,
         });

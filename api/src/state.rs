@@ -8,6 +8,7 @@ use std::time::Duration;
 use treeherd_schema::TreeherdSchema;
 use treeherd_service::{ErrorKind, Service, ServiceError};
 
+use crate::answer_cache::AnswerCache;
 use crate::auth::{TokenKeys, TrustedNetworks};
 use crate::drain::Drain;
 use crate::persisted_queries::PersistedQueries;
@@ -24,6 +25,8 @@ pub(crate) struct State {
     pub log_source: LogSource,
     /// The queries clients may send by hash (`crate::persisted_queries`).
     pub persisted_queries: PersistedQueries,
+    /// Public GET answers, reused while fresh (`crate::answer_cache`).
+    pub answer_cache: AnswerCache,
     /// Whether the server is stopping, and its open sockets (`crate::drain`).
     pub drain: Drain,
     /// The longest a GraphQL request may run (`crate::graphql_routes`).

@@ -19,6 +19,18 @@ pub async fn run(
     clients: usize,
     duration: Duration,
 ) -> LoadResult {
+    run_with_headers(url, body, &[], clients, duration).await
+}
+
+/// [`run`], each request carrying `headers`.
+pub async fn run_with_headers(
+    url: &str,
+    body: Option<String>,
+    headers: &[(&'static str, &'static str)],
+    clients: usize,
+    duration: Duration,
+) -> LoadResult {
+    let headers = headers.to_vec();
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(clients)
         .build()
@@ -30,6 +42,7 @@ pub async fn run(
             let client = client.clone();
             let url = url.to_owned();
             let body = body.clone();
+            let headers = headers.clone();
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 let mut errors = 0;
@@ -42,6 +55,9 @@ pub async fn run(
                             .body(body.clone()),
                         None => client.get(&url),
                     };
+                    let request = headers.iter().fold(request, |request, (name, value)| {
+                        request.header(*name, *value)
+                    });
                     match request.send().await {
                         Ok(response) if response.status().is_success() => {
                             if response.bytes().await.is_err() {

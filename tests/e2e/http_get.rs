@@ -1,6 +1,7 @@
 //! GraphQL over GET: queries run from URL parameters (also by persisted hash, as the UI sends
 //! them), answers carry an `ETag` and `Cache-Control` and revalidate with a 304, mutations
-//! are refused with 405, and a GET with no GraphQL parameter still gets GraphiQL. Answers are
+//! are refused with 405, and a GET with no GraphQL parameter still gets GraphiQL. The server
+//! reuses a public answer while its `max-age` allows. Answers are
 //! compressed when the client asks.
 
 use serde_json::json;
@@ -40,17 +41,83 @@ async fn a_query_over_get_is_cacheable_and_revalidates() {
     assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
     assert!(again.bytes().await.unwrap().is_empty());
 
-    // Once the data changes, so does the ETag: the old one gets the new answer.
+    // Once the data changes, so does the ETag: a revalidation (which asks for a fresh
+    // answer, as a cache or the UI does) gets the new answer.
     app.create_repository("beta", &[]).await;
     let changed = app
         .client
         .get(url(&app, &[("query", QUERY)]))
         .header("if-none-match", &etag)
+        .header("cache-control", "no-cache")
         .send()
         .await
         .unwrap();
     assert_eq!(changed.status(), 200);
     assert_ne!(changed.headers()["etag"].to_str().unwrap(), etag);
+}
+
+#[tokio::test]
+async fn the_server_reuses_a_public_answer_for_as_long_as_it_allows() {
+    let app = TestApp::spawn().await;
+    app.create_repository("try", &[]).await;
+    let names = |body: serde_json::Value| {
+        body["data"]["repositories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap().to_owned())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect::<Vec<_>>()
+    };
+    let get = |headers: &[(&str, &str)]| {
+        let mut request = app.client.get(url(&app, &[("query", QUERY)]));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send()
+    };
+    let first = get(&[]).await.unwrap();
+    assert!(first.headers().get("age").is_none());
+    let first_etag = first.headers()["etag"].clone();
+    assert_eq!(names(first.json().await.unwrap()), ["try"]);
+    app.create_repository("beta", &[]).await;
+
+    // Within max-age the same URL gets the kept answer, with its age, as a CDN would serve it.
+    let kept = get(&[]).await.unwrap();
+    assert_eq!(kept.status(), 200);
+    assert!(
+        kept.headers()["age"]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            < 5
+    );
+    assert_eq!(kept.headers()["etag"], first_etag);
+    assert_eq!(kept.headers()["cache-control"], "public, max-age=5");
+    assert_eq!(names(kept.json().await.unwrap()), ["try"]);
+    // Credentials, and a request for a fresh answer, run the query again.
+    let token = app.token(&["write:try"]);
+    let with_token = get(&[("authorization", &format!("Bearer {token}"))])
+        .await
+        .unwrap();
+    assert_eq!(with_token.headers()["cache-control"], "no-store");
+    assert_eq!(names(with_token.json().await.unwrap()), ["beta", "try"]);
+    let fresh = get(&[("cache-control", "no-cache")]).await.unwrap();
+    assert!(fresh.headers().get("age").is_none());
+    assert_eq!(names(fresh.json().await.unwrap()), ["beta", "try"]);
+    // ... and refresh what is kept.
+    let refreshed = get(&[]).await.unwrap();
+    assert!(refreshed.headers().get("age").is_some());
+    assert_eq!(names(refreshed.json().await.unwrap()), ["beta", "try"]);
+
+    // Past max-age the query runs again.
+    app.create_repository("gamma", &[]).await;
+    tokio::time::sleep(std::time::Duration::from_millis(5_100)).await;
+    let later = get(&[]).await.unwrap();
+    assert!(later.headers().get("age").is_none());
+    assert_eq!(names(later.json().await.unwrap()), ["beta", "gamma", "try"]);
 }
 
 #[tokio::test]
