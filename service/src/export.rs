@@ -12,6 +12,7 @@ use std::future::Future;
 use std::io::Write;
 use treeherd_store::{ExportedJob, ExportedPerfValue, ExportedTestResult, StoreError};
 
+use crate::utc_time::UtcTime;
 use crate::{Service, ServiceError};
 
 /// Jobs or performance values read per page.
@@ -78,9 +79,9 @@ struct JobLine<'a> {
     result: &'a str,
     tier: i32,
     machine: Option<&'a str>,
-    submitted_at: Option<String>,
-    started_at: Option<String>,
-    finished_at: Option<String>,
+    submitted_at: Option<UtcTime>,
+    started_at: Option<UtcTime>,
+    finished_at: Option<UtcTime>,
     attributes: &'a RawValue,
     dependencies: Vec<DependencyLine<'a>>,
     classification: Option<ClassificationLine<'a>>,
@@ -91,7 +92,7 @@ struct JobLine<'a> {
 struct PushLine<'a> {
     push_id: i64,
     revision: &'a str,
-    pushed_at: Option<String>,
+    pushed_at: Option<UtcTime>,
 }
 
 #[derive(Serialize)]
@@ -107,10 +108,8 @@ struct ClassificationLine<'a> {
     bugs: &'a [i64],
 }
 
-fn rfc3339(micros: Option<i64>) -> Option<String> {
-    micros
-        .and_then(chrono::DateTime::from_timestamp_micros)
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+fn rfc3339(micros: Option<i64>) -> Option<UtcTime> {
+    micros.map(UtcTime)
 }
 
 /// `line` and a newline.

@@ -47,6 +47,7 @@ mod repositories;
 pub mod retention;
 mod service;
 mod submitted;
+mod utc_time;
 
 pub use caller::{Caller, KNOWN_SCOPE_FORMS, Scopes, UnknownScope};
 pub use error::{ErrorKind, ServiceError, chain};

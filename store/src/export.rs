@@ -45,18 +45,12 @@ pub struct ExportPage {
     pub next: Option<AgeCursor>,
 }
 
-type Row = (
-    JobRow,
-    String,
-    (Option<i64>, Option<String>, Option<i64>),
-    (Option<i32>, Option<bool>),
-);
-
 impl Store {
     /// Up to `limit` jobs (at most [`EXPORT_ROWS`]) whose age is in `[since, until)` (unix
-    /// microseconds), after `after`, in age order; their dependencies and bugs are left for
-    /// [`Store::export_job_details`], so that an export reads the next page while another
-    /// connection reads this one's details.
+    /// microseconds), after `after`, in age order. The page reads the jobs' rows alone, in
+    /// the order of the age index; their repository, push, edges and classification are left
+    /// for [`Store::export_job_details`], so that an export reads the next page while another
+    /// connection completes this one, and a push shared by a page's jobs is read once.
     pub async fn export_jobs(
         &self,
         since: i64,
@@ -66,49 +60,22 @@ impl Store {
     ) -> Result<ExportPage, StoreError> {
         let limit = limit.clamp(1, EXPORT_ROWS);
         self.run(move |conn| {
-            let rows: Vec<Row> = jobs::table
-                .inner_join(repositories::table)
-                .left_join(pushes::table)
-                .left_join(job_classifications::table)
+            let rows: Vec<JobRow> = jobs::table
                 .filter(sql::<Nullable<BigInt>>(JOB_AGE).ge(since))
                 .filter(sql::<Nullable<BigInt>>(JOB_AGE).lt(until))
                 .filter(AgeCursor::followed_by(after))
                 .order((sql::<Nullable<BigInt>>(JOB_AGE), jobs::id))
-                .select((
-                    JobRow::as_select(),
-                    repositories::name,
-                    (
-                        pushes::push_id.nullable(),
-                        pushes::revision.nullable(),
-                        pushes::pushed_at.nullable(),
-                    ),
-                    (
-                        job_classifications::classification.nullable(),
-                        job_classifications::automatic.nullable(),
-                    ),
-                ))
+                .select(JobRow::as_select())
                 .limit(limit as i64)
                 .load(conn)?;
             let mut jobs = Vec::with_capacity(rows.len());
-            for (row, repository, push, classification) in rows {
-                let classification = match classification {
-                    (Some(id), Some(automatic)) => Some((
-                        FailureClassification::from_id(id.into())?,
-                        automatic,
-                        Vec::new(),
-                    )),
-                    _ => None,
-                };
+            for row in rows {
                 jobs.push(ExportedJob {
                     job: Job::try_from(row)?,
-                    repository,
-                    // A placeholder push (no push id yet) is no push.
-                    push: match push {
-                        (Some(push_id), Some(revision), Some(at)) => Some((push_id, revision, at)),
-                        _ => None,
-                    },
+                    repository: String::new(),
+                    push: None,
                     dependencies: Vec::new(),
-                    classification,
+                    classification: None,
                 });
             }
             let next = (jobs.len() == limit)
@@ -322,14 +289,76 @@ impl Store {
         .await
     }
 
-    /// Fills in the dependencies (guid and kind of each, by guid) and the classification bugs
-    /// of exported jobs.
+    /// Completes a page of [`Store::export_jobs`]: each job's repository name, push, its
+    /// dependencies (guid and kind of each, by guid) and its classification with its bugs.
     pub async fn export_job_details(
         &self,
         mut jobs: Vec<ExportedJob>,
     ) -> Result<Vec<ExportedJob>, StoreError> {
         self.run(move |conn| {
             let ids: Vec<i64> = jobs.iter().map(|j| j.job.id.0).collect();
+            let mut repository_ids: Vec<i64> = jobs.iter().map(|j| j.job.repository_id.0).collect();
+            repository_ids.sort_unstable();
+            repository_ids.dedup();
+            let repository_names: HashMap<i64, String> = repositories::table
+                .filter(repositories::id.eq_any(&repository_ids))
+                .select((repositories::id, repositories::name))
+                .load(conn)?
+                .into_iter()
+                .collect();
+            let mut push_ids: Vec<i64> = jobs
+                .iter()
+                .filter_map(|j| j.job.push_row_id.map(|p| p.0))
+                .collect();
+            push_ids.sort_unstable();
+            push_ids.dedup();
+            // A placeholder push (no push id yet) is no push.
+            let pushes: HashMap<i64, (i64, String, i64)> = pushes::table
+                .filter(pushes::id.eq_any(&push_ids))
+                .filter(pushes::push_id.is_not_null())
+                .select((
+                    pushes::id,
+                    pushes::push_id,
+                    pushes::revision,
+                    pushes::pushed_at,
+                ))
+                .load::<(i64, Option<i64>, String, i64)>(conn)?
+                .into_iter()
+                .filter_map(|(id, push_id, revision, at)| Some((id, (push_id?, revision, at))))
+                .collect();
+            let mut classifications: HashMap<i64, (FailureClassification, bool, Vec<i64>)> =
+                HashMap::new();
+            for (job, classification, automatic) in job_classifications::table
+                .filter(job_classifications::job_id.eq_any(&ids))
+                .select((
+                    job_classifications::job_id,
+                    job_classifications::classification,
+                    job_classifications::automatic,
+                ))
+                .load::<(i64, i32, bool)>(conn)?
+            {
+                let classification = FailureClassification::from_id(classification.into())?;
+                classifications.insert(job, (classification, automatic, Vec::new()));
+            }
+            if !classifications.is_empty() {
+                let classified: Vec<i64> = classifications.keys().copied().collect();
+                for (job, bug) in job_classification_bugs::table
+                    .filter(job_classification_bugs::job_id.eq_any(&classified))
+                    .order((
+                        job_classification_bugs::job_id,
+                        job_classification_bugs::bug_id,
+                    ))
+                    .select((
+                        job_classification_bugs::job_id,
+                        job_classification_bugs::bug_id,
+                    ))
+                    .load::<(i64, i64)>(conn)?
+                {
+                    if let Some((_, _, bugs)) = classifications.get_mut(&job) {
+                        bugs.push(bug);
+                    }
+                }
+            }
             let mut edges: HashMap<i64, Vec<(String, String)>> = HashMap::new();
             for (dependent, guid, kind) in job_dependencies::table
                 .filter(job_dependencies::dependent_id.eq_any(&ids))
@@ -346,34 +375,15 @@ impl Store {
             {
                 edges.entry(dependent).or_default().push((guid, kind));
             }
-            let classified: Vec<i64> = jobs
-                .iter()
-                .filter(|j| j.classification.is_some())
-                .map(|j| j.job.id.0)
-                .collect();
-            let mut bugs: HashMap<i64, Vec<i64>> = HashMap::new();
-            if !classified.is_empty() {
-                for (job, bug) in job_classification_bugs::table
-                    .filter(job_classification_bugs::job_id.eq_any(&classified))
-                    .order((
-                        job_classification_bugs::job_id,
-                        job_classification_bugs::bug_id,
-                    ))
-                    .select((
-                        job_classification_bugs::job_id,
-                        job_classification_bugs::bug_id,
-                    ))
-                    .load::<(i64, i64)>(conn)?
-                {
-                    bugs.entry(job).or_default().push(bug);
-                }
-            }
             for exported in &mut jobs {
-                let id = exported.job.id.0;
-                exported.dependencies = edges.remove(&id).unwrap_or_default();
-                if let Some((_, _, job_bugs)) = &mut exported.classification {
-                    *job_bugs = bugs.remove(&id).unwrap_or_default();
-                }
+                let job = &exported.job;
+                exported.repository = repository_names
+                    .get(&job.repository_id.0)
+                    .cloned()
+                    .unwrap_or_default();
+                exported.push = job.push_row_id.and_then(|p| pushes.get(&p.0).cloned());
+                exported.dependencies = edges.remove(&job.id.0).unwrap_or_default();
+                exported.classification = classifications.remove(&job.id.0);
             }
             Ok(jobs)
         })
