@@ -31,11 +31,14 @@ pub(crate) struct CachedAnswer {
     pub(crate) etag: String,
     /// Whole seconds since it was made, for the `Age` header.
     pub(crate) age_seconds: u64,
+    /// The name of the operation it answered, for the metrics.
+    pub(crate) operation: Option<String>,
 }
 
 struct Entry {
     body: Bytes,
     etag: String,
+    operation: Option<String>,
     made: Instant,
 }
 
@@ -77,12 +80,19 @@ impl AnswerCache {
             body: entry.body.clone(),
             etag: entry.etag.clone(),
             age_seconds: age.as_secs(),
+            operation: entry.operation.clone(),
         })
     }
 
     /// Keeps a public answer to `request` (an answer with credentials or errors is never
     /// public, and the caller does not offer it).
-    pub(crate) fn put(&self, request: &HttpRequest, body: Bytes, etag: String) {
+    pub(crate) fn put(
+        &self,
+        request: &HttpRequest,
+        body: Bytes,
+        etag: String,
+        operation: Option<String>,
+    ) {
         if has_credentials(request) || body.len() > MAX_ANSWER_BYTES {
             return;
         }
@@ -93,6 +103,7 @@ impl AnswerCache {
         let entry = Entry {
             body,
             etag,
+            operation,
             made: Instant::now(),
         };
         if let Some((key, old)) = entries
@@ -153,7 +164,12 @@ mod tests {
     #[test]
     fn a_kept_answer_is_served_while_fresh_and_not_after() {
         let cache = AnswerCache::new(Duration::from_millis(200));
-        cache.put(&request(&[]), Bytes::from_static(b"{}"), "\"e\"".into());
+        cache.put(
+            &request(&[]),
+            Bytes::from_static(b"{}"),
+            "\"e\"".into(),
+            None,
+        );
         let hit = cache.get(&request(&[])).expect("a fresh answer");
         assert_eq!((&hit.body[..], hit.etag.as_str()), (&b"{}"[..], "\"e\""));
         std::thread::sleep(Duration::from_millis(250));
@@ -163,7 +179,12 @@ mod tests {
     #[test]
     fn credentials_and_requests_for_a_fresh_answer_bypass_it() {
         let cache = AnswerCache::new(Duration::from_secs(60));
-        cache.put(&request(&[]), Bytes::from_static(b"{}"), "\"e\"".into());
+        cache.put(
+            &request(&[]),
+            Bytes::from_static(b"{}"),
+            "\"e\"".into(),
+            None,
+        );
         for bypass in [
             (header::AUTHORIZATION, "Bearer x"),
             (header::COOKIE, "a=b"),
@@ -188,6 +209,7 @@ mod tests {
             &request(&[(header::AUTHORIZATION, "Bearer x")]),
             Bytes::from_static(b"{}"),
             "\"e\"".into(),
+            None,
         );
         assert!(other.get(&request(&[])).is_none());
     }
@@ -200,7 +222,7 @@ mod tests {
             let request = TestRequest::get()
                 .uri(&format!("/graphql?query={i}"))
                 .to_http_request();
-            cache.put(&request, big.clone(), "\"e\"".into());
+            cache.put(&request, big.clone(), "\"e\"".into(), None);
         }
         let entries = cache.entries.lock().unwrap();
         assert!(entries.bytes <= MAX_CACHED_BYTES, "{}", entries.bytes);
@@ -212,6 +234,7 @@ mod tests {
             &request,
             Bytes::from(vec![b' '; MAX_ANSWER_BYTES + 1]),
             "\"e\"".into(),
+            None,
         );
         assert!(cache.get(&request).is_none());
     }

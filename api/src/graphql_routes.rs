@@ -115,7 +115,14 @@ async fn get(state: web::Data<State>, request: HttpRequest) -> HttpResponse {
     if parameters.query.is_none() && parameters.extensions.is_none() {
         return crate::graphiql::page(request).await;
     }
+    let started = Instant::now();
     if let Some(cached) = state.answer_cache.get(&request) {
+        state.service.metrics().observe_graphql(
+            cached.operation.as_deref(),
+            kind_name(Some(OperationType::Query)),
+            Outcome::Ok,
+            started.elapsed(),
+        );
         let cache_control = format!("public, max-age={MAX_AGE_SECONDS}");
         return answer_get(
             &request,
@@ -138,7 +145,9 @@ async fn get(state: web::Data<State>, request: HttpRequest) -> HttpResponse {
     let cache_control = if has_credentials(&request) || answer.has_errors {
         "no-store".to_owned()
     } else {
-        state.answer_cache.put(&request, body.clone(), etag.clone());
+        state
+            .answer_cache
+            .put(&request, body.clone(), etag.clone(), answer.operation);
         format!("public, max-age={MAX_AGE_SECONDS}")
     };
     answer_get(&request, etag, cache_control, body, None)
@@ -198,10 +207,11 @@ fn get_request(parameters: GetParameters) -> Result<async_graphql::Request, Stri
     Ok(query)
 }
 
-/// An executed request's answer, serialized.
+/// An executed request's answer, serialized, and the name of the operation it ran.
 struct Answer {
     bytes: Vec<u8>,
     has_errors: bool,
+    operation: Option<String>,
 }
 
 /// Runs a request that came by `method`: fills in its persisted query, refuses what `method`
@@ -220,6 +230,7 @@ async fn execute(
         return Ok(Answer {
             bytes: body.to_string().into_bytes(),
             has_errors: true,
+            operation: None,
         });
     }
     let (operation, kind) = match operation_of(&mut query) {
@@ -300,6 +311,7 @@ async fn execute(
         Ok(bytes) => Ok(Answer {
             bytes,
             has_errors: !response.errors.is_empty(),
+            operation,
         }),
         Err(e) => {
             tracing::error!(error = %e, "cannot serialize a GraphQL response");
