@@ -28,7 +28,7 @@ use clap::Parser;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 use treeherd_model::{
     BugId, CommitRecord, FailureClassification, JobKind, JobResult, JobState, NewBug, NewJob,
@@ -590,17 +590,21 @@ async fn autoclassification(
         attempts: 1,
         backoff: Duration::from_secs(1),
     };
+    // Claimed as the worker claims them (a parse is stored only under its claim), for longer
+    // than the bench runs.
+    let mut claimed: HashMap<i64, DueLog> = on
+        .claim_due_logs(Duration::from_secs(3600), measured.len())
+        .await?
+        .into_iter()
+        .map(|due| (due.id, due))
+        .collect();
     let mut worker = (Vec::new(), Vec::new());
     for (i, pair) in fetched.chunks(2).enumerate() {
         for (&(job, log), autoclassify) in pair.iter().zip(alternate(i)) {
             let service = if autoclassify { &on } else { &off };
-            let due = DueLog {
-                id: log,
-                job_id: job.0,
-                name: "live_backing_log".into(),
-                url: server.url.clone(),
-                attempt: 1,
-            };
+            let due = claimed
+                .remove(&log)
+                .ok_or_else(|| anyhow::anyhow!("log {log} was not claimed"))?;
             let started = Instant::now();
             service.parse_due_log(&http, &options, &due).await?;
             let took = started.elapsed();
