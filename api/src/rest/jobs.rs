@@ -11,11 +11,12 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
+use serde::Serialize;
 use serde_json::{Value, json};
 use treeherd_store::{IntCondition, Job, JobId, RestJobQuery};
 
 use super::answer::{Answer, Params, RestError, absolute, ok, parse_datetime, project};
-use super::job_fields::{PROPERTY_NAMES, classification_ids, job_json, job_values};
+use super::job_fields::{Cell, FlatJob, PROPERTY_NAMES, classification_ids, job_json};
 use crate::state::State;
 
 /// Treeherder's `max_jobs_count`.
@@ -64,9 +65,8 @@ async fn list(state: web::Data<State>, request: HttpRequest, path: web::Path<Str
     query.offset = offset;
     query.count = count;
     let jobs = state.service.store().rest_jobs(query).await?;
-    let mut answer = page(&state, &jobs, &params).await?;
-    answer["meta"] = json!({"repository": name, "offset": offset, "count": count});
-    ok(&answer)
+    let meta = json!({"repository": name, "offset": offset, "count": count});
+    page(&state, &jobs, &params, meta).await
 }
 
 /// `GET /api/jobs/`: jobs of every repository as the Treeherder UI reads them, arrays of
@@ -112,20 +112,26 @@ async fn all_jobs(state: web::Data<State>, request: HttpRequest) -> Answer {
         .push_revisions(jobs.iter().filter_map(|j| j.push_row_id).collect())
         .await?;
     let now = chrono::Utc::now().timestamp_micros();
-    let results: Vec<Value> = jobs
+    let flat: Vec<FlatJob<'_>> = jobs
+        .iter()
+        .map(|job| FlatJob::new(job, classifications.get(&job.id).copied().unwrap_or(1)))
+        .collect();
+    let results: Vec<Vec<Cell<'_>>> = flat
         .iter()
         .map(|job| {
-            let values = job_json(job, classifications.get(&job.id).copied().unwrap_or(1));
-            let revision = job.push_row_id.and_then(|p| revisions.get(&p));
-            let row: Vec<Value> = OUTPUT_NAMES
+            let cells = job.cells();
+            let revision = job.job().push_row_id.and_then(|p| revisions.get(&p));
+            OUTPUT_NAMES
                 .iter()
                 .map(|name| match *name {
-                    "push_revision" => json!(revision),
-                    "duration" => json!(duration_minutes(job, now)),
-                    other => values[other].clone(),
+                    "push_revision" => Cell::MaybeText(revision.map(String::as_str)),
+                    "duration" => Cell::Int(duration_minutes(job.job(), now)),
+                    other => PROPERTY_NAMES
+                        .iter()
+                        .position(|p| *p == other)
+                        .map_or(Cell::MaybeText(None), |i| cells[i]),
                 })
-                .collect();
-            json!(row)
+                .collect()
         })
         .collect();
     let link = |page: usize| {
@@ -152,13 +158,23 @@ async fn all_jobs(state: web::Data<State>, request: HttpRequest) -> Answer {
     };
     let next = (offset + jobs.len() < total).then(|| link(page + 1));
     let previous = (page > 1).then(|| link(page - 1));
-    ok(&json!({
-        "count": total,
-        "next": next,
-        "previous": previous,
-        "results": results,
-        "job_property_names": OUTPUT_NAMES.as_slice(),
-    }))
+    ok(&AllJobsPage {
+        count: total,
+        next,
+        previous,
+        results,
+        job_property_names: &OUTPUT_NAMES,
+    })
+}
+
+/// A page of `GET /api/jobs/`.
+#[derive(Serialize)]
+struct AllJobsPage<'a> {
+    count: usize,
+    next: Option<String>,
+    previous: Option<String>,
+    results: Vec<Vec<Cell<'a>>>,
+    job_property_names: &'static [&'static str; 18],
 }
 
 /// Treeherder's `Job.get_duration`: whole minutes from start (else submission) to end (else
@@ -225,9 +241,8 @@ async fn similar(
     query.offset = offset;
     query.count = count;
     let jobs = state.service.store().rest_jobs(query).await?;
-    let mut answer = page(&state, &jobs, &params).await?;
-    answer["meta"] = json!({"offset": offset, "count": count, "repository": name});
-    ok(&answer)
+    let meta = json!({"offset": offset, "count": count, "repository": name});
+    page(&state, &jobs, &params, meta).await
 }
 
 /// The job `id` of the repository `name`, or Treeherder's "No job with id" 404.
@@ -246,23 +261,53 @@ pub(crate) async fn job_of(state: &State, name: &str, id: &str) -> Result<Job, R
         .ok_or_else(missing)
 }
 
-/// `results` as objects, or as arrays with `job_property_names` for `return_type=list`.
-async fn page(state: &State, jobs: &[Job], params: &Params) -> Result<Value, RestError> {
-    let classifications = classification_ids(state.service.store(), jobs).await?;
-    let class = |job: &Job| classifications.get(&job.id).copied().unwrap_or(1);
-    if params
-        .get("return_type")
-        .is_some_and(|t| t.eq_ignore_ascii_case("list"))
-    {
-        let results: Vec<Value> = jobs
-            .iter()
-            .map(|j| json!(job_values(j, class(j))))
-            .collect();
-        Ok(json!({"results": results, "job_property_names": PROPERTY_NAMES.as_slice()}))
-    } else {
-        let results: Vec<Value> = jobs.iter().map(|j| job_json(j, class(j))).collect();
-        Ok(json!({ "results": results }))
+/// [`PROPERTY_NAMES`] as a slice (serde writes arrays of up to 32).
+const PROPERTY_LIST: &[&str] = &PROPERTY_NAMES;
+
+/// A page of jobs: `results` as objects, or as arrays with `job_property_names` for
+/// `return_type=list`.
+#[derive(Serialize)]
+struct JobsPage<'a> {
+    meta: Value,
+    results: Vec<Listed<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    job_property_names: Option<&'static [&'static str]>,
+}
+
+/// A job of a page, in the page's form.
+struct Listed<'a> {
+    job: FlatJob<'a>,
+    as_list: bool,
+}
+
+impl Serialize for Listed<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.as_list {
+            self.job.list().serialize(serializer)
+        } else {
+            self.job.object().serialize(serializer)
+        }
     }
+}
+
+/// `jobs` as a page with `meta`, in the form `params` ask for.
+async fn page(state: &State, jobs: &[Job], params: &Params, meta: Value) -> Answer {
+    let classifications = classification_ids(state.service.store(), jobs).await?;
+    let as_list = params
+        .get("return_type")
+        .is_some_and(|t| t.eq_ignore_ascii_case("list"));
+    let results = jobs
+        .iter()
+        .map(|job| Listed {
+            job: FlatJob::new(job, classifications.get(&job.id).copied().unwrap_or(1)),
+            as_list,
+        })
+        .collect();
+    ok(&JobsPage {
+        meta,
+        results,
+        job_property_names: as_list.then_some(PROPERTY_LIST),
+    })
 }
 
 /// Treeherder's job filters, read from the query (a wrong type refused with the field's
