@@ -9,10 +9,14 @@
 //! when it has none), `signature` the SHA-1 of what makes a job's kind. A time the job has
 //! not reached is 0, as Treeherder stores it; `last_modified` is the newest time it has.
 
+use serde::Deserialize;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use sha1::{Digest, Sha1};
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 use treeherd_store::{Job, JobId, Store, StoreError};
 
 use super::answer::{iso, seconds};
@@ -106,13 +110,61 @@ pub(crate) async fn classification_ids(
         .collect())
 }
 
-/// The option name of a job: its `build_type` attribute, else `opt`.
-fn option_of(attributes: &serde_json::Map<String, Value>) -> &str {
-    attributes
-        .get("build_type")
-        .and_then(Value::as_str)
-        .filter(|o| !o.is_empty())
-        .unwrap_or("opt")
+/// The attributes Treeherder's fields read, borrowed from the job's JSON (a value that is not
+/// a string, or a number for `retry_id`, reads as absent).
+#[derive(Deserialize, Default)]
+struct Attributes<'a> {
+    #[serde(borrow, default)]
+    os: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    architecture: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    reason: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    who: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    task_id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    build_type: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    retry_id: Option<&'a RawValue>,
+}
+
+/// A string attribute's text.
+fn text_of(raw: Option<&RawValue>) -> Option<Cow<'_, str>> {
+    let raw = raw?.get();
+    serde_json::from_str::<&str>(raw)
+        .map(Cow::Borrowed)
+        .ok()
+        .or_else(|| serde_json::from_str::<String>(raw).ok().map(Cow::Owned))
+}
+
+/// What many jobs of a page share, derived once per page: the ids of platforms and groups,
+/// and the hashes of option collections.
+#[derive(Default)]
+pub(crate) struct Derived {
+    ids: HashMap<String, i64>,
+    option_hashes: HashMap<String, Arc<str>>,
+}
+
+impl Derived {
+    fn id(&mut self, name: &str) -> i64 {
+        if let Some(id) = self.ids.get(name) {
+            return *id;
+        }
+        let id = derived_id(name);
+        self.ids.insert(name.to_owned(), id);
+        id
+    }
+
+    fn option_hash(&mut self, option: &str) -> Arc<str> {
+        if let Some(hash) = self.option_hashes.get(option) {
+            return hash.clone();
+        }
+        let hash: Arc<str> = option_collection_hash(option).into();
+        self.option_hashes.insert(option.to_owned(), hash.clone());
+        hash
+    }
 }
 
 /// One of a job's values as Treeherder shows it.
@@ -140,11 +192,17 @@ impl Serialize for Cell<'_> {
 pub(crate) struct FlatJob<'a> {
     job: &'a Job,
     classification: i32,
-    attributes: serde_json::Map<String, Value>,
+    os: Option<Cow<'a, str>>,
+    architecture: Option<Cow<'a, str>>,
+    reason: Option<Cow<'a, str>>,
+    who: Option<Cow<'a, str>>,
+    task_id: Option<Cow<'a, str>>,
+    option: Cow<'a, str>,
+    retry_id: Option<i64>,
     platform_id: i64,
     group_id: i64,
     type_id: i64,
-    option_hash: String,
+    option_hash: Arc<str>,
     signature: String,
     last_modified: String,
     result: String,
@@ -153,9 +211,12 @@ pub(crate) struct FlatJob<'a> {
 
 impl<'a> FlatJob<'a> {
     /// `job`, whose classification now has the id `classification`.
-    pub(crate) fn new(job: &'a Job, classification: i32) -> FlatJob<'a> {
-        let attributes = job.attributes().unwrap_or_default();
-        let option = option_of(&attributes);
+    pub(crate) fn new(job: &'a Job, classification: i32, derived: &mut Derived) -> FlatJob<'a> {
+        let attributes: Attributes<'a> =
+            serde_json::from_str(&job.attributes_json).unwrap_or_default();
+        let option = text_of(attributes.build_type)
+            .filter(|o| !o.is_empty())
+            .unwrap_or(Cow::Borrowed("opt"));
         let platform = job.platform.as_deref().unwrap_or_default();
         let group_name = job.group_name.as_deref().unwrap_or("unknown");
         let group_symbol = job.group_symbol.as_deref().unwrap_or("?");
@@ -169,17 +230,25 @@ impl<'a> FlatJob<'a> {
             .as_bytes(),
         ));
         FlatJob {
-            platform_id: derived_id(platform),
-            group_id: derived_id(&format!("{group_symbol}\n{group_name}")),
+            platform_id: derived.id(platform),
+            group_id: derived.id(&format!("{group_symbol}\n{group_name}")),
             type_id: derived_id(&job.name),
-            option_hash: option_collection_hash(option),
+            option_hash: derived.option_hash(&option),
+            os: text_of(attributes.os),
+            architecture: text_of(attributes.architecture),
+            reason: text_of(attributes.reason),
+            who: text_of(attributes.who),
+            task_id: text_of(attributes.task_id),
+            retry_id: attributes
+                .retry_id
+                .and_then(|raw| serde_json::from_str::<i64>(raw.get()).ok()),
+            option,
             signature,
             last_modified: job.last_time().map(iso).unwrap_or_default(),
             result: job.result.as_str().to_ascii_lowercase(),
             state: job.state.as_str().to_ascii_lowercase(),
             job,
             classification,
-            attributes,
         }
     }
 
@@ -188,17 +257,13 @@ impl<'a> FlatJob<'a> {
         self.job
     }
 
-    fn text(&self, key: &str) -> Option<&str> {
-        self.attributes.get(key).and_then(Value::as_str)
-    }
-
     /// The values in [`PROPERTY_NAMES`] order.
     pub(crate) fn cells(&self) -> [Cell<'_>; 37] {
         use Cell::{Int, MaybeInt, MaybeText, Text};
         let job = self.job;
         let platform = job.platform.as_deref().unwrap_or_default();
-        let os = self.text("os").unwrap_or("-");
-        let architecture = self.text("architecture").unwrap_or("-");
+        let os = self.os.as_deref().unwrap_or("-");
+        let architecture = self.architecture.as_deref().unwrap_or("-");
         let push = MaybeInt(job.push_row_id.map(|p| p.0));
         let time = |t: Option<i64>| Int(t.map(seconds).unwrap_or(0));
         [
@@ -226,7 +291,7 @@ impl<'a> FlatJob<'a> {
             Text(&self.option_hash),
             Text(platform),
             push,
-            Text(self.text("reason").unwrap_or("scheduled")),
+            Text(self.reason.as_deref().unwrap_or("scheduled")),
             Text(&job.name),
             Text(&self.result),
             push,
@@ -235,10 +300,10 @@ impl<'a> FlatJob<'a> {
             Text(&self.state),
             time(job.submitted_at),
             Int(job.tier.into()),
-            Text(self.text("who").unwrap_or_default()),
-            MaybeText(self.text("task_id")),
-            MaybeInt(self.attributes.get("retry_id").and_then(Value::as_i64)),
-            Text(option_of(&self.attributes)),
+            Text(self.who.as_deref().unwrap_or_default()),
+            MaybeText(self.task_id.as_deref()),
+            MaybeInt(self.retry_id),
+            Text(&self.option),
         ]
     }
 
@@ -277,7 +342,8 @@ impl Serialize for FlatList<'_, '_> {
 
 /// The job as Treeherder's flat object, as a JSON value (for an answer that adds to it).
 pub(crate) fn job_json(job: &Job, classification: i32) -> Value {
-    serde_json::to_value(FlatJob::new(job, classification).object()).unwrap_or_default()
+    let job = FlatJob::new(job, classification, &mut Derived::default());
+    serde_json::to_value(job.object()).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -296,5 +362,23 @@ mod tests {
             "32faaecac742100f7753f0c1d0aa0add01b4046b"
         );
         assert!(derived_id("build-linux64/opt") > 0);
+    }
+
+    #[test]
+    fn attributes_read_as_a_json_object_reads_them() {
+        let json = r#"{"os": 3, "architecture": "x86\u005f64", "reason": null,
+                       "who": "a@b", "retry_id": 2.0, "task_id": ["x"], "other": {"os": "no"}}"#;
+        let attributes: Attributes<'_> = serde_json::from_str(json).unwrap();
+        assert_eq!(text_of(attributes.os), None);
+        assert_eq!(text_of(attributes.architecture).as_deref(), Some("x86_64"));
+        assert_eq!(text_of(attributes.reason), None);
+        assert_eq!(text_of(attributes.who).as_deref(), Some("a@b"));
+        assert_eq!(text_of(attributes.task_id), None);
+        assert_eq!(
+            attributes
+                .retry_id
+                .and_then(|raw| serde_json::from_str::<i64>(raw.get()).ok()),
+            None
+        );
     }
 }

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use treeherd_store::{IntCondition, Job, JobId, RestJobQuery};
 
 use super::answer::{Answer, Params, RestError, absolute, ok, parse_datetime, project};
-use super::job_fields::{Cell, FlatJob, PROPERTY_NAMES, classification_ids, job_json};
+use super::job_fields::{Cell, Derived, FlatJob, PROPERTY_NAMES, classification_ids, job_json};
 use crate::state::State;
 
 /// Treeherder's `max_jobs_count`.
@@ -112,9 +112,13 @@ async fn all_jobs(state: web::Data<State>, request: HttpRequest) -> Answer {
         .push_revisions(jobs.iter().filter_map(|j| j.push_row_id).collect())
         .await?;
     let now = chrono::Utc::now().timestamp_micros();
+    let mut derived = Derived::default();
     let flat: Vec<FlatJob<'_>> = jobs
         .iter()
-        .map(|job| FlatJob::new(job, classifications.get(&job.id).copied().unwrap_or(1)))
+        .map(|job| {
+            let classification = classifications.get(&job.id).copied().unwrap_or(1);
+            FlatJob::new(job, classification, &mut derived)
+        })
         .collect();
     let results: Vec<Vec<Cell<'_>>> = flat
         .iter()
@@ -296,11 +300,15 @@ async fn page(state: &State, jobs: &[Job], params: &Params, meta: Value) -> Answ
     let as_list = params
         .get("return_type")
         .is_some_and(|t| t.eq_ignore_ascii_case("list"));
+    let mut derived = Derived::default();
     let results = jobs
         .iter()
-        .map(|job| Listed {
-            job: FlatJob::new(job, classifications.get(&job.id).copied().unwrap_or(1)),
-            as_list,
+        .map(|job| {
+            let classification = classifications.get(&job.id).copied().unwrap_or(1);
+            Listed {
+                job: FlatJob::new(job, classification, &mut derived),
+                as_list,
+            }
         })
         .collect();
     ok(&JobsPage {
