@@ -23,6 +23,9 @@ use std::time::{Duration, Instant};
 const MAX_CACHED_BYTES: usize = 16 * 1024 * 1024;
 /// The largest answer kept: a push's whole grid is some hundreds of KiB.
 const MAX_ANSWER_BYTES: usize = 1024 * 1024;
+/// What an entry costs beside its answer and URL (the map's node, the ETag, the operation's
+/// name), counted so that many tiny answers cannot hold more than the budget either.
+const ENTRY_BYTES: usize = 256;
 
 /// An answer as it was sent.
 #[derive(Clone)]
@@ -99,7 +102,7 @@ impl AnswerCache {
         let Ok(mut entries) = self.entries.lock() else {
             return;
         };
-        let size = body.len() + request.query_string().len();
+        let size = body.len() + request.query_string().len() + ENTRY_BYTES;
         let entry = Entry {
             body,
             etag,
@@ -110,14 +113,14 @@ impl AnswerCache {
             .answers
             .push(request.query_string().to_owned(), entry)
         {
-            entries.bytes -= old.body.len() + key.len();
+            entries.bytes -= old.body.len() + key.len() + ENTRY_BYTES;
         }
         entries.bytes += size;
         while entries.bytes > MAX_CACHED_BYTES {
             let Some((key, old)) = entries.answers.pop_lru() else {
                 break;
             };
-            entries.bytes -= old.body.len() + key.len();
+            entries.bytes -= old.body.len() + key.len() + ENTRY_BYTES;
         }
     }
 }
@@ -212,6 +215,20 @@ mod tests {
             None,
         );
         assert!(other.get(&request(&[])).is_none());
+    }
+
+    #[test]
+    fn many_tiny_answers_are_bounded_too() {
+        let cache = AnswerCache::new(Duration::from_secs(60));
+        for i in 0..100_000 {
+            let request = TestRequest::get()
+                .uri(&format!("/graphql?query=%7B__typename%7D&x={i}"))
+                .to_http_request();
+            cache.put(&request, Bytes::from_static(b"{}"), "\"e\"".into(), None);
+        }
+        let entries = cache.entries.lock().unwrap();
+        assert!(entries.bytes <= MAX_CACHED_BYTES);
+        assert!(entries.answers.len() < MAX_CACHED_BYTES / ENTRY_BYTES);
     }
 
     #[test]
