@@ -28,11 +28,19 @@ export async function gql(query, variables = {}, { signal, token } = {}) {
       variables: JSON.stringify(variables),
       extensions: JSON.stringify(extensions),
     });
-    // `no-cache`: the browser may keep the answer but asks again (a 304 when unchanged), so
-    // a view never shows what a write it just made has changed.
-    const body = await answer(
-      fetch(`/graphql?${params}`, { headers, signal, cache: 'no-cache' }),
-    );
+    const url = `/graphql?${params}`;
+    let body;
+    try {
+      // `no-cache`: the browser may keep the answer but asks again (a 304 when unchanged),
+      // so a view never shows what a write it just made has changed.
+      const response = await fetch(url, { headers, signal, cache: 'no-cache' });
+      body = await response.json();
+    } catch (error) {
+      if (signal && signal.aborted) throw error;
+      // Chromium may answer a 304 from a cache entry that an aborted read left incomplete
+      // (a view that navigates away aborts its reads): ask again, past the browser's cache.
+      body = await answer(fetch(url, { headers, signal, cache: 'reload' }));
+    }
     if (!notFound(body)) return dataOf(body);
     return dataOf(await post({ query, variables, extensions }, headers, signal));
   }
