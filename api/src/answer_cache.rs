@@ -102,7 +102,7 @@ impl AnswerCache {
         let Ok(mut entries) = self.entries.lock() else {
             return;
         };
-        let size = body.len() + request.query_string().len() + ENTRY_BYTES;
+        let size = cost(request.query_string(), &body);
         let entry = Entry {
             body,
             etag,
@@ -113,16 +113,21 @@ impl AnswerCache {
             .answers
             .push(request.query_string().to_owned(), entry)
         {
-            entries.bytes -= old.body.len() + key.len() + ENTRY_BYTES;
+            entries.bytes -= cost(&key, &old.body);
         }
         entries.bytes += size;
         while entries.bytes > MAX_CACHED_BYTES {
             let Some((key, old)) = entries.answers.pop_lru() else {
                 break;
             };
-            entries.bytes -= old.body.len() + key.len() + ENTRY_BYTES;
+            entries.bytes -= cost(&key, &old.body);
         }
     }
+}
+
+/// What an entry of `body` kept under `key` counts against [`MAX_CACHED_BYTES`].
+fn cost(key: &str, body: &Bytes) -> usize {
+    key.len() + body.len() + ENTRY_BYTES
 }
 
 /// Whether the request carries credentials: its answer is its caller's alone.

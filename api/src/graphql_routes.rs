@@ -63,6 +63,11 @@ const TIMEOUT_CODE: &str = "TIMEOUT";
 /// revalidation with the `ETag` costs a 304 and no body.
 pub(crate) const MAX_AGE_SECONDS: u32 = 5;
 
+/// The `Cache-Control` of an answer any cache may keep for [`MAX_AGE_SECONDS`].
+fn public_cache_control() -> String {
+    format!("public, max-age={MAX_AGE_SECONDS}")
+}
+
 /// Errors async-graphql raises before any resolver runs (syntax, validation, limits) are the
 /// client's: give them the code every other error carries.
 const REQUEST_ERROR_CODE: &str = "BAD_USER_INPUT";
@@ -123,7 +128,7 @@ async fn get(state: web::Data<State>, request: HttpRequest) -> HttpResponse {
             Outcome::Ok,
             started.elapsed(),
         );
-        let cache_control = format!("public, max-age={MAX_AGE_SECONDS}");
+        let cache_control = public_cache_control();
         return answer_get(
             &request,
             cached.etag,
@@ -148,7 +153,7 @@ async fn get(state: web::Data<State>, request: HttpRequest) -> HttpResponse {
         state
             .answer_cache
             .put(&request, body.clone(), etag.clone(), answer.operation);
-        format!("public, max-age={MAX_AGE_SECONDS}")
+        public_cache_control()
     };
     answer_get(&request, etag, cache_control, body, None)
 }

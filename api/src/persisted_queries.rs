@@ -184,13 +184,13 @@ fn sha256_of(persisted: &async_graphql::Value) -> Result<String, PersistedQueryE
     }
 }
 
-/// `bytes` in lower-case hex.
+/// `bytes` in lower-case hex (also the REST API's hashes, a few per job of a page).
 pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        text.push(char::from(DIGITS[usize::from(b >> 4)]));
+        text.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    text
 }

@@ -241,21 +241,22 @@ impl<W: Write> ExportSink for Ndjson<W> {
 }
 
 /// Reads pages one ahead and completes them one behind: while `write` writes page N, page
-/// N + 1 is being completed (`complete`: a job page's dependencies and bugs) and page N + 2
-/// read, each on a store connection of its own, so PostgreSQL works on two statements at once
-/// while the writer serializes. `fetch(after)` gives a page and the cursor of the next
-/// (`None`: the last). Pages are written in order.
-async fn pipelined<Cursor, Page, Fetch, Fut, Complete, Done>(
+/// N + 1 is being completed (`complete`: a job page's repositories, pushes, edges and
+/// classifications) and page N + 2 read, each on a store connection of its own, so PostgreSQL
+/// works on two statements at once while the writer serializes. `fetch(after)` gives a page as
+/// read and the cursor of the next (`None`: the last). Pages are written in order.
+async fn pipelined<Cursor, Read, Page, Fetch, Fut, Complete, Done>(
     fetch: Fetch,
     complete: Complete,
     mut write: impl FnMut(&Page) -> Result<(), ServiceError>,
 ) -> Result<(), ServiceError>
 where
     Cursor: Send + 'static,
+    Read: Send + 'static,
     Page: Send + 'static,
     Fetch: Fn(Option<Cursor>) -> Fut,
-    Fut: Future<Output = Result<(Page, Option<Cursor>), StoreError>> + Send + 'static,
-    Complete: Fn(Page) -> Done,
+    Fut: Future<Output = Result<(Read, Option<Cursor>), StoreError>> + Send + 'static,
+    Complete: Fn(Read) -> Done,
     Done: Future<Output = Result<Page, StoreError>> + Send + 'static,
 {
     let joined = |e: tokio::task::JoinError| ServiceError::Internal(format!("export task: {e}"));

@@ -39,9 +39,10 @@ pub struct ExportedJob {
     pub classification: Option<(FailureClassification, bool, Vec<i64>)>,
 }
 
-/// A page of an export and where the next one starts (`None`: this was the last).
+/// A page of an export's jobs, to complete with [`Store::export_job_details`], and where the
+/// next page starts (`None`: this was the last).
 pub struct ExportPage {
-    pub jobs: Vec<ExportedJob>,
+    pub jobs: Vec<Job>,
     pub next: Option<AgeCursor>,
 }
 
@@ -68,18 +69,12 @@ impl Store {
                 .select(JobRow::as_select())
                 .limit(limit as i64)
                 .load(conn)?;
-            let mut jobs = Vec::with_capacity(rows.len());
-            for row in rows {
-                jobs.push(ExportedJob {
-                    job: Job::try_from(row)?,
-                    repository: String::new(),
-                    push: None,
-                    dependencies: Vec::new(),
-                    classification: None,
-                });
-            }
+            let jobs = rows
+                .into_iter()
+                .map(Job::try_from)
+                .collect::<Result<Vec<Job>, StoreError>>()?;
             let next = (jobs.len() == limit)
-                .then(|| jobs.last().and_then(|j| AgeCursor::of(&j.job)))
+                .then(|| jobs.last().and_then(AgeCursor::of))
                 .flatten();
             Ok(ExportPage { jobs, next })
         })
@@ -291,13 +286,10 @@ impl Store {
 
     /// Completes a page of [`Store::export_jobs`]: each job's repository name, push, its
     /// dependencies (guid and kind of each, by guid) and its classification with its bugs.
-    pub async fn export_job_details(
-        &self,
-        mut jobs: Vec<ExportedJob>,
-    ) -> Result<Vec<ExportedJob>, StoreError> {
+    pub async fn export_job_details(&self, jobs: Vec<Job>) -> Result<Vec<ExportedJob>, StoreError> {
         self.run(move |conn| {
-            let ids: Vec<i64> = jobs.iter().map(|j| j.job.id.0).collect();
-            let mut repository_ids: Vec<i64> = jobs.iter().map(|j| j.job.repository_id.0).collect();
+            let ids: Vec<i64> = jobs.iter().map(|j| j.id.0).collect();
+            let mut repository_ids: Vec<i64> = jobs.iter().map(|j| j.repository_id.0).collect();
             repository_ids.sort_unstable();
             repository_ids.dedup();
             let repository_names: HashMap<i64, String> = repositories::table
@@ -308,7 +300,7 @@ impl Store {
                 .collect();
             let mut push_ids: Vec<i64> = jobs
                 .iter()
-                .filter_map(|j| j.job.push_row_id.map(|p| p.0))
+                .filter_map(|j| j.push_row_id.map(|p| p.0))
                 .collect();
             push_ids.sort_unstable();
             push_ids.dedup();
@@ -375,17 +367,19 @@ impl Store {
             {
                 edges.entry(dependent).or_default().push((guid, kind));
             }
-            for exported in &mut jobs {
-                let job = &exported.job;
-                exported.repository = repository_names
-                    .get(&job.repository_id.0)
-                    .cloned()
-                    .unwrap_or_default();
-                exported.push = job.push_row_id.and_then(|p| pushes.get(&p.0).cloned());
-                exported.dependencies = edges.remove(&job.id.0).unwrap_or_default();
-                exported.classification = classifications.remove(&job.id.0);
-            }
-            Ok(jobs)
+            Ok(jobs
+                .into_iter()
+                .map(|job| ExportedJob {
+                    repository: repository_names
+                        .get(&job.repository_id.0)
+                        .cloned()
+                        .unwrap_or_default(),
+                    push: job.push_row_id.and_then(|p| pushes.get(&p.0).cloned()),
+                    dependencies: edges.remove(&job.id.0).unwrap_or_default(),
+                    classification: classifications.remove(&job.id.0),
+                    job,
+                })
+                .collect())
         })
         .await
     }

@@ -20,6 +20,7 @@ use std::sync::Arc;
 use treeherd_store::{Job, JobId, Store, StoreError};
 
 use super::answer::{iso, seconds};
+use crate::persisted_queries::hex;
 
 /// Treeherder's `_property_query_mapping` names, then `platform_option`.
 pub(crate) const PROPERTY_NAMES: [&str; 37] = [
@@ -84,16 +85,6 @@ pub(crate) fn option_collection_hash(option: &str) -> String {
 pub(crate) fn derived_id(name: &str) -> i64 {
     let digest = Sha1::digest(name.as_bytes());
     i64::from(u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) >> 1)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut text = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        text.push(char::from(DIGITS[usize::from(b >> 4)]));
-        text.push(char::from(DIGITS[usize::from(b & 15)]));
-    }
-    text
 }
 
 /// The classification id of each job now (1, "not classified", for the others).

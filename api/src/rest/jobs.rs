@@ -120,6 +120,11 @@ async fn all_jobs(state: web::Data<State>, request: HttpRequest) -> Answer {
             FlatJob::new(job, classification, &mut derived)
         })
         .collect();
+    // Where each output field comes from, found once for the page.
+    let columns: Vec<Option<usize>> = OUTPUT_NAMES
+        .iter()
+        .map(|name| PROPERTY_NAMES.iter().position(|p| p == name))
+        .collect();
     let results: Vec<Vec<Cell<'_>>> = flat
         .iter()
         .map(|job| {
@@ -127,13 +132,12 @@ async fn all_jobs(state: web::Data<State>, request: HttpRequest) -> Answer {
             let revision = job.job().push_row_id.and_then(|p| revisions.get(&p));
             OUTPUT_NAMES
                 .iter()
-                .map(|name| match *name {
-                    "push_revision" => Cell::MaybeText(revision.map(String::as_str)),
-                    "duration" => Cell::Int(duration_minutes(job.job(), now)),
-                    other => PROPERTY_NAMES
-                        .iter()
-                        .position(|p| *p == other)
-                        .map_or(Cell::MaybeText(None), |i| cells[i]),
+                .zip(&columns)
+                .map(|(name, column)| match (*name, column) {
+                    (_, Some(i)) => cells[*i],
+                    ("duration", _) => Cell::Int(duration_minutes(job.job(), now)),
+                    ("push_revision", _) => Cell::MaybeText(revision.map(String::as_str)),
+                    _ => Cell::MaybeText(None),
                 })
                 .collect()
         })
